@@ -1,0 +1,84 @@
+#include "model/config.h"
+
+namespace mm {
+
+const std::vector<KnobInfo>& config_knobs() {
+  static const std::vector<KnobInfo> knobs = {
+      {"PG_anon_exclusive", &Config::PG_anon_exclusive,
+       "PG_anon_exclusive tracks exclusive anon pages (v5.19+); off: reuse by refcount as in v5.14"},
+      {"pte_swp_exclusive", &Config::pte_swp_exclusive,
+       "__HAVE_ARCH_PTE_SWP_EXCLUSIVE: swap PTEs remember PG_anon_exclusive"},
+      {"swp_stable_writes_check_inverted", &Config::swp_stable_writes_check_inverted,
+       "do_swap_page tests !SWP_STABLE_WRITES (anon-exclusive series v2 as first posted)"},
+      {"gup_unshare_on_ro_pin", &Config::gup_unshare_on_ro_pin,
+       "FAULT_FLAG_UNSHARE: R/O FOLL_PIN unshares a non-exclusive anon page first"},
+      {"CONFIG_MEM_SOFT_DIRTY", &Config::CONFIG_MEM_SOFT_DIRTY,
+       "soft-dirty tracking in PTEs and pagemap bit 55"},
+      {"CONFIG_PTE_MARKER_UFFD_WP", &Config::CONFIG_PTE_MARKER_UFFD_WP,
+       "uffd-wp markers keep write-protection of shmem PTEs across zap and pageout"},
+      {"CONFIG_PTE_MARKER_PAGEOUT", &Config::CONFIG_PTE_MARKER_PAGEOUT,
+       "RFC: pageout leaves a PAGEOUT marker on present shmem PTEs (PM_SWAP for shmem)"},
+      {"pagemap_shmem_xarray_lookup", &Config::pagemap_shmem_xarray_lookup,
+       "RFC: pagemap looks up the shmem page cache for pte_none entries"},
+      {"pagemap_show_pfn", &Config::pagemap_show_pfn,
+       "pagemap reader has CAP_SYS_ADMIN: PFN and swap frame are shown"},
+  };
+  return knobs;
+}
+
+const std::vector<PresetInfo>& config_presets() {
+  static const std::vector<PresetInfo> presets = {
+      {"v5.14", "the kernel the 2021 seed threads discuss: no PG_anon_exclusive, no PTE markers"},
+      {"v6.18", "mainline on these machines: swp exclusive bit with the correct SWP_STABLE_WRITES test, uffd-wp markers"},
+      {"anon-exclusive-v2-inverted", "v6.18 with the SWP_STABLE_WRITES test inverted, as the v2 series was first posted"},
+      {"rfc-pte-marker-pageout", "v5.14 + Peter Xu's RFC: CONFIG_PTE_MARKER_PAGEOUT"},
+      {"rfc-pagemap-xarray", "v5.14 + Tiberiu Georgescu's RFC: pagemap looks up the shmem xarray"},
+  };
+  return presets;
+}
+
+static Config v5_14() {
+  Config c;
+  c.name = "v5.14";
+  c.PG_anon_exclusive = false;
+  c.pte_swp_exclusive = false;
+  c.gup_unshare_on_ro_pin = false;
+  c.CONFIG_PTE_MARKER_UFFD_WP = false;
+  return c;
+}
+
+std::optional<Config> config_preset(std::string_view name) {
+  if (name == "v6.18") return Config{};
+  if (name == "v5.14") return v5_14();
+  if (name == "anon-exclusive-v2-inverted") {
+    Config c;
+    c.name = std::string(name);
+    c.swp_stable_writes_check_inverted = true;
+    return c;
+  }
+  if (name == "rfc-pte-marker-pageout") {
+    Config c = v5_14();
+    c.name = std::string(name);
+    c.CONFIG_PTE_MARKER_PAGEOUT = true;
+    return c;
+  }
+  if (name == "rfc-pagemap-xarray") {
+    Config c = v5_14();
+    c.name = std::string(name);
+    c.pagemap_shmem_xarray_lookup = true;
+    return c;
+  }
+  return std::nullopt;
+}
+
+bool config_set_knob(Config& cfg, std::string_view knob, bool value) {
+  for (const auto& k : config_knobs()) {
+    if (k.name == knob) {
+      cfg.*(k.field) = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace mm

@@ -1,0 +1,65 @@
+// Kernel configurations as values.  Each knob is named after the Kconfig
+// option or the kernel condition it changes; a preset is a named bundle of
+// knobs.  A Config is passed to every model function; there is no global.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mm {
+
+struct Config {
+  std::string name = "v6.18";
+
+  // PG_anon_exclusive exists (v5.19, "mm: track anonymous pages as exclusive").
+  // Without it (v5.14) do_wp_page/do_swap_page decide reuse from refcounts.
+  bool PG_anon_exclusive = true;
+  // __HAVE_ARCH_PTE_SWP_EXCLUSIVE: try_to_unmap_one records exclusivity in
+  // the swap PTE and do_swap_page trusts it ("mm/swap: remember
+  // PG_anon_exclusive via a swp pte bit", v5.19).
+  bool pte_swp_exclusive = true;
+  // do_swap_page drops exclusivity for a folio under writeback when the
+  // device has SWP_STABLE_WRITES.  The v2 series as first posted tested
+  // !SWP_STABLE_WRITES instead; this knob models that inversion.
+  bool swp_stable_writes_check_inverted = false;
+  // FAULT_FLAG_UNSHARE: a R/O FOLL_PIN on a page that is not exclusive
+  // unshares it first (gup_must_unshare, v5.19).  v5.14 pinned shared pages.
+  bool gup_unshare_on_ro_pin = true;
+  // CONFIG_MEM_SOFT_DIRTY (off on the 6.18 machines here: pagemap bit 55 stays 0).
+  bool CONFIG_MEM_SOFT_DIRTY = true;
+  // CONFIG_PTE_MARKER_UFFD_WP (v6.0): uffd-wp survives zap/pageout on shmem via markers.
+  bool CONFIG_PTE_MARKER_UFFD_WP = true;
+  // CONFIG_PTE_MARKER_PAGEOUT (RFC 2021, never merged): pageout leaves a
+  // PAGEOUT marker on present shmem PTEs, reported as PM_SWAP.
+  bool CONFIG_PTE_MARKER_PAGEOUT = false;
+  // "fs/proc/task_mmu: report SOFT_DIRTY/SWAP for shmem pages" (RFC 2021,
+  // never merged): pagemap looks up the shmem xarray for pte_none.
+  bool pagemap_shmem_xarray_lookup = false;
+  // pagemap reader has CAP_SYS_ADMIN (pm->show_pfn): PFN / swap frame shown.
+  bool pagemap_show_pfn = true;
+
+  bool operator==(const Config&) const = default;
+};
+
+struct KnobInfo {
+  std::string_view name;
+  bool Config::*field;
+  std::string_view meaning;
+};
+
+// Every knob, in a fixed order (for `mmcheck configs` and for overrides).
+const std::vector<KnobInfo>& config_knobs();
+
+struct PresetInfo {
+  std::string_view name;
+  std::string_view meaning;
+};
+const std::vector<PresetInfo>& config_presets();
+
+// nullopt when the name is not a preset.
+std::optional<Config> config_preset(std::string_view name);
+// Set one knob by name; false when there is no such knob.
+bool config_set_knob(Config& cfg, std::string_view knob, bool value);
+
+}  // namespace mm

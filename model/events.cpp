@@ -1,0 +1,127 @@
+// Event dispatch: each event kind to the function that models it.
+#include "model/events.h"
+
+#include <array>
+
+#include "model/fault.h"
+#include "model/fork.h"
+#include "model/gup.h"
+#include "model/mm.h"
+#include "model/reclaim.h"
+#include "model/shmem.h"
+#include "model/zap.h"
+
+namespace mm {
+
+namespace {
+struct KindInfo {
+  std::string_view name;
+  EventScope scope;
+  bool kernel;
+};
+constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
+    {"read", EventScope::ProcPage, false},
+    {"write", EventScope::ProcPage, false},
+    {"fork", EventScope::Proc, false},
+    {"dontneed", EventScope::ProcPage, false},
+    {"munmap", EventScope::ProcPage, false},
+    {"exit", EventScope::Proc, false},
+    {"pageout", EventScope::ProcPage, false},
+    {"remove", EventScope::ProcPage, false},
+    {"pin", EventScope::ProcPage, false},
+    {"unpin", EventScope::ProcPage, false},
+    {"split", EventScope::ProcPage, false},
+    {"wp", EventScope::ProcPage, false},
+    {"unwp", EventScope::ProcPage, false},
+    {"clear_refs", EventScope::Proc, false},
+    {"reclaim", EventScope::Folio, true},
+    {"writeback", EventScope::Folio, true},
+    {"swapcache_drop", EventScope::Folio, true},
+}};
+}  // namespace
+
+EventScope event_scope(EventKind k) { return kKinds[static_cast<int>(k)].scope; }
+bool is_kernel_event(EventKind k) { return kKinds[static_cast<int>(k)].kernel; }
+std::string_view event_kind_name(EventKind k) { return kKinds[static_cast<int>(k)].name; }
+bool event_kind_from_name(std::string_view name, EventKind& out) {
+  for (int i = 0; i < EVENT_KIND_COUNT; i++)
+    if (kKinds[i].name == name) {
+      out = static_cast<EventKind>(i);
+      return true;
+    }
+  return false;
+}
+
+uint8_t next_write_value(const State& s, int proc, int page) {
+  return static_cast<uint8_t>(expected_value(s, proc, page) % MAX_VALUE + 1);
+}
+
+// A store: fault the page in writable, then write.
+static Outcome write_access(State& s, int proc, int page, uint8_t value, const Config& cfg) {
+  const Pte& pte = s.proc[proc].pte[page];
+  if (!(pte.kind == PteKind::Present && (pte.bits & PTE_WRITE))) {
+    Outcome o = handle_mm_fault(s, proc, page, true, false, cfg);
+    if (o.status != Status::Done) return o;
+  }
+  store_to_page(s, proc, page, value);
+  return Outcome::done();
+}
+
+static Outcome split_at(State& s, int proc, int page, const Config& cfg) {
+  const Pte& pte = s.proc[proc].pte[page];
+  if (s.proc[proc].alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  if (pte.kind != PteKind::Present || !(pte.bits & PTE_PMD)) return Outcome::done();
+  split_huge_pmd(s, proc, page, cfg);
+  return Outcome::done();
+}
+
+static Outcome madvise_remove(State& s, int proc, int page, const Config& cfg) {
+  Process& p = s.proc[proc];
+  if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  const Vma* v = find_vma(p, page);
+  if (!v) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
+  if (!vma_is_shared(*v)) return Outcome::disabled("MADV_REMOVE needs a shared file mapping (madvise_remove returns EINVAL)");
+  return shmem_punch_hole(s, v->inode, vma_file_index(*v, page), cfg);
+}
+
+Outcome apply(State& s, const Event& e, const Config& cfg) {
+  if (event_scope(e.kind) != EventScope::Folio) {
+    if (e.proc >= MAX_PROCS) return Outcome::disabled("no such process");
+    if (e.page >= MAX_PAGES) return Outcome::disabled("page index out of range");
+    if (s.proc[e.proc].alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  }
+  State before = s;
+  Outcome o;
+  switch (e.kind) {
+    case EventKind::ReadFault: o = handle_mm_fault(s, e.proc, e.page, false, false, cfg); break;
+    case EventKind::WriteFault: {
+      uint8_t v = e.arg ? e.arg : next_write_value(s, e.proc, e.page);
+      o = write_access(s, e.proc, e.page, v, cfg);
+      break;
+    }
+    case EventKind::Fork: {
+      int child = 0;
+      o = copy_page_range(s, e.proc, cfg, child);
+      break;
+    }
+    case EventKind::MadvDontneed: o = madvise_dontneed(s, e.proc, e.page, cfg); break;
+    case EventKind::Munmap: o = do_munmap(s, e.proc, e.page, cfg); break;
+    case EventKind::Exit: o = exit_mmap(s, e.proc, cfg); break;
+    case EventKind::MadvPageout: o = madvise_pageout(s, e.proc, e.page, cfg); break;
+    case EventKind::MadvRemove: o = madvise_remove(s, e.proc, e.page, cfg); break;
+    case EventKind::PinRO: o = pin_user_pages_ro(s, e.proc, e.page, cfg); break;
+    case EventKind::Unpin: o = unpin_user_page(s, e.proc, e.page, cfg); break;
+    case EventKind::SplitPmd: o = split_at(s, e.proc, e.page, cfg); break;
+    case EventKind::UffdWpProtect: o = mwriteprotect_range(s, e.proc, e.page, true, cfg); break;
+    case EventKind::UffdWpUnprotect: o = mwriteprotect_range(s, e.proc, e.page, false, cfg); break;
+    case EventKind::ClearRefs: o = clear_refs_soft_dirty(s, e.proc, cfg); break;
+    case EventKind::Reclaim: o = shrink_folio_list(s, e.arg, cfg); break;
+    case EventKind::WritebackEnd: o = folio_end_writeback(s, e.arg, cfg); break;
+    case EventKind::SwapCacheDrop: o = swap_cache_drop(s, e.arg, cfg); break;
+    case EventKind::Count_: o = Outcome::disabled("no such event"); break;
+  }
+  if (o.status == Status::Disabled) s = before;
+  return o;
+}
+
+}  // namespace mm

@@ -1,0 +1,75 @@
+// Events: the transitions of the model.  Each event kind is carried out by
+// a function named after the kernel function it models (see docs/model.md).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "model/config.h"
+#include "model/state.h"
+
+namespace mm {
+
+enum class EventKind : uint8_t {
+  // process events (syscalls and memory accesses)
+  ReadFault,       // a load: handle_mm_fault(FAULT_FLAG_NONE) when not present
+  WriteFault,      // a store of `arg`: handle_mm_fault(FAULT_FLAG_WRITE) when needed
+  Fork,            // fork(): copy_page_range into a new mm
+  MadvDontneed,    // madvise(MADV_DONTNEED) on one page: zap_pte_range
+  Munmap,          // munmap() of the VMA holding `page`
+  Exit,            // exit_mmap
+  MadvPageout,     // madvise(MADV_PAGEOUT) on one page: reclaim_pages
+  MadvRemove,      // madvise(MADV_REMOVE): shmem_fallocate(PUNCH_HOLE)
+  PinRO,           // pin_user_pages(FOLL_PIN|FOLL_LONGTERM), read-only
+  Unpin,           // unpin_user_page
+  SplitPmd,        // split_huge_pmd at `page`
+  UffdWpProtect,   // ioctl(UFFDIO_WRITEPROTECT, mode WP) on one page
+  UffdWpUnprotect, // ioctl(UFFDIO_WRITEPROTECT, mode 0) on one page
+  ClearRefs,       // echo 4 > /proc/pid/clear_refs (soft-dirty reset)
+  // kernel events
+  Reclaim,         // shrink_folio_list on folio `arg` (LRU reclaim, no madvise filter)
+  WritebackEnd,    // folio_end_writeback on folio `arg`
+  SwapCacheDrop,   // folio_free_swap / __remove_mapping on folio `arg`
+  Count_
+};
+inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);
+
+// Which argument an event kind takes.
+enum class EventScope : uint8_t { ProcPage, Proc, Folio };
+EventScope event_scope(EventKind k);
+bool is_kernel_event(EventKind k);
+std::string_view event_kind_name(EventKind k);  // "write", "pageout", "writeback", ...
+bool event_kind_from_name(std::string_view name, EventKind& out);
+
+struct Event {
+  EventKind kind = EventKind::ReadFault;
+  uint8_t proc = 0;  // process index (process events)
+  uint8_t page = 0;  // page index in the process (process events)
+  uint8_t arg = 0;   // WriteFault: value (0 = next value); kernel events: folio id
+  bool operator==(const Event&) const = default;
+};
+
+// What happened when an event was applied.
+enum class Status : uint8_t {
+  Done,       // the state changed (or the event ran and changed nothing visible)
+  Disabled,   // the event cannot happen in this state; the state is unchanged
+  WpFault,    // a write hit a uffd-wp protected PTE: the fault goes to userspace
+  Sigsegv,    // a GUARD marker or an access outside any VMA
+  OutOfCapacity,  // the model ran out of folios/slots: raise the bound (never a silent pass)
+};
+
+struct Outcome {
+  Status status = Status::Done;
+  const char* reason = "";  // for Disabled/Sigsegv: why, in kernel terms
+  static Outcome done() { return {}; }
+  static Outcome disabled(const char* why) { return {Status::Disabled, why}; }
+};
+
+// Apply `e` to `s` under `cfg`.  On Disabled, `s` is unchanged.
+Outcome apply(State& s, const Event& e, const Config& cfg);
+
+// The value a WriteFault with arg 0 stores: the next value after what the
+// page holds, so explorations cycle through 1..MAX_VALUE.
+uint8_t next_write_value(const State& s, int proc, int page);
+
+}  // namespace mm

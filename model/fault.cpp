@@ -1,0 +1,372 @@
+// Page faults: handle_mm_fault and what it dispatches to (mm/memory.c v6.18,
+// with the v5.14 variants selected by Config).
+#include "model/fault.h"
+
+#include "model/encoding.h"
+#include "model/mm.h"
+#include "model/shmem.h"
+
+namespace mm {
+
+namespace {
+
+Outcome capacity(const char* why) { return {Status::OutOfCapacity, why}; }
+
+// A present PTE for subpage `sub` of folio f (or the zero page when f == NONE).
+Pte make_present(int f, int sub, uint8_t bits) {
+  return Pte{PteKind::Present, bits, static_cast<uint8_t>(f), static_cast<uint8_t>(sub)};
+}
+
+// vmf_orig_pte_uffd_wp: the faulting PTE carries uffd-wp (a marker or a swap bit).
+bool orig_pte_uffd_wp(const Pte& pte) {
+  if (pte.kind == PteKind::Marker) return pte.a & enc::PTE_MARKER_UFFD_WP;
+  return pte.bits & PTE_UFFD_WP;
+}
+
+// do_huge_pmd_anonymous_page: a write fault in a THP-eligible VMA whose
+// aligned 2-page range is empty allocates a large folio mapped by a PMD.
+bool thp_range_empty(const Process& p, const Vma& v, int page) {
+  int head = page & ~(MAX_FOLIO_PAGES - 1);
+  if (!(v.flags & VM_HUGEPAGE) || head < v.start || head + MAX_FOLIO_PAGES > v.start + v.npages)
+    return false;
+  for (int i = 0; i < MAX_FOLIO_PAGES; i++)
+    if (p.pte[head + i].kind != PteKind::None) return false;
+  return true;
+}
+
+Outcome do_huge_pmd_anonymous_page(State& s, int proc, int page, const Config& cfg) {
+  Process& p = s.proc[proc];
+  Vma& v = *find_vma(p, page);
+  int f = alloc_folio(s);
+  if (f < 0) return capacity("no free folio for a THP (raise MAX_FOLIOS)");
+  anon_vma_prepare(v);
+  Folio& fo = s.folio[f];
+  fo.flags |= PG_anon | PG_large;
+  fo.anon_exclusive = (1u << MAX_FOLIO_PAGES) - 1;  // folio_add_new_anon_rmap(RMAP_EXCLUSIVE)
+  int head = page & ~(MAX_FOLIO_PAGES - 1);
+  for (int i = 0; i < MAX_FOLIO_PAGES; i++)
+    p.pte[head + i] = make_present(f, i, PTE_WRITE | pte_mkdirty_bits(cfg) | PTE_PMD);
+  return Outcome::done();
+}
+
+// do_anonymous_page: first touch of a private anonymous page.  Reads map
+// the shared zero page; writes get a new exclusive folio, writable and dirty.
+Outcome do_anonymous_page(State& s, int proc, int page, bool write, const Config& cfg) {
+  Process& p = s.proc[proc];
+  Vma& v = *find_vma(p, page);
+  bool uffd_wp = orig_pte_uffd_wp(p.pte[page]);
+  if (!write) {
+    // my_zero_pfn: read-only, no struct folio of ours, never exclusive.
+    p.pte[page] = make_present(NONE, 0, uffd_wp ? PTE_UFFD_WP : 0);
+    return Outcome::done();
+  }
+  if (!uffd_wp && thp_range_empty(p, v, page)) return do_huge_pmd_anonymous_page(s, proc, page, cfg);
+  int f = alloc_folio(s);
+  if (f < 0) return capacity("no free folio for do_anonymous_page (raise MAX_FOLIOS)");
+  anon_vma_prepare(v);
+  Folio& fo = s.folio[f];
+  fo.flags |= PG_anon;
+  fo.anon_exclusive = cfg.PG_anon_exclusive ? 1 : 0;
+  uint8_t bits = PTE_WRITE | pte_mkdirty_bits(cfg);
+  if (uffd_wp) bits = (bits & ~PTE_WRITE) | PTE_UFFD_WP;  // pte_mkuffd_wp write-protects
+  p.pte[page] = make_present(f, 0, bits);
+  return Outcome::done();
+}
+
+// should_try_to_free_swap: a write fault frees the swap slot when the swap
+// cache holds the only other reference.
+bool should_try_to_free_swap(const State& s, int f, bool write) {
+  const Folio& fo = s.folio[f];
+  if (!fo.test(PG_swapcache)) return false;
+  return write && folio_ref_count(s, f) == fo.nr_pages();
+}
+
+// reuse_swap_page (v5.14): the page may be mapped writable at swap-in when
+// this PTE's swap reference and mappings add up to one; a folio under
+// writeback to a SWP_STABLE_WRITES device is never reused.
+bool reuse_swap_page(State& s, int f) {
+  Folio& fo = s.folio[f];
+  int count = folio_mapcount(s, f);
+  if (fo.test(PG_swapcache)) count += s.swap[fo.swap_type].slot[fo.swap_slot].count;
+  if (count == 1 && fo.test(PG_swapcache)) {
+    if (!fo.test(PG_writeback)) {
+      // delete_from_swap_cache + SetPageDirty: the slot keeps only this PTE's count.
+      s.swap[fo.swap_type].slot[fo.swap_slot].has_cache = 0;
+      fo.flags &= ~PG_swapcache;
+      fo.flags |= PG_dirty;
+    } else if (s.swap[fo.swap_type].flags & SWP_STABLE_WRITES) {
+      return false;
+    }
+  }
+  return count <= 1;
+}
+
+// do_swap_page: fault on a swap PTE of a private anonymous mapping.
+Outcome do_swap_page(State& s, int proc, int page, bool write, const Config& cfg) {
+  Process& p = s.proc[proc];
+  Vma& v = *find_vma(p, page);
+  const Pte orig = p.pte[page];
+  const int type = orig.a, slot = orig.b;
+  SwapDevice& si = s.swap[type];
+  int swapcache = swap_cache_get_folio(s, type, slot);
+  int f = swapcache;
+  if (f < 0) {
+    f = alloc_folio(s);
+    if (f < 0) return capacity("no free folio for swap-in (raise MAX_FOLIOS)");
+    Folio& fo = s.folio[f];
+    fo.flags |= PG_anon;
+    fo.content[0] = si.slot[slot].content;  // swap_read_folio
+    if ((si.flags & SWP_SYNCHRONOUS_IO) && si.slot[slot].count == 1) {
+      // Skip the swap cache: a fresh folio nobody else can see.
+    } else {
+      // swapin_readahead: the folio enters the swap cache.
+      fo.flags |= PG_swapcache;
+      fo.swap_type = type;
+      fo.swap_slot = slot;
+      si.slot[slot].has_cache = 1;
+      swapcache = f;
+    }
+  }
+  Folio& fo = s.folio[f];
+
+  bool exclusive = false;
+  bool map_writable = false;
+  if (cfg.PG_anon_exclusive) {
+    exclusive = cfg.pte_swp_exclusive && (orig.bits & PTE_SWP_EXCLUSIVE);
+    bool stable = si.flags & SWP_STABLE_WRITES;
+    if (cfg.swp_stable_writes_check_inverted) stable = !stable;  // the v2 series as first posted
+    if (f != swapcache) {
+      exclusive = true;  // fresh folio, never exposed to the swap cache
+    } else if (exclusive && fo.test(PG_writeback) && stable) {
+      exclusive = false;  // stable writes: the page must not change under writeback
+    }
+    // This PTE's reference to the slot goes (swap_free_nr), then maybe the slot.
+    swap_free(s, type, slot);
+    if (should_try_to_free_swap(s, f, write)) folio_free_swap(s, f);
+    if (exclusive || folio_ref_count(s, f) == 0) {
+      map_writable = (v.flags & VM_WRITE) && !(orig.bits & PTE_UFFD_WP) &&
+                     !(vma_soft_dirty_enabled(v, cfg) && !(orig.bits & PTE_SOFT_DIRTY));
+      exclusive = true;  // RMAP_EXCLUSIVE
+    }
+  } else {
+    // v5.14: reuse_swap_page decides, only for write faults, before swap_free.
+    if (f == swapcache) {
+      map_writable = write && reuse_swap_page(s, f);
+    } else {
+      map_writable = write;
+    }
+    swap_free(s, type, slot);
+  }
+
+  if (exclusive) fo.anon_exclusive |= 1;
+  uint8_t bits = orig.bits & (PTE_SOFT_DIRTY | PTE_UFFD_WP);
+  if (map_writable) {
+    bits |= PTE_WRITE;
+    if (write) bits |= pte_mkdirty_bits(cfg);
+  }
+  p.pte[page] = make_present(f, 0, bits);
+  if (write && !map_writable) return do_wp_page(s, proc, page, false, cfg);
+  return Outcome::done();
+}
+
+// do_read_fault / do_shared_fault / do_cow_fault on a shmem-backed VMA:
+// shmem_fault finds (or swaps in, or allocates) the page-cache folio.
+Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
+  Process& p = s.proc[proc];
+  Vma& v = *find_vma(p, page);
+  bool uffd_wp = orig_pte_uffd_wp(p.pte[page]);
+  int f = -1;
+  Outcome o = shmem_fault(s, v.inode, vma_file_index(v, page), cfg, f);
+  if (o.status != Status::Done) return o;
+  if (write && !vma_is_shared(v)) {
+    // do_cow_fault: a private copy of the file page, exclusive and writable.
+    int c = alloc_folio(s);
+    if (c < 0) return capacity("no free folio for do_cow_fault (raise MAX_FOLIOS)");
+    anon_vma_prepare(v);
+    Folio& co = s.folio[c];
+    co.flags |= PG_anon;
+    co.anon_exclusive = cfg.PG_anon_exclusive ? 1 : 0;
+    co.content[0] = s.folio[f].content[0];
+    p.pte[page] = make_present(c, 0, PTE_WRITE | pte_mkdirty_bits(cfg));
+    p.ghost[page] |= GHOST_COWED;
+    p.expect[page] = co.content[0];
+    folio_put_if_unused(s, f);
+    return Outcome::done();
+  }
+  // finish_fault: shared write faults map writable and dirty; reads map
+  // read-only (a later write goes through do_wp_page -> wp_page_shared).
+  uint8_t bits = 0;
+  if (write) {
+    bits = PTE_WRITE | pte_mkdirty_bits(cfg);
+    s.folio[f].flags |= PG_dirty;
+  }
+  if (uffd_wp) bits = (bits & ~PTE_WRITE) | PTE_UFFD_WP;
+  p.pte[page] = make_present(f, 0, bits);
+  if (write && uffd_wp) return {Status::WpFault, "write to a uffd-wp protected page"};
+  return Outcome::done();
+}
+
+}  // namespace
+
+void anon_vma_prepare(Vma& v) { v.flags |= VMA_ANON_VMA; }
+
+bool folio_free_swap(State& s, int f) {
+  Folio& fo = s.folio[f];
+  if (!fo.test(PG_swapcache) || fo.test(PG_writeback)) return false;
+  SwapSlot& sl = s.swap[fo.swap_type].slot[fo.swap_slot];
+  if (sl.count > 0) return false;  // a swap PTE or shmem entry still needs the slot
+  sl = SwapSlot{};
+  fo.flags &= ~PG_swapcache;
+  fo.flags |= PG_dirty;  // folio_free_swap: the only copy is now in memory
+  fo.swap_type = fo.swap_slot = 0;
+  return true;
+}
+
+bool wp_can_reuse_anon_folio(State& s, int f, const Config& cfg) {
+  Folio& fo = s.folio[f];
+  if (fo.test(PG_large)) return false;  // model: large folios are never reused whole
+  if (!cfg.PG_anon_exclusive) {
+    // v5.14 do_wp_page: reuse only with the sole map and the sole reference.
+    return folio_ref_count(s, f) == 1;
+  }
+  int swapcache = fo.test(PG_swapcache) ? 1 : 0;
+  if (folio_ref_count(s, f) > 1 + swapcache) return false;
+  if (swapcache) folio_free_swap(s, f);
+  return folio_ref_count(s, f) == 1;
+}
+
+// wp_page_copy: COW.  The new folio is exclusive; a write maps it writable
+// and dirty, an unshare maps it read-only keeping soft-dirty and uffd-wp.
+static Outcome wp_page_copy(State& s, int proc, int page, bool unshare, const Config& cfg) {
+  Process& p = s.proc[proc];
+  Vma& v = *find_vma(p, page);
+  const Pte old = p.pte[page];
+  int f = alloc_folio(s);
+  if (f < 0) return capacity("no free folio for wp_page_copy (raise MAX_FOLIOS)");
+  anon_vma_prepare(v);
+  Folio& fo = s.folio[f];
+  fo.flags |= PG_anon;
+  fo.anon_exclusive = cfg.PG_anon_exclusive ? 1 : 0;
+  fo.content[0] = old.a == NONE ? 0 : s.folio[old.a].content[old.b];
+  uint8_t bits = unshare ? (old.bits & (PTE_SOFT_DIRTY | PTE_UFFD_WP))
+                         : static_cast<uint8_t>(PTE_WRITE | pte_mkdirty_bits(cfg));
+  p.pte[page] = make_present(f, 0, bits);
+  if (vma_is_shmem(v)) p.ghost[page] |= GHOST_COWED;
+  if (old.a != NONE) folio_put_if_unused(s, old.a);
+  return Outcome::done();
+}
+
+// wp_page_reuse: keep the folio, make the PTE writable and dirty.
+static Outcome wp_page_reuse(State& s, int proc, int page, bool unshare, const Config& cfg) {
+  Pte& pte = s.proc[proc].pte[page];
+  if (!unshare) pte.bits |= PTE_WRITE | pte_mkdirty_bits(cfg);
+  return Outcome::done();
+}
+
+Outcome do_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg) {
+  Process& p = s.proc[proc];
+  Vma& v = *find_vma(p, page);
+  Pte& pte = p.pte[page];
+  // userfaultfd_pte_wp: the write goes to the userfaultfd handler.
+  if (!unshare && userfaultfd_wp(v) && (pte.bits & PTE_UFFD_WP))
+    return {Status::WpFault, "write to a uffd-wp protected page"};
+  if (pte.bits & PTE_PMD) split_huge_pmd(s, proc, page, cfg);  // do_huge_pmd_wp_page falls back
+  if (pte.a == NONE) return wp_page_copy(s, proc, page, unshare, cfg);  // the zero page
+  const int f = pte.a;
+  Folio& fo = s.folio[f];
+  if (!fo.test(PG_anon)) {
+    if (vma_is_shared(v)) {
+      // wp_page_shared: shmem has no ->page_mkwrite; the PTE becomes writable.
+      if (!unshare) {
+        pte.bits |= PTE_WRITE | pte_mkdirty_bits(cfg);
+        fo.flags |= PG_dirty;
+      }
+      return Outcome::done();
+    }
+    if (unshare) return Outcome::done();  // R/O pins of file pages need no unshare
+    return wp_page_copy(s, proc, page, unshare, cfg);  // MAP_PRIVATE file page
+  }
+  if (cfg.PG_anon_exclusive && (fo.anon_exclusive & (1u << pte.b)))
+    return wp_page_reuse(s, proc, page, unshare, cfg);
+  if (wp_can_reuse_anon_folio(s, f, cfg)) {
+    if (cfg.PG_anon_exclusive) fo.anon_exclusive |= 1u << pte.b;  // folio_move_anon_rmap
+    return wp_page_reuse(s, proc, page, unshare, cfg);
+  }
+  return wp_page_copy(s, proc, page, unshare, cfg);
+}
+
+void split_huge_pmd(State& s, int proc, int page, const Config& cfg) {
+  (void)cfg;
+  Process& p = s.proc[proc];
+  if (p.pte[page].kind != PteKind::Present || !(p.pte[page].bits & PTE_PMD)) return;
+  const Vma& v = *find_vma(p, page);
+  int head = page & ~(MAX_FOLIO_PAGES - 1);
+  int f = p.pte[page].a;
+  if (vma_is_shmem(v)) {
+    // __split_huge_pmd_locked, file THP: zap the PMD; pages refault from the
+    // page cache.  A uffd-wp bit on the PMD is not turned into markers.
+    for (int i = 0; i < MAX_FOLIO_PAGES; i++) p.pte[head + i] = Pte{};
+    folio_put_if_unused(s, f);
+    return;
+  }
+  // Anon: the same permissions in each PTE, exclusivity copied to every subpage.
+  Folio& fo = s.folio[f];
+  if (fo.anon_exclusive & 1) fo.anon_exclusive = (1u << MAX_FOLIO_PAGES) - 1;
+  for (int i = 0; i < MAX_FOLIO_PAGES; i++) p.pte[head + i].bits &= ~PTE_PMD;
+}
+
+uint8_t expected_value(const State& s, int proc, int page) {
+  const Process& p = s.proc[proc];
+  const Vma* v = find_vma(p, page);
+  if (!v) return 0;
+  if (vma_is_anonymous(*v) || (p.ghost[page] & GHOST_COWED)) return p.expect[page];
+  return s.inode[v->inode].expect[vma_file_index(*v, page)];
+}
+
+void store_to_page(State& s, int proc, int page, uint8_t value) {
+  Process& p = s.proc[proc];
+  Pte& pte = p.pte[page];
+  Folio& fo = s.folio[pte.a];
+  fo.content[pte.b] = value;
+  fo.flags |= PG_dirty;  // model: folio_mark_dirty at the store, not at unmap
+  pte.bits |= PTE_DIRTY;  // the CPU sets the hardware dirty bit (not soft-dirty)
+  p.ghost[page] |= GHOST_WRITTEN;
+  const Vma& v = *find_vma(p, page);
+  if (vma_is_shared(v)) {
+    s.inode[v.inode].expect[vma_file_index(v, page)] = value;
+  } else {
+    p.expect[page] = value;
+  }
+}
+
+Outcome handle_mm_fault(State& s, int proc, int page, bool write, bool unshare,
+                        const Config& cfg) {
+  Process& p = s.proc[proc];
+  if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running (it has exited or was never created)");
+  Vma* v = find_vma(p, page);
+  if (!v) return {Status::Sigsegv, "no VMA at this address (SIGSEGV)"};
+  if (write && !(v->flags & VM_WRITE)) return {Status::Sigsegv, "write to a read-only VMA (SIGSEGV)"};
+  Pte& pte = p.pte[page];
+  switch (pte.kind) {
+    case PteKind::None:
+      if (vma_is_anonymous(*v)) return do_anonymous_page(s, proc, page, write, cfg);
+      return do_fault(s, proc, page, write, cfg);
+    case PteKind::Marker: {
+      Outcome o = handle_pte_marker(s, proc, page, cfg);
+      if (o.status != Status::Done) return o;
+      if (pte.kind == PteKind::None || pte.kind == PteKind::Marker)
+        return vma_is_anonymous(*v) ? do_anonymous_page(s, proc, page, write, cfg)
+                                    : do_fault(s, proc, page, write, cfg);
+      return Outcome::done();
+    }
+    case PteKind::Swap:
+      return do_swap_page(s, proc, page, write, cfg);
+    case PteKind::Present:
+      if (write && !(pte.bits & PTE_WRITE)) return do_wp_page(s, proc, page, false, cfg);
+      if (unshare) return do_wp_page(s, proc, page, true, cfg);
+      return Outcome::done();
+  }
+  return Outcome::done();
+}
+
+}  // namespace mm

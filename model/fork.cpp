@@ -1,0 +1,138 @@
+// fork: dup_mmap -> copy_page_range -> copy_pte_range (mm/memory.c v6.18).
+#include "model/fork.h"
+
+#include "model/encoding.h"
+#include "model/fault.h"
+#include "model/mm.h"
+
+namespace mm {
+
+namespace {
+
+// vma_needs_copy: page tables are copied only for a uffd-wp child VMA, a
+// PFNMAP/MIXEDMAP source, or a source with an anon_vma.  Shared shmem is
+// not copied: the child refaults from the page cache, and markers are lost.
+bool vma_needs_copy(const Vma& dst, const Vma& src) {
+  if (userfaultfd_wp(dst)) return true;
+  return src.flags & VMA_ANON_VMA;
+}
+
+// copy_present_page: the child gets its own copy of a possibly pinned
+// exclusive page; the parent's PTE stays writable and exclusive.
+bool copy_present_page(State& s, Process& child, int page, const Pte& src, const Config& cfg) {
+  int f = alloc_folio(s);
+  if (f < 0) return false;
+  Folio& fo = s.folio[f];
+  fo.flags |= PG_anon;
+  fo.anon_exclusive = cfg.PG_anon_exclusive ? 1 : 0;
+  fo.content[0] = s.folio[src.a].content[src.b];
+  child.pte[page] = Pte{PteKind::Present, static_cast<uint8_t>(PTE_WRITE | pte_mkdirty_bits(cfg)),
+                        static_cast<uint8_t>(f), 0};
+  return true;
+}
+
+// copy_present_pte (and copy_huge_pmd for PMD-mapped pages).
+Outcome copy_present_pte(State& s, int proc, Process& child, const Vma& dst, const Vma& src,
+                         int page, const Config& cfg) {
+  Pte& spte = s.proc[proc].pte[page];
+  if (spte.a != NONE) {
+    Folio& fo = s.folio[spte.a];
+    if (fo.test(PG_anon)) {
+      const uint8_t bit = 1u << spte.b;
+      // folio_try_dup_anon_rmap_pte: an exclusive page that may be pinned is
+      // copied now (v5.14: page_needs_cow_for_dma, any pinned page).
+      bool needs_copy = folio_maybe_dma_pinned(s, spte.a) &&
+                        (!cfg.PG_anon_exclusive || (fo.anon_exclusive & bit));
+      if (needs_copy) {
+        if (spte.bits & PTE_PMD) split_huge_pmd(s, proc, page, cfg);  // copy_huge_pmd -> -EAGAIN
+        if (!copy_present_page(s, child, page, spte, cfg))
+          return {Status::OutOfCapacity, "no free folio for copy_present_page (raise MAX_FOLIOS)"};
+        return Outcome::done();
+      }
+      if (spte.bits & PTE_PMD) fo.anon_exclusive = 0;  // folio_try_dup_anon_rmap_pmd
+      else fo.anon_exclusive &= ~bit;
+    }
+  }
+  // COW mappings are write-protected in parent and child.
+  Pte cpte = spte;
+  if (is_cow_mapping(src) && (spte.bits & PTE_WRITE)) {
+    spte.bits &= ~PTE_WRITE;
+    cpte.bits &= ~PTE_WRITE;
+  }
+  if (vma_is_shared(src)) cpte.bits &= ~PTE_DIRTY;  // pte_mkclean in the child
+  if (!userfaultfd_wp(dst)) cpte.bits &= ~PTE_UFFD_WP;
+  child.pte[page] = cpte;
+  return Outcome::done();
+}
+
+// copy_pte_marker: POISONED and GUARD always; UFFD_WP only into a uffd-wp
+// VMA.  The RFC's PAGEOUT marker is copied with the PTE (a hint about the
+// shared page cache, true for the child too).
+uint8_t copy_pte_marker(uint8_t marker, const Vma& dst) {
+  uint8_t keep = marker & (enc::PTE_MARKER_POISONED | enc::PTE_MARKER_GUARD | enc::PTE_MARKER_PAGEOUT);
+  if (userfaultfd_wp(dst)) keep |= marker & enc::PTE_MARKER_UFFD_WP;
+  return keep;
+}
+
+// copy_nonpresent_pte
+void copy_nonpresent_pte(State& s, int proc, Process& child, const Vma& dst, int page) {
+  Pte& spte = s.proc[proc].pte[page];
+  if (spte.kind == PteKind::Marker) {
+    uint8_t m = copy_pte_marker(spte.a, dst);
+    if (m) child.pte[page] = Pte{PteKind::Marker, 0, m, 0};
+    return;
+  }
+  s.swap[spte.a].slot[spte.b].count++;  // swap_duplicate
+  spte.bits &= ~PTE_SWP_EXCLUSIVE;      // "Mark the swap entry as shared."
+  Pte cpte = spte;
+  if (!userfaultfd_wp(dst)) cpte.bits &= ~PTE_UFFD_WP;
+  child.pte[page] = cpte;
+}
+
+}  // namespace
+
+Outcome copy_page_range(State& s, int proc, const Config& cfg, int& child_out) {
+  if (s.proc[proc].alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  int c = -1;
+  for (int i = 0; i < MAX_PROCS; i++)
+    if (s.proc[i].alive == PROC_UNUSED) {
+      c = i;
+      break;
+    }
+  if (c < 0) return {Status::OutOfCapacity, "no free process slot for fork (raise MAX_PROCS)"};
+  Process child{};
+  child.alive = PROC_ALIVE;
+  child.parent = static_cast<uint8_t>(proc);
+  const Process& parent = s.proc[proc];
+  child.expect = parent.expect;
+  for (int pg = 0; pg < MAX_PAGES; pg++)
+    child.ghost[pg] = parent.ghost[pg] & (GHOST_COWED | GHOST_WRITTEN);
+  for (int vi = 0; vi < MAX_VMAS; vi++) {
+    const Vma src = parent.vma[vi];
+    if (src.kind == VmaKind::None) continue;
+    Vma dst = src;
+    dst.flags &= ~VM_UFFD_WP;  // dup_userfaultfd: no UFFD_FEATURE_EVENT_FORK in the model
+    child.vma[vi] = dst;
+    if (!vma_needs_copy(dst, src)) continue;
+    for (int pg = src.start; pg < src.start + src.npages; pg++) {
+      const Pte& spte = s.proc[proc].pte[pg];
+      if (spte.kind == PteKind::Present) {
+        Outcome o = copy_present_pte(s, proc, child, dst, src, pg, cfg);
+        if (o.status != Status::Done) return o;
+      } else if (spte.kind != PteKind::None) {
+        copy_nonpresent_pte(s, proc, child, dst, pg);
+      }
+    }
+  }
+  // Shared and private file pages the child did not get PTEs for read the file.
+  for (int pg = 0; pg < MAX_PAGES; pg++)
+    if (child.pte[pg].kind == PteKind::None || child.pte[pg].kind == PteKind::Marker) {
+      const Vma* v = find_vma(child, pg);
+      if (v && vma_is_shared(*v)) child.ghost[pg] &= ~GHOST_COWED;
+    }
+  s.proc[c] = child;
+  child_out = c;
+  return Outcome::done();
+}
+
+}  // namespace mm

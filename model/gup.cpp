@@ -1,0 +1,110 @@
+// GUP pins (mm/gup.c), UFFDIO_WRITEPROTECT (mm/userfaultfd.c,
+// change_pte_range in mm/mprotect.c) and clear_refs (fs/proc/task_mmu.c).
+#include "model/gup.h"
+
+#include "model/encoding.h"
+#include "model/fault.h"
+#include "model/mm.h"
+
+namespace mm {
+
+// gup_must_unshare: a R/O pin of an anon page that is not exclusive must
+// unshare it first, so the pin and the mapping keep seeing the same page.
+static bool gup_must_unshare(const State& s, const Pte& pte, const Config& cfg) {
+  if (!cfg.gup_unshare_on_ro_pin) return false;
+  if (pte.a == NONE) return true;  // FOLL_LONGTERM never pins the shared zero page
+  const Folio& fo = s.folio[pte.a];
+  return fo.test(PG_anon) && !(fo.anon_exclusive & (1u << pte.b));
+}
+
+Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg) {
+  Process& p = s.proc[proc];
+  if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  if (!find_vma(p, page)) return {Status::Sigsegv, "no VMA at this address (pin_user_pages returns -EFAULT)"};
+  if (p.pinned & (1u << page)) return Outcome::disabled("the page is already pinned (the model holds one pin per page)");
+  // __get_user_pages: fault in until follow_page_pte succeeds.
+  for (int tries = 0; tries < 3; tries++) {
+    const Pte& pte = p.pte[page];
+    if (pte.kind != PteKind::Present) {
+      Outcome o = handle_mm_fault(s, proc, page, false, false, cfg);
+      if (o.status != Status::Done) return o;
+      continue;
+    }
+    if (gup_must_unshare(s, pte, cfg)) {
+      Outcome o = handle_mm_fault(s, proc, page, false, true, cfg);  // FAULT_FLAG_UNSHARE
+      if (o.status != Status::Done) return o;
+      if (gup_must_unshare(s, p.pte[page], cfg)) continue;
+    }
+    if (p.pte[page].a == NONE) return Outcome::disabled("pinning the shared zero page is not modelled");
+    p.pinned |= 1u << page;
+    p.pin_folio[page] = p.pte[page].a;
+    p.pin_subpage[page] = p.pte[page].b;
+    return Outcome::done();
+  }
+  return Outcome::disabled("GUP did not converge");
+}
+
+Outcome unpin_user_page(State& s, int proc, int page, const Config& cfg) {
+  (void)cfg;
+  Process& p = s.proc[proc];
+  if (!(p.pinned & (1u << page))) return Outcome::disabled("no pin held at this page");
+  int f = p.pin_folio[page];
+  p.pinned &= ~(1u << page);
+  p.pin_folio[page] = p.pin_subpage[page] = 0;
+  folio_put_if_unused(s, f);
+  return Outcome::done();
+}
+
+Outcome mwriteprotect_range(State& s, int proc, int page, bool enable, const Config& cfg) {
+  Process& p = s.proc[proc];
+  if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  const Vma* v = find_vma(p, page);
+  if (!v) return Outcome::disabled("no VMA at this address (UFFDIO_WRITEPROTECT returns -ENOENT)");
+  if (!userfaultfd_wp(*v)) return Outcome::disabled("the VMA is not registered for uffd-wp (-ENOENT)");
+  Pte& pte = p.pte[page];
+  if (enable) {
+    switch (pte.kind) {
+      case PteKind::Present:
+        pte.bits = (pte.bits | PTE_UFFD_WP) & ~PTE_WRITE;
+        break;
+      case PteKind::Swap:
+        pte.bits |= PTE_UFFD_WP;
+        break;
+      case PteKind::Marker:
+        if (cfg.CONFIG_PTE_MARKER_UFFD_WP) pte.a |= enc::PTE_MARKER_UFFD_WP;
+        break;
+      case PteKind::None:
+        // change_pte_range: file-backed none PTEs get a marker; unpopulated
+        // anon PTEs are not protected (no UFFD_FEATURE_WP_UNPOPULATED).
+        if (vma_is_anonymous(*v) || !cfg.CONFIG_PTE_MARKER_UFFD_WP) return Outcome::done();
+        pte = Pte{PteKind::Marker, 0, static_cast<uint8_t>(enc::PTE_MARKER_UFFD_WP), 0};
+        break;
+    }
+    p.ghost[page] |= GHOST_WP;
+    return Outcome::done();
+  }
+  // MM_CP_UFFD_WP_RESOLVE: the bit goes; the PTE stays read-only.
+  if (pte.kind == PteKind::Present || pte.kind == PteKind::Swap) pte.bits &= ~PTE_UFFD_WP;
+  if (pte.kind == PteKind::Marker) {
+    pte.a &= ~enc::PTE_MARKER_UFFD_WP;
+    if (pte.a == 0) pte = Pte{};
+  }
+  p.ghost[page] &= ~GHOST_WP;
+  return Outcome::done();
+}
+
+Outcome clear_refs_soft_dirty(State& s, int proc, const Config& cfg) {
+  Process& p = s.proc[proc];
+  if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  if (!cfg.CONFIG_MEM_SOFT_DIRTY) return Outcome::done();  // clear_soft_dirty is empty
+  for (Vma& v : p.vma) v.flags &= ~VM_SOFTDIRTY;
+  for (int pg = 0; pg < MAX_PAGES; pg++) {
+    Pte& pte = p.pte[pg];
+    if (pte.kind == PteKind::Present) pte.bits &= ~(PTE_SOFT_DIRTY | PTE_WRITE);
+    if (pte.kind == PteKind::Swap) pte.bits &= ~PTE_SOFT_DIRTY;
+    p.ghost[pg] &= ~GHOST_WRITTEN;
+  }
+  return Outcome::done();
+}
+
+}  // namespace mm

@@ -1,0 +1,315 @@
+// The invariant library.  Each evaluator walks the state once; with a
+// non-null `why` it also says, in kernel terms, what it found.
+#include "model/invariants.h"
+
+#include <fmt/format.h>
+
+#include "model/encoding.h"
+#include "model/fault.h"
+#include "model/mm.h"
+#include "model/observe.h"
+
+namespace mm {
+
+namespace {
+
+// Records facet `bit` and, when asked, a sentence about it.
+struct Findings {
+  uint32_t bits = 0;
+  std::string* why;
+  template <typename... Args>
+  void add(int bit, fmt::format_string<Args...> f, Args&&... args) {
+    if (why && !(bits & (1u << bit))) {
+      if (!why->empty()) *why += "; ";
+      *why += fmt::format(f, std::forward<Args>(args)...);
+    }
+    bits |= 1u << bit;
+  }
+};
+
+char pname(int p) { return static_cast<char>('A' + p); }
+
+template <typename Fn>
+void for_each_mapped_page(const State& s, Fn fn) {
+  for (int pi = 0; pi < MAX_PROCS; pi++) {
+    const Process& p = s.proc[pi];
+    if (p.alive != PROC_ALIVE) continue;
+    for (int pg = 0; pg < MAX_PAGES; pg++) {
+      const Vma* v = find_vma(p, pg);
+      if (v) fn(pi, pg, p, *v, p.pte[pg]);
+    }
+  }
+}
+
+// anon_exclusive: facets 0 writable-not-exclusive, 1 exclusive-but-shared,
+// 2 swp-exclusive-but-shared, 3 swapcache-exclusive, 4 pinned-not-exclusive.
+uint32_t eval_anon_exclusive(const State& s, const Config& cfg, std::string* why) {
+  Findings r{0, why};
+  for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma&, const Pte& pte) {
+    if (pte.kind == PteKind::Present && pte.a != NONE && s.folio[pte.a].test(PG_anon)) {
+      const Folio& fo = s.folio[pte.a];
+      const bool excl = fo.anon_exclusive & (1u << pte.b);
+      const int maps = folio_precise_page_mapcount(s, pte.a, pte.b);
+      const int swaprefs = fo.test(PG_swapcache) ? s.swap[fo.swap_type].slot[fo.swap_slot].count : 0;
+      if ((pte.bits & PTE_WRITE) && (maps > 1 || swaprefs > 0 || (cfg.PG_anon_exclusive && !excl)))
+        r.add(0, "{}.pte[{}] is writable but folio F{} page {} is {}", pname(pi), pg, pte.a, pte.b,
+              cfg.PG_anon_exclusive && !excl ? "not PageAnonExclusive" : "shared");
+      if (excl && (maps > 1 || swaprefs > 0))
+        r.add(1, "F{} page {} is PageAnonExclusive but is referenced {} times", pte.a, pte.b,
+              maps + swaprefs);
+      if (cfg.PG_anon_exclusive && cfg.gup_unshare_on_ro_pin && (p.pinned & (1u << pg)) &&
+          p.pin_folio[pg] == pte.a && !excl)
+        r.add(4, "{}.pte[{}]: F{} is pinned R/O but not PageAnonExclusive", pname(pi), pg, pte.a);
+    }
+    if (pte.kind == PteKind::Swap && (pte.bits & PTE_SWP_EXCLUSIVE)) {
+      const int count = s.swap[pte.a].slot[pte.b].count;
+      const int f = swap_cache_get_folio(s, pte.a, pte.b);
+      const int maps = f >= 0 ? folio_mapcount(s, f) : 0;
+      if (count > 1 || maps > 0)
+        r.add(2, "{}.pte[{}] is an exclusive swap PTE but slot {}:{} has {} other references",
+              pname(pi), pg, pte.a, slot_to_offset(pte.b), count - 1 + maps);
+    }
+  });
+  for (int f = 0; f < MAX_FOLIOS; f++) {
+    const Folio& fo = s.folio[f];
+    if (!fo.test(FOLIO_ALLOCATED) || !fo.test(PG_anon) || !fo.test(PG_swapcache)) continue;
+    if (fo.anon_exclusive && s.swap[fo.swap_type].slot[fo.swap_slot].count > 0)
+      r.add(3, "F{} is PageAnonExclusive in the swap cache while swap PTEs reference its slot", f);
+  }
+  return r.bits;
+}
+
+// stable_writes: facet 0 mapped-writable, 1 modified.
+uint32_t eval_stable_writes(const State& s, const Config&, std::string* why) {
+  Findings r{0, why};
+  for (int f = 0; f < MAX_FOLIOS; f++) {
+    const Folio& fo = s.folio[f];
+    if (!fo.test(FOLIO_ALLOCATED) || !fo.test(PG_writeback) || !fo.test(PG_swapcache)) continue;
+    const SwapDevice& dev = s.swap[fo.swap_type];
+    if (!(dev.flags & SWP_STABLE_WRITES)) continue;
+    for (int pi = 0; pi < MAX_PROCS; pi++)
+      for (int pg = 0; pg < MAX_PAGES; pg++) {
+        const Pte& pte = s.proc[pi].pte[pg];
+        if (s.proc[pi].alive == PROC_ALIVE && pte.kind == PteKind::Present && pte.a == f &&
+            (pte.bits & PTE_WRITE))
+          r.add(0, "{}.pte[{}] maps F{} writable while it is under writeback to a SWP_STABLE_WRITES device",
+                pname(pi), pg, f);
+      }
+    if (fo.content[0] != dev.slot[fo.swap_slot].content)
+      r.add(1, "F{} changed ({} -> {}) while under writeback to a SWP_STABLE_WRITES device", f,
+            dev.slot[fo.swap_slot].content, fo.content[0]);
+  }
+  return r.bits;
+}
+
+// cow_isolation: facet 0 wrong-value, 1 pin-diverged.
+uint32_t eval_cow_isolation(const State& s, const Config&, std::string* why) {
+  Findings r{0, why};
+  for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma&, const Pte& pte) {
+    const uint8_t got = read_value(s, pi, pg), want = expected_value(s, pi, pg);
+    if (got != want) r.add(0, "a read of {}.page[{}] returns {} but the program stored {}", pname(pi), pg, got, want);
+    if ((p.pinned & (1u << pg)) && (pte.kind == PteKind::Present || pte.kind == PteKind::Swap)) {
+      const uint8_t pinned = s.folio[p.pin_folio[pg]].content[p.pin_subpage[pg]];
+      if (pinned != got)
+        r.add(1, "the R/O pin at {}.page[{}] sees {} but the mapping shows {}", pname(pi), pg, pinned, got);
+    }
+  });
+  return r.bits;
+}
+
+// swap_accounting: facet 0 count-mismatch, 1 cache-mismatch, 2 leak.
+uint32_t eval_swap_accounting(const State& s, const Config&, std::string* why) {
+  Findings r{0, why};
+  for (int t = 0; t < MAX_SWAP_DEVICES; t++)
+    for (int i = 0; i < MAX_SLOTS; i++) {
+      const SwapSlot& sl = s.swap[t].slot[i];
+      const int refs = swap_pte_refs(s, t, i) + shmem_swap_refs(s, t, i);
+      if (sl.count != refs)
+        r.add(0, "slot {}:{} has swap count {} but {} references", t, slot_to_offset(i), sl.count, refs);
+      const bool cached = swap_cache_get_folio(s, t, i) >= 0;
+      if (static_cast<bool>(sl.has_cache) != cached)
+        r.add(1, "slot {}:{} SWAP_HAS_CACHE is {} but the swap cache {} a folio", t, slot_to_offset(i),
+              sl.has_cache, cached ? "holds" : "does not hold");
+    }
+  for (int f = 0; f < MAX_FOLIOS; f++)
+    if (s.folio[f].test(FOLIO_ALLOCATED) && folio_ref_count(s, f) == 0)
+      r.add(2, "F{} is allocated but nothing references it (leaked)", f);
+  bool any_alive = false;
+  for (const Process& p : s.proc) any_alive |= p.alive == PROC_ALIVE;
+  if (!any_alive)
+    for (int f = 0; f < MAX_FOLIOS; f++) {
+      const Folio& fo = s.folio[f];
+      if (fo.test(FOLIO_ALLOCATED) && fo.test(PG_anon) && !fo.test(PG_swapcache))
+        r.add(2, "every process has exited but anon folio F{} is still allocated", f);
+    }
+  return r.bits;
+}
+
+// pm_swap_accuracy: facet 0 false-negative, 1 false-positive.
+uint32_t eval_pm_swap_accuracy(const State& s, const Config& cfg, std::string* why) {
+  Findings r{0, why};
+  for_each_mapped_page(s, [&](int pi, int pg, const Process&, const Vma&, const Pte&) {
+    const bool reported = pagemap_read(s, pi, pg, cfg).entry & enc::PM_SWAP;
+    const bool truth = data_in_swap(s, pi, pg);
+    if (truth && !reported) r.add(0, "{}.page[{}] lives in a swap slot but pagemap says PM_SWAP=0", pname(pi), pg);
+    if (!truth && reported) r.add(1, "{}.page[{}] is not in swap but pagemap says PM_SWAP=1", pname(pi), pg);
+  });
+  return r.bits;
+}
+
+// mincore_semantics: mincore == resident (page cache or swap cache, uptodate).
+uint32_t eval_mincore(const State& s, const Config&, std::string* why) {
+  Findings r{0, why};
+  for_each_mapped_page(s, [&](int pi, int pg, const Process&, const Vma& v, const Pte& pte) {
+    bool resident = pte.kind == PteKind::Present;
+    int type = -1, slot = 0;
+    if (pte.kind == PteKind::Swap) {
+      type = pte.a;
+      slot = pte.b;
+    } else if (!resident && vma_is_shmem(v)) {
+      const PcEntry& e = s.inode[v.inode].pc[vma_file_index(v, pg)];
+      if (e.kind == PcKind::Folio) resident = s.folio[e.a].test(PG_uptodate);
+      if (e.kind == PcKind::Swap) {
+        type = e.a;
+        slot = e.b;
+      }
+    }
+    if (type >= 0) {
+      int f = swap_cache_get_folio(s, type, slot);
+      resident = f >= 0 && s.folio[f].test(PG_uptodate);
+    }
+    if (mincore_byte(s, pi, pg) != (resident ? 1 : 0))
+      r.add(0, "mincore({}.page[{}]) = {} but the page is {}resident", pname(pi), pg,
+            mincore_byte(s, pi, pg), resident ? "" : "not ");
+  });
+  return r.bits;
+}
+
+// uffd_wp_persistence: a protected page stays protected.
+uint32_t eval_uffd_wp(const State& s, const Config&, std::string* why) {
+  Findings r{0, why};
+  for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma&, const Pte& pte) {
+    if (!(p.ghost[pg] & GHOST_WP)) return;
+    bool shown = ((pte.kind == PteKind::Present || pte.kind == PteKind::Swap) && (pte.bits & PTE_UFFD_WP)) ||
+                 (pte.kind == PteKind::Marker && (pte.a & enc::PTE_MARKER_UFFD_WP));
+    if (!shown) r.add(0, "{}.page[{}] was write-protected with UFFDIO_WRITEPROTECT but its PTE lost uffd-wp", pname(pi), pg);
+  });
+  return r.bits;
+}
+
+// soft_dirty_persistence: a page written since clear_refs reads soft-dirty.
+uint32_t eval_soft_dirty(const State& s, const Config& cfg, std::string* why) {
+  Findings r{0, why};
+  if (!cfg.CONFIG_MEM_SOFT_DIRTY) return 0;
+  for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma&, const Pte&) {
+    if ((p.ghost[pg] & GHOST_WRITTEN) && !(pagemap_read(s, pi, pg, cfg).entry & enc::PM_SOFT_DIRTY))
+      r.add(0, "{}.page[{}] was written since clear_refs but pagemap says PM_SOFT_DIRTY=0", pname(pi), pg);
+  });
+  return r.bits;
+}
+
+// lseek_is_pure: SEEK_DATA finds exactly the indices that hold data.
+uint32_t eval_lseek(const State& s, const Config&, std::string* why) {
+  Findings r{0, why};
+  for (int i = 0; i < MAX_INODES; i++) {
+    const Inode& in = s.inode[i];
+    if (!in.in_use) continue;
+    for (int x = 0; x < in.npages; x++) {
+      const bool data = in.pc[x].kind != PcKind::Empty;
+      if ((shmem_lseek(s, i, x, true) == x) != data)
+        r.add(0, "lseek(SEEK_DATA, {}) on inode {} disagrees with the page cache", x, i);
+    }
+  }
+  return r.bits;
+}
+
+// pagemap_exclusive: PM_MMAP_EXCLUSIVE means no other process can reach the page.
+uint32_t eval_pagemap_exclusive(const State& s, const Config& cfg, std::string* why) {
+  Findings r{0, why};
+  for_each_mapped_page(s, [&](int pi, int pg, const Process&, const Vma&, const Pte& pte) {
+    if (!(pagemap_read(s, pi, pg, cfg).entry & enc::PM_MMAP_EXCLUSIVE)) return;
+    const Folio& fo = s.folio[pte.a];
+    int others = folio_nr_mapping_procs(s, pte.a) - 1;
+    if (fo.test(PG_swapcache)) others += swap_pte_refs(s, fo.swap_type, fo.swap_slot);
+    if (others > 0)
+      r.add(0, "{}.page[{}] reads PM_MMAP_EXCLUSIVE but F{} is reachable from {} other references",
+            pname(pi), pg, pte.a, others);
+  });
+  return r.bits;
+}
+
+template <uint32_t (*Eval)(const State&, const Config&, std::string*)>
+uint32_t check_of(const State& s, const Config& c) { return Eval(s, c, nullptr); }
+template <uint32_t (*Eval)(const State&, const Config&, std::string*)>
+std::string explain_of(const State& s, const Config& c) {
+  std::string why;
+  Eval(s, c, &why);
+  return why;
+}
+#define MM_INVARIANT(fn) &check_of<fn>, &explain_of<fn>
+
+}  // namespace
+
+const std::vector<Invariant>& invariants() {
+  static const std::vector<Invariant> all = {
+      {"anon_exclusive",
+       "a writable anon PTE maps a PageAnonExclusive page no one else references; exclusive swap PTEs and pinned pages are never shared",
+       "mm/rmap.c folio_try_share_anon_rmap_pte; mm/memory.c do_swap_page, do_wp_page; include/linux/page-flags.h PG_anon_exclusive",
+       {"writable-not-exclusive", "exclusive-but-shared", "swp-exclusive-but-shared", "swapcache-exclusive", "pinned-not-exclusive"},
+       MM_INVARIANT(eval_anon_exclusive)},
+      {"stable_writes",
+       "a folio under writeback to a SWP_STABLE_WRITES device is never mapped writable and never modified",
+       "mm/memory.c do_swap_page (SWP_STABLE_WRITES test); mm/swapfile.c SWP_STABLE_WRITES",
+       {"mapped-writable", "modified"},
+       MM_INVARIANT(eval_stable_writes)},
+      {"cow_isolation",
+       "every read returns what the program stored: private pages are not shared after fork, shared pages are coherent, swap round trips lose nothing, a R/O pin sees what the mapping shows",
+       "mm/memory.c wp_page_copy, copy_present_pte; mm/gup.c gup_must_unshare",
+       {"wrong-value", "pin-diverged"},
+       MM_INVARIANT(eval_cow_isolation)},
+      {"swap_accounting",
+       "each swap slot's count equals its swap PTEs and shmem entries, SWAP_HAS_CACHE matches the swap cache, no folio is leaked",
+       "mm/swapfile.c swap_duplicate, swap_entry_put, free_swap_and_cache",
+       {"count-mismatch", "cache-mismatch", "leak"},
+       MM_INVARIANT(eval_swap_accounting)},
+      {"pm_swap_accuracy",
+       "pagemap PM_SWAP is set exactly when the data behind the address lives in a swap slot",
+       "fs/proc/task_mmu.c pte_to_pagemap_entry; Documentation/admin-guide/mm/pagemap.rst",
+       {"false-negative", "false-positive"},
+       MM_INVARIANT(eval_pm_swap_accuracy)},
+      {"mincore_semantics",
+       "mincore reports 1 exactly when the page is resident: mapped, or uptodate in the page cache or swap cache",
+       "mm/mincore.c mincore_pte_range, mincore_page, mincore_swap",
+       {"wrong-byte"},
+       MM_INVARIANT(eval_mincore)},
+      {"uffd_wp_persistence",
+       "a page write-protected with UFFDIO_WRITEPROTECT stays protected across zap, pageout and swap-in",
+       "mm/memory.c zap_install_uffd_wp_if_needed; mm/rmap.c try_to_unmap_one; include/linux/swapops.h PTE_MARKER_UFFD_WP",
+       {"lost"},
+       MM_INVARIANT(eval_uffd_wp)},
+      {"soft_dirty_persistence",
+       "a page written since clear_refs reads PM_SOFT_DIRTY",
+       "fs/proc/task_mmu.c clear_soft_dirty, pte_to_pagemap_entry; Documentation/admin-guide/mm/soft-dirty.rst",
+       {"lost"},
+       MM_INVARIANT(eval_soft_dirty)},
+      {"lseek_is_pure",
+       "lseek(SEEK_DATA) on a shmem file finds exactly the indices holding data (a swap entry is data) without swapping in",
+       "mm/shmem.c shmem_file_llseek; mm/filemap.c mapping_seek_hole_data",
+       {"wrong-answer"},
+       MM_INVARIANT(eval_lseek)},
+      {"pagemap_exclusive",
+       "PM_MMAP_EXCLUSIVE means no other process can reach the page (mapping or swap PTE)",
+       "fs/proc/task_mmu.c pte_to_pagemap_entry (folio_precise_page_mapcount == 1)",
+       {"shared"},
+       MM_INVARIANT(eval_pagemap_exclusive)},
+  };
+  return all;
+}
+
+const Invariant* find_invariant(std::string_view name) {
+  for (const Invariant& inv : invariants())
+    if (inv.name == name) return &inv;
+  return nullptr;
+}
+
+}  // namespace mm

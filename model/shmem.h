@@ -1,0 +1,28 @@
+// shmem (mm/shmem.c) and PTE markers (mm/memory.c handle_pte_marker).
+#pragma once
+#include "model/events.h"
+
+namespace mm {
+
+// shmem_get_folio(SGP_CACHE) as reached from shmem_fault: the page-cache
+// folio at (inode, index), swapped in (shmem_swapin_folio) or allocated.
+Outcome shmem_fault(State& s, int inode, int index, const Config& cfg, int& folio_out);
+
+// handle_pte_marker: a fault on a PTE marker.  Leaves the PTE as the
+// missing-page path must see it (UFFD_WP marker kept in a registered VMA,
+// cleared otherwise; PAGEOUT marker cleared) or reports SIGSEGV (GUARD).
+Outcome handle_pte_marker(State& s, int proc, int page, const Config& cfg);
+
+// shmem_writeout: a clean, unmapped page-cache folio moves to the swap
+// cache; the page-cache slot gets a swap value entry.
+Outcome shmem_writeout(State& s, int folio, const Config& cfg);
+
+// shmem_fallocate(FALLOC_FL_PUNCH_HOLE) for one page, as MADV_REMOVE does:
+// unmap_mapping_range in every process (private COW copies survive), then
+// shmem_undo_range frees the folio or swap entry.
+Outcome shmem_punch_hole(State& s, int inode, int index, const Config& cfg);
+
+// The page-cache index and inode a shmem folio sits at; false when none.
+bool shmem_folio_index(const State& s, int folio, int& inode, int& index);
+
+}  // namespace mm

@@ -1,0 +1,171 @@
+// The kernel state the model tracks, as one plain value.
+//
+// Every field is a byte (or an array of bytes), so a State has no padding:
+// copying is a memcpy, equality and hashing look at its bytes.  Capacities
+// are small and fixed; the bounds of an exploration are these capacities.
+// Field names follow the kernel structures they stand for.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <type_traits>
+
+namespace mm {
+
+inline constexpr int MAX_PROCS = 3;          // mm_structs
+inline constexpr int MAX_VMAS = 2;           // vm_area_structs per mm
+inline constexpr int MAX_PAGES = 4;          // virtual pages per mm (page index = address / PAGE_SIZE)
+inline constexpr int MAX_FOLIOS = 8;         // struct folio
+inline constexpr int MAX_FOLIO_PAGES = 2;    // a "THP" is a 2-page folio mapped by a PMD
+inline constexpr int MAX_SWAP_DEVICES = 2;   // swap_info_struct
+inline constexpr int MAX_SLOTS = 4;          // swap slots per device
+inline constexpr int MAX_INODES = 2;         // shmem inodes (shared anon, memfd)
+inline constexpr int MAX_INODE_PAGES = 4;    // page-cache indices per inode
+inline constexpr uint8_t NONE = 0xff;        // "no folio / no process / no inode"
+
+// Content of a page: 0 is the zero page; written values are small numbers.
+inline constexpr uint8_t MAX_VALUE = 3;
+
+// ---- page-table entries -------------------------------------------------
+enum class PteKind : uint8_t { None, Present, Swap, Marker };
+
+enum PteBits : uint8_t {
+  PTE_WRITE = 1 << 0,          // pte_write
+  PTE_DIRTY = 1 << 1,          // pte_dirty
+  PTE_SOFT_DIRTY = 1 << 2,     // pte_soft_dirty / pte_swp_soft_dirty
+  PTE_UFFD_WP = 1 << 3,        // pte_uffd_wp / pte_swp_uffd_wp
+  PTE_SWP_EXCLUSIVE = 1 << 4,  // pte_swp_exclusive (swap PTEs only)
+  PTE_PMD = 1 << 5,            // present, mapped by a PMD of a large folio
+};
+
+struct Pte {
+  PteKind kind = PteKind::None;
+  uint8_t bits = 0;  // PteBits
+  uint8_t a = 0;     // Present: folio id; Swap: swap type (device); Marker: marker bits
+  uint8_t b = 0;     // Present: subpage index in the folio; Swap: slot index
+  bool operator==(const Pte&) const = default;
+};
+
+// ---- VMAs ----------------------------------------------------------------
+enum class VmaKind : uint8_t { None, PrivateAnon, SharedAnon, MemfdShared, MemfdPrivate };
+
+enum VmaFlags : uint8_t {
+  VM_WRITE = 1 << 0,
+  VM_SOFTDIRTY = 1 << 1,
+  VM_UFFD_WP = 1 << 2,     // registered with UFFDIO_REGISTER_MODE_WP
+  VM_HUGEPAGE = 1 << 3,    // THP-eligible (MADV_HUGEPAGE)
+  VMA_ANON_VMA = 1 << 4,   // vma->anon_vma != NULL
+};
+
+struct Vma {
+  VmaKind kind = VmaKind::None;
+  uint8_t start = 0;    // first page index
+  uint8_t npages = 0;
+  uint8_t flags = 0;    // VmaFlags
+  uint8_t inode = NONE; // shmem inode backing a shared/memfd mapping
+  uint8_t pgoff = 0;    // file page offset of `start`
+  bool operator==(const Vma&) const = default;
+};
+
+// Ghost state: what the semantics say, kept beside the kernel state so the
+// invariants can compare.  Not kernel fields.
+enum GhostBits : uint8_t {
+  GHOST_WP = 1 << 0,             // UFFDIO_WRITEPROTECT(on) in force for this page
+  GHOST_WRITTEN = 1 << 1,        // written since the last clear_refs (soft-dirty semantics)
+  GHOST_COWED = 1 << 2,          // a MAP_PRIVATE file page has its own copy (reads no longer see the file)
+};
+
+enum ProcState : uint8_t { PROC_UNUSED = 0, PROC_ALIVE = 1, PROC_EXITED = 2 };
+
+struct Process {
+  uint8_t alive = PROC_UNUSED;  // ProcState: exited slots are never reused
+  uint8_t parent = NONE;
+  std::array<Vma, MAX_VMAS> vma{};
+  std::array<Pte, MAX_PAGES> pte{};
+  // FOLL_PIN | FOLL_LONGTERM R/O pins taken through this mm: bit per page,
+  // and the folio/subpage each pin holds (zero when the bit is clear).
+  uint8_t pinned = 0;
+  std::array<uint8_t, MAX_PAGES> pin_folio{};
+  std::array<uint8_t, MAX_PAGES> pin_subpage{};
+  // Ghost: the value a read of a private page must return.
+  std::array<uint8_t, MAX_PAGES> expect{};
+  std::array<uint8_t, MAX_PAGES> ghost{};  // GhostBits
+  bool operator==(const Process&) const = default;
+};
+
+// ---- folios ---------------------------------------------------------------
+enum FolioFlags : uint8_t {
+  FOLIO_ALLOCATED = 1 << 0,
+  PG_anon = 1 << 1,        // folio_test_anon; otherwise shmem
+  PG_swapcache = 1 << 2,
+  PG_writeback = 1 << 3,
+  PG_dirty = 1 << 4,
+  PG_uptodate = 1 << 5,
+  PG_large = 1 << 6,       // MAX_FOLIO_PAGES pages
+};
+
+struct Folio {
+  uint8_t flags = 0;            // FolioFlags
+  uint8_t anon_exclusive = 0;   // PG_anon_exclusive, one bit per subpage
+  uint8_t swap_type = 0;        // folio->swap when PG_swapcache
+  uint8_t swap_slot = 0;
+  std::array<uint8_t, MAX_FOLIO_PAGES> content{};
+  bool operator==(const Folio&) const = default;
+  int nr_pages() const { return (flags & PG_large) ? MAX_FOLIO_PAGES : 1; }
+  bool test(uint8_t f) const { return flags & f; }
+};
+
+// ---- swap -----------------------------------------------------------------
+enum SwapFlags : uint8_t {
+  SWP_USED = 1 << 0,
+  SWP_STABLE_WRITES = 1 << 1,     // backend needs the page unchanged during writeback
+  SWP_SYNCHRONOUS_IO = 1 << 2,    // swap-in may skip the swap cache (zram, pmem)
+  SWP_SYNC_WRITEBACK = 1 << 3,    // model: writeback completes inside pageout()
+};
+
+struct SwapSlot {
+  uint8_t count = 0;       // swap_map[] count: swap PTEs + shmem swap entries
+  uint8_t has_cache = 0;   // SWAP_HAS_CACHE: a folio for this entry is in the swap cache
+  uint8_t content = 0;     // data on the device (last completed or started write)
+  bool operator==(const SwapSlot&) const = default;
+};
+
+struct SwapDevice {
+  uint8_t flags = 0;  // SwapFlags
+  std::array<SwapSlot, MAX_SLOTS> slot{};
+  bool operator==(const SwapDevice&) const = default;
+};
+
+// ---- shmem page cache -----------------------------------------------------
+enum class PcKind : uint8_t { Empty, Folio, Swap };
+struct PcEntry {
+  PcKind kind = PcKind::Empty;
+  uint8_t a = 0;  // Folio: folio id; Swap: swap type
+  uint8_t b = 0;  // Folio: subpage of a large folio; Swap: slot index
+  bool operator==(const PcEntry&) const = default;
+};
+
+struct Inode {
+  uint8_t in_use = 0;
+  uint8_t npages = 0;
+  std::array<PcEntry, MAX_INODE_PAGES> pc{};
+  std::array<uint8_t, MAX_INODE_PAGES> expect{};  // ghost: the file's content
+  bool operator==(const Inode&) const = default;
+};
+
+struct State {
+  std::array<Process, MAX_PROCS> proc{};
+  std::array<Folio, MAX_FOLIOS> folio{};
+  std::array<SwapDevice, MAX_SWAP_DEVICES> swap{};
+  std::array<Inode, MAX_INODES> inode{};
+  bool operator==(const State&) const = default;
+};
+
+static_assert(std::is_trivially_copyable_v<State>);
+static_assert(std::has_unique_object_representations_v<State>,
+              "State must have no padding: its bytes are its identity");
+
+// A swap entry as the model names it: (type, slot index).  The kernel
+// offset is slot + 1: offset 0 holds the swap header.
+constexpr uint64_t slot_to_offset(uint8_t slot) { return uint64_t{slot} + 1; }
+
+}  // namespace mm

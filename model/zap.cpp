@@ -1,0 +1,97 @@
+// zap_pte_range and friends (mm/memory.c v6.18).
+#include "model/zap.h"
+
+#include "model/encoding.h"
+#include "model/fault.h"
+#include "model/mm.h"
+
+namespace mm {
+
+// zap_install_uffd_wp_if_needed: on a file-backed VMA registered for uffd-wp,
+// a zapped write-protected PTE leaves a UFFD_WP marker so the protection
+// survives.  Zaps of anonymous VMAs drop everything.
+static void zap_install_uffd_wp_if_needed(Pte& pte, const Vma& v, bool was_wp,
+                                          const ZapDetails& d, const Config& cfg) {
+  if (vma_is_anonymous(v) || d.drop_markers || !cfg.CONFIG_PTE_MARKER_UFFD_WP) return;
+  if (!userfaultfd_wp(v) || !was_wp) return;
+  pte = Pte{PteKind::Marker, 0, static_cast<uint8_t>(enc::PTE_MARKER_UFFD_WP), 0};
+}
+
+void zap_one_pte(State& s, int proc, int page, const ZapDetails& d, const Config& cfg) {
+  Process& p = s.proc[proc];
+  const Vma* v = find_vma(p, page);
+  Pte& pte = p.pte[page];
+  if (pte.kind == PteKind::Present && (pte.bits & PTE_PMD)) split_huge_pmd(s, proc, page, cfg);
+  const Pte old = pte;
+  switch (old.kind) {
+    case PteKind::None:
+      break;
+    case PteKind::Present:
+      pte = Pte{};
+      if (v) zap_install_uffd_wp_if_needed(pte, *v, old.bits & PTE_UFFD_WP, d, cfg);
+      if (old.a != NONE) folio_put_if_unused(s, old.a);  // folio_remove_rmap_ptes + tlb batch free
+      break;
+    case PteKind::Swap:
+      pte = Pte{};
+      if (v) zap_install_uffd_wp_if_needed(pte, *v, old.bits & PTE_UFFD_WP, d, cfg);
+      free_swap_and_cache(s, old.a, old.b);
+      break;
+    case PteKind::Marker: {
+      // zap_nonpresent_ptes: markers stay unless the caller drops them.  The
+      // RFC's PAGEOUT marker is only a hint and goes with any zap.
+      uint8_t keep = d.drop_markers ? 0 : (old.a & ~enc::PTE_MARKER_PAGEOUT);
+      pte = keep ? Pte{PteKind::Marker, 0, keep, 0} : Pte{};
+      break;
+    }
+  }
+  // Ghost: a private page reads as zero again, a private file page as the file.
+  p.expect[page] = 0;
+  p.ghost[page] &= ~GHOST_COWED;
+}
+
+Outcome madvise_dontneed(State& s, int proc, int page, const Config& cfg) {
+  Process& p = s.proc[proc];
+  if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  if (!find_vma(p, page)) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
+  zap_one_pte(s, proc, page, ZapDetails{}, cfg);
+  return Outcome::done();
+}
+
+static void unmap_vma(State& s, int proc, Vma& v, const Config& cfg) {
+  for (int pg = v.start; pg < v.start + v.npages; pg++) {
+    zap_one_pte(s, proc, pg, ZapDetails{.drop_markers = true}, cfg);
+    s.proc[proc].ghost[pg] = 0;
+  }
+  v = Vma{};
+}
+
+Outcome do_munmap(State& s, int proc, int page, const Config& cfg) {
+  Process& p = s.proc[proc];
+  if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  Vma* v = find_vma(p, page);
+  if (!v) return Outcome::disabled("no VMA at this address");
+  unmap_vma(s, proc, *v, cfg);
+  return Outcome::done();
+}
+
+Outcome exit_mmap(State& s, int proc, const Config& cfg) {
+  Process& p = s.proc[proc];
+  if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  for (Vma& v : p.vma)
+    if (v.kind != VmaKind::None) unmap_vma(s, proc, v, cfg);
+  // The pinning context goes with the process: unpin_user_pages.
+  for (int pg = 0; pg < MAX_PAGES; pg++) {
+    if (!(p.pinned & (1u << pg))) continue;
+    int f = p.pin_folio[pg];
+    p.pinned &= ~(1u << pg);
+    p.pin_folio[pg] = p.pin_subpage[pg] = 0;
+    folio_put_if_unused(s, f);
+  }
+  uint8_t parent = p.parent;
+  p = Process{};
+  p.alive = PROC_EXITED;
+  p.parent = parent;
+  return Outcome::done();
+}
+
+}  // namespace mm
