@@ -1,0 +1,148 @@
+// The checker engine as a library: explore a Workload exhaustively (BFS or
+// DFS), or walk it at random, and report per-invariant verdicts with
+// shortest counterexample traces.  Stable API for the CLI and for the
+// scenario language (checker/scenario/).
+//
+//   mmc::engine::Workload w = ...;             // checker/engine/workload.h
+//   mmc::engine::Options opt;                  // defaults: BFS, 1 thread, symmetry on
+//   mmc::engine::Result r = mmc::engine::explore(w, opt);
+//   mmc::engine::print_text(std::cout, r);     // or to_json(r), write_dot(...)
+//   return r.exit_status();                    // 0 holds, 1 violated, 3 incomplete
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "checker/engine/workload.h"
+
+namespace mmc::engine {
+
+inline constexpr int JSON_SCHEMA_VERSION = 1;
+
+enum class Search { Bfs, Dfs };
+
+struct Options {
+  Search search = Search::Bfs;
+  int threads = 1;            // results are byte-identical for any value
+  bool symmetry = true;       // canonical renaming of folios, slots, interchangeable processes
+  bool fingerprint = false;   // store 64-bit fingerprints instead of exact encodings
+  bool progress = false;      // progress line on stderr even when it is not a terminal
+  // Overrides of the workload's bounds.
+  std::optional<int> max_depth;
+  std::optional<uint64_t> max_states;
+  std::optional<uint64_t> max_memory_mb;
+  // Keep the explored graph (Boost.Graph) for DOT export and the leak
+  // finder when the run stores at most this many states.
+  uint64_t graph_cap = 200'000;
+};
+
+enum class Verdict { Holds, Violated, Incomplete };
+const char* verdict_name(Verdict v);  // "holds", "violated", "incomplete"
+
+// One step of a trace: the event as taken on the concrete (not renamed)
+// state, and what it changed, in kernel terms.
+struct TraceStep {
+  mm::Event event;
+  mm::Status status = mm::Status::Done;
+  std::string text;                  // "A: write p[0]=1"
+  std::vector<std::string> changes;  // "A.pte[0]: none -> present(F0,rw,dirty)"
+  mm::State after;
+};
+
+struct Trace {
+  mm::State initial;
+  std::vector<TraceStep> steps;
+};
+
+struct FacetResult {
+  std::string invariant;
+  std::string facet;
+  Verdict verdict = Verdict::Holds;
+  std::optional<Trace> trace;   // Violated: the shortest trace (BFS) / a trace (DFS)
+  std::string explanation;      // Violated: what is wrong in the last state
+};
+
+// From every reachable state, can a clean end be reached (every process
+// exited, no folio or swap slot allocated)?
+struct LeakResult {
+  std::string status = "skipped";  // "clean", "leak", "skipped"
+  std::string reason;              // why skipped
+  uint64_t stuck_states = 0;       // states from which no clean end is reachable
+  std::optional<Trace> trace;      // shortest path to such a state
+};
+
+struct Stats {
+  uint64_t states = 0;        // distinct (canonical) states stored
+  uint64_t transitions = 0;   // successors generated (edges explored)
+  int max_depth = 0;          // deepest level reached
+  uint64_t store_bytes = 0;   // visited store (table + encodings + parents)
+  double bytes_per_state = 0;
+  uint64_t userspace_faults = 0;  // WpFault / Sigsegv outcomes seen
+};
+
+// Everything that varies between runs or with the thread count.
+struct Timing {
+  int threads = 1;
+  double seconds = 0;
+  double states_per_second = 0;       // stored states / s
+  double transitions_per_second = 0;  // states generated / s
+  uint64_t peak_rss_kb = 0;
+};
+
+struct Result {
+  std::string workload;
+  std::string config;
+  std::string search;           // "bfs" / "dfs"
+  bool symmetry = true;
+  bool fingerprint = false;
+  double collision_probability = 0;  // fingerprint mode: bound on a missed state
+  bool complete = true;
+  std::vector<std::string> bounds_hit;  // "model bound hit: ... (raise MAX_FOLIOS)", "max-depth 12", ...
+  Stats stats;
+  Timing timing;
+  std::vector<FacetResult> verdicts;  // library order, one per (invariant, facet)
+  LeakResult leak;
+  std::string dot;                     // whole state graph when small, else empty
+  std::vector<std::string> proc_names, device_names;
+
+  bool any_violated() const;
+  // 1 when an invariant is violated, 3 when a bound made a verdict
+  // incomplete, 0 when every checked invariant holds.
+  int exit_status() const;
+};
+
+inline constexpr int EXIT_INCOMPLETE = 3;
+
+// Exhaustive exploration.  Throws std::invalid_argument for a malformed
+// workload (no initial state, unknown invariant, too many limited kinds).
+Result explore(const Workload& w, const Options& opt);
+
+struct SimResult {
+  uint64_t seed = 0;
+  int steps_taken = 0;
+  bool dead_end = false;              // no enabled event before `steps`
+  std::vector<std::string> bounds_hit;
+  std::optional<FacetResult> violation;  // first violation on the walk (trace = the walk so far)
+  Trace walk;
+  std::vector<std::string> proc_names, device_names;
+  int exit_status() const;  // 1 violation, 0 otherwise
+};
+
+// A seeded random walk of at most `steps` events: same seed, same walk.
+SimResult simulate(const Workload& w, uint64_t seed, int steps, bool symmetry = true);
+
+// Output.  Text: verdicts, traces step by step with what changed, stats,
+// then one line starting "timing:".  JSON: everything, with the
+// non-deterministic figures in the "timing" object only.
+void print_text(std::ostream& out, const Result& r);
+nlohmann::json to_json(const Result& r);
+void print_text(std::ostream& out, const SimResult& r);
+nlohmann::json to_json(const SimResult& r);
+// DOT of the violation traces (and of the whole graph when it was kept small).
+std::string to_dot(const Result& r);
+
+}  // namespace mmc::engine
