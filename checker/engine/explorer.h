@@ -1,0 +1,360 @@
+// The generic search: breadth-first (level-synchronous, parallel,
+// deterministic) and depth-first, over any model M providing
+//
+//   using Node = ...;   // trivially copyable, no padding
+//   using Key = ...;    // trivially copyable, no padding: the stored encoding
+//   std::vector<Node> initial() const;
+//   template <class Emit> ExpandInfo expand(const Node&, Emit&& emit) const;
+//                       // emit(const Node& successor) once per transition
+//   Key pack(const Node&) const;
+//   uint64_t violations(const Node&) const;   // bit i: check i fails here
+//   int num_checks() const;
+//
+// States get ids in the order they are stored; BFS stores level by level,
+// so a smaller id is never deeper, and the first violating id of a check
+// gives a shortest trace.  With N threads a level is expanded in parallel
+// into per-chunk buffers, then merged in chunk order by one thread: the
+// ids, parents and verdicts do not depend on N.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "checker/engine/store.h"
+
+namespace mmc::engine {
+
+// What one expansion found besides its successors.
+struct ExpandInfo {
+  uint64_t userspace_faults = 0;       // WpFault / Sigsegv outcomes
+  const char* capacity_reason = nullptr;  // an event hit a model capacity bound
+};
+
+struct SearchLimits {
+  bool dfs = false;
+  int threads = 1;
+  int max_depth = 200;
+  uint64_t max_states = 20'000'000;
+  uint64_t max_memory_bytes = uint64_t{8192} << 20;
+  uint64_t edge_cap = 0;  // keep edges while states <= edge_cap (0: never)
+  bool progress = false;
+};
+
+inline constexpr uint32_t NO_PARENT = 0xffffffffu;
+
+struct RawRun {
+  uint64_t states = 0;
+  uint64_t transitions = 0;
+  uint64_t userspace_faults = 0;
+  int max_depth = 0;
+  bool depth_bound_hit = false;
+  bool state_bound_hit = false;
+  bool memory_bound_hit = false;
+  std::set<std::string> capacity_reasons;
+  std::vector<uint32_t> parent;             // by state id
+  std::vector<int64_t> first_violation;     // by check: state id or -1
+  bool edges_kept = false;
+  std::vector<std::pair<uint32_t, uint32_t>> edges;  // sorted, unique (when kept)
+  uint64_t store_bytes = 0;
+  double seconds = 0;
+  bool complete() const {
+    return !depth_bound_hit && !state_bound_hit && !memory_bound_hit && capacity_reasons.empty();
+  }
+  std::vector<uint32_t> path_to(uint32_t id) const {
+    std::vector<uint32_t> p;
+    for (uint32_t x = id; x != NO_PARENT; x = parent[x]) p.push_back(x);
+    std::reverse(p.begin(), p.end());
+    return p;
+  }
+};
+
+// A line on stderr every ~2 s.
+class Progress {
+ public:
+  explicit Progress(bool on) : on_(on), start_(clock::now()), last_(start_) {}
+  void tick(uint64_t states, int depth, uint64_t queue, uint64_t generated) {
+    if (!on_) return;
+    auto now = clock::now();
+    if (now - last_ < std::chrono::seconds(2)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    std::fprintf(stderr, "explore: %llu states, depth %d, queue %llu, %.0f states/s, %.0f generated/s\n",
+                 static_cast<unsigned long long>(states), depth, static_cast<unsigned long long>(queue),
+                 states / secs, generated / secs);
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  bool on_;
+  clock::time_point start_, last_;
+};
+
+// Run fn(chunk) for chunk in [0, n) on `threads` threads (dynamic hand-out).
+inline void parallel_chunks(size_t n, int threads, const std::function<void(size_t)>& fn) {
+  if (threads <= 1 || n <= 1) {
+    for (size_t c = 0; c < n; c++) fn(c);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t c; (c = next.fetch_add(1)) < n;) fn(c);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads && static_cast<size_t>(t) < n; t++) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+}
+
+template <class M, class Store>
+class Explorer {
+ public:
+  using Node = typename M::Node;
+  using Key = typename M::Key;
+
+  Explorer(const M& m, Store& store, const SearchLimits& lim) : m_(m), store_(store), lim_(lim) {}
+
+  RawRun run() {
+    auto t0 = std::chrono::steady_clock::now();
+    run_.first_violation.assign(m_.num_checks(), -1);
+    if (lim_.dfs) dfs();
+    else bfs();
+    run_.states = store_.size();
+    run_.store_bytes = store_.bytes() + run_.parent.capacity() * sizeof(uint32_t);
+    if (run_.edges_kept) {
+      std::sort(run_.edges.begin(), run_.edges.end());
+      run_.edges.erase(std::unique(run_.edges.begin(), run_.edges.end()), run_.edges.end());
+    } else {
+      run_.edges.clear();
+    }
+    run_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::move(run_);
+  }
+
+  // The nodes along the stored path to `id` (found again by expanding).
+  static std::vector<Node> nodes_on_path(const M& m, const Store& store, const RawRun& run, uint32_t id) {
+    std::vector<uint32_t> ids = run.path_to(id);
+    std::vector<Node> out;
+    for (const Node& n : m.initial()) {
+      Key k = m.pack(n);
+      if (store.matches(ids[0], k, hash_bytes(&k, sizeof k))) {
+        out.push_back(n);
+        break;
+      }
+    }
+    for (size_t i = 1; i < ids.size() && out.size() == i; i++) {
+      bool found = false;
+      m.expand(out.back(), [&](const Node& s) {
+        if (found) return;
+        Key k = m.pack(s);
+        if (store.matches(ids[i], k, hash_bytes(&k, sizeof k))) {
+          out.push_back(s);
+          found = true;
+        }
+      });
+    }
+    return out;
+  }
+
+ private:
+  struct Candidate {
+    uint32_t src;  // index in the current level
+    uint64_t hash;
+    Key key;
+    Node node;
+  };
+  struct Chunk {
+    std::vector<Candidate> cands;
+    std::vector<std::pair<uint32_t, uint64_t>> violations;  // (index in level, bits)
+    std::vector<std::pair<uint32_t, uint32_t>> edges;       // to states already stored
+    std::set<std::string> capacity;
+    uint64_t transitions = 0, faults = 0;
+  };
+  static constexpr size_t CHUNK = 512;
+
+  bool keep_edges() const { return run_.edges_kept; }
+
+  void record_violations(uint32_t id, uint64_t bits) {
+    while (bits) {
+      int b = __builtin_ctzll(bits);
+      bits &= bits - 1;
+      if (run_.first_violation[b] < 0) run_.first_violation[b] = id;
+    }
+  }
+
+  void account(const ExpandInfo& info, Chunk& c) {
+    c.faults += info.userspace_faults;
+    if (info.capacity_reason) c.capacity.insert(info.capacity_reason);
+  }
+
+  uint64_t memory_in_use(size_t frontier_nodes) const {
+    return store_.bytes() + run_.parent.capacity() * sizeof(uint32_t) + frontier_nodes * sizeof(Node) +
+           run_.edges.capacity() * sizeof(run_.edges[0]);
+  }
+
+  void store_initial(std::vector<Node>& out) {
+    for (const Node& n : m_.initial()) {
+      Key k = m_.pack(n);
+      auto [id, fresh] = store_.insert(k, hash_bytes(&k, sizeof k));
+      if (!fresh) continue;
+      run_.parent.push_back(NO_PARENT);
+      out.push_back(n);
+    }
+  }
+
+  void bfs() {
+    Progress progress(lim_.progress);
+    std::vector<Node> cur, next;
+    store_initial(cur);
+    run_.edges_kept = lim_.edge_cap > 0;
+    uint64_t base = 0;
+    bool stop = false;
+    for (int depth = 0; !cur.empty(); depth++) {
+      run_.max_depth = depth;
+      const bool at_limit = depth >= lim_.max_depth;
+      const size_t nchunks = (cur.size() + CHUNK - 1) / CHUNK;
+      std::vector<Chunk> chunks(nchunks);
+      parallel_chunks(nchunks, lim_.threads, [&](size_t ci) {
+        Chunk& c = chunks[ci];
+        const size_t end = std::min(cur.size(), (ci + 1) * CHUNK);
+        for (size_t i = ci * CHUNK; i < end; i++) {
+          const Node& n = cur[i];
+          if (uint64_t v = m_.violations(n)) c.violations.emplace_back(static_cast<uint32_t>(i), v);
+          ExpandInfo info = m_.expand(n, [&](const Node& s) {
+            c.transitions++;
+            Key k = m_.pack(s);
+            const uint64_t h = hash_bytes(&k, sizeof k);
+            const int64_t id = store_.find(k, h);
+            if (id >= 0) {
+              if (run_.edges_kept) c.edges.emplace_back(static_cast<uint32_t>(base + i), static_cast<uint32_t>(id));
+              return;
+            }
+            c.cands.push_back(Candidate{static_cast<uint32_t>(i), h, k, s});
+          });
+          account(info, c);
+        }
+      });
+      // Merge in chunk order: the only place ids are handed out.
+      next.clear();
+      for (Chunk& c : chunks) {
+        for (auto [i, bits] : c.violations) record_violations(static_cast<uint32_t>(base + i), bits);
+        run_.transitions += c.transitions;
+        run_.userspace_faults += c.faults;
+        run_.capacity_reasons.insert(c.capacity.begin(), c.capacity.end());
+        if (run_.edges_kept) run_.edges.insert(run_.edges.end(), c.edges.begin(), c.edges.end());
+        if (stop) continue;
+        for (const Candidate& cand : c.cands) {
+          if (at_limit) {  // a state one step beyond the depth bound exists
+            run_.depth_bound_hit = true;
+            break;
+          }
+          if (store_.size() >= lim_.max_states) {
+            run_.state_bound_hit = true;
+            stop = true;
+            break;
+          }
+          auto [id, fresh] = store_.insert(cand.key, cand.hash);
+          if (fresh) {
+            run_.parent.push_back(static_cast<uint32_t>(base + cand.src));
+            next.push_back(cand.node);
+          }
+          if (run_.edges_kept) run_.edges.emplace_back(static_cast<uint32_t>(base + cand.src), id);
+        }
+        std::vector<Candidate>().swap(c.cands);
+      }
+      if (run_.edges_kept && store_.size() > lim_.edge_cap) {
+        run_.edges_kept = false;
+        std::vector<std::pair<uint32_t, uint32_t>>().swap(run_.edges);
+      }
+      if (!stop && memory_in_use(cur.size() + next.size()) > lim_.max_memory_bytes) {
+        run_.memory_bound_hit = true;
+        stop = true;
+      }
+      progress.tick(store_.size(), depth, next.size(), run_.transitions);
+      base += cur.size();
+      cur.swap(next);
+      if (stop) break;
+    }
+    // States stored but never expanded (a bound stopped the run) are still checked.
+    for (size_t i = 0; i < cur.size(); i++)
+      if (uint64_t v = m_.violations(cur[i])) record_violations(static_cast<uint32_t>(base + i), v);
+    if (!cur.empty()) run_.max_depth++;
+  }
+
+  void dfs() {
+    struct Item {
+      Node node;
+      uint32_t id;
+      int depth;
+    };
+    Progress progress(lim_.progress);
+    std::vector<Node> init;
+    store_initial(init);
+    run_.edges_kept = lim_.edge_cap > 0;
+    std::vector<Item> stack;
+    for (size_t i = init.size(); i-- > 0;) stack.push_back(Item{init[i], static_cast<uint32_t>(i), 0});
+    Chunk c;  // accounting only
+    std::vector<Item> children;
+    while (!stack.empty()) {
+      Item it = stack.back();
+      stack.pop_back();
+      run_.max_depth = std::max(run_.max_depth, it.depth);
+      if (uint64_t v = m_.violations(it.node)) record_violations(it.id, v);
+      const bool at_limit = it.depth >= lim_.max_depth;
+      bool stop = false;
+      children.clear();
+      ExpandInfo info = m_.expand(it.node, [&](const Node& s) {
+        if (stop) return;
+        c.transitions++;
+        Key k = m_.pack(s);
+        const uint64_t h = hash_bytes(&k, sizeof k);
+        if (at_limit) {
+          if (store_.find(k, h) < 0) run_.depth_bound_hit = true;
+          return;
+        }
+        if (store_.find(k, h) < 0 && store_.size() >= lim_.max_states) {
+          run_.state_bound_hit = stop = true;
+          return;
+        }
+        auto [id, fresh] = store_.insert(k, h);
+        if (run_.edges_kept) run_.edges.emplace_back(it.id, id);
+        if (fresh) {
+          run_.parent.push_back(it.id);
+          children.push_back(Item{s, id, it.depth + 1});
+        }
+      });
+      account(info, c);
+      // Push in reverse so the first successor is explored first.
+      for (size_t i = children.size(); i-- > 0;) stack.push_back(children[i]);
+      if (run_.edges_kept && store_.size() > lim_.edge_cap) {
+        run_.edges_kept = false;
+        std::vector<std::pair<uint32_t, uint32_t>>().swap(run_.edges);
+      }
+      if (stop) break;
+      if ((store_.size() & 0xfff) == 0 && memory_in_use(stack.size()) > lim_.max_memory_bytes) {
+        run_.memory_bound_hit = true;
+        break;
+      }
+      progress.tick(store_.size(), it.depth, stack.size(), c.transitions);
+    }
+    // Stored but never expanded: still checked.
+    for (const Item& it : stack)
+      if (uint64_t v = m_.violations(it.node)) record_violations(it.id, v);
+    run_.transitions = c.transitions;
+    run_.userspace_faults = c.faults;
+    run_.capacity_reasons = c.capacity;
+  }
+
+  const M& m_;
+  Store& store_;
+  SearchLimits lim_;
+  RawRun run_;
+};
+
+}  // namespace mmc::engine

@@ -1,0 +1,82 @@
+#include "checker/engine/mm_model.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "model/canonical.h"
+#include "model/mm.h"
+
+namespace mmc::engine {
+
+bool mm_vma_at(const mm::State& s, int proc, int page) { return mm::find_vma(s.proc[proc], page) != nullptr; }
+
+MmModel::MmModel(const Workload& w, bool symmetry) : w_(w), symmetry_(symmetry) {
+  if (w.initial.empty()) throw std::invalid_argument("workload '" + w.name + "' has no initial state");
+  int counters = 0;
+  for (const AlphabetEntry& a : w.alphabet) {
+    int counter = -1;
+    if (a.limit >= 0) {
+      if (counters == MAX_LIMITED_KINDS)
+        throw std::invalid_argument("at most " + std::to_string(MAX_LIMITED_KINDS) + " event kinds may carry a limit");
+      if (a.limit > 255) throw std::invalid_argument("an event limit must be at most 255");
+      counter = counters++;
+    }
+    letters_.push_back(Letter{a.kind, a.limit, counter});
+  }
+  if (w.invariants.empty()) {
+    for (const mm::Invariant& inv : mm::invariants()) invs_.push_back(&inv);
+  } else {
+    for (const std::string& name : w.invariants) {
+      const mm::Invariant* inv = mm::find_invariant(name);
+      if (!inv) throw std::invalid_argument("unknown invariant '" + name + "'");
+      invs_.push_back(inv);
+    }
+  }
+  for (const mm::Invariant* inv : invs_) {
+    inv_offset_.push_back(static_cast<int>(checks_.size()));
+    for (size_t f = 0; f < inv->facets.size(); f++) checks_.push_back(Check{inv, static_cast<int>(f)});
+  }
+  if (checks_.size() > 64) throw std::invalid_argument("more than 64 invariant facets");
+}
+
+std::vector<MmNode> MmModel::initial() const {
+  std::vector<Node> out;
+  for (const mm::State& s : w_.initial) {
+    Node n{};
+    n.s = s;
+    out.push_back(symmetry_ ? canonical(n) : n);
+  }
+  return out;
+}
+
+MmNode MmModel::canonical(const Node& n) const {
+  Node c = n;
+  c.s = mm::canonicalize(n.s, w_.interchangeable);
+  return c;
+}
+
+uint64_t MmModel::violations(const Node& n) const {
+  uint64_t bits = 0;
+  for (size_t i = 0; i < invs_.size(); i++)
+    if (uint32_t v = invs_[i]->check(n.s, w_.config)) bits |= uint64_t{v} << inv_offset_[i];
+  return bits;
+}
+
+bool MmModel::quiescent(const mm::State& s) {
+  for (const mm::Process& p : s.proc)
+    if (p.alive == mm::PROC_ALIVE) return false;
+  for (const mm::Folio& f : s.folio)
+    if (f.test(mm::FOLIO_ALLOCATED)) return false;
+  for (const mm::SwapDevice& d : s.swap)
+    for (const mm::SwapSlot& sl : d.slot)
+      if (sl.count || sl.has_cache) return false;
+  return true;
+}
+
+bool MmModel::has_exit_event() const {
+  for (const Letter& l : letters_)
+    if (l.kind == mm::EventKind::Exit && l.limit != 0) return true;
+  return false;
+}
+
+}  // namespace mmc::engine

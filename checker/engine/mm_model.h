@@ -1,0 +1,131 @@
+// The kernel model seen through the engine's interface: a node is a
+// mm::State plus the usage counters of the workload's limited event kinds;
+// the enabled events of a node are the alphabet's (kind, process, page) /
+// (kind, folio) combinations mm::apply does not refuse.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "checker/engine/explorer.h"
+#include "checker/engine/workload.h"
+#include "model/invariants.h"
+
+namespace mmc::engine {
+
+struct MmNode {
+  mm::State s;
+  uint8_t used[MAX_LIMITED_KINDS];  // per limited alphabet entry: times taken on this path
+  bool operator==(const MmNode& o) const = default;
+};
+static_assert(std::has_unique_object_representations_v<MmNode>);
+
+// One check = one facet of one invariant.
+struct Check {
+  const mm::Invariant* inv;
+  int facet;
+};
+
+class MmModel {
+ public:
+  using Node = MmNode;
+  using Key = MmNode;  // the exact encoding (see pack)
+
+  MmModel(const Workload& w, bool symmetry);
+
+  std::vector<Node> initial() const;
+  Key pack(const Node& n) const { return n; }
+  int num_checks() const { return static_cast<int>(checks_.size()); }
+  const std::vector<Check>& checks() const { return checks_; }
+  uint64_t violations(const Node& n) const;
+
+  // Every transition of `n`: emit(successor) (canonical when symmetry is on).
+  template <class Emit>
+  ExpandInfo expand(const Node& n, Emit&& emit) const {
+    return for_each_successor(n, [&](const mm::Event&, mm::Status, const Node& succ) { emit(succ); });
+  }
+
+  // The same, with the event and its outcome.  Successors are in a fixed
+  // order (alphabet order, then process, page / folio).
+  template <class Fn>
+  ExpandInfo for_each_successor(const Node& n, Fn&& fn) const;
+
+  // A successor before canonical renaming (for concrete traces).
+  template <class Fn>
+  ExpandInfo for_each_concrete_successor(const Node& n, Fn&& fn) const;
+
+  Node canonical(const Node& n) const;
+  // Every process exited, no folio allocated, no swap slot in use.
+  static bool quiescent(const mm::State& s);
+  bool has_exit_event() const;
+
+  const Workload& workload() const { return w_; }
+  bool symmetry() const { return symmetry_; }
+
+ private:
+  struct Letter {
+    mm::EventKind kind;
+    int limit;
+    int counter;  // index into MmNode::used, -1 when unlimited
+  };
+  const Workload& w_;
+  bool symmetry_;
+  std::vector<Letter> letters_;
+  std::vector<Check> checks_;
+  std::vector<const mm::Invariant*> invs_;
+  std::vector<int> inv_offset_;
+};
+
+bool mm_vma_at(const mm::State& s, int proc, int page);
+
+template <class Fn>
+ExpandInfo MmModel::for_each_concrete_successor(const Node& n, Fn&& fn) const {
+  ExpandInfo info;
+  auto attempt = [&](const Letter& l, const mm::Event& e) {
+    Node succ = n;
+    mm::Outcome o = mm::apply(succ.s, e, w_.config);
+    switch (o.status) {
+      case mm::Status::Disabled: return;
+      case mm::Status::OutOfCapacity: info.capacity_reason = o.reason; return;
+      case mm::Status::WpFault:
+      case mm::Status::Sigsegv: info.userspace_faults++; break;
+      case mm::Status::Done: break;
+    }
+    if (succ.s == n.s) return;  // a no-op is not a transition
+    if (l.counter >= 0) succ.used[l.counter]++;
+    fn(e, o.status, succ);
+  };
+  for (const Letter& l : letters_) {
+    if (l.counter >= 0 && n.used[l.counter] >= l.limit) continue;
+    switch (mm::event_scope(l.kind)) {
+      case mm::EventScope::ProcPage:
+        for (int p = 0; p < mm::MAX_PROCS; p++) {
+          if (n.s.proc[p].alive != mm::PROC_ALIVE) continue;
+          for (int pg = 0; pg < mm::MAX_PAGES; pg++)
+            if (mm_vma_at(n.s, p, pg))
+              attempt(l, mm::Event{l.kind, static_cast<uint8_t>(p), static_cast<uint8_t>(pg), 0});
+        }
+        break;
+      case mm::EventScope::Proc:
+        for (int p = 0; p < mm::MAX_PROCS; p++)
+          if (n.s.proc[p].alive == mm::PROC_ALIVE) attempt(l, mm::Event{l.kind, static_cast<uint8_t>(p), 0, 0});
+        break;
+      case mm::EventScope::Folio:
+        for (int f = 0; f < mm::MAX_FOLIOS; f++)
+          if (n.s.folio[f].test(mm::FOLIO_ALLOCATED)) attempt(l, mm::Event{l.kind, 0, 0, static_cast<uint8_t>(f)});
+        break;
+    }
+  }
+  return info;
+}
+
+template <class Fn>
+ExpandInfo MmModel::for_each_successor(const Node& n, Fn&& fn) const {
+  return for_each_concrete_successor(n, [&](const mm::Event& e, mm::Status st, const Node& succ) {
+    if (!symmetry_) return fn(e, st, succ);
+    fn(e, st, canonical(succ));
+  });
+}
+
+}  // namespace mmc::engine

@@ -1,0 +1,166 @@
+#include "model/canonical.h"
+
+#include <algorithm>
+#include <cstring>
+#include <tuple>
+
+namespace mm {
+
+namespace {
+
+struct Renaming {
+  uint8_t folio[MAX_FOLIOS];
+  uint8_t slot[MAX_SWAP_DEVICES][MAX_SLOTS];
+  int nfolios = 0;
+  int nslots[MAX_SWAP_DEVICES] = {};
+
+  Renaming() {
+    std::memset(folio, NONE, sizeof folio);
+    std::memset(slot, NONE, sizeof slot);
+  }
+  void name_folio(uint8_t f) {
+    if (f < MAX_FOLIOS && folio[f] == NONE) folio[f] = static_cast<uint8_t>(nfolios++);
+  }
+  void name_slot(uint8_t type, uint8_t i) {
+    if (type < MAX_SWAP_DEVICES && i < MAX_SLOTS && slot[type][i] == NONE)
+      slot[type][i] = static_cast<uint8_t>(nslots[type]++);
+  }
+};
+
+bool slot_in_use(const SwapSlot& sl) { return sl.count != 0 || sl.has_cache != 0; }
+
+// The walk that decides the new names.
+Renaming first_reference_order(const State& s) {
+  Renaming r;
+  for (const Process& p : s.proc) {
+    if (p.alive == PROC_UNUSED) continue;
+    for (int pg = 0; pg < MAX_PAGES; pg++) {
+      const Pte& pte = p.pte[pg];
+      if (pte.kind == PteKind::Present && pte.a != NONE) r.name_folio(pte.a);
+      if (pte.kind == PteKind::Swap) r.name_slot(pte.a, pte.b);
+      if (p.pinned & (1u << pg)) r.name_folio(p.pin_folio[pg]);
+    }
+  }
+  for (const Inode& in : s.inode) {
+    if (!in.in_use) continue;
+    for (const PcEntry& e : in.pc) {
+      if (e.kind == PcKind::Folio) r.name_folio(e.a);
+      if (e.kind == PcKind::Swap) r.name_slot(e.a, e.b);
+    }
+  }
+  // Swap-cache folios reached through a named slot, in new slot order.
+  for (int t = 0; t < MAX_SWAP_DEVICES; t++)
+    for (int k = 0; k < r.nslots[t]; k++)
+      for (int f = 0; f < MAX_FOLIOS; f++) {
+        const Folio& fo = s.folio[f];
+        if (r.folio[f] == NONE && fo.test(FOLIO_ALLOCATED) && fo.test(PG_swapcache) &&
+            fo.swap_type == t && r.slot[t][fo.swap_slot] == k)
+          r.name_folio(static_cast<uint8_t>(f));
+      }
+  // Folios nothing named yet: order them by what they hold (names aside),
+  // so equal-looking orphans sort the same whatever their old ids.
+  uint8_t rest[MAX_FOLIOS];
+  int nrest = 0;
+  for (int f = 0; f < MAX_FOLIOS; f++)
+    if (r.folio[f] == NONE && s.folio[f].test(FOLIO_ALLOCATED)) rest[nrest++] = static_cast<uint8_t>(f);
+  auto key = [&](uint8_t f) {
+    Folio k = s.folio[f];
+    SwapSlot sl{};
+    if (k.test(PG_swapcache)) sl = s.swap[k.swap_type].slot[k.swap_slot];
+    k.swap_slot = 0;
+    return std::make_tuple(k.flags, k.anon_exclusive, k.swap_type, k.content, sl.count, sl.has_cache,
+                           sl.content);
+  };
+  std::stable_sort(rest, rest + nrest, [&](uint8_t x, uint8_t y) { return key(x) < key(y); });
+  for (int i = 0; i < nrest; i++) {
+    r.name_folio(rest[i]);
+    const Folio& fo = s.folio[rest[i]];
+    if (fo.test(PG_swapcache)) r.name_slot(fo.swap_type, fo.swap_slot);
+  }
+  // Slots in use that nothing references (only in broken states), then free ones.
+  for (int t = 0; t < MAX_SWAP_DEVICES; t++)
+    for (int i = 0; i < MAX_SLOTS; i++)
+      if (slot_in_use(s.swap[t].slot[i])) r.name_slot(static_cast<uint8_t>(t), static_cast<uint8_t>(i));
+  for (int t = 0; t < MAX_SWAP_DEVICES; t++)
+    for (int i = 0; i < MAX_SLOTS; i++) r.name_slot(static_cast<uint8_t>(t), static_cast<uint8_t>(i));
+  for (int f = 0; f < MAX_FOLIOS; f++) r.name_folio(static_cast<uint8_t>(f));
+  return r;
+}
+
+bool is_identity(const Renaming& r) {
+  for (int f = 0; f < MAX_FOLIOS; f++)
+    if (r.folio[f] != f) return false;
+  for (int t = 0; t < MAX_SWAP_DEVICES; t++)
+    for (int i = 0; i < MAX_SLOTS; i++)
+      if (r.slot[t][i] != i) return false;
+  return true;
+}
+
+}  // namespace
+
+void canonicalize_resources(State& s) {
+  const Renaming r = first_reference_order(s);
+  if (is_identity(r)) return;
+  for (Process& p : s.proc) {
+    for (int pg = 0; pg < MAX_PAGES; pg++) {
+      Pte& pte = p.pte[pg];
+      if (pte.kind == PteKind::Present && pte.a < MAX_FOLIOS) pte.a = r.folio[pte.a];
+      if (pte.kind == PteKind::Swap && pte.a < MAX_SWAP_DEVICES && pte.b < MAX_SLOTS) pte.b = r.slot[pte.a][pte.b];
+      if (p.pinned & (1u << pg)) p.pin_folio[pg] = r.folio[p.pin_folio[pg]];
+    }
+  }
+  for (Inode& in : s.inode)
+    for (PcEntry& e : in.pc) {
+      if (e.kind == PcKind::Folio && e.a < MAX_FOLIOS) e.a = r.folio[e.a];
+      if (e.kind == PcKind::Swap && e.a < MAX_SWAP_DEVICES && e.b < MAX_SLOTS) e.b = r.slot[e.a][e.b];
+    }
+  std::array<Folio, MAX_FOLIOS> folios{};
+  for (int f = 0; f < MAX_FOLIOS; f++) {
+    Folio fo = s.folio[f];
+    if (fo.test(PG_swapcache) && fo.swap_type < MAX_SWAP_DEVICES && fo.swap_slot < MAX_SLOTS)
+      fo.swap_slot = r.slot[fo.swap_type][fo.swap_slot];
+    folios[r.folio[f]] = fo;
+  }
+  s.folio = folios;
+  for (int t = 0; t < MAX_SWAP_DEVICES; t++) {
+    std::array<SwapSlot, MAX_SLOTS> slots{};
+    for (int i = 0; i < MAX_SLOTS; i++) slots[r.slot[t][i]] = s.swap[t].slot[i];
+    s.swap[t].slot = slots;
+  }
+}
+
+State permute_processes(const State& s, const uint8_t (&perm)[MAX_PROCS]) {
+  State t = s;
+  uint8_t new_slot_of[MAX_PROCS];
+  for (int i = 0; i < MAX_PROCS; i++) new_slot_of[perm[i]] = static_cast<uint8_t>(i);
+  for (int i = 0; i < MAX_PROCS; i++) {
+    t.proc[i] = s.proc[perm[i]];
+    uint8_t& parent = t.proc[i].parent;
+    if (parent < MAX_PROCS) parent = new_slot_of[parent];
+  }
+  return t;
+}
+
+State canonicalize(const State& s, uint8_t interchangeable) {
+  uint8_t members[MAX_PROCS];
+  int n = 0;
+  for (int i = 0; i < MAX_PROCS; i++)
+    if (interchangeable & (1u << i)) members[n++] = static_cast<uint8_t>(i);
+  State best = s;
+  canonicalize_resources(best);
+  if (n < 2) return best;
+  // Every permutation of the members (at most 3! = 6), identity first.
+  uint8_t order[MAX_PROCS];
+  std::copy(members, members + n, order);
+  while (std::next_permutation(order, order + n)) {
+    uint8_t perm[MAX_PROCS];
+    for (int i = 0; i < MAX_PROCS; i++) perm[i] = static_cast<uint8_t>(i);
+    for (int j = 0; j < n; j++) perm[members[j]] = order[j];
+    State cand = permute_processes(s, perm);
+    canonicalize_resources(cand);
+    if (std::memcmp(&cand, &best, sizeof(State)) < 0) best = cand;
+  }
+  return best;
+}
+
+}  // namespace mm
