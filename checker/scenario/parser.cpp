@@ -1,0 +1,848 @@
+// The scenario language parser: one statement per line, litmus-style.
+// Every error names the file, line and column and says what would be right.
+#include "checker/scenario/parser.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "model/config.h"
+#include "model/invariants.h"
+#include "model/state.h"
+
+namespace mmc::scenario {
+
+ScenarioError::ScenarioError(std::string f, Loc l, std::string m)
+    : std::runtime_error(fmt::format("{}:{}:{}: error: {}", f, l.line, l.col, m)),
+      file(std::move(f)),
+      loc(l),
+      message(std::move(m)) {}
+
+namespace {
+
+enum class Tok { Word, String, Punct };
+
+struct Token {
+  Tok kind = Tok::Word;
+  std::string text;
+  Loc loc;
+};
+
+bool word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '+' ||
+         c == '/';
+}
+
+bool is_identifier(const std::string& w) {
+  if (w.empty() || !(std::isalpha(static_cast<unsigned char>(w[0])) || w[0] == '_')) return false;
+  for (char c : w)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+
+// The names the explore alphabet accepts beyond the model's event kinds.
+bool is_event_alias(const std::string& w) { return w == "fault" || w == "zap"; }
+
+class Parser {
+ public:
+  Parser(std::string_view text, std::string file) : text_(text), file_(std::move(file)) {}
+
+  Scenario parse() {
+    sc_.file = file_;
+    int lineno = 0;
+    size_t pos = 0;
+    while (pos <= text_.size()) {
+      size_t nl = text_.find('\n', pos);
+      std::string_view line = text_.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+      lineno++;
+      tokenize(line, lineno);
+      if (!toks_.empty()) statement();
+      if (nl == std::string_view::npos) break;
+      pos = nl + 1;
+    }
+    finish(lineno);
+    return std::move(sc_);
+  }
+
+ private:
+  std::string_view text_;
+  std::string file_;
+  Scenario sc_;
+  std::vector<Token> toks_;
+  size_t i_ = 0;
+  Loc eol_;  // where a missing token would have been
+  // Names known so far, in file order.
+  std::set<std::string> procs_;
+  std::map<std::string, int> maps_;   // mapping -> pages
+  std::map<std::string, int> files_;  // file -> pages
+  std::set<std::string> swaps_;
+  std::set<std::string> expect_names_;
+  std::vector<std::pair<std::string, Loc>> exits_;  // processes that exited, for better errors
+  bool seen_title_ = false;
+
+  [[noreturn]] void fail(Loc loc, const std::string& msg) { throw ScenarioError(file_, loc, msg); }
+
+  // ---- lexing ----
+  void tokenize(std::string_view line, int lineno) {
+    toks_.clear();
+    i_ = 0;
+    size_t c = 0;
+    while (c < line.size()) {
+      char ch = line[c];
+      Loc loc{lineno, static_cast<int>(c) + 1};
+      if (ch == '#') break;
+      if (ch == ' ' || ch == '\t' || ch == '\r') {
+        c++;
+        continue;
+      }
+      if (ch == '"') {
+        std::string s;
+        size_t k = c + 1;
+        bool closed = false;
+        while (k < line.size()) {
+          if (line[k] == '\\' && k + 1 < line.size()) {
+            s += line[k + 1];
+            k += 2;
+            continue;
+          }
+          if (line[k] == '"') {
+            closed = true;
+            break;
+          }
+          s += line[k++];
+        }
+        if (!closed) fail(loc, "missing closing quote; write strings on one line as \"like this\"");
+        toks_.push_back({Tok::String, s, loc});
+        c = k + 1;
+        continue;
+      }
+      if ((ch == '=' || ch == '<') && c + 1 < line.size() && line[c + 1] == '=') {
+        toks_.push_back({Tok::Punct, std::string(line.substr(c, 2)), loc});
+        c += 2;
+        continue;
+      }
+      if (ch == ':' || ch == '[' || ch == ']' || ch == '=') {
+        toks_.push_back({Tok::Punct, std::string(1, ch), loc});
+        c++;
+        continue;
+      }
+      if (word_char(ch)) {
+        size_t k = c;
+        while (k < line.size() && word_char(line[k])) k++;
+        toks_.push_back({Tok::Word, std::string(line.substr(c, k - c)), loc});
+        c = k;
+        continue;
+      }
+      fail(loc, fmt::format("unexpected character '{}'; words, numbers, \"strings\", ':', '[', ']', '=', "
+                            "'==' and '<=' make up a statement, '#' starts a comment",
+                            ch));
+    }
+    size_t end = line.find('#');
+    if (end == std::string_view::npos) end = line.size();
+    while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t' || line[end - 1] == '\r')) end--;
+    eol_ = Loc{lineno, static_cast<int>(end) + 1};
+  }
+
+  bool at_end() const { return i_ >= toks_.size(); }
+  const Token& peek() const { return toks_[i_]; }
+  Loc here() const { return at_end() ? eol_ : toks_[i_].loc; }
+  bool peek_word(const char* w) const { return !at_end() && peek().kind == Tok::Word && peek().text == w; }
+  bool peek_punct(const char* p) const { return !at_end() && peek().kind == Tok::Punct && peek().text == p; }
+
+  std::string describe_next() const {
+    if (at_end()) return "the end of the line";
+    if (peek().kind == Tok::String) return fmt::format("\"{}\"", peek().text);
+    return fmt::format("'{}'", peek().text);
+  }
+
+  Token word(const std::string& what) {
+    if (at_end() || peek().kind != Tok::Word)
+      fail(here(), fmt::format("expected {} but found {}", what, describe_next()));
+    return toks_[i_++];
+  }
+  Token ident(const std::string& what) {
+    Token t = word(what);
+    if (!is_identifier(t.text))
+      fail(t.loc, fmt::format("'{}' is not a valid name; {} is a letter followed by letters, digits or '_'",
+                              t.text, what));
+    return t;
+  }
+  void punct(const char* p, const std::string& hint) {
+    if (!peek_punct(p)) fail(here(), fmt::format("expected '{}' but found {}; {}", p, describe_next(), hint));
+    i_++;
+  }
+  void end(const std::string& hint) {
+    if (!at_end()) fail(here(), fmt::format("unexpected {} at the end of the statement; {}", describe_next(), hint));
+  }
+  uint64_t number(const Token& t, const std::string& what) {
+    const std::string& s = t.text;
+    uint64_t v = 0;
+    bool ok = !s.empty();
+    bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    for (size_t k = hex ? 2 : 0; ok && k < s.size(); k++) {
+      char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[k])));
+      int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+      if (d < 0) ok = false;
+      else {
+        uint64_t base = hex ? 16 : 10;
+        if (v > (UINT64_MAX - static_cast<uint64_t>(d)) / base) ok = false;
+        v = v * base + static_cast<uint64_t>(d);
+      }
+    }
+    if (!ok) fail(t.loc, fmt::format("bad number '{}'; {} is a decimal number or 0x followed by hex digits", s, what));
+    return v;
+  }
+  int small_number(const std::string& what, int lo, int hi) {
+    Token t = word(what);
+    uint64_t v = number(t, what);
+    if (v < static_cast<uint64_t>(lo) || v > static_cast<uint64_t>(hi))
+      fail(t.loc, fmt::format("{} {} is out of range; it must be between {} and {}", what, v, lo, hi));
+    return static_cast<int>(v);
+  }
+  std::string string_arg(const std::string& what) {
+    if (at_end() || peek().kind != Tok::String)
+      fail(here(), fmt::format("expected {} in double quotes but found {}", what, describe_next()));
+    return toks_[i_++].text;
+  }
+
+  // ---- names ----
+  std::string process_ref() {
+    Token t = word("a process name");
+    check_process(t);
+    return t.text;
+  }
+  void check_process(const Token& t) {
+    if (procs_.count(t.text)) return;
+    fail(t.loc, fmt::format("undefined process '{}'; declare it with 'process {}' or create it with a fork "
+                            "step such as 'A: fork {}'",
+                            t.text, t.text, t.text));
+  }
+  PageRef page_ref() {
+    Token t = word("a page such as p[0]");
+    if (!maps_.count(t.text)) {
+      if (files_.count(t.text))
+        fail(t.loc, fmt::format("'{}' is a file, not a mapping; map it first, e.g. 'A: m = mmap {} shared', "
+                                "then name m[0]",
+                                t.text, t.text));
+      fail(t.loc, fmt::format("undefined mapping '{}'; create it first with a step such as 'A: {} = mmap 1 private'",
+                              t.text, t.text));
+    }
+    if (!peek_punct("[")) fail(here(), fmt::format("expected '[' after mapping '{}'; a page is written {}[0]", t.text, t.text));
+    i_++;
+    Token n = word("a page index");
+    uint64_t idx = number(n, "a page index");
+    int npages = maps_[t.text];
+    if (idx >= static_cast<uint64_t>(npages))
+      fail(n.loc, fmt::format("page index {} is out of range; mapping '{}' has {} page{} ({}[0]..{}[{}])", idx, t.text,
+                              npages, npages == 1 ? "" : "s", t.text, t.text, npages - 1));
+    punct("]", fmt::format("a page is written {}[{}]", t.text, idx));
+    return PageRef{t.text, static_cast<int>(idx), t.loc};
+  }
+  void new_name(const Token& t, const char* what) {
+    if (procs_.count(t.text) || maps_.count(t.text) || files_.count(t.text) || swaps_.count(t.text))
+      fail(t.loc, fmt::format("'{}' is already defined; give this {} a new name", t.text, what));
+  }
+  std::string swap_ref() {
+    Token t = word("a swap device name");
+    if (!swaps_.count(t.text))
+      fail(t.loc, fmt::format("undefined swap device '{}'; declare it with 'swap {} async' (or sync)", t.text, t.text));
+    return t.text;
+  }
+  std::string file_ref() {
+    Token t = word("a file name");
+    if (!files_.count(t.text))
+      fail(t.loc, fmt::format("undefined file '{}'; declare it with 'file {} = memfd 1'", t.text, t.text));
+    return t.text;
+  }
+  void knob_name(const Token& t, const std::string& name) {
+    mm::Config dummy;
+    if (!mm::config_set_knob(dummy, name, true)) {
+      std::string all;
+      for (const auto& k : mm::config_knobs()) all += fmt::format("{}{}", all.empty() ? "" : ", ", k.name);
+      fail(t.loc, fmt::format("unknown config knob '{}'; knobs are {}", name, all));
+    }
+  }
+
+  // ---- statements ----
+  void statement() {
+    const Token& first = peek();
+    if (first.kind != Tok::Word)
+      fail(first.loc, fmt::format("a statement cannot start with {}; it starts with a keyword such as 'scenario', "
+                                  "'process' or 'expect', or a process name as in 'A: write p[0] 1'",
+                                  describe_next()));
+    const std::string& w = first.text;
+    if (i_ + 1 < toks_.size() && toks_[i_ + 1].kind == Tok::Punct && toks_[i_ + 1].text == ":") {
+      if (w == "kernel") return kernel_step();
+      if (w == "expect") fail(first.loc, "'expect' is followed by an observation, as in 'expect A: read p[0] == 1'");
+      Token t = toks_[i_];
+      check_process(t);
+      i_ += 2;
+      return process_step(t);
+    }
+    i_++;
+    if (w == "scenario") {
+      if (seen_title_) fail(first.loc, "a second 'scenario' line; a file holds one scenario");
+      sc_.title_loc = first.loc;
+      sc_.title = string_arg("the scenario's title");
+      seen_title_ = true;
+      return end("the title is one quoted string");
+    }
+    if (w == "source") {
+      sc_.source = string_arg("where the case comes from");
+      return end("the source is one quoted string");
+    }
+    if (w == "config") return config_line(first);
+    if (w == "set") return set_line();
+    if (w == "live") {
+      sc_.live = true;
+      return end("'live' takes nothing");
+    }
+    if (w == "background") return background_line();
+    if (w == "swap") return swap_line();
+    if (w == "process") return process_line();
+    if (w == "symmetric") return symmetric_line();
+    if (w == "file") return file_line();
+    if (w == "expect") return expect_line(first);
+    if (w == "explore") return explore_line(first);
+    if (w == "check") return check_line(first);
+    fail(first.loc, fmt::format("unknown statement '{}'; a line is one of scenario, source, config, set, live, "
+                                "background, swap, process, symmetric, file, expect, explore, check, "
+                                "'kernel: EVENT', or a step 'A: write p[0] 1'",
+                                w));
+  }
+
+  void config_line(const Token& kw) {
+    if (at_end()) fail(here(), "'config' needs at least one preset, e.g. 'config v6.18'");
+    while (!at_end()) {
+      Token t = word("a config preset or +KNOB / -KNOB");
+      if (t.text[0] == '+' || t.text[0] == '-') {
+        if (sc_.configs.empty() || sc_.configs.back().loc.line != kw.loc.line)
+          fail(t.loc, fmt::format("knob '{}' comes before any preset on this line; write it after one, as in "
+                                  "'config v6.18 {}'",
+                                  t.text, t.text));
+        std::string name = t.text.substr(1);
+        knob_name(t, name);
+        sc_.configs.back().knobs.emplace_back(name, t.text[0] == '+');
+        continue;
+      }
+      if (!mm::config_preset(t.text)) {
+        std::string all;
+        for (const auto& p : mm::config_presets()) all += fmt::format("{}{}", all.empty() ? "" : ", ", p.name);
+        fail(t.loc, fmt::format("unknown config preset '{}'; presets are {} (see 'mmcheck configs')", t.text, all));
+      }
+      sc_.configs.push_back(ConfigSpec{t.text, {}, t.loc});
+    }
+  }
+
+  void set_line() {
+    Token k = word("a knob name, as in 'set pagemap_show_pfn=0'");
+    knob_name(k, k.text);
+    punct("=", "write 'set KNOB=0' or 'set KNOB=1'");
+    int v = small_number("a knob value", 0, 1);
+    sc_.sets.emplace_back(k.text, v == 1);
+    end("write 'set KNOB=0' or 'set KNOB=1'");
+  }
+
+  void background_line() {
+    sc_.background_explicit = true;
+    sc_.background.clear();
+    if (peek_word("none")) {
+      i_++;
+      return end("'background none' takes nothing else");
+    }
+    if (at_end()) fail(here(), "'background' lists kernel events (writeback swapcache_drop reclaim) or 'none'");
+    while (!at_end()) {
+      Token t = word("a kernel event");
+      mm::EventKind k{};
+      if (!mm::event_kind_from_name(t.text, k) || !mm::is_kernel_event(k))
+        fail(t.loc, fmt::format("'{}' is not a kernel event; background events are writeback, swapcache_drop, "
+                                "reclaim, or 'none'",
+                                t.text));
+      sc_.background.push_back(k);
+    }
+  }
+
+  void swap_line() {
+    Token n = ident("a swap device name");
+    new_name(n, "swap device");
+    if (static_cast<int>(sc_.swaps.size()) >= mm::MAX_SWAP_DEVICES)
+      fail(n.loc, fmt::format("too many swap devices; the model has {}", mm::MAX_SWAP_DEVICES));
+    SwapDecl d{n.text, false, false, n.loc};
+    Token m = word("async or sync");
+    if (m.text == "sync") d.sync = true;
+    else if (m.text != "async")
+      fail(m.loc, fmt::format("unknown swap mode '{}'; write 'async' (writeback completes later) or 'sync' "
+                              "(SWP_SYNCHRONOUS_IO: writeback completes at once, swap-in may skip the swap cache)",
+                              m.text));
+    while (!at_end()) {
+      Token f = word("a swap flag");
+      if (f.text == "stable_writes") d.stable_writes = true;
+      else fail(f.loc, fmt::format("unknown swap flag '{}'; the flag is stable_writes (SWP_STABLE_WRITES)", f.text));
+    }
+    swaps_.insert(d.name);
+    sc_.swaps.push_back(d);
+  }
+
+  void process_line() {
+    if (at_end()) fail(here(), "'process' names at least one process, e.g. 'process A'");
+    while (!at_end()) {
+      Token n = ident("a process name");
+      new_name(n, "process");
+      add_process(n);
+      sc_.processes.push_back(n.text);
+    }
+  }
+  void add_process(const Token& n) {
+    if (static_cast<int>(procs_.size()) >= mm::MAX_PROCS)
+      fail(n.loc, fmt::format("too many processes; the model has {} process slots (forks included)", mm::MAX_PROCS));
+    procs_.insert(n.text);
+  }
+
+  void symmetric_line() {
+    std::vector<std::string> group;
+    while (!at_end()) group.push_back(process_ref());
+    if (group.size() < 2) fail(here(), "'symmetric' names two or more interchangeable processes, e.g. 'symmetric A B'");
+    sc_.symmetric.push_back(group);
+  }
+
+  void file_line() {
+    Token n = ident("a file name");
+    new_name(n, "file");
+    punct("=", "write 'file f = memfd 2'");
+    Token k = word("memfd");
+    if (k.text != "memfd") fail(k.loc, fmt::format("unknown file kind '{}'; write 'file {} = memfd NPAGES'", k.text, n.text));
+    if (static_cast<int>(sc_.files.size()) >= mm::MAX_INODES)
+      fail(n.loc, fmt::format("too many files; the model has {} shmem inodes (shared mappings use one each)", mm::MAX_INODES));
+    int np = small_number("a number of pages", 1, mm::MAX_INODE_PAGES);
+    end("write 'file f = memfd NPAGES'");
+    files_[n.text] = np;
+    sc_.files.push_back(FileDecl{n.text, np, n.loc});
+  }
+
+  // ---- steps ----
+  void process_step(const Token& proc) {
+    Step st;
+    st.proc = proc.text;
+    Token verb = word("a step such as write, read, madvise, fork, exit, or 'p = mmap 1 private'");
+    st.loc = verb.loc;
+    if (peek_punct("=")) return mmap_step(st, verb);
+    const std::string& v = verb.text;
+    if (v == "write") {
+      st.kind = StepKind::Write;
+      st.page = page_ref();
+      st.has_page = true;
+      if (!at_end()) st.value = small_number("a written value", 1, mm::MAX_VALUE);
+      end(fmt::format("write 'A: write p[0] V' with V in 1..{}", mm::MAX_VALUE));
+    } else if (v == "read" || v == "pin" || v == "unpin" || v == "split") {
+      st.kind = v == "read" ? StepKind::Read : v == "pin" ? StepKind::Pin : v == "unpin" ? StepKind::Unpin : StepKind::Split;
+      st.page = page_ref();
+      st.has_page = true;
+      end(fmt::format("write 'A: {} p[0]'", v));
+    } else if (v == "madvise") {
+      st.kind = StepKind::Madvise;
+      st.page = page_ref();
+      st.has_page = true;
+      Token a = word("MADV_PAGEOUT, MADV_DONTNEED or MADV_REMOVE");
+      if (a.text == "MADV_PAGEOUT") st.event = mm::EventKind::MadvPageout;
+      else if (a.text == "MADV_DONTNEED") st.event = mm::EventKind::MadvDontneed;
+      else if (a.text == "MADV_REMOVE") st.event = mm::EventKind::MadvRemove;
+      else fail(a.loc, fmt::format("unknown madvise advice '{}'; the model has MADV_PAGEOUT, MADV_DONTNEED and MADV_REMOVE", a.text));
+      end("write 'A: madvise p[0] MADV_PAGEOUT'");
+    } else if (v == "fork") {
+      st.kind = StepKind::Fork;
+      Token c = ident("the child's name");
+      new_name(c, "child process");
+      add_process(c);
+      st.name = c.text;
+      end("write 'A: fork B'");
+    } else if (v == "munmap") {
+      st.kind = StepKind::Munmap;
+      Token m = word("a mapping name");
+      if (!maps_.count(m.text))
+        fail(m.loc, fmt::format("undefined mapping '{}'; munmap names a mapping created by 'A: {} = mmap ...'", m.text, m.text));
+      st.name = m.text;
+      st.page = PageRef{m.text, 0, m.loc};
+      end("write 'A: munmap p'");
+    } else if (v == "exit") {
+      st.kind = StepKind::Exit;
+      end("'A: exit' takes nothing");
+    } else if (v == "clear_refs") {
+      st.kind = StepKind::ClearRefs;
+      end("'A: clear_refs' takes nothing (it writes 4 to /proc/pid/clear_refs)");
+    } else if (v == "uffd-wp") {
+      st.kind = StepKind::UffdWp;
+      st.page = page_ref();
+      st.has_page = true;
+      Token o = word("on or off");
+      if (o.text != "on" && o.text != "off") fail(o.loc, fmt::format("expected on or off but found '{}'", o.text));
+      st.on = o.text == "on";
+      end("write 'A: uffd-wp p[0] on'");
+    } else {
+      fail(verb.loc, fmt::format("unknown step '{}'; steps are write, read, madvise, fork, munmap, exit, pin, unpin, "
+                                 "uffd-wp, clear_refs, split, and 'p = mmap ...'",
+                                 v));
+    }
+    sc_.items.push_back(Item{false, st, {}});
+  }
+
+  void mmap_step(Step& st, const Token& name) {
+    if (!is_identifier(name.text))
+      fail(name.loc, fmt::format("'{}' is not a valid mapping name; use a letter followed by letters, digits or '_'", name.text));
+    new_name(name, "mapping");
+    i_++;  // '='
+    Token m = word("mmap");
+    if (m.text != "mmap") fail(m.loc, fmt::format("expected 'mmap' after '{} =' but found '{}'", name.text, m.text));
+    st.kind = StepKind::Mmap;
+    st.name = name.text;
+    if (!at_end() && peek().kind == Tok::Word && files_.count(peek().text)) {
+      st.file = toks_[i_++].text;
+      st.npages = files_[st.file];
+      if (!at_end() && peek().kind == Tok::Word && std::isdigit(static_cast<unsigned char>(peek().text[0])))
+        st.npages = small_number("a number of pages", 1, files_[st.file]);
+      Token k = word("shared or private");
+      if (k.text == "shared") st.map_kind = MapKind::MemfdShared;
+      else if (k.text == "private") st.map_kind = MapKind::MemfdPrivate;
+      else fail(k.loc, fmt::format("unknown file mapping kind '{}'; a file is mapped shared or private", k.text));
+    } else {
+      if (!at_end() && peek().kind == Tok::Word && is_identifier(peek().text) &&
+          !std::isdigit(static_cast<unsigned char>(peek().text[0])))
+        fail(peek().loc, fmt::format("undefined file '{}'; declare it with 'file {} = memfd 1', or give a number "
+                                     "of pages as in 'mmap 2 private'",
+                                     peek().text, peek().text));
+      st.npages = small_number("a number of pages", 1, mm::MAX_PAGES);
+      Token k = word("private, shared, memfd-shared or memfd-private");
+      if (k.text == "private") st.map_kind = MapKind::Private;
+      else if (k.text == "shared") st.map_kind = MapKind::Shared;
+      else if (k.text == "memfd-shared") st.map_kind = MapKind::MemfdShared;
+      else if (k.text == "memfd-private") st.map_kind = MapKind::MemfdPrivate;
+      else fail(k.loc, fmt::format("unknown mapping kind '{}'; write private, shared, memfd-shared or memfd-private", k.text));
+    }
+    while (!at_end()) {
+      Token f = word("a mapping flag");
+      if (f.text == "thp") st.thp = true;
+      else if (f.text == "uffd-wp") st.uffd_wp = true;
+      else if (f.text == "offset" && !st.file.empty()) {
+        st.offset = small_number("a page offset", 0, files_[st.file] - 1);
+        if (st.offset + st.npages > files_[st.file])
+          fail(f.loc, fmt::format("offset {} plus {} pages runs past the end of file '{}' ({} pages)", st.offset,
+                                  st.npages, st.file, files_[st.file]));
+      } else
+        fail(f.loc, fmt::format("unknown mapping flag '{}'; flags are thp (MADV_HUGEPAGE) and uffd-wp "
+                                "(UFFDIO_REGISTER_MODE_WP){}",
+                                f.text, st.file.empty() ? "" : ", and 'offset N' for a file"));
+    }
+    maps_[st.name] = st.npages;
+    sc_.items.push_back(Item{false, st, {}});
+  }
+
+  void kernel_step() {
+    Step st;
+    st.kind = StepKind::Kernel;
+    i_ += 2;  // kernel :
+    Token e = word("a kernel event: writeback, swapcache_drop or reclaim");
+    st.loc = e.loc;
+    mm::EventKind k{};
+    if (!mm::event_kind_from_name(e.text, k) || !mm::is_kernel_event(k))
+      fail(e.loc, fmt::format("unknown kernel event '{}'; kernel events are writeback (folio_end_writeback), "
+                              "swapcache_drop (folio_free_swap) and reclaim (shrink_folio_list)",
+                              e.text));
+    st.event = k;
+    if (!at_end()) {
+      st.page = page_ref();
+      st.has_page = true;
+      if (peek_word("in")) {
+        i_++;
+        st.via = process_ref();
+      }
+    } else if (k == mm::EventKind::Reclaim) {
+      fail(here(), "'kernel: reclaim' needs the folio it reclaims, named by a page that maps it: 'kernel: reclaim p[0]'");
+    }
+    end("write 'kernel: EVENT p[0] [in A]'");
+    sc_.items.push_back(Item{false, st, {}});
+  }
+
+  // ---- expectations ----
+  void fields(Expect& x, const std::vector<std::string>& allowed, const std::string& what) {
+    if (at_end()) fail(here(), fmt::format("expected field=value tests for {}, e.g. {}=1", what, allowed[0]));
+    while (!at_end() && !peek_word("under") && !peek_word("as")) {
+      Token f = word("a field name");
+      bool ok = false;
+      for (const auto& a : allowed) ok |= a == f.text;
+      if (!ok) {
+        std::string all;
+        for (const auto& a : allowed) all += fmt::format("{}{}", all.empty() ? "" : ", ", a);
+        fail(f.loc, fmt::format("unknown {} field '{}'; fields are {}", what, f.text, all));
+      }
+      punct("=", fmt::format("write {}=VALUE", f.text));
+      Token v = word("a value");
+      FieldTest t{f.text, 0, v.text, f.loc};
+      if (f.text == "frame" && peek_punct(":")) {
+        // frame=sda:1 -- the pagemap swap frame of device sda, offset 1
+        if (!swaps_.count(v.text))
+          fail(v.loc, fmt::format("undefined swap device '{}'; write frame=DEVICE:OFFSET with a declared device", v.text));
+        i_++;
+        Token o = word("a swap offset");
+        t.value = number(o, "a swap offset");
+        t.text = v.text + ":" + o.text;
+        if (t.value < 1 || t.value > static_cast<uint64_t>(mm::MAX_SLOTS))
+          fail(o.loc, fmt::format("swap offset {} is out of range; the model's devices have offsets 1..{}", t.value, mm::MAX_SLOTS));
+        t.field = "frame@" + v.text;  // resolved by the runner
+      } else {
+        t.value = number(v, "a field value");
+      }
+      x.fields.push_back(t);
+    }
+  }
+
+  void whole_value(Expect& x, const char* what, bool allow_enxio = false) {
+    punct("==", fmt::format("write '{} == VALUE'", what));
+    Token v = word("a value");
+    x.whole = true;
+    x.value_text = v.text;
+    if (allow_enxio && v.text == "ENXIO") x.value = static_cast<uint64_t>(-1);
+    else x.value = number(v, "the expected value");
+  }
+
+  void expect_line(const Token& kw) {
+    Expect x;
+    x.loc = kw.loc;
+    if (peek_word("always")) x.quant = Quant::Always, i_++;
+    else if (peek_word("sometimes")) x.quant = Quant::Sometimes, i_++;
+    else if (peek_word("never")) x.quant = Quant::Never, i_++;
+    if (at_end()) fail(here(), "'expect' needs an observation, e.g. 'expect A: read p[0] == 1'");
+    Token t = word("an observation");
+    if (peek_punct(":") && t.text != "slot") {
+      check_process(t);
+      x.proc = t.text;
+      i_++;
+      Token o = word("pagemap, mincore, read, pte or folio");
+      if (o.text == "pagemap") {
+        x.kind = ObsKind::Pagemap;
+        x.page = page_ref();
+        if (peek_punct("==")) whole_value(x, "pagemap p[0]");
+        else fields(x, {"present", "swap", "file", "exclusive", "uffd_wp", "soft_dirty", "guard", "frame"}, "pagemap");
+      } else if (o.text == "mincore") {
+        x.kind = ObsKind::Mincore;
+        x.page = page_ref();
+        whole_value(x, "mincore p[0]");
+      } else if (o.text == "read") {
+        x.kind = ObsKind::ReadValue;
+        x.page = page_ref();
+        whole_value(x, "read p[0]");
+      } else if (o.text == "pte") {
+        x.kind = ObsKind::Pte;
+        x.page = page_ref();
+        fields(x, {"none", "present", "swap", "marker", "write", "dirty", "soft_dirty", "uffd_wp", "swp_exclusive", "pmd"}, "pte");
+      } else if (o.text == "folio") {
+        x.kind = ObsKind::Folio;
+        x.page = page_ref();
+        fields(x, {"exists", "anon", "anon_exclusive", "swapcache", "writeback", "dirty", "uptodate", "large",
+                   "mapcount", "refcount", "pinned", "content"},
+               "folio");
+      } else {
+        fail(o.loc, fmt::format("unknown observation '{}'; a process observes pagemap, mincore, read, pte or folio", o.text));
+      }
+    } else if (t.text == "lseek") {
+      x.kind = ObsKind::Lseek;
+      x.file = file_ref();
+      Token w = word("SEEK_DATA or SEEK_HOLE");
+      if (w.text != "SEEK_DATA" && w.text != "SEEK_HOLE")
+        fail(w.loc, fmt::format("expected SEEK_DATA or SEEK_HOLE but found '{}'", w.text));
+      x.seek_data = w.text == "SEEK_DATA";
+      x.from = small_number("a page offset", 0, files_[x.file] - 1);
+      whole_value(x, "lseek f SEEK_DATA 0", true);
+    } else if (t.text == "slot") {
+      x.kind = ObsKind::Slot;
+      x.swapdev = swap_ref();
+      punct(":", "a swap slot is written DEVICE:OFFSET, e.g. sda:1");
+      x.offset = small_number("a swap offset", 1, mm::MAX_SLOTS);
+      fields(x, {"count", "cache", "content"}, "slot");
+    } else if (t.text == "swap") {
+      x.kind = ObsKind::Swap;
+      x.swapdev = swap_ref();
+      fields(x, {"used"}, "swap");
+    } else if (t.text == "folios") {
+      x.kind = ObsKind::Folios;
+      whole_value(x, "folios");
+    } else if (t.text == "holds" || t.text == "violated") {
+      x.kind = ObsKind::Invariant;
+      x.holds = t.text == "holds";
+      Token n = word("an invariant name");
+      check_invariant(n);
+      x.invariant = n.text;
+    } else {
+      fail(t.loc, fmt::format("unknown observation '{}'; write 'A: pagemap|mincore|read|pte|folio p[0] ...', "
+                              "'lseek f SEEK_DATA 0 == 0', 'slot sda:1 count=1', 'swap sda used=0', "
+                              "'folios == 0', or 'holds INVARIANT'",
+                              t.text));
+    }
+    suffixes(x.under, x.under_loc, &x.name);
+    x.named = !x.name.empty();
+    if (x.name.empty()) {
+      x.name = derived_name(x);
+      std::string base = x.name;
+      for (int n = 2; expect_names_.count(x.name); n++) x.name = fmt::format("{}#{}", base, n);
+    } else if (expect_names_.count(x.name)) {
+      fail(kw.loc, fmt::format("expectation name '{}' is used twice; names given with 'as' must be unique", x.name));
+    }
+    expect_names_.insert(x.name);
+    end("an expectation ends with optional 'under CONFIG' and 'as NAME'");
+    Item it;
+    it.is_expect = true;
+    it.expect = x;
+    sc_.items.push_back(it);
+  }
+
+  // `under CONFIG` and `as NAME` after an expectation or check.
+  void suffixes(std::string& under, Loc& under_loc, std::string* name) {
+    while (!at_end()) {
+      if (peek_word("under") && under.empty()) {
+        i_++;
+        Token c = word("a config name");
+        under = c.text;
+        under_loc = c.loc;
+      } else if (name && peek_word("as") && name->empty()) {
+        i_++;
+        *name = ident("a name for the expectation").text;
+      } else {
+        return;
+      }
+    }
+  }
+
+  static std::string derived_name(const Expect& x) {
+    std::string page = fmt::format("{}[{}]", x.page.map, x.page.index);
+    std::string f;
+    for (const auto& t : x.fields)
+      f += fmt::format("{}{}={}", f.empty() ? "" : ",", t.field.rfind("frame@", 0) == 0 ? "frame" : t.field, t.text);
+    switch (x.kind) {
+      case ObsKind::Pagemap:
+        return x.whole ? fmt::format("{}.pagemap({})=={}", x.proc, page, x.value_text)
+                       : fmt::format("{}.pagemap({}){{{}}}", x.proc, page, f);
+      case ObsKind::Mincore: return fmt::format("{}.mincore({})=={}", x.proc, page, x.value_text);
+      case ObsKind::ReadValue: return fmt::format("{}.read({})=={}", x.proc, page, x.value_text);
+      case ObsKind::Pte: return fmt::format("{}.pte({}){{{}}}", x.proc, page, f);
+      case ObsKind::Folio: return fmt::format("{}.folio({}){{{}}}", x.proc, page, f);
+      case ObsKind::Lseek:
+        return fmt::format("lseek({},{},{})=={}", x.file, x.seek_data ? "SEEK_DATA" : "SEEK_HOLE", x.from, x.value_text);
+      case ObsKind::Slot: return fmt::format("slot({}:{}){{{}}}", x.swapdev, x.offset, f);
+      case ObsKind::Swap: return fmt::format("swap({}){{{}}}", x.swapdev, f);
+      case ObsKind::Folios: return fmt::format("folios=={}", x.value_text);
+      case ObsKind::Invariant: return fmt::format("{}({})", x.holds ? "holds" : "violated", x.invariant);
+    }
+    return "?";
+  }
+
+  void check_invariant(const Token& n) {
+    if (mm::find_invariant(n.text)) return;
+    std::string all;
+    for (const auto& inv : mm::invariants()) all += fmt::format("{}{}", all.empty() ? "" : ", ", inv.name);
+    fail(n.loc, fmt::format("unknown invariant '{}'; invariants are {} (see 'mmcheck invariants')", n.text, all));
+  }
+
+  // ---- explore and check ----
+  void explore_line(const Token& kw) {
+    if (!sc_.explore) {
+      ExploreDecl e;
+      e.loc = kw.loc;
+      e.position = sc_.items.size();
+      sc_.explore = e;
+    }
+    ExploreDecl& e = *sc_.explore;
+    if (at_end()) fail(here(), "'explore' takes 'depth N', 'states N' and 'events E...'");
+    while (!at_end()) {
+      Token k = word("depth, states or events");
+      if (k.text == "depth") e.depth = small_number("a depth bound", 1, 1000);
+      else if (k.text == "states") {
+        Token n = word("a state bound");
+        e.states = number(n, "a state bound");
+        if (e.states == 0) fail(n.loc, "a state bound of 0 explores nothing; give a positive number");
+      } else if (k.text == "events") {
+        if (at_end()) fail(here(), "'events' lists the event alphabet, e.g. 'events write read pageout writeback fork<=1'");
+        while (!at_end()) {
+          Token ev = word("an event name");
+          if (ev.text == "depth" || ev.text == "states")
+            fail(ev.loc, fmt::format("'{}' after 'events'; put 'events' last on the line", ev.text));
+          mm::EventKind kind{};
+          if (!mm::event_kind_from_name(ev.text, kind) && !is_event_alias(ev.text)) {
+            std::string all;
+            for (int i = 0; i < mm::EVENT_KIND_COUNT; i++)
+              all += fmt::format("{} ", mm::event_kind_name(static_cast<mm::EventKind>(i)));
+            fail(ev.loc, fmt::format("unknown event '{}'; events are {}and the aliases fault (read write) and zap "
+                                     "(dontneed munmap exit)",
+                                     ev.text, all));
+          }
+          EventLimit lim{ev.text, -1, ev.loc};
+          if (peek_punct("<=")) {
+            i_++;
+            lim.limit = small_number("an event limit", 0, 100);
+          }
+          e.events.push_back(lim);
+        }
+      } else {
+        fail(k.loc, fmt::format("unknown explore setting '{}'; write 'explore depth N states N events E...'", k.text));
+      }
+    }
+  }
+
+  void check_line(const Token& kw) {
+    CheckDecl c;
+    c.loc = kw.loc;
+    Token n = word("an invariant name");
+    check_invariant(n);
+    c.invariant = n.text;
+    Token v = word("holds or violated");
+    if (v.text == "holds") c.expect_holds = true;
+    else if (v.text == "violated") c.expect_holds = false;
+    else fail(v.loc, fmt::format("expected verdict 'holds' or 'violated' but found '{}'", v.text));
+    suffixes(c.under, c.under_loc, nullptr);
+    end("write 'check INVARIANT holds|violated [under CONFIG]'");
+    sc_.checks.push_back(c);
+  }
+
+  // ---- whole-file checks ----
+  void finish(int lines) {
+    Loc top{1, 1};
+    if (!seen_title_) fail(top, "the file has no 'scenario \"title\"' line; start it with one");
+    if (sc_.configs.empty())
+      fail(top, "the scenario names no config; add a line such as 'config v6.18' (see 'mmcheck configs')");
+    std::set<std::string> names;
+    for (const auto& c : sc_.configs)
+      if (!names.insert(c.display_name()).second)
+        fail(c.loc, fmt::format("config '{}' is listed twice", c.display_name()));
+    auto check_under = [&](const std::string& u, Loc loc) {
+      if (u.empty() || names.count(u)) return;
+      std::string all;
+      for (const auto& n : names) all += fmt::format("{}{}", all.empty() ? "" : ", ", n);
+      fail(loc, fmt::format("'under {}' names a config the scenario does not run under; its configs are {}", u, all));
+    };
+    for (const auto& it : sc_.items)
+      if (it.is_expect) check_under(it.expect.under, it.expect.under_loc);
+    for (const auto& c : sc_.checks) {
+      check_under(c.under, c.under_loc);
+      if (!sc_.explore)
+        fail(c.loc, "a 'check' needs an 'explore' block to check in; add e.g. 'explore depth 10 events write read pageout writeback'");
+    }
+    if (sc_.explore && sc_.explore->events.empty())
+      fail(sc_.explore->loc, "the explore block has no event alphabet; add 'events write read pageout ...'");
+    (void)lines;
+  }
+};
+
+}  // namespace
+
+Scenario parse_scenario(std::string_view text, const std::string& file) { return Parser(text, file).parse(); }
+
+Scenario load_scenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path, Loc{0, 0}, "cannot read the file; give the path of a .scenario file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_scenario(ss.str(), path);
+}
+
+}  // namespace mmc::scenario

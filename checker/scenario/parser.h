@@ -1,0 +1,30 @@
+// Scenario files: parsing and errors.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "checker/scenario/ast.h"
+
+namespace mmc::scenario {
+
+// Bad input, reported as `FILE:LINE:COL: error: what is wrong; what would be right`.
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(std::string file, Loc loc, std::string message);
+  std::string file;
+  Loc loc;
+  std::string message;
+};
+
+// Parses `text` (named `file` in errors).  Throws ScenarioError.
+Scenario parse_scenario(std::string_view text, const std::string& file);
+// Reads and parses the file at `path`.  Throws ScenarioError.
+Scenario load_scenario(const std::string& path);
+
+// The scenario printed back in canonical form (`mmcheck show`): fixed
+// statement order, one space between words, no comments.  Parsing the
+// canonical form gives the same scenario.
+std::string canonical_form(const Scenario& s);
+
+}  // namespace mmc::scenario

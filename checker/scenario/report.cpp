@@ -1,0 +1,135 @@
+#include "checker/scenario/report.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <ostream>
+
+namespace mmc::scenario {
+
+const char* quant_title(Quant q) {
+  switch (q) {
+    case Quant::Always: return "Always";
+    case Quant::Sometimes: return "Sometimes";
+    case Quant::Never: return "Never";
+  }
+  return "?";
+}
+
+void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
+  out << fmt::format("Scenario \"{}\" ({})\n", s.title, s.file);
+  if (!s.source.empty()) out << fmt::format("Source: {}\n", s.source);
+  std::vector<std::string> failed;
+  for (const ConfigRun& c : r.configs) {
+    out << fmt::format("Config {}: {} script states{}\n", c.config, c.script_states,
+                       c.explored ? fmt::format(", {} explored states", c.explored_states) : "");
+    for (const auto& o : c.observations) {
+      out << fmt::format("  Observation {} {} {} {}  expected {}  {}\n", o.name, quant_title(o.actual()), o.pos, o.neg,
+                         quant_title(o.expected), o.ok() ? "ok" : "FAIL");
+      if (!o.ok())
+        failed.push_back(fmt::format("{}:{}:{}: expectation {} failed under {}: expected {}, got {} ({} states match, {} do not)",
+                                     s.file, o.loc.line, o.loc.col, o.name, c.config, quant_title(o.expected),
+                                     quant_title(o.actual()), o.pos, o.neg));
+    }
+    for (const auto& k : c.checks) {
+      out << fmt::format("  Check {} {}  expected {}  {}\n", k.invariant, k.verdict, k.expect_holds ? "holds" : "violated",
+                         k.ok() ? "ok" : "FAIL");
+      for (const auto& b : k.bounds_hit) out << fmt::format("    bound hit: {}\n", b);
+      if (k.verdict == "violated") {
+        out << fmt::format("    shortest trace ({} step{}):\n", k.trace_length, k.trace_length == 1 ? "" : "s");
+        for (const auto& line : k.trace) out << "      " << line << "\n";
+        if (!k.explanation.empty()) out << fmt::format("    violated because: {}\n", k.explanation);
+      }
+      if (!k.ok())
+        failed.push_back(fmt::format("{}:{}:{}: check {} under {}: expected {}, got {}", s.file, k.loc.line, k.loc.col,
+                                     k.invariant, c.config, k.expect_holds ? "holds" : "violated", k.verdict));
+    }
+  }
+  for (const auto& f : failed) out << "Failed: " << f << "\n";
+  out << fmt::format("Result: {}\n", r.ok() ? "PASS" : "FAIL");
+}
+
+nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {
+  nlohmann::json j;
+  j["title"] = s.title;
+  j["file"] = s.file;
+  j["pass"] = r.ok();
+  j["states"] = r.states();
+  nlohmann::json cfgs = nlohmann::json::array();
+  for (const ConfigRun& c : r.configs) {
+    nlohmann::json jc;
+    jc["config"] = c.config;
+    jc["script_states"] = c.script_states;
+    if (c.explored) jc["explored_states"] = c.explored_states;
+    nlohmann::json obs = nlohmann::json::array();
+    for (const auto& o : c.observations)
+      obs.push_back({{"name", o.name},
+                     {"observation", o.text},
+                     {"line", o.loc.line},
+                     {"expected", quant_title(o.expected)},
+                     {"actual", quant_title(o.actual())},
+                     {"pos", o.pos},
+                     {"neg", o.neg},
+                     {"ok", o.ok()}});
+    jc["observations"] = obs;
+    nlohmann::json checks = nlohmann::json::array();
+    for (const auto& k : c.checks)
+      checks.push_back({{"invariant", k.invariant},
+                        {"expected", k.expect_holds ? "holds" : "violated"},
+                        {"verdict", k.verdict},
+                        {"trace_length", k.trace_length},
+                        {"ok", k.ok()}});
+    jc["checks"] = checks;
+    cfgs.push_back(jc);
+  }
+  j["configs"] = cfgs;
+  return j;
+}
+
+namespace {
+
+// (scenario, config, what) -> result text, for every result in a file.
+std::map<std::string, std::string> flatten(const nlohmann::json& results) {
+  std::map<std::string, std::string> m;
+  if (!results.contains("scenarios")) return m;
+  for (const auto& sc : results["scenarios"]) {
+    const std::string name = sc.value("name", "?");
+    if (sc.contains("error")) m[fmt::format("{}: error", name)] = sc["error"].get<std::string>();
+    if (!sc.contains("configs")) continue;
+    for (const auto& c : sc["configs"]) {
+      const std::string cfg = c.value("config", "?");
+      for (const auto& o : c["observations"])
+        m[fmt::format("{} [{}] observation {}", name, cfg, o.value("name", "?"))] =
+            fmt::format("{} {} {}", o.value("actual", "?"), o.value("pos", 0), o.value("neg", 0));
+      for (const auto& k : c["checks"])
+        m[fmt::format("{} [{}] check {}", name, cfg, k.value("invariant", "?"))] = k.value("verdict", "?");
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+std::vector<std::string> compare_results(const nlohmann::json& baseline, const nlohmann::json& now) {
+  auto a = flatten(baseline), b = flatten(now);
+  std::vector<std::string> out;
+  auto ia = a.begin();
+  auto ib = b.begin();
+  while (ia != a.end() || ib != b.end()) {
+    if (ib == b.end() || (ia != a.end() && ia->first < ib->first)) {
+      out.push_back(fmt::format("Result changed: {}: {} -> (absent)", ia->first, ia->second));
+      ++ia;
+    } else if (ia == a.end() || ib->first < ia->first) {
+      out.push_back(fmt::format("Result changed: {}: (absent) -> {}", ib->first, ib->second));
+      ++ib;
+    } else {
+      if (ia->second != ib->second)
+        out.push_back(fmt::format("Result changed: {}: {} -> {}", ia->first, ia->second, ib->second));
+      ++ia;
+      ++ib;
+    }
+  }
+  return out;
+}
+
+}  // namespace mmc::scenario

@@ -1,0 +1,629 @@
+// The scripted part of a scenario as a set of states.
+//
+// A script does not have one outcome: between two steps the kernel may
+// finish writeback or drop a folio from the swap cache (or, when declared,
+// reclaim), so after every step the set of states is closed under those
+// background events.  Expectations then count the states where an
+// observation holds (pos) and where it does not (neg), as herd7 does.
+#include "checker/scenario/runner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string_view>
+#include <unordered_set>
+
+#include "checker/scenario/explore_checks.h"
+#include "checker/scenario/parser.h"
+#include "model/encoding.h"
+#include "model/invariants.h"
+#include "model/mm.h"
+#include "model/observe.h"
+#include "model/setup.h"
+
+namespace mmc::scenario {
+
+Quant ObservationResult::actual() const {
+  if (neg == 0) return Quant::Always;
+  if (pos == 0) return Quant::Never;
+  return Quant::Sometimes;
+}
+
+bool ObservationResult::ok() const {
+  switch (expected) {
+    case Quant::Always: return neg == 0;
+    case Quant::Sometimes: return pos > 0;
+    case Quant::Never: return pos == 0;
+  }
+  return false;
+}
+
+bool CheckResult::ok() const { return verdict == (expect_holds ? "holds" : "violated"); }
+
+bool ConfigRun::ok() const {
+  for (const auto& o : observations)
+    if (!o.ok()) return false;
+  for (const auto& c : checks)
+    if (!c.ok()) return false;
+  return true;
+}
+
+bool ScenarioRun::ok() const {
+  for (const auto& c : configs)
+    if (!c.ok()) return false;
+  return true;
+}
+
+uint64_t ScenarioRun::states() const {
+  uint64_t n = 0;
+  for (const auto& c : configs) n += c.script_states + c.explored_states;
+  return n;
+}
+
+ConfigSpec parse_config_option(const std::string& text) {
+  // "v6.18+KNOB-KNOB2", also with spaces: "v6.18 +KNOB -KNOB2".  Presets
+  // contain '-', so split at '+'/'-' only where a knob name follows.
+  std::string t;
+  for (char c : text)
+    if (c != ' ') t += c;
+  ConfigSpec spec;
+  spec.loc = Loc{1, 1};
+  size_t cut = t.size();
+  for (size_t i = 0; i < t.size(); i++) {
+    if (t[i] != '+' && t[i] != '-') continue;
+    if (mm::config_preset(t.substr(0, i))) {
+      cut = i;
+      break;
+    }
+  }
+  spec.preset = t.substr(0, cut);
+  if (!mm::config_preset(spec.preset)) {
+    std::string all;
+    for (const auto& p : mm::config_presets()) all += fmt::format("{}{}", all.empty() ? "" : ", ", p.name);
+    throw ScenarioError("--config", Loc{1, 1},
+                        fmt::format("unknown config preset '{}'; presets are {}", spec.preset, all));
+  }
+  size_t i = cut;
+  while (i < t.size()) {
+    bool on = t[i] == '+';
+    size_t j = i + 1;
+    while (j < t.size() && t[j] != '+' && t[j] != '-') j++;
+    std::string knob = t.substr(i + 1, j - i - 1);
+    mm::Config dummy;
+    if (!mm::config_set_knob(dummy, knob, on))
+      throw ScenarioError("--config", Loc{1, static_cast<int>(i) + 1},
+                          fmt::format("unknown config knob '{}'; see 'mmcheck configs'", knob));
+    spec.knobs.emplace_back(knob, on);
+    i = j;
+  }
+  return spec;
+}
+
+std::vector<NamedConfig> scenario_configs(const Scenario& s, const RunOptions& opt) {
+  std::vector<ConfigSpec> specs = s.configs;
+  if (opt.override_config) specs = {*opt.override_config};
+  std::vector<NamedConfig> out;
+  for (const auto& spec : specs) {
+    NamedConfig nc;
+    nc.name = spec.display_name();
+    nc.config = *mm::config_preset(spec.preset);
+    for (const auto& [k, v] : spec.knobs) mm::config_set_knob(nc.config, k, v);
+    for (const auto& [k, v] : s.sets) mm::config_set_knob(nc.config, k, v);
+    for (const auto& [k, v] : opt.sets) mm::config_set_knob(nc.config, k, v);
+    nc.config.name = nc.name;
+    out.push_back(nc);
+  }
+  return out;
+}
+
+namespace {
+
+std::string_view state_bytes(const mm::State& s) {
+  return {reinterpret_cast<const char*>(&s), sizeof(mm::State)};
+}
+
+// The set of states after a step, in first-reached order (deterministic).
+class StateSet {
+ public:
+  bool insert(const mm::State& s) {
+    if (!seen_.insert(std::string(state_bytes(s))).second) return false;
+    states_.push_back(s);
+    return true;
+  }
+  const std::vector<mm::State>& states() const { return states_; }
+  size_t size() const { return states_.size(); }
+
+ private:
+  std::vector<mm::State> states_;
+  std::unordered_set<std::string> seen_;
+};
+
+struct MapInfo {
+  int start = 0;
+  int npages = 0;
+  std::string owner;  // the process that created it
+};
+
+// Executes a scenario's script under one config.
+class ScriptRunner {
+ public:
+  ScriptRunner(const Scenario& s, const NamedConfig& cfg, const RunOptions& opt) : sc_(s), cfg_(cfg), opt_(opt) {}
+
+  // Setup, then items [0, upto).  Expectations are evaluated into `out` when given.
+  void run(size_t upto, ConfigRun* out) {
+    setup();
+    run_items(0, upto, out);
+  }
+  // Items [from, upto) on from the current set of states.
+  void run_items(size_t from, size_t upto, ConfigRun* out) {
+    for (size_t i = from; i < upto && i < sc_.items.size(); i++) {
+      const Item& it = sc_.items[i];
+      if (it.is_expect) {
+        if (out && (it.expect.under.empty() || it.expect.under == cfg_.name)) out->observations.push_back(evaluate(it.expect));
+        continue;
+      }
+      step(it.step);
+      close_under_background(it.step.loc);
+    }
+  }
+
+  const std::vector<mm::State>& states() const { return cur_.states(); }
+  uint64_t states_seen() const { return all_.size(); }
+  std::vector<std::string> proc_names() const {
+    std::vector<std::string> names(mm::MAX_PROCS);
+    for (const auto& [n, slot] : procs_) names[slot] = n;
+    // Slots a later fork fills get fresh letters not used by the scenario.
+    char next = 'A';
+    for (auto& n : names) {
+      if (!n.empty()) continue;
+      while (procs_.count(std::string(1, next))) next++;
+      n = std::string(1, next++);
+    }
+    return names;
+  }
+  std::vector<std::string> device_names() const {
+    std::vector<std::string> names;
+    for (const auto& d : sc_.swaps) names.push_back(d.name);
+    while (names.size() < static_cast<size_t>(mm::MAX_SWAP_DEVICES)) names.push_back(fmt::format("swap{}", names.size()));
+    return names;
+  }
+  uint8_t interchangeable() const {
+    uint8_t mask = 0;
+    for (const auto& g : sc_.symmetric)
+      for (const auto& p : g)
+        if (procs_.count(p)) mask |= static_cast<uint8_t>(1u << procs_.at(p));
+    return mask;
+  }
+
+ private:
+  const Scenario& sc_;
+  const NamedConfig& cfg_;
+  const RunOptions& opt_;
+  StateSet cur_;
+  std::unordered_set<std::string> all_;
+  std::map<std::string, int> procs_;    // name -> slot
+  std::map<std::string, int> devices_;  // name -> swap type
+  std::map<std::string, int> files_;    // name -> inode
+  std::map<std::string, MapInfo> maps_;
+
+  [[noreturn]] void fail(Loc loc, const std::string& msg) const {
+    throw ScenarioError(sc_.file, loc, fmt::format("{} (under config {})", msg, cfg_.name));
+  }
+
+  void setup() {
+    mm::State s{};
+    for (const auto& d : sc_.swaps) {
+      uint8_t flags = 0;
+      if (d.sync) flags |= mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK;
+      if (d.stable_writes) flags |= mm::SWP_STABLE_WRITES;
+      int t = mm::swapon(s, flags);
+      if (t < 0) fail(d.loc, "no free swap device in the model");
+      devices_[d.name] = t;
+    }
+    for (const auto& f : sc_.files) {
+      int ino = mm::shmem_create(s, f.npages);
+      if (ino < 0) fail(f.loc, "no free shmem inode in the model");
+      files_[f.name] = ino;
+    }
+    for (const auto& p : sc_.processes) {
+      int slot = mm::create_process(s);
+      if (slot < 0) fail(sc_.title_loc, "no free process slot in the model");
+      procs_[p] = slot;
+    }
+    cur_ = StateSet{};
+    cur_.insert(s);
+    all_.insert(std::string(state_bytes(s)));
+  }
+
+  int page_of(const PageRef& r) const { return maps_.at(r.map).start + r.index; }
+
+  // The folio a kernel step or a folio observation names: the one mapped
+  // at the page, else the swap-cache folio behind its swap entry, else the
+  // page-cache folio (or swap-cache folio) of a shmem page.  -1 when none.
+  static int folio_behind(const mm::State& s, int proc, int page) {
+    const mm::Process& p = s.proc[proc];
+    const mm::Pte& pte = p.pte[page];
+    if (pte.kind == mm::PteKind::Present) return pte.a == mm::NONE ? -1 : pte.a;
+    if (pte.kind == mm::PteKind::Swap) return mm::swap_cache_get_folio(s, pte.a, pte.b);
+    const mm::Vma* v = mm::find_vma(p, page);
+    if (!v || !mm::vma_is_shmem(*v) || v->inode == mm::NONE) return -1;
+    const mm::PcEntry& e = s.inode[v->inode].pc[mm::vma_file_index(*v, page)];
+    if (e.kind == mm::PcKind::Folio) return e.a;
+    if (e.kind == mm::PcKind::Swap) return mm::swap_cache_get_folio(s, e.a, e.b);
+    return -1;
+  }
+  static int subpage_behind(const mm::State& s, int proc, int page) {
+    const mm::Pte& pte = s.proc[proc].pte[page];
+    return pte.kind == mm::PteKind::Present ? pte.b : 0;
+  }
+
+  int proc_slot(const std::string& name, Loc loc) const {
+    auto it = procs_.find(name);
+    if (it == procs_.end()) fail(loc, fmt::format("process '{}' does not exist at this point of the script", name));
+    return it->second;
+  }
+
+  // ---- steps ----
+  void step(const Step& st) {
+    switch (st.kind) {
+      case StepKind::Mmap: return mmap_step(st);
+      case StepKind::Fork: return fork_step(st);
+      case StepKind::Kernel: return kernel_step(st);
+      default: break;
+    }
+    const int proc = proc_slot(st.proc, st.loc);
+    mm::Event e;
+    e.proc = static_cast<uint8_t>(proc);
+    if (st.has_page || st.kind == StepKind::Munmap) {
+      auto it = maps_.find(st.page.map);
+      if (it == maps_.end()) fail(st.page.loc, fmt::format("mapping '{}' does not exist at this point", st.page.map));
+      e.page = static_cast<uint8_t>(page_of(st.page));
+    }
+    switch (st.kind) {
+      case StepKind::Write:
+        e.kind = mm::EventKind::WriteFault;
+        e.arg = static_cast<uint8_t>(st.value);
+        break;
+      case StepKind::Read: e.kind = mm::EventKind::ReadFault; break;
+      case StepKind::Madvise: e.kind = st.event; break;
+      case StepKind::Munmap: e.kind = mm::EventKind::Munmap; break;
+      case StepKind::Exit: e.kind = mm::EventKind::Exit; break;
+      case StepKind::Pin: e.kind = mm::EventKind::PinRO; break;
+      case StepKind::Unpin: e.kind = mm::EventKind::Unpin; break;
+      case StepKind::UffdWp: e.kind = st.on ? mm::EventKind::UffdWpProtect : mm::EventKind::UffdWpUnprotect; break;
+      case StepKind::ClearRefs: e.kind = mm::EventKind::ClearRefs; break;
+      case StepKind::Split: e.kind = mm::EventKind::SplitPmd; break;
+      default: break;
+    }
+    apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); });
+  }
+
+  // Applies `fn` to every state.  A state where the step is impossible
+  // (Disabled, SIGSEGV) stays as it was; when it is impossible in every
+  // state the script is wrong.
+  template <typename Fn>
+  void apply_everywhere(const Step& st, Fn fn) {
+    StateSet next;
+    size_t impossible = 0;
+    std::string why;
+    for (const mm::State& s0 : cur_.states()) {
+      mm::State s = s0;
+      mm::Outcome o = fn(s);
+      switch (o.status) {
+        case mm::Status::OutOfCapacity:
+          fail(st.loc, fmt::format("the model ran out of capacity: {}; make the scenario smaller", o.reason));
+        case mm::Status::Disabled:
+        case mm::Status::Sigsegv:
+          impossible++;
+          if (why.empty()) why = o.reason;
+          next.insert(s0);
+          break;
+        case mm::Status::Done:
+        case mm::Status::WpFault:
+          next.insert(s);
+          break;
+      }
+    }
+    if (impossible == cur_.size())
+      fail(st.loc, fmt::format("impossible step: {}; remove the step or change what comes before it", why));
+    cur_ = std::move(next);
+  }
+
+  void mmap_step(const Step& st) {
+    const int proc = proc_slot(st.proc, st.loc);
+    mm::VmaKind kind = mm::VmaKind::PrivateAnon;
+    switch (st.map_kind) {
+      case MapKind::Private: kind = mm::VmaKind::PrivateAnon; break;
+      case MapKind::Shared: kind = mm::VmaKind::SharedAnon; break;
+      case MapKind::MemfdShared: kind = mm::VmaKind::MemfdShared; break;
+      case MapKind::MemfdPrivate: kind = mm::VmaKind::MemfdPrivate; break;
+    }
+    uint8_t flags = 0;
+    if (st.thp) flags |= mm::VM_HUGEPAGE;
+    if (st.uffd_wp) flags |= mm::VM_UFFD_WP;
+    int start = -1;
+    StateSet next;
+    for (const mm::State& s0 : cur_.states()) {
+      mm::State s = s0;
+      int inode = -1;
+      if (!st.file.empty()) inode = files_.at(st.file);
+      else if (kind != mm::VmaKind::PrivateAnon) {
+        // shmem_zero_setup / an anonymous memfd: a new inode of the mapping's size.
+        inode = mm::shmem_create(s, st.npages);
+        if (inode < 0) fail(st.loc, fmt::format("no free shmem inode in the model (it has {})", mm::MAX_INODES));
+      }
+      if (s.proc[proc].alive != mm::PROC_ALIVE) fail(st.loc, fmt::format("impossible step: process {} is not running", st.proc));
+      int at = mm::do_mmap(s, proc, kind, st.npages, flags, inode, st.offset, cfg_.config);
+      if (at < 0)
+        fail(st.loc, fmt::format("mmap of {} page{} does not fit: the model has {} pages and {} VMAs per process",
+                                 st.npages, st.npages == 1 ? "" : "s", mm::MAX_PAGES, mm::MAX_VMAS));
+      if (start >= 0 && at != start) fail(st.loc, "mmap lands at different addresses in different states");
+      start = at;
+      next.insert(s);
+    }
+    cur_ = std::move(next);
+    maps_[st.name] = MapInfo{start, st.npages, st.proc};
+  }
+
+  void fork_step(const Step& st) {
+    const int proc = proc_slot(st.proc, st.loc);
+    int child = -1;
+    for (int i = 0; i < mm::MAX_PROCS; i++)
+      if (cur_.states()[0].proc[i].alive == mm::PROC_UNUSED) {
+        child = i;
+        break;
+      }
+    if (child < 0) fail(st.loc, fmt::format("no free process slot for the child; the model has {}", mm::MAX_PROCS));
+    mm::Event e{mm::EventKind::Fork, static_cast<uint8_t>(proc), 0, 0};
+    apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); });
+    procs_[st.name] = child;
+  }
+
+  int kernel_target_proc(const Step& st) const {
+    if (!st.via.empty()) return proc_slot(st.via, st.loc);
+    return proc_slot(maps_.at(st.page.map).owner, st.loc);
+  }
+
+  void kernel_step(const Step& st) {
+    if (!st.has_page) {
+      // Every folio the event applies to, lowest id first.
+      apply_everywhere(st, [&](mm::State& s) {
+        mm::Outcome any = mm::Outcome::disabled(st.event == mm::EventKind::WritebackEnd
+                                                    ? "no folio is under writeback"
+                                                    : "no folio can leave the swap cache");
+        for (int f = 0; f < mm::MAX_FOLIOS; f++) {
+          mm::Event e{st.event, 0, 0, static_cast<uint8_t>(f)};
+          mm::Outcome o = mm::apply(s, e, cfg_.config);
+          if (o.status == mm::Status::OutOfCapacity) return o;
+          if (o.status == mm::Status::Done) any = o;
+        }
+        return any;
+      });
+      return;
+    }
+    const int proc = kernel_target_proc(st);
+    const int page = page_of(st.page);
+    const std::string who = st.via.empty() ? maps_.at(st.page.map).owner : st.via;
+    apply_everywhere(st, [&](mm::State& s) {
+      if (s.proc[proc].alive != mm::PROC_ALIVE)
+        return mm::Outcome::disabled("the process whose mapping names the folio is not running; name another with 'in B'");
+      int f = folio_behind(s, proc, page);
+      if (f < 0) return mm::Outcome::disabled("no folio is behind this page");
+      mm::Event e{st.event, 0, 0, static_cast<uint8_t>(f)};
+      return mm::apply(s, e, cfg_.config);
+    });
+    (void)who;
+  }
+
+  void close_under_background(Loc loc) {
+    std::vector<mm::State> work = cur_.states();
+    for (const auto& s : work) all_.insert(std::string(state_bytes(s)));
+    for (size_t i = 0; i < work.size(); i++) {
+      for (mm::EventKind k : sc_.background) {
+        for (int f = 0; f < mm::MAX_FOLIOS; f++) {
+          mm::State s = work[i];
+          mm::Event e{k, 0, 0, static_cast<uint8_t>(f)};
+          if (mm::apply(s, e, cfg_.config).status != mm::Status::Done) continue;
+          if (!cur_.insert(s)) continue;
+          all_.insert(std::string(state_bytes(s)));
+          work.push_back(s);
+          if (cur_.size() > opt_.max_script_states)
+            fail(loc, fmt::format("more than {} states after this step; use 'background none' and explicit kernel steps",
+                                  opt_.max_script_states));
+        }
+      }
+    }
+  }
+
+  // ---- observations ----
+  ObservationResult evaluate(const Expect& x) const {
+    ObservationResult r;
+    r.name = x.name;
+    r.text = x.observation();
+    r.expected = x.quant;
+    r.loc = x.loc;
+    for (const mm::State& s : cur_.states()) (observe(x, s) ? r.pos : r.neg)++;
+    return r;
+  }
+
+  bool fields_match(const std::vector<FieldTest>& fs, const std::map<std::string, uint64_t>& got) const {
+    for (const auto& f : fs) {
+      uint64_t want = f.value;
+      std::string field = f.field;
+      if (field.rfind("frame@", 0) == 0) {
+        want = mm::enc::pagemap_swap_frame(static_cast<uint64_t>(devices_.at(field.substr(6))), f.value);
+        field = "frame";
+      }
+      if (got.at(field) != want) return false;
+    }
+    return true;
+  }
+
+  bool observe(const Expect& x, const mm::State& s) const {
+    const mm::Config& cfg = cfg_.config;
+    int proc = -1, page = 0;
+    if (!x.proc.empty()) {
+      proc = proc_slot(x.proc, x.loc);
+      if (s.proc[proc].alive != mm::PROC_ALIVE)
+        fail(x.loc, fmt::format("process {} is not running here; an exited process cannot be observed", x.proc));
+      auto it = maps_.find(x.page.map);
+      if (it == maps_.end()) fail(x.page.loc, fmt::format("mapping '{}' does not exist at this point", x.page.map));
+      page = page_of(x.page);
+    }
+    switch (x.kind) {
+      case ObsKind::Pagemap: {
+        uint64_t entry = mm::pagemap_read(s, proc, page, cfg).entry;
+        if (x.whole) return entry == x.value;
+        namespace e = mm::enc;
+        std::map<std::string, uint64_t> got = {
+            {"present", (entry & e::PM_PRESENT) != 0}, {"swap", (entry & e::PM_SWAP) != 0},
+            {"file", (entry & e::PM_FILE) != 0},       {"exclusive", (entry & e::PM_MMAP_EXCLUSIVE) != 0},
+            {"uffd_wp", (entry & e::PM_UFFD_WP) != 0}, {"soft_dirty", (entry & e::PM_SOFT_DIRTY) != 0},
+            {"guard", (entry & e::PM_GUARD_REGION) != 0}, {"frame", entry & e::PM_PFRAME_MASK}};
+        return fields_match(x.fields, got);
+      }
+      case ObsKind::Mincore: return mm::mincore_byte(s, proc, page) == x.value;
+      case ObsKind::ReadValue: return mm::read_value(s, proc, page) == x.value;
+      case ObsKind::Pte: {
+        const mm::Pte& pte = s.proc[proc].pte[page];
+        std::map<std::string, uint64_t> got = {
+            {"none", pte.kind == mm::PteKind::None},       {"present", pte.kind == mm::PteKind::Present},
+            {"swap", pte.kind == mm::PteKind::Swap},       {"marker", pte.kind == mm::PteKind::Marker},
+            {"write", (pte.bits & mm::PTE_WRITE) != 0},    {"dirty", (pte.bits & mm::PTE_DIRTY) != 0},
+            {"soft_dirty", (pte.bits & mm::PTE_SOFT_DIRTY) != 0}, {"uffd_wp", (pte.bits & mm::PTE_UFFD_WP) != 0},
+            {"swp_exclusive", (pte.bits & mm::PTE_SWP_EXCLUSIVE) != 0}, {"pmd", (pte.bits & mm::PTE_PMD) != 0}};
+        if (pte.kind == mm::PteKind::Marker) got["uffd_wp"] = (pte.a & mm::enc::PTE_MARKER_UFFD_WP) != 0;
+        return fields_match(x.fields, got);
+      }
+      case ObsKind::Folio: {
+        int f = folio_behind(s, proc, page);
+        int sub = subpage_behind(s, proc, page);
+        std::map<std::string, uint64_t> got;
+        got["exists"] = f >= 0;
+        const mm::Folio fo = f >= 0 ? s.folio[f] : mm::Folio{};
+        got["anon"] = fo.test(mm::PG_anon);
+        got["anon_exclusive"] = (fo.anon_exclusive >> sub) & 1;
+        got["swapcache"] = fo.test(mm::PG_swapcache);
+        got["writeback"] = fo.test(mm::PG_writeback);
+        got["dirty"] = fo.test(mm::PG_dirty);
+        got["uptodate"] = fo.test(mm::PG_uptodate);
+        got["large"] = fo.test(mm::PG_large);
+        got["mapcount"] = f >= 0 ? static_cast<uint64_t>(mm::folio_mapcount(s, f)) : 0;
+        got["refcount"] = f >= 0 ? static_cast<uint64_t>(mm::folio_ref_count(s, f)) : 0;
+        got["pinned"] = f >= 0 && mm::folio_maybe_dma_pinned(s, f);
+        got["content"] = fo.content[sub];
+        return fields_match(x.fields, got);
+      }
+      case ObsKind::Lseek: {
+        int r = mm::shmem_lseek(s, files_.at(x.file), x.from, x.seek_data);
+        return static_cast<uint64_t>(static_cast<int64_t>(r)) == x.value;
+      }
+      case ObsKind::Slot: {
+        const mm::SwapSlot& sl = s.swap[devices_.at(x.swapdev)].slot[x.offset - 1];
+        return fields_match(x.fields, {{"count", sl.count}, {"cache", sl.has_cache}, {"content", sl.content}});
+      }
+      case ObsKind::Swap: {
+        uint64_t used = 0;
+        for (const mm::SwapSlot& sl : s.swap[devices_.at(x.swapdev)].slot) used += (sl.count || sl.has_cache) ? 1 : 0;
+        return fields_match(x.fields, {{"used", used}});
+      }
+      case ObsKind::Folios: {
+        uint64_t n = 0;
+        for (const mm::Folio& fo : s.folio) n += fo.test(mm::FOLIO_ALLOCATED) ? 1 : 0;
+        return n == x.value;
+      }
+      case ObsKind::Invariant: {
+        bool holds = mm::find_invariant(x.invariant)->check(s, cfg) == 0;
+        return holds == x.holds;
+      }
+    }
+    return false;
+  }
+};
+
+engine::Workload make_workload(const Scenario& s, const NamedConfig& cfg, const ScriptRunner& r) {
+  engine::Workload w;
+  w.name = s.title;
+  w.description = s.source;
+  w.initial = r.states();
+  w.config = cfg.config;
+  w.interchangeable = r.interchangeable();
+  w.proc_names = r.proc_names();
+  w.device_names = r.device_names();
+  if (!s.explore) return w;
+  const ExploreDecl& e = *s.explore;
+  // fault = read write; zap = dontneed munmap exit.  A limit on an alias
+  // limits each kind it stands for.
+  auto add = [&](mm::EventKind k, int limit) {
+    for (auto& a : w.alphabet)
+      if (a.kind == k) {
+        a.limit = limit;
+        return;
+      }
+    w.alphabet.push_back({k, limit});
+  };
+  for (const auto& ev : e.events) {
+    if (ev.name == "fault") {
+      add(mm::EventKind::ReadFault, ev.limit);
+      add(mm::EventKind::WriteFault, ev.limit);
+    } else if (ev.name == "zap") {
+      add(mm::EventKind::MadvDontneed, ev.limit);
+      add(mm::EventKind::Munmap, ev.limit);
+      add(mm::EventKind::Exit, ev.limit);
+    } else {
+      mm::EventKind k{};
+      mm::event_kind_from_name(ev.name, k);
+      add(k, ev.limit);
+    }
+  }
+  int limited = 0;
+  for (const auto& a : w.alphabet) limited += a.limit >= 0 ? 1 : 0;
+  if (limited > engine::MAX_LIMITED_KINDS)
+    throw ScenarioError(s.file, e.loc,
+                        fmt::format("{} event kinds carry a limit; the engine tracks at most {} (aliases count each kind)",
+                                    limited, engine::MAX_LIMITED_KINDS));
+  std::set<std::string> invs;
+  for (const auto& c : s.checks) invs.insert(c.invariant);
+  w.invariants.assign(invs.begin(), invs.end());
+  if (e.depth) w.bounds.max_depth = e.depth;
+  if (e.states) w.bounds.max_states = e.states;
+  return w;
+}
+
+}  // namespace
+
+engine::Workload build_workload(const Scenario& s, const NamedConfig& cfg, const RunOptions& opt) {
+  ScriptRunner r(s, cfg, opt);
+  r.run(s.explore ? s.explore->position : s.items.size(), nullptr);
+  return make_workload(s, cfg, r);
+}
+
+ScenarioRun run_scenario(const Scenario& s, const RunOptions& opt) {
+  ScenarioRun out;
+  for (const NamedConfig& cfg : scenario_configs(s, opt)) {
+    ConfigRun run;
+    run.config = cfg.name;
+    ScriptRunner r(s, cfg, opt);
+    if (s.explore) {
+      // The script up to the explore block gives its initial states; the
+      // rest of the script runs on afterwards from the same point.
+      r.run(s.explore->position, &run);
+      engine::Workload w = make_workload(s, cfg, r);
+      std::vector<const CheckDecl*> checks;
+      for (const auto& c : s.checks)
+        if (c.under.empty() || c.under == cfg.name) checks.push_back(&c);
+      run_explore_checks(s, w, checks, opt.threads, run);
+      r.run_items(s.explore->position, s.items.size(), &run);
+      run.script_states = r.states_seen();
+    } else {
+      r.run(s.items.size(), &run);
+      run.script_states = r.states_seen();
+    }
+    out.configs.push_back(std::move(run));
+  }
+  return out;
+}
+
+}  // namespace mmc::scenario

@@ -1,0 +1,92 @@
+// Running a scenario: the script as a set of reachable states, the
+// expectations evaluated herd7-style over that set, and the explore block
+// handed to the engine.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker/engine/workload.h"
+#include "checker/scenario/ast.h"
+#include "model/config.h"
+#include "model/state.h"
+
+namespace mmc::scenario {
+
+struct RunOptions {
+  // `--config PRESET[+KNOB|-KNOB...]`: run under this config instead of the file's.
+  std::optional<ConfigSpec> override_config;
+  // `--set KNOB=V`: on top of every config, name unchanged (like the file's `set`).
+  std::vector<std::pair<std::string, bool>> sets;
+  int threads = 1;
+  size_t max_script_states = 100000;  // bound on one step's set of states
+};
+
+// A config the scenario runs under, with the name expectations use in `under`.
+struct NamedConfig {
+  std::string name;
+  mm::Config config;
+};
+
+// The configs a scenario runs under (file order, or the override).
+// Throws ScenarioError for an unknown preset or knob in an override.
+std::vector<NamedConfig> scenario_configs(const Scenario& s, const RunOptions& opt);
+// Parses a `--config` value such as "v6.18" or "v6.18+CONFIG_PTE_MARKER_PAGEOUT-pte_swp_exclusive".
+// Throws ScenarioError (file "--config").
+ConfigSpec parse_config_option(const std::string& text);
+
+struct ObservationResult {
+  std::string name;
+  std::string text;  // the observation as written, canonical
+  Quant expected = Quant::Always;
+  uint64_t pos = 0, neg = 0;  // states where the observation holds / does not
+  Quant actual() const;       // Always (neg == 0), Never (pos == 0), else Sometimes
+  bool ok() const;
+  Loc loc;
+};
+
+struct CheckResult {
+  std::string invariant;
+  bool expect_holds = true;
+  std::string verdict;  // "holds", "violated", "incomplete"
+  bool ok() const;
+  std::string explanation;            // violated: what is wrong in the last state
+  std::vector<std::string> trace;     // violated: shortest trace, one line per step and change
+  size_t trace_length = 0;
+  std::vector<std::string> bounds_hit;
+  Loc loc;
+};
+
+struct ConfigRun {
+  std::string config;
+  uint64_t script_states = 0;    // distinct states the script went through
+  uint64_t explored_states = 0;  // states the explore block stored
+  bool explored = false;
+  std::vector<ObservationResult> observations;
+  std::vector<CheckResult> checks;
+  bool ok() const;
+};
+
+struct ScenarioRun {
+  std::vector<ConfigRun> configs;
+  bool ok() const;
+  uint64_t states() const;
+};
+
+// The slot each process name is bound to, and the start page of each mapping.
+struct Bindings {
+  std::vector<std::string> proc_names;  // index = process slot
+  std::vector<std::string> device_names;
+};
+
+// The script up to the explore block (or to the end), as the set of states
+// it can reach, plus the engine workload that explores from there.
+// Throws ScenarioError for a step impossible in every state.
+engine::Workload build_workload(const Scenario& s, const NamedConfig& cfg, const RunOptions& opt);
+
+// Everything: script, expectations, explore and checks, under every config.
+// Throws ScenarioError for an impossible step or an engine error.
+ScenarioRun run_scenario(const Scenario& s, const RunOptions& opt);
+
+}  // namespace mmc::scenario

@@ -1,0 +1,187 @@
+// Canonical form of a scenario (`mmcheck show`), and the names the language uses.
+#include <fmt/format.h>
+
+#include "checker/scenario/parser.h"
+
+namespace mmc::scenario {
+
+std::string ConfigSpec::display_name() const {
+  std::string n = preset;
+  for (const auto& [k, v] : knobs) n += fmt::format("{}{}", v ? "+" : "-", k);
+  return n;
+}
+
+const char* quant_name(Quant q) {
+  switch (q) {
+    case Quant::Always: return "always";
+    case Quant::Sometimes: return "sometimes";
+    case Quant::Never: return "never";
+  }
+  return "?";
+}
+
+const char* map_kind_name(MapKind k) {
+  switch (k) {
+    case MapKind::Private: return "private";
+    case MapKind::Shared: return "shared";
+    case MapKind::MemfdShared: return "memfd-shared";
+    case MapKind::MemfdPrivate: return "memfd-private";
+  }
+  return "?";
+}
+
+const char* madvise_name(mm::EventKind k) {
+  switch (k) {
+    case mm::EventKind::MadvPageout: return "MADV_PAGEOUT";
+    case mm::EventKind::MadvDontneed: return "MADV_DONTNEED";
+    case mm::EventKind::MadvRemove: return "MADV_REMOVE";
+    default: return "?";
+  }
+}
+
+namespace {
+
+std::string page_text(const PageRef& p) { return fmt::format("{}[{}]", p.map, p.index); }
+
+std::string fields_text(const std::vector<FieldTest>& fs) {
+  std::string s;
+  for (const auto& f : fs) {
+    std::string name = f.field.rfind("frame@", 0) == 0 ? "frame" : f.field;
+    s += fmt::format(" {}={}", name, f.text);
+  }
+  return s;
+}
+
+std::string step_text(const Step& st) {
+  std::string p = st.proc + ": ";
+  switch (st.kind) {
+    case StepKind::Mmap: {
+      std::string s = p + st.name + " = mmap ";
+      if (!st.file.empty())
+        s += fmt::format("{} {} {}", st.file, st.npages, st.map_kind == MapKind::MemfdShared ? "shared" : "private");
+      else
+        s += fmt::format("{} {}", st.npages, map_kind_name(st.map_kind));
+      if (st.offset) s += fmt::format(" offset {}", st.offset);
+      if (st.thp) s += " thp";
+      if (st.uffd_wp) s += " uffd-wp";
+      return s;
+    }
+    case StepKind::Write:
+      return st.value ? fmt::format("{}write {} {}", p, page_text(st.page), st.value)
+                      : fmt::format("{}write {}", p, page_text(st.page));
+    case StepKind::Read: return p + "read " + page_text(st.page);
+    case StepKind::Madvise: return fmt::format("{}madvise {} {}", p, page_text(st.page), madvise_name(st.event));
+    case StepKind::Fork: return p + "fork " + st.name;
+    case StepKind::Munmap: return p + "munmap " + st.name;
+    case StepKind::Exit: return p + "exit";
+    case StepKind::Pin: return p + "pin " + page_text(st.page);
+    case StepKind::Unpin: return p + "unpin " + page_text(st.page);
+    case StepKind::UffdWp: return fmt::format("{}uffd-wp {} {}", p, page_text(st.page), st.on ? "on" : "off");
+    case StepKind::ClearRefs: return p + "clear_refs";
+    case StepKind::Split: return p + "split " + page_text(st.page);
+    case StepKind::Kernel: {
+      std::string s = fmt::format("kernel: {}", mm::event_kind_name(st.event));
+      if (st.has_page) s += " " + page_text(st.page);
+      if (!st.via.empty()) s += " in " + st.via;
+      return s;
+    }
+  }
+  return "?";
+}
+
+std::string quote(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+
+}  // namespace
+
+std::string Expect::observation() const {
+  switch (kind) {
+    case ObsKind::Pagemap:
+      return whole ? fmt::format("{}: pagemap {} == {}", proc, page_text(page), value_text)
+                   : fmt::format("{}: pagemap {}{}", proc, page_text(page), fields_text(fields));
+    case ObsKind::Mincore: return fmt::format("{}: mincore {} == {}", proc, page_text(page), value_text);
+    case ObsKind::ReadValue: return fmt::format("{}: read {} == {}", proc, page_text(page), value_text);
+    case ObsKind::Pte: return fmt::format("{}: pte {}{}", proc, page_text(page), fields_text(fields));
+    case ObsKind::Folio: return fmt::format("{}: folio {}{}", proc, page_text(page), fields_text(fields));
+    case ObsKind::Lseek:
+      return fmt::format("lseek {} {} {} == {}", file, seek_data ? "SEEK_DATA" : "SEEK_HOLE", from, value_text);
+    case ObsKind::Slot: return fmt::format("slot {}:{}{}", swapdev, offset, fields_text(fields));
+    case ObsKind::Swap: return fmt::format("swap {}{}", swapdev, fields_text(fields));
+    case ObsKind::Folios: return fmt::format("folios == {}", value_text);
+    case ObsKind::Invariant: return fmt::format("{} {}", holds ? "holds" : "violated", invariant);
+  }
+  return "?";
+}
+
+std::string canonical_form(const Scenario& s) {
+  std::string o;
+  o += "scenario " + quote(s.title) + "\n";
+  if (!s.source.empty()) o += "source " + quote(s.source) + "\n";
+  o += "config";
+  for (const auto& c : s.configs) {
+    o += " " + c.preset;
+    for (const auto& [k, v] : c.knobs) o += fmt::format(" {}{}", v ? "+" : "-", k);
+  }
+  o += "\n";
+  for (const auto& [k, v] : s.sets) o += fmt::format("set {}={}\n", k, v ? 1 : 0);
+  if (s.live) o += "live\n";
+  if (s.background_explicit) {
+    o += "background";
+    if (s.background.empty()) o += " none";
+    for (auto k : s.background) o += fmt::format(" {}", mm::event_kind_name(k));
+    o += "\n";
+  }
+  for (const auto& d : s.swaps)
+    o += fmt::format("swap {} {}{}\n", d.name, d.sync ? "sync" : "async", d.stable_writes ? " stable_writes" : "");
+  for (const auto& f : s.files) o += fmt::format("file {} = memfd {}\n", f.name, f.npages);
+  if (!s.processes.empty()) {
+    o += "process";
+    for (const auto& p : s.processes) o += " " + p;
+    o += "\n";
+  }
+  for (const auto& g : s.symmetric) {
+    o += "symmetric";
+    for (const auto& p : g) o += " " + p;
+    o += "\n";
+  }
+  auto explore_text = [&]() {
+    const ExploreDecl& e = *s.explore;
+    std::string t = "explore";
+    if (e.depth) t += fmt::format(" depth {}", e.depth);
+    if (e.states) t += fmt::format(" states {}", e.states);
+    t += " events";
+    for (const auto& ev : e.events)
+      t += ev.limit >= 0 ? fmt::format(" {}<={}", ev.name, ev.limit) : " " + ev.name;
+    return t + "\n";
+  };
+  for (size_t i = 0; i <= s.items.size(); i++) {
+    if (s.explore && s.explore->position == i) o += explore_text();
+    if (i == s.items.size()) break;
+    const Item& it = s.items[i];
+    if (!it.is_expect) {
+      o += step_text(it.step) + "\n";
+      continue;
+    }
+    const Expect& x = it.expect;
+    o += fmt::format("expect {} {}", quant_name(x.quant), x.observation());
+    if (!x.under.empty()) o += " under " + x.under;
+    if (x.named) o += " as " + x.name;
+    o += "\n";
+  }
+  for (const auto& c : s.checks) {
+    o += fmt::format("check {} {}", c.invariant, c.expect_holds ? "holds" : "violated");
+    if (!c.under.empty()) o += " under " + c.under;
+    o += "\n";
+  }
+  return o;
+}
+
+std::string step_description(const Step& st) { return step_text(st); }
+
+}  // namespace mmc::scenario
