@@ -74,7 +74,9 @@ Outcome do_anonymous_page(State& s, int proc, int page, bool write, const Config
 }
 
 // should_try_to_free_swap: a write fault frees the swap slot when the swap
-// cache holds the only other reference.
+// cache holds the only other reference.  Model: the mem_cgroup_swap_full
+// (swap more than half full) and mlock cases are never true: the model's
+// few slots are an exploration bound, not the size of the device.
 bool should_try_to_free_swap(const State& s, int f, bool write) {
   const Folio& fo = s.folio[f];
   if (!fo.test(PG_swapcache)) return false;
@@ -91,8 +93,7 @@ bool reuse_swap_page(State& s, int f) {
   if (count == 1 && fo.test(PG_swapcache)) {
     if (!fo.test(PG_writeback)) {
       // delete_from_swap_cache + SetPageDirty: the slot keeps only this PTE's count.
-      s.swap[fo.swap_type].slot[fo.swap_slot].has_cache = 0;
-      fo.flags &= ~PG_swapcache;
+      delete_from_swap_cache(s, f);
       fo.flags |= PG_dirty;
     } else if (s.swap[fo.swap_type].flags & SWP_STABLE_WRITES) {
       return false;
@@ -102,6 +103,8 @@ bool reuse_swap_page(State& s, int f) {
 }
 
 // do_swap_page: fault on a swap PTE of a private anonymous mapping.
+// Model: swap-in reads one small folio (no readahead, no large-folio
+// swap-in, no KSM copy); folio_lock and the pte_same re-checks always succeed.
 Outcome do_swap_page(State& s, int proc, int page, bool write, const Config& cfg) {
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
@@ -144,7 +147,8 @@ Outcome do_swap_page(State& s, int proc, int page, bool write, const Config& cfg
     swap_free(s, type, slot);
     if (should_try_to_free_swap(s, f, write)) folio_free_swap(s, f);
     if (exclusive || folio_ref_count(s, f) == 0) {
-      map_writable = (v.flags & VM_WRITE) && !(orig.bits & PTE_UFFD_WP) &&
+      // userfaultfd_pte_wp and pte_needs_soft_dirty_wp keep the PTE read-only.
+      map_writable = (v.flags & VM_WRITE) && !(userfaultfd_wp(v) && (orig.bits & PTE_UFFD_WP)) &&
                      !(vma_soft_dirty_enabled(v, cfg) && !(orig.bits & PTE_SOFT_DIRTY));
       exclusive = true;  // RMAP_EXCLUSIVE
     }
@@ -169,14 +173,26 @@ Outcome do_swap_page(State& s, int proc, int page, bool write, const Config& cfg
   return Outcome::done();
 }
 
+// shmem_fault may hand out a large folio to a VM_HUGEPAGE shared VMA whose
+// aligned page pair lies inside the VMA (shmem_huge_enabled; model: the
+// huge= mount/sysfs policy is "advise").
+bool shmem_vma_huge(const Vma& v, int page) {
+  const int head = page & ~(MAX_FOLIO_PAGES - 1);
+  return (v.flags & VM_HUGEPAGE) && vma_is_shared(v) && head >= v.start &&
+         head + MAX_FOLIO_PAGES <= v.start + v.npages &&
+         (vma_file_index(v, head) % MAX_FOLIO_PAGES) == 0;
+}
+
 // do_read_fault / do_shared_fault / do_cow_fault on a shmem-backed VMA:
-// shmem_fault finds (or swaps in, or allocates) the page-cache folio.
+// shmem_fault finds (or swaps in, or allocates) the page-cache folio, and
+// finish_fault maps it -- by a PMD (do_set_pmd) when the folio is large,
+// aligned with the VMA and the page pair has no PTEs yet (pmd_none).
 Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
   bool uffd_wp = orig_pte_uffd_wp(p.pte[page]);
-  int f = -1;
-  Outcome o = shmem_fault(s, v.inode, vma_file_index(v, page), cfg, f);
+  int f = -1, sub = 0;
+  Outcome o = shmem_fault(s, v.inode, vma_file_index(v, page), shmem_vma_huge(v, page), cfg, f, sub);
   if (o.status != Status::Done) return o;
   if (write && !vma_is_shared(v)) {
     // do_cow_fault: a private copy of the file page, exclusive and writable.
@@ -186,22 +202,42 @@ Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
     Folio& co = s.folio[c];
     co.flags |= PG_anon;
     co.anon_exclusive = cfg.PG_anon_exclusive ? 1 : 0;
-    co.content[0] = s.folio[f].content[0];
-    p.pte[page] = make_present(c, 0, PTE_WRITE | pte_mkdirty_bits(cfg));
+    co.content[0] = s.folio[f].content[sub];
+    // finish_fault keeps a uffd-wp marker's protection (pte_mkuffd_wp
+    // write-protects); the retried store then faults to userspace.
+    uint8_t cbits = PTE_WRITE | pte_mkdirty_bits(cfg);
+    if (uffd_wp) cbits = (cbits & ~PTE_WRITE) | PTE_UFFD_WP;
+    p.pte[page] = make_present(c, 0, cbits);
     p.ghost[page] |= GHOST_COWED;
     p.expect[page] = co.content[0];
     folio_put_if_unused(s, f);
+    if (uffd_wp) return {Status::WpFault, "write to a uffd-wp protected page"};
     return Outcome::done();
   }
-  // finish_fault: shared write faults map writable and dirty; reads map
-  // read-only (a later write goes through do_wp_page -> wp_page_shared).
+  // finish_fault -> set_pte_range with vma->vm_page_prot: shared write
+  // faults map writable and dirty.  A shared VMA that wants no write
+  // notification (vma_wants_writenotify: shmem has no ->page_mkwrite, no
+  // soft-dirty tracking, not uffd-wp registered) maps writable on a read too,
+  // dirty when the folio is; otherwise reads map read-only and a later write
+  // goes through do_wp_page -> wp_page_shared.
   uint8_t bits = 0;
   if (write) {
     bits = PTE_WRITE | pte_mkdirty_bits(cfg);
     s.folio[f].flags |= PG_dirty;
+  } else if (vma_is_shared(v) && (v.flags & VM_WRITE) && !vma_soft_dirty_enabled(v, cfg) &&
+             !userfaultfd_wp(v)) {
+    bits = PTE_WRITE | (s.folio[f].test(PG_dirty) ? pte_mkdirty_bits(cfg) : 0);
   }
   if (uffd_wp) bits = (bits & ~PTE_WRITE) | PTE_UFFD_WP;
-  p.pte[page] = make_present(f, 0, bits);
+  const int head = page & ~(MAX_FOLIO_PAGES - 1);
+  bool pmd = s.folio[f].test(PG_large) && !uffd_wp && shmem_vma_huge(v, page) &&
+             sub == page - head;
+  for (int i = 0; pmd && i < MAX_FOLIO_PAGES; i++) pmd = p.pte[head + i].kind == PteKind::None;
+  if (pmd) {
+    for (int i = 0; i < MAX_FOLIO_PAGES; i++) p.pte[head + i] = make_present(f, i, bits | PTE_PMD);
+  } else {
+    p.pte[page] = make_present(f, sub, bits);
+  }
   if (write && uffd_wp) return {Status::WpFault, "write to a uffd-wp protected page"};
   return Outcome::done();
 }
@@ -210,26 +246,33 @@ Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
 
 void anon_vma_prepare(Vma& v) { v.flags |= VMA_ANON_VMA; }
 
-bool folio_free_swap(State& s, int f) {
-  Folio& fo = s.folio[f];
-  if (!fo.test(PG_swapcache) || fo.test(PG_writeback)) return false;
-  SwapSlot& sl = s.swap[fo.swap_type].slot[fo.swap_slot];
-  if (sl.count > 0) return false;  // a swap PTE or shmem entry still needs the slot
-  sl = SwapSlot{};
-  fo.flags &= ~PG_swapcache;
-  fo.flags |= PG_dirty;  // folio_free_swap: the only copy is now in memory
-  fo.swap_type = fo.swap_slot = 0;
-  return true;
+namespace {
+
+// __wp_can_reuse_large_anon_folio: a PTE-mapped large folio is reused when
+// every reference is a mapping and every mapping is in this mm.
+// Model: FOLIO_MM_IDS_SHARED is "mapped by more than one process".
+bool wp_can_reuse_large_anon_folio(State& s, int f) {
+  if (folio_large_mapcount(s, f) <= 1) return false;  // free the large folio up instead
+  if (folio_nr_mapping_procs(s, f) > 1) return false;
+  if (s.folio[f].test(PG_swapcache)) folio_free_swap(s, f);
+  return folio_large_mapcount(s, f) == folio_ref_count(s, f);
 }
 
-bool wp_can_reuse_anon_folio(State& s, int f, const Config& cfg) {
+}  // namespace
+
+bool wp_can_reuse_anon_folio(State& s, int proc, int page, const Config& cfg) {
+  const int f = s.proc[proc].pte[page].a;
   Folio& fo = s.folio[f];
-  if (fo.test(PG_large)) return false;  // model: large folios are never reused whole
   if (!cfg.PG_anon_exclusive) {
-    // v5.14 do_wp_page: reuse only with the sole map and the sole reference.
+    // v5.14 do_wp_page: reuse only with the sole map and the sole reference
+    // (page_count(page) == 1 && page_mapcount(page) == 1); a folio in the
+    // swap cache holds a second reference and is copied.
     return folio_ref_count(s, f) == 1;
   }
-  int swapcache = fo.test(PG_swapcache) ? 1 : 0;
+  if (fo.test(PG_large)) return wp_can_reuse_large_anon_folio(s, f);
+  // Model: no LRU-cache references (lru_add_drain has nothing to drain),
+  // folio_trylock always succeeds.
+  const int swapcache = fo.test(PG_swapcache) ? 1 : 0;
   if (folio_ref_count(s, f) > 1 + swapcache) return false;
   if (swapcache) folio_free_swap(s, f);
   return folio_ref_count(s, f) == 1;
@@ -251,8 +294,14 @@ static Outcome wp_page_copy(State& s, int proc, int page, bool unshare, const Co
   uint8_t bits = unshare ? (old.bits & (PTE_SOFT_DIRTY | PTE_UFFD_WP))
                          : static_cast<uint8_t>(PTE_WRITE | pte_mkdirty_bits(cfg));
   p.pte[page] = make_present(f, 0, bits);
-  if (vma_is_shmem(v)) p.ghost[page] |= GHOST_COWED;
-  if (old.a != NONE) folio_put_if_unused(s, old.a);
+  if (vma_is_shmem(v)) {
+    p.ghost[page] |= GHOST_COWED;
+    p.expect[page] = fo.content[0];
+  }
+  if (old.a != NONE) {
+    free_swap_cache(s, old.a);  // page_copied: the old folio may leave the swap cache
+    folio_put_if_unused(s, old.a);
+  }
   return Outcome::done();
 }
 
@@ -263,6 +312,39 @@ static Outcome wp_page_reuse(State& s, int proc, int page, bool unshare, const C
   return Outcome::done();
 }
 
+// do_huge_pmd_wp_page: write (or unshare) fault on a write-protected PMD
+// mapping of an anon THP.  Reuse the whole folio when the head page is
+// PageAnonExclusive or the PMD holds the only reference; otherwise split
+// the PMD and let do_wp_page handle the PTE (VM_FAULT_FALLBACK).
+// v5.14: reuse_swap_page(page) on the THP: reuse when no page of the folio
+// is mapped more than once.  Model: the huge zero page is not modelled.
+static bool do_huge_pmd_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg) {
+  Process& p = s.proc[proc];
+  const int head = page & ~(MAX_FOLIO_PAGES - 1);
+  const int f = p.pte[page].a;
+  Folio& fo = s.folio[f];
+  bool reuse = false;
+  if (!cfg.PG_anon_exclusive) {
+    reuse = true;
+    for (int i = 0; i < fo.nr_pages(); i++) reuse &= folio_precise_page_mapcount(s, f, i) <= 1;
+  } else if (fo.anon_exclusive & 1) {
+    reuse = true;
+  } else if (folio_ref_count(s, f) <= 1 + (fo.test(PG_swapcache) ? fo.nr_pages() : 0)) {
+    if (fo.test(PG_swapcache)) folio_free_swap(s, f);
+    if (folio_ref_count(s, f) == 1) {
+      reuse = true;
+      fo.anon_exclusive = (1u << MAX_FOLIO_PAGES) - 1;  // SetPageAnonExclusive(head)
+    }
+  }
+  if (!reuse) {
+    split_huge_pmd(s, proc, page, cfg);
+    return false;
+  }
+  if (!unshare)
+    for (int i = 0; i < MAX_FOLIO_PAGES; i++) p.pte[head + i].bits |= PTE_WRITE | pte_mkdirty_bits(cfg);
+  return true;
+}
+
 Outcome do_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg) {
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
@@ -270,27 +352,31 @@ Outcome do_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg
   // userfaultfd_pte_wp: the write goes to the userfaultfd handler.
   if (!unshare && userfaultfd_wp(v) && (pte.bits & PTE_UFFD_WP))
     return {Status::WpFault, "write to a uffd-wp protected page"};
-  if (pte.bits & PTE_PMD) split_huge_pmd(s, proc, page, cfg);  // do_huge_pmd_wp_page falls back
+  if ((pte.bits & PTE_PMD) && pte.a != NONE && s.folio[pte.a].test(PG_anon) &&
+      do_huge_pmd_wp_page(s, proc, page, unshare, cfg))
+    return Outcome::done();
+  if (pte.bits & PTE_PMD) split_huge_pmd(s, proc, page, cfg);  // file THP: zapped, refault
+  if (pte.kind != PteKind::Present) return handle_mm_fault(s, proc, page, !unshare, unshare, cfg);
   if (pte.a == NONE) return wp_page_copy(s, proc, page, unshare, cfg);  // the zero page
   const int f = pte.a;
   Folio& fo = s.folio[f];
-  if (!fo.test(PG_anon)) {
-    if (vma_is_shared(v)) {
-      // wp_page_shared: shmem has no ->page_mkwrite; the PTE becomes writable.
-      if (!unshare) {
-        pte.bits |= PTE_WRITE | pte_mkdirty_bits(cfg);
-        fo.flags |= PG_dirty;
-      }
-      return Outcome::done();
+  if (vma_is_shared(v)) {
+    // wp_page_shared: shmem has no ->page_mkwrite; the PTE becomes writable.
+    // (gup_must_unshare is false for shared mappings: no unshare gets here.)
+    if (!unshare) {
+      pte.bits |= PTE_WRITE | pte_mkdirty_bits(cfg);
+      fo.flags |= PG_dirty;
     }
-    if (unshare) return Outcome::done();  // R/O pins of file pages need no unshare
-    return wp_page_copy(s, proc, page, unshare, cfg);  // MAP_PRIVATE file page
+    return Outcome::done();
   }
-  if (cfg.PG_anon_exclusive && (fo.anon_exclusive & (1u << pte.b)))
-    return wp_page_reuse(s, proc, page, unshare, cfg);
-  if (wp_can_reuse_anon_folio(s, f, cfg)) {
-    if (cfg.PG_anon_exclusive) fo.anon_exclusive |= 1u << pte.b;  // folio_move_anon_rmap
-    return wp_page_reuse(s, proc, page, unshare, cfg);
+  // Private mapping: reuse an exclusive anon page without further checks,
+  // or one proven exclusive; otherwise copy (MAP_PRIVATE file pages too).
+  if (fo.test(PG_anon)) {
+    const bool excl = cfg.PG_anon_exclusive && (fo.anon_exclusive & (1u << pte.b));
+    if (excl || wp_can_reuse_anon_folio(s, proc, page, cfg)) {
+      if (cfg.PG_anon_exclusive) fo.anon_exclusive |= 1u << pte.b;  // SetPageAnonExclusive
+      return wp_page_reuse(s, proc, page, unshare, cfg);
+    }
   }
   return wp_page_copy(s, proc, page, unshare, cfg);
 }

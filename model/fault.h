@@ -20,12 +20,8 @@ Outcome do_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg
 void anon_vma_prepare(Vma& v);
 
 // wp_can_reuse_anon_folio / the v5.14 refcount test: may `proc` take over
-// folio f without copying?
-bool wp_can_reuse_anon_folio(State& s, int f, const Config& cfg);
-
-// folio_free_swap: drop f from the swap cache and free its slot when no
-// swap PTE or shmem entry still references it and it is not under writeback.
-bool folio_free_swap(State& s, int f);
+// the anon folio its PTE at `page` maps without copying?
+bool wp_can_reuse_anon_folio(State& s, int proc, int page, const Config& cfg);
 
 // split_huge_pmd: turn a PMD mapping of a large folio in `proc` at `page`
 // into PTEs (anon) or zap it (shmem).  No-op when not PMD-mapped.

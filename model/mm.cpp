@@ -67,16 +67,35 @@ int folio_pins(const State& s, int f) {
   return n;
 }
 
+// Each PTE mapping holds one folio reference; a PMD mapping of a large
+// folio holds one for the whole folio (folio_add_anon_rmap_pmd), so only
+// the PTE of its head page counts.
+int folio_large_mapcount(const State& s, int f) {
+  int n = 0;
+  for (const Process& p : s.proc) {
+    if (p.alive != PROC_ALIVE) continue;
+    for (const Pte& pte : p.pte)
+      if (pte.kind == PteKind::Present && pte.a == f && (!(pte.bits & PTE_PMD) || pte.b == 0)) n++;
+  }
+  return n;
+}
+
 int folio_ref_count(const State& s, int f) {
   const Folio& fo = s.folio[f];
   if (!fo.test(FOLIO_ALLOCATED)) return 0;
-  int refs = folio_mapcount(s, f) + folio_pins(s, f);
+  int refs = folio_large_mapcount(s, f) + folio_pins(s, f);
   if (fo.test(PG_swapcache)) refs += fo.nr_pages();  // the swap cache holds one ref per page
   if (folio_in_page_cache(s, f)) refs += fo.nr_pages();  // so does the page cache
   return refs;
 }
 
 bool folio_maybe_dma_pinned(const State& s, int f) { return folio_pins(s, f) > 0; }
+
+bool mm_has_pinned(const Process& p) { return p.pinned != 0; }
+
+bool folio_needs_cow_for_dma(const State& s, int proc, int f) {
+  return mm_has_pinned(s.proc[proc]) && folio_maybe_dma_pinned(s, f);
+}
 
 int swap_pte_refs(const State& s, int type, int slot) {
   int n = 0;
@@ -148,9 +167,37 @@ void swap_free(State& s, int type, int slot) {
   if (swap_slot_free(sl)) sl = SwapSlot{};
 }
 
-// free_swap_and_cache: drop the reference; when it was the last one and the
-// cached folio is unmapped, unpinned and not under writeback, reclaim it from
-// the swap cache right away (__try_to_reclaim_swap with TTRS_UNMAPPED).
+void delete_from_swap_cache(State& s, int f) {
+  Folio& fo = s.folio[f];
+  SwapSlot& sl = s.swap[fo.swap_type].slot[fo.swap_slot];
+  sl.has_cache = 0;
+  if (swap_slot_free(sl)) sl = SwapSlot{};
+  fo.flags &= ~PG_swapcache;
+  fo.swap_type = fo.swap_slot = 0;
+}
+
+bool folio_free_swap(State& s, int f) {
+  Folio& fo = s.folio[f];
+  // folio_swapcache_freeable: in the swap cache and not under writeback.
+  if (!fo.test(PG_swapcache) || fo.test(PG_writeback)) return false;
+  // folio_swapped: a swap PTE or shmem swap entry still needs the slot.
+  if (s.swap[fo.swap_type].slot[fo.swap_slot].count > 0) return false;
+  delete_from_swap_cache(s, f);
+  fo.flags |= PG_dirty;  // folio_set_dirty: the only copy is now in memory
+  return true;
+}
+
+void free_swap_cache(State& s, int f) {
+  if (f < 0 || f >= MAX_FOLIOS || !s.folio[f].test(FOLIO_ALLOCATED)) return;
+  if (s.folio[f].test(PG_swapcache) && folio_mapcount(s, f) == 0) folio_free_swap(s, f);
+}
+
+// free_swap_and_cache_nr: drop the reference; when only SWAP_HAS_CACHE is
+// left, __try_to_reclaim_swap(TTRS_UNMAPPED | TTRS_FULL) deletes an
+// unmapped folio that is not under writeback from the swap cache.  Pins do
+// not stop it: the folio lives on, out of the swap cache, until unpinned.
+// Model: TTRS_FULL's mem_cgroup_swap_full (swap more than half full) is
+// never true, and folio_trylock always succeeds.
 void free_swap_and_cache(State& s, int type, int slot) {
   swap_free(s, type, slot);
   SwapSlot& sl = s.swap[type].slot[slot];
@@ -158,9 +205,9 @@ void free_swap_and_cache(State& s, int type, int slot) {
   int f = swap_cache_get_folio(s, type, slot);
   if (f < 0) return;
   Folio& fo = s.folio[f];
-  if (fo.test(PG_writeback) || folio_mapcount(s, f) > 0 || folio_pins(s, f) > 0) return;
-  fo.flags &= ~PG_swapcache;
-  sl = SwapSlot{};
+  if (fo.test(PG_writeback) || folio_mapcount(s, f) > 0) return;
+  delete_from_swap_cache(s, f);
+  fo.flags |= PG_dirty;  // folio_set_dirty
   folio_put_if_unused(s, f);
 }
 

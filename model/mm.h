@@ -22,12 +22,21 @@ int vma_file_index(const Vma& v, int page);
 // Number of PTEs (PMD-mapped counts once per page) mapping subpage `sub` of folio f.
 int folio_precise_page_mapcount(const State& s, int f, int sub);
 int folio_mapcount(const State& s, int f);                      // sum over subpages
+// folio_large_mapcount: mappings of the folio, a PMD mapping counting once.
+// Each mapping holds one folio reference.
+int folio_large_mapcount(const State& s, int f);
 int folio_nr_mapping_procs(const State& s, int f);              // distinct mms mapping f
 int folio_pins(const State& s, int f);                          // FOLL_PIN references
 bool folio_in_page_cache(const State& s, int f);                // some shmem inode holds f
 // folio_ref_count() minus the caller's own transient reference.
 int folio_ref_count(const State& s, int f);
 bool folio_maybe_dma_pinned(const State& s, int f);
+// MMF_HAS_PINNED.  Model: "this mm holds a pin now"; the kernel flag is
+// sticky (set at the first pin, never cleared), which only matters when
+// another mm pinned the same folio.
+bool mm_has_pinned(const Process& p);
+// folio_needs_cow_for_dma: MMF_HAS_PINNED on the source mm and the folio may be pinned.
+bool folio_needs_cow_for_dma(const State& s, int proc, int f);
 // Number of swap PTEs naming (type, slot).
 int swap_pte_refs(const State& s, int type, int slot);
 // Number of shmem page-cache entries naming (type, slot).
@@ -48,6 +57,15 @@ bool swap_slot_free(const SwapSlot& sl);
 // swap_free / free_swap_and_cache: drop one reference to (type, slot).
 void swap_free(State& s, int type, int slot);
 void free_swap_and_cache(State& s, int type, int slot);
+// __delete_from_swap_cache / swap_cache_del_folio: the folio leaves the swap
+// cache and the slot loses SWAP_HAS_CACHE (freed when nothing counts it).
+void delete_from_swap_cache(State& s, int f);
+// folio_free_swap: drop f from the swap cache and free its slot when it is
+// not under writeback and no swap PTE or shmem entry references the slot.
+bool folio_free_swap(State& s, int f);
+// free_swap_cache: after the last unmap (zap's TLB batch, wp_page_copy),
+// an unmapped folio in the swap cache tries folio_free_swap.
+void free_swap_cache(State& s, int f);
 
 // The value stored behind a non-present reference: swap cache first, else the device.
 uint8_t swap_entry_content(const State& s, int type, int slot);
