@@ -26,6 +26,10 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
     for (const auto& o : c.observations) {
       out << fmt::format("  Observation {} {} {} {}  expected {}  {}\n", o.name, quant_title(o.actual()), o.pos, o.neg,
                          quant_title(o.expected), o.ok() ? "ok" : "FAIL");
+      if (!o.ok() && !o.witness.empty()) {
+        out << fmt::format("    {} state:\n", o.expected == Quant::Never ? "a matching" : "a contradicting");
+        for (const auto& line : o.witness) out << "      " << line << "\n";
+      }
       if (!o.ok())
         failed.push_back(fmt::format("{}:{}:{}: expectation {} failed under {}: expected {}, got {} ({} states match, {} do not)",
                                      s.file, o.loc.line, o.loc.col, o.name, c.config, quant_title(o.expected),

@@ -19,6 +19,7 @@
 #include "checker/scenario/parser.h"
 #include "model/encoding.h"
 #include "model/invariants.h"
+#include "model/describe.h"
 #include "model/mm.h"
 #include "model/observe.h"
 #include "model/setup.h"
@@ -444,7 +445,20 @@ class ScriptRunner {
     r.text = x.observation();
     r.expected = x.quant;
     r.loc = x.loc;
-    for (const mm::State& s : cur_.states()) (observe(x, s) ? r.pos : r.neg)++;
+    const mm::State* contra = nullptr;
+    for (const mm::State& s : cur_.states()) {
+      bool holds = observe(x, s);
+      (holds ? r.pos : r.neg)++;
+      // The first state that goes against the expectation (for always: one
+      // where it fails; for never: one where it holds).
+      if (!contra && holds == (x.quant == Quant::Never)) contra = &s;
+    }
+    if (!r.ok() && contra) {
+      mm::DisplayNames names;
+      names.procs = proc_names();
+      names.devices = device_names();
+      r.witness = mm::describe_state(*contra, names);
+    }
     return r;
   }
 

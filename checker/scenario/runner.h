@@ -44,6 +44,8 @@ struct ObservationResult {
   Quant actual() const;       // Always (neg == 0), Never (pos == 0), else Sometimes
   bool ok() const;
   Loc loc;
+  // A failed expectation: one state that contradicts it, described.
+  std::vector<std::string> witness;
 };
 
 struct CheckResult {
