@@ -1,0 +1,15 @@
+#include "proofs/obligation.h"
+
+namespace mmproofs {
+
+const std::vector<Obligation>& obligations() {
+  static const std::vector<Obligation> all = [] {
+    std::vector<Obligation> v;
+    for (auto group : {encoding_obligations, anon_induction_obligations, anon_bmc_obligations})
+      for (auto& o : group()) v.push_back(std::move(o));
+    return v;
+  }();
+  return all;
+}
+
+}  // namespace mmproofs
