@@ -55,8 +55,9 @@ constexpr uint64_t pte_marker_get(uint64_t entry) {
 // arch/x86/include/asm/pgtable_64.h: a non-present x86-64 PTE holding a
 // swap entry.  Type in the top 5 bits, offset stored inverted (L1TF
 // mitigation) from bit SWP_OFFSET_FIRST_BIT.  Software bits for the swap
-// PTE (pgtable_types.h): exclusive = _PAGE_PSE (7), soft-dirty = _PAGE_RW
-// (1), uffd-wp = _PAGE_USER (2).
+// PTE: exclusive = _PAGE_PWT (3, pgtable_64_types.h: bit 7 must stay clear
+// because pmd_present tests _PAGE_PSE), soft-dirty = _PAGE_RW (1), uffd-wp =
+// _PAGE_USER (2) (pgtable_types.h).
 inline constexpr unsigned X86_SWP_TYPE_BITS = 5;
 inline constexpr unsigned X86_PAGE_BIT_PROTNONE = 8;
 inline constexpr unsigned X86_SWP_OFFSET_FIRST_BIT = X86_PAGE_BIT_PROTNONE + 1;
@@ -64,7 +65,7 @@ inline constexpr unsigned X86_SWP_OFFSET_SHIFT = X86_SWP_OFFSET_FIRST_BIT + X86_
 inline constexpr uint64_t X86_PAGE_PRESENT = 1u << 0;
 inline constexpr uint64_t X86_PAGE_SWP_SOFT_DIRTY = 1u << 1;
 inline constexpr uint64_t X86_PAGE_SWP_UFFD_WP = 1u << 2;
-inline constexpr uint64_t X86_PAGE_SWP_EXCLUSIVE = 1u << 7;
+inline constexpr uint64_t X86_PAGE_SWP_EXCLUSIVE = 1u << 3;
 
 // __swp_entry_to_pte(__swp_entry(type, offset)) restricted to a swp_entry_t
 // produced by swp_entry(): __swp_type / __swp_offset are the inverse.
