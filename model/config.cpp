@@ -12,6 +12,8 @@ const std::vector<KnobInfo>& config_knobs() {
        "do_swap_page tests !SWP_STABLE_WRITES (anon-exclusive series v2 as first posted)"},
       {"gup_unshare_on_ro_pin", &Config::gup_unshare_on_ro_pin,
        "FAULT_FLAG_UNSHARE: R/O FOLL_PIN unshares a non-exclusive anon page first"},
+      {"swap_zeromap", &Config::swap_zeromap,
+       "swap_writeout keeps zero-filled folios in the swap zeromap, without writeback (v6.12+)"},
       {"CONFIG_MEM_SOFT_DIRTY", &Config::CONFIG_MEM_SOFT_DIRTY,
        "soft-dirty tracking in PTEs and pagemap bit 55"},
       {"CONFIG_PTE_MARKER_UFFD_WP", &Config::CONFIG_PTE_MARKER_UFFD_WP,
@@ -44,6 +46,7 @@ static Config v5_14() {
   c.pte_swp_exclusive = false;
   c.gup_unshare_on_ro_pin = false;
   c.CONFIG_PTE_MARKER_UFFD_WP = false;
+  c.swap_zeromap = false;
   return c;
 }
 

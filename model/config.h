@@ -26,6 +26,9 @@ struct Config {
   // FAULT_FLAG_UNSHARE: a R/O FOLL_PIN on a page that is not exclusive
   // unshares it first (gup_must_unshare, v5.19).  v5.14 pinned shared pages.
   bool gup_unshare_on_ro_pin = true;
+  // "mm: store zero pages to be swapped out in a bitmap" (v6.12): swap_writeout
+  // records a zero-filled folio in si->zeromap and does no I/O (no writeback).
+  bool swap_zeromap = true;
   // CONFIG_MEM_SOFT_DIRTY (off on the 6.18 machines here: pagemap bit 55 stays 0).
   bool CONFIG_MEM_SOFT_DIRTY = true;
   // CONFIG_PTE_MARKER_UFFD_WP (v6.0): uffd-wp survives zap/pageout on shmem via markers.

@@ -31,7 +31,10 @@ bool copy_present_page(State& s, Process& child, int page, const Pte& src, const
   return true;
 }
 
-// copy_present_pte (and copy_huge_pmd for PMD-mapped pages).
+// copy_present_ptes (and copy_huge_pmd for PMD-mapped pages: pmd_wrprotect
+// in both, or split and copy by PTEs when the folio may be pinned).
+// Model: vm_normal_page's zero page is copied as a plain read-only PTE;
+// v5.14's immediate copy of a pinned MAP_PRIVATE file page is not modelled.
 Outcome copy_present_pte(State& s, int proc, Process& child, const Vma& dst, const Vma& src,
                          int page, const Config& cfg) {
   Pte& spte = s.proc[proc].pte[page];
@@ -39,9 +42,11 @@ Outcome copy_present_pte(State& s, int proc, Process& child, const Vma& dst, con
     Folio& fo = s.folio[spte.a];
     if (fo.test(PG_anon)) {
       const uint8_t bit = 1u << spte.b;
-      // folio_try_dup_anon_rmap_pte: an exclusive page that may be pinned is
-      // copied now (v5.14: page_needs_cow_for_dma, any pinned page).
-      bool needs_copy = folio_maybe_dma_pinned(s, spte.a) &&
+      // folio_try_dup_anon_rmap_pte fails (-EBUSY) for an exclusive page
+      // when folio_needs_cow_for_dma: the child gets a copy now.  v5.14
+      // (copy_present_page: page_needs_cow_for_dma) copied any possibly
+      // pinned page of a COW mapping, exclusive or not.
+      bool needs_copy = folio_needs_cow_for_dma(s, proc, spte.a) &&
                         (!cfg.PG_anon_exclusive || (fo.anon_exclusive & bit));
       if (needs_copy) {
         if (spte.bits & PTE_PMD) split_huge_pmd(s, proc, page, cfg);  // copy_huge_pmd -> -EAGAIN
@@ -49,6 +54,7 @@ Outcome copy_present_pte(State& s, int proc, Process& child, const Vma& dst, con
           return {Status::OutOfCapacity, "no free folio for copy_present_page (raise MAX_FOLIOS)"};
         return Outcome::done();
       }
+      // ClearPageAnonExclusive: the page is shared with the child now.
       if (spte.bits & PTE_PMD) fo.anon_exclusive = 0;  // folio_try_dup_anon_rmap_pmd
       else fo.anon_exclusive &= ~bit;
     }
@@ -74,7 +80,8 @@ uint8_t copy_pte_marker(uint8_t marker, const Vma& dst) {
   return keep;
 }
 
-// copy_nonpresent_pte
+// copy_nonpresent_pte: swap_duplicate, and the parent's swap PTE loses its
+// exclusive bit ("Mark the swap entry as shared").  Markers: copy_pte_marker.
 void copy_nonpresent_pte(State& s, int proc, Process& child, const Vma& dst, int page) {
   Pte& spte = s.proc[proc].pte[page];
   if (spte.kind == PteKind::Marker) {
@@ -91,6 +98,9 @@ void copy_nonpresent_pte(State& s, int proc, Process& child, const Vma& dst, int
 
 }  // namespace
 
+// dup_mmap: a new mm with a copy of every VMA; copy_page_range for those
+// vma_needs_copy selects.  Model: the child takes the lowest unused process
+// slot; VM_WIPEONFORK/VM_DONTCOPY and KSM are not modelled.
 Outcome copy_page_range(State& s, int proc, const Config& cfg, int& child_out) {
   if (s.proc[proc].alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
   int c = -1;

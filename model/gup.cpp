@@ -8,32 +8,40 @@
 
 namespace mm {
 
-// gup_must_unshare: a R/O pin of an anon page that is not exclusive must
-// unshare it first, so the pin and the mapping keep seeing the same page.
-static bool gup_must_unshare(const State& s, const Pte& pte, const Config& cfg) {
+// gup_must_unshare (FOLL_PIN | FOLL_LONGTERM, no FOLL_WRITE): a R/O pin of
+// an anon page that is not PageAnonExclusive must unshare it first, so the
+// pin and the mapping keep seeing the same page.  A page that is not anon
+// (the shared zero page, a page-cache page) is unshared in a private COW
+// mapping only: the pin then holds a fresh exclusive anon copy.
+static bool gup_must_unshare(const State& s, const Vma& v, const Pte& pte, const Config& cfg) {
   if (!cfg.gup_unshare_on_ro_pin) return false;
-  if (pte.a == NONE) return true;  // FOLL_LONGTERM never pins the shared zero page
-  const Folio& fo = s.folio[pte.a];
-  return fo.test(PG_anon) && !(fo.anon_exclusive & (1u << pte.b));
+  if (pte.a == NONE || !s.folio[pte.a].test(PG_anon)) return is_cow_mapping(v);
+  return !(s.folio[pte.a].anon_exclusive & (1u << pte.b));
 }
 
+// __get_user_pages: follow_page_pte, faulting in (handle_mm_fault, read)
+// until the page is present, and with FAULT_FLAG_UNSHARE while
+// gup_must_unshare; then try_grab_folio(FOLL_PIN).
+// Model: one pin per page and process; v5.14's pin of the shared zero page
+// (which the kernel allowed) is not modelled (Disabled).
 Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
-  if (!find_vma(p, page)) return {Status::Sigsegv, "no VMA at this address (pin_user_pages returns -EFAULT)"};
+  const Vma* v = find_vma(p, page);
+  if (!v) return {Status::Sigsegv, "no VMA at this address (pin_user_pages returns -EFAULT)"};
   if (p.pinned & (1u << page)) return Outcome::disabled("the page is already pinned (the model holds one pin per page)");
   // __get_user_pages: fault in until follow_page_pte succeeds.
-  for (int tries = 0; tries < 3; tries++) {
+  for (int tries = 0; tries < 4; tries++) {
     const Pte& pte = p.pte[page];
     if (pte.kind != PteKind::Present) {
       Outcome o = handle_mm_fault(s, proc, page, false, false, cfg);
       if (o.status != Status::Done) return o;
       continue;
     }
-    if (gup_must_unshare(s, pte, cfg)) {
+    if (gup_must_unshare(s, *v, pte, cfg)) {
       Outcome o = handle_mm_fault(s, proc, page, false, true, cfg);  // FAULT_FLAG_UNSHARE
       if (o.status != Status::Done) return o;
-      if (gup_must_unshare(s, p.pte[page], cfg)) continue;
+      continue;  // follow_page_pte again
     }
     if (p.pte[page].a == NONE) return Outcome::disabled("pinning the shared zero page is not modelled");
     p.pinned |= 1u << page;
@@ -44,6 +52,7 @@ Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg) {
   return Outcome::disabled("GUP did not converge");
 }
 
+// unpin_user_page: the pin's reference goes; an otherwise unreferenced folio is freed.
 Outcome unpin_user_page(State& s, int proc, int page, const Config& cfg) {
   (void)cfg;
   Process& p = s.proc[proc];

@@ -33,7 +33,11 @@ PagemapRead pagemap_read(const State& s, int proc, int page, const Config& cfg) 
       if (pte.bits & PTE_UFFD_WP) flags |= enc::PM_UFFD_WP;
       if (pte.a != NONE) {  // vm_normal_page: the zero page has none
         if (!s.folio[pte.a].test(PG_anon)) flags |= enc::PM_FILE;
-        if (folio_precise_page_mapcount(s, pte.a, pte.b) == 1) flags |= enc::PM_MMAP_EXCLUSIVE;
+        // __folio_page_mapped_exclusively with CONFIG_PAGE_MAPCOUNT: the
+        // page's precise mapcount is 1.  pagemap_pmd_range asks it of the
+        // PMD's head page for every page the PMD maps.
+        const int sub = (pte.bits & PTE_PMD) ? 0 : pte.b;
+        if (folio_precise_page_mapcount(s, pte.a, sub) == 1) flags |= enc::PM_MMAP_EXCLUSIVE;
       }
       break;
     }

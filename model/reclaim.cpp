@@ -103,15 +103,40 @@ Outcome split_folio(State& s, int f, const Config& cfg) {
   return Outcome::done();
 }
 
-// swap_writepage -> __swap_writepage: writeback starts; the device gets the
-// data.  A synchronous device completes before pageout() returns.
-void pageout(State& s, int f) {
+bool folio_zero_filled(const Folio& fo) {
+  for (int i = 0; i < fo.nr_pages(); i++)
+    if (fo.content[i] != 0) return false;
+  return true;
+}
+
+// pageout -> swap_writeout -> __swap_writepage for a dirty folio in the swap
+// cache.  swap_writeout first gives the slot back when no swap PTE or shmem
+// entry needs it (folio_free_swap); a zero-filled folio is recorded in the
+// zeromap without I/O (v6.12+); otherwise writeback starts and the device
+// gets the data.  A SWP_SYNCHRONOUS_IO device writes synchronously
+// (swap_writepage_bdev_sync; v5.14: bdev_write_page via ->rw_page), so
+// writeback has ended before pageout() returns; so does a device the
+// scenario declares SWP_SYNC_WRITEBACK.  Model: no zswap, no
+// arch_prepare_to_swap, no plugging.
+void pageout(State& s, int f, const Config& cfg) {
   Folio& fo = s.folio[f];
+  if (folio_free_swap(s, f)) return;
   fo.flags &= ~PG_dirty;  // folio_clear_dirty_for_io
-  fo.flags |= PG_writeback;
   SwapDevice& dev = s.swap[fo.swap_type];
+  if (cfg.swap_zeromap && folio_zero_filled(fo)) {
+    dev.slot[fo.swap_slot].content = 0;  // swap_zeromap_folio_set: reads back as zeroes
+    return;
+  }
+  fo.flags |= PG_writeback;  // folio_start_writeback
   dev.slot[fo.swap_slot].content = fo.content[0];
-  if (dev.flags & SWP_SYNC_WRITEBACK) fo.flags &= ~PG_writeback;
+  if (dev.flags & (SWP_SYNCHRONOUS_IO | SWP_SYNC_WRITEBACK)) fo.flags &= ~PG_writeback;
+}
+
+// __remove_mapping for an unmapped, clean, unpinned folio: it leaves the
+// swap cache (the slot keeps its data and its swap count) and is freed.
+void remove_mapping_swapcache(State& s, int f) {
+  delete_from_swap_cache(s, f);
+  free_folio(s, f);
 }
 
 }  // namespace
@@ -128,29 +153,39 @@ bool try_to_unmap(State& s, int f, const Config& cfg) {
   return true;
 }
 
+// Model: one folio, isolated from the LRU, ignoring references (as
+// reclaim_pages does for MADV_PAGEOUT); folio_trylock succeeds; no mlock,
+// no demotion, no lazyfree.  A large folio is split first (large-folio
+// swap-out, THP_SWAP, is not modelled) and only its head folio continues.
 Outcome shrink_folio_list(State& s, int f, const Config& cfg) {
   if (f < 0 || f >= MAX_FOLIOS || !s.folio[f].test(FOLIO_ALLOCATED))
     return Outcome::disabled("no such folio");
-  if (s.folio[f].test(PG_writeback)) return Outcome::disabled("folio is under writeback");
+  if (s.folio[f].test(PG_writeback)) return Outcome::disabled("folio is under writeback (activate_locked)");
+  const bool anon = s.folio[f].test(PG_anon);
+  if (anon && !s.folio[f].test(PG_swapcache) && folio_maybe_dma_pinned(s, f))
+    return Outcome::disabled("a possibly pinned anon folio is not added to swap (keep_locked)");
   if (s.folio[f].test(PG_large)) {
-    // Reclaim splits a large folio it cannot swap whole (model: always).
+    if (folio_maybe_dma_pinned(s, f)) return Outcome::disabled("split_folio fails on a pinned large folio");
     Outcome o = split_folio(s, f, cfg);
     if (o.status != Status::Done) return o;
     if (!s.folio[f].test(FOLIO_ALLOCATED)) return Outcome::done();
   }
-  const bool anon = s.folio[f].test(PG_anon);
   if (anon && !s.folio[f].test(PG_swapcache)) {
-    Outcome o = add_to_swap(s, f);
+    Outcome o = add_to_swap(s, f);  // folio_alloc_swap + folio_mark_dirty
     if (o.status != Status::Done) return o;
   }
-  if (folio_mapcount(s, f) > 0 && !try_to_unmap(s, f, cfg)) return Outcome::done();  // activate_locked
+  // try_to_unmap; a folio still mapped is activated (state kept as it is).
+  if (folio_mapcount(s, f) > 0 && !try_to_unmap(s, f, cfg)) return Outcome::done();
   if (folio_mapcount(s, f) > 0) return Outcome::done();
+  // v6.x: a folio that may be pinned is not written out after the unmap.
+  // (v5.14 went on to write it; the pin kept it in the swap cache.)
+  if (folio_maybe_dma_pinned(s, f)) return Outcome::done();
   Folio& fo = s.folio[f];
   if (!anon && !fo.test(PG_swapcache)) {
     if (!fo.test(PG_dirty)) {
       // A clean shmem folio (never written) is dropped like any clean page cache.
       int inode = 0, index = 0;
-      if (folio_pins(s, f) == 0 && shmem_folio_index(s, f, inode, index)) {
+      if (shmem_folio_index(s, f, inode, index)) {
         s.inode[inode].pc[index] = PcEntry{};
         free_folio(s, f);
       }
@@ -159,19 +194,41 @@ Outcome shrink_folio_list(State& s, int f, const Config& cfg) {
     Outcome o = shmem_writeout(s, f, cfg);
     if (o.status != Status::Done) return o.status == Status::Disabled ? Outcome::done() : o;
   }
-  if (s.folio[f].test(PG_dirty)) pageout(s, f);
+  if (s.folio[f].test(PG_dirty)) {
+    pageout(s, f, cfg);
+    if (!s.folio[f].test(PG_swapcache)) {  // swap_writeout gave the slot back
+      folio_put_if_unused(s, f);
+      return Outcome::done();
+    }
+  }
+  // PAGE_SUCCESS / PAGE_CLEAN: a folio no longer dirty nor under writeback
+  // is freed right away (__remove_mapping); one under writeback stays in
+  // the swap cache until a later reclaim (the swapcache_drop event).
+  if (!s.folio[f].test(PG_writeback) && !s.folio[f].test(PG_dirty)) remove_mapping_swapcache(s, f);
   return Outcome::done();
 }
 
+// madvise_cold_or_pageout_pte_range (pageout) for one page, then
+// reclaim_pages.  Skips the zero page, folios mapped more than once
+// (folio_mapcount != folio_nr_pages; folio_maybe_mapped_shared for a large
+// folio) and folios under writeback; a large folio only partly in the range
+// (here: always, the range is one page) is split first and only the small
+// folio at this page goes on.  Model: every folio is on the LRU.
 Outcome madvise_pageout(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
   if (!find_vma(p, page)) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
-  const Pte& pte = p.pte[page];
-  if (pte.kind != PteKind::Present || pte.a == NONE) return Outcome::done();  // nothing to page out
-  int f = pte.a;
-  // folio_maybe_mapped_shared: leave folios other processes map alone.
-  if (folio_nr_mapping_procs(s, f) > 1) return Outcome::done();
+  if (p.pte[page].kind != PteKind::Present || p.pte[page].a == NONE) return Outcome::done();
+  int f = p.pte[page].a;
+  if (s.folio[f].test(PG_large)) {
+    if (folio_nr_mapping_procs(s, f) > 1) return Outcome::done();  // folio_maybe_mapped_shared
+    if (folio_maybe_dma_pinned(s, f)) return Outcome::done();      // split_folio fails
+    Outcome o = split_folio(s, f, cfg);
+    if (o.status != Status::Done) return o.status == Status::Disabled ? Outcome::done() : o;
+    if (p.pte[page].kind != PteKind::Present) return Outcome::done();  // a file THP was zapped
+    f = p.pte[page].a;
+  }
+  if (folio_mapcount(s, f) != s.folio[f].nr_pages()) return Outcome::done();
   if (s.folio[f].test(PG_writeback)) return Outcome::done();
   Outcome o = shrink_folio_list(s, f, cfg);
   return o.status == Status::Disabled ? Outcome::done() : o;
@@ -189,17 +246,16 @@ Outcome swap_cache_drop(State& s, int f, const Config& cfg) {
   (void)cfg;
   if (f < 0 || f >= MAX_FOLIOS) return Outcome::disabled("no such folio");
   Folio& fo = s.folio[f];
-  if (!fo.test(PG_swapcache)) return Outcome::disabled("folio is not in the swap cache");
+  if (!fo.test(FOLIO_ALLOCATED) || !fo.test(PG_swapcache)) return Outcome::disabled("folio is not in the swap cache");
   if (fo.test(PG_writeback)) return Outcome::disabled("folio is under writeback");
-  SwapSlot& sl = s.swap[fo.swap_type].slot[fo.swap_slot];
   if (folio_mapcount(s, f) == 0 && folio_pins(s, f) == 0) {
-    // __remove_mapping: only a clean folio leaves; its data lives in the slot.
-    if (fo.test(PG_dirty)) return Outcome::disabled("folio is dirty: it must be written back first");
-    sl.has_cache = 0;
-    if (swap_slot_free(sl)) sl = SwapSlot{};
-    free_folio(s, f);
+    // A later shrink_folio_list pass: __remove_mapping frees a clean folio.
+    if (fo.test(PG_dirty)) return Outcome::disabled("folio is dirty: reclaim writes it out first");
+    remove_mapping_swapcache(s, f);
     return Outcome::done();
   }
+  // folio_free_swap on a mapped (or pinned) folio, as swap pressure
+  // (mem_cgroup_swap_full) makes do_swap_page or reclaim do.
   if (!folio_free_swap(s, f)) return Outcome::disabled("folio_free_swap: a swap PTE or shmem entry still uses the slot");
   return Outcome::done();
 }

@@ -14,8 +14,9 @@ Outcome shrink_folio_list(State& s, int folio, const Config& cfg);
 // folio_end_writeback: the device finished writing the folio.
 Outcome folio_end_writeback(State& s, int folio, const Config& cfg);
 
-// The swap cache lets go of a folio: __remove_mapping frees an unmapped,
-// clean one; folio_free_swap frees the slot of a mapped one nothing else needs.
+// The swap cache lets go of a folio: __remove_mapping (a later reclaim
+// pass) frees an unmapped, clean one; folio_free_swap (under swap pressure)
+// frees the slot of a mapped one no swap PTE needs any more.
 Outcome swap_cache_drop(State& s, int folio, const Config& cfg);
 
 // try_to_unmap_one for every mapping of the folio; false when one aborted.

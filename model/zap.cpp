@@ -9,14 +9,19 @@ namespace mm {
 
 // zap_install_uffd_wp_if_needed: on a file-backed VMA registered for uffd-wp,
 // a zapped write-protected PTE leaves a UFFD_WP marker so the protection
-// survives.  Zaps of anonymous VMAs drop everything.
+// survives.  Zaps of anonymous VMAs drop everything: the page is gone and a
+// refault maps a new, unprotected one, so the ghost protection ends too.
 static void zap_install_uffd_wp_if_needed(Pte& pte, const Vma& v, bool was_wp,
-                                          const ZapDetails& d, const Config& cfg) {
+                                          const ZapDetails& d, const Config& cfg, uint8_t& ghost) {
+  if (vma_is_anonymous(v)) ghost &= ~GHOST_WP;
   if (vma_is_anonymous(v) || d.drop_markers || !cfg.CONFIG_PTE_MARKER_UFFD_WP) return;
   if (!userfaultfd_wp(v) || !was_wp) return;
   pte = Pte{PteKind::Marker, 0, static_cast<uint8_t>(enc::PTE_MARKER_UFFD_WP), 0};
 }
 
+// zap_pte_range for one PTE (zap_present_ptes / zap_nonpresent_ptes).  A
+// PMD mapping is split first, as zap_pmd_range does for a partial range.
+// Model: no MADV_FREE lazyfree folios, no page-table reclaim.
 void zap_one_pte(State& s, int proc, int page, const ZapDetails& d, const Config& cfg) {
   Process& p = s.proc[proc];
   const Vma* v = find_vma(p, page);
@@ -28,18 +33,26 @@ void zap_one_pte(State& s, int proc, int page, const ZapDetails& d, const Config
       break;
     case PteKind::Present:
       pte = Pte{};
-      if (v) zap_install_uffd_wp_if_needed(pte, *v, old.bits & PTE_UFFD_WP, d, cfg);
-      if (old.a != NONE) folio_put_if_unused(s, old.a);  // folio_remove_rmap_ptes + tlb batch free
+      if (v) zap_install_uffd_wp_if_needed(pte, *v, old.bits & PTE_UFFD_WP, d, cfg, p.ghost[page]);
+      // folio_remove_rmap_ptes; the TLB batch (free_pages_and_swap_cache)
+      // then tries free_swap_cache on the folio and drops the reference.
+      if (old.a != NONE) {
+        free_swap_cache(s, old.a);
+        folio_put_if_unused(s, old.a);
+      }
       break;
     case PteKind::Swap:
       pte = Pte{};
-      if (v) zap_install_uffd_wp_if_needed(pte, *v, old.bits & PTE_UFFD_WP, d, cfg);
+      if (v) zap_install_uffd_wp_if_needed(pte, *v, old.bits & PTE_UFFD_WP, d, cfg, p.ghost[page]);
       free_swap_and_cache(s, old.a, old.b);
       break;
     case PteKind::Marker: {
-      // zap_nonpresent_ptes: markers stay unless the caller drops them.  The
-      // RFC's PAGEOUT marker is only a hint and goes with any zap.
+      // zap_nonpresent_ptes: markers stay unless the caller drops them
+      // (ZAP_FLAG_DROP_MARKER), but a UFFD_WP marker in an anonymous VMA
+      // goes with any zap.  The RFC's zap_pte_range drops the PAGEOUT
+      // marker on any zap ("Drop PTE_MARKER_PAGEOUT when zapped").
       uint8_t keep = d.drop_markers ? 0 : (old.a & ~enc::PTE_MARKER_PAGEOUT);
+      if (v && vma_is_anonymous(*v)) keep &= ~enc::PTE_MARKER_UFFD_WP;
       pte = keep ? Pte{PteKind::Marker, 0, keep, 0} : Pte{};
       break;
     }
@@ -49,6 +62,7 @@ void zap_one_pte(State& s, int proc, int page, const ZapDetails& d, const Config
   p.ghost[page] &= ~GHOST_COWED;
 }
 
+// madvise_dontneed_single_vma -> zap_vma_range_batched for one page.
 Outcome madvise_dontneed(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
@@ -57,6 +71,7 @@ Outcome madvise_dontneed(State& s, int proc, int page, const Config& cfg) {
   return Outcome::done();
 }
 
+// unmap_vmas over one VMA, dropping markers (ZAP_FLAG_DROP_MARKER).
 static void unmap_vma(State& s, int proc, Vma& v, const Config& cfg) {
   for (int pg = v.start; pg < v.start + v.npages; pg++) {
     zap_one_pte(s, proc, pg, ZapDetails{.drop_markers = true}, cfg);
@@ -65,6 +80,7 @@ static void unmap_vma(State& s, int proc, Vma& v, const Config& cfg) {
   v = Vma{};
 }
 
+// do_vmi_munmap of the whole VMA holding `page`.
 Outcome do_munmap(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
@@ -74,6 +90,9 @@ Outcome do_munmap(State& s, int proc, int page, const Config& cfg) {
   return Outcome::done();
 }
 
+// exit_mmap: every VMA is unmapped; the process slot stays PROC_EXITED.
+// The pins the process took are released (the model ties a pin's lifetime
+// to the pinning process, as if its driver fd closed at exit).
 Outcome exit_mmap(State& s, int proc, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
