@@ -4,17 +4,23 @@
 
 namespace mm {
 
-// shmem_get_folio(SGP_CACHE) as reached from shmem_fault: the page-cache
+// shmem_get_folio_gfp(SGP_CACHE) as reached from shmem_fault: the page-cache
 // folio at (inode, index), swapped in (shmem_swapin_folio) or allocated.
-Outcome shmem_fault(State& s, int inode, int index, const Config& cfg, int& folio_out);
+// With `huge` (a VM_HUGEPAGE shared VMA whose PMD-aligned range fits the
+// file) an empty aligned pair of indices gets one large folio
+// (shmem_alloc_and_add_folio with a PMD order).  Returns the folio and the
+// subpage that backs `index`.
+Outcome shmem_fault(State& s, int inode, int index, bool huge, const Config& cfg, int& folio_out,
+                    int& subpage_out);
 
 // handle_pte_marker: a fault on a PTE marker.  Leaves the PTE as the
 // missing-page path must see it (UFFD_WP marker kept in a registered VMA,
-// cleared otherwise; PAGEOUT marker cleared) or reports SIGSEGV (GUARD).
+// cleared otherwise; PAGEOUT marker cleared) or reports SIGSEGV (GUARD)
+// or SIGBUS (POISONED).
 Outcome handle_pte_marker(State& s, int proc, int page, const Config& cfg);
 
-// shmem_writeout: a clean, unmapped page-cache folio moves to the swap
-// cache; the page-cache slot gets a swap value entry.
+// shmem_writeout: a dirty, unmapped page-cache folio moves to the swap
+// cache; the page-cache slot gets a swap value entry (swap_shmem_alloc).
 Outcome shmem_writeout(State& s, int folio, const Config& cfg);
 
 // shmem_fallocate(FALLOC_FL_PUNCH_HOLE) for one page, as MADV_REMOVE does:
@@ -22,7 +28,7 @@ Outcome shmem_writeout(State& s, int folio, const Config& cfg);
 // shmem_undo_range frees the folio or swap entry.
 Outcome shmem_punch_hole(State& s, int inode, int index, const Config& cfg);
 
-// The page-cache index and inode a shmem folio sits at; false when none.
+// The page-cache index and inode a shmem folio sits at (its head); false when none.
 bool shmem_folio_index(const State& s, int folio, int& inode, int& index);
 
 }  // namespace mm
