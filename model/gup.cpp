@@ -64,6 +64,23 @@ Outcome unpin_user_page(State& s, int proc, int page, const Config& cfg) {
   return Outcome::done();
 }
 
+// can_change_pte_writable (mm/mprotect.c), as MM_CP_TRY_CHANGE_WRITABLE
+// uses it when uffd-wp is resolved: an exclusive anon page of a private VMA,
+// or a dirty PTE of a shared one, may become writable without a fault.
+static bool can_change_pte_writable(const State& s, const Vma& v, const Pte& pte, const Config& cfg) {
+  if (!(v.flags & VM_WRITE) || (pte.bits & PTE_WRITE)) return false;
+  if (vma_soft_dirty_enabled(v, cfg) && !(pte.bits & PTE_SOFT_DIRTY)) return false;  // pte_needs_soft_dirty_wp
+  if (pte.bits & PTE_UFFD_WP) return false;
+  if (!vma_is_shared(v)) {
+    if (pte.a == NONE) return false;
+    const Folio& fo = s.folio[pte.a];
+    return fo.test(PG_anon) && (fo.anon_exclusive & (1u << pte.b));
+  }
+  return pte.bits & PTE_DIRTY;
+}
+
+// mwriteprotect_range -> uffd_wp_range -> change_protection(MM_CP_UFFD_WP or
+// MM_CP_UFFD_WP_RESOLVE) -> change_pte_range, for one page.
 Outcome mwriteprotect_range(State& s, int proc, int page, bool enable, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
@@ -71,20 +88,31 @@ Outcome mwriteprotect_range(State& s, int proc, int page, bool enable, const Con
   if (!v) return Outcome::disabled("no VMA at this address (UFFDIO_WRITEPROTECT returns -ENOENT)");
   if (!userfaultfd_wp(*v)) return Outcome::disabled("the VMA is not registered for uffd-wp (-ENOENT)");
   Pte& pte = p.pte[page];
+  // change_pmd_range: one page is less than the PMD (and pgtable_split_needed
+  // for any file VMA), so a PMD mapping is split first -- for shmem the
+  // split zaps it and the PTE below is none.
+  if (pte.kind == PteKind::Present && (pte.bits & PTE_PMD)) split_huge_pmd(s, proc, page, cfg);
+  // Guard and poison markers are left alone ("any access should sigbus/sigsegv anyway").
+  const bool error_marker = pte.kind == PteKind::Marker &&
+                            (pte.a & (enc::PTE_MARKER_GUARD | enc::PTE_MARKER_POISONED));
+  if (error_marker) return Outcome::done();
   if (enable) {
     switch (pte.kind) {
       case PteKind::Present:
-        pte.bits = (pte.bits | PTE_UFFD_WP) & ~PTE_WRITE;
+        pte.bits = (pte.bits | PTE_UFFD_WP) & ~PTE_WRITE;  // pte_mkuffd_wp write-protects
         break;
       case PteKind::Swap:
-        pte.bits |= PTE_UFFD_WP;
+        pte.bits |= PTE_UFFD_WP;  // pte_swp_mkuffd_wp
         break;
       case PteKind::Marker:
+        // A uffd-wp marker already protects; the RFC's PAGEOUT marker gains
+        // the bit only where uffd-wp markers exist.
         if (cfg.CONFIG_PTE_MARKER_UFFD_WP) pte.a |= enc::PTE_MARKER_UFFD_WP;
         break;
       case PteKind::None:
-        // change_pte_range: file-backed none PTEs get a marker; unpopulated
-        // anon PTEs are not protected (no UFFD_FEATURE_WP_UNPOPULATED).
+        // userfaultfd_wp_use_markers: file-backed none PTEs get a marker
+        // (the page cache or swap may still hold the page); unpopulated anon
+        // PTEs are not protected (no UFFD_FEATURE_WP_UNPOPULATED).
         if (vma_is_anonymous(*v) || !cfg.CONFIG_PTE_MARKER_UFFD_WP) return Outcome::done();
         pte = Pte{PteKind::Marker, 0, static_cast<uint8_t>(enc::PTE_MARKER_UFFD_WP), 0};
         break;
@@ -92,16 +120,32 @@ Outcome mwriteprotect_range(State& s, int proc, int page, bool enable, const Con
     p.ghost[page] |= GHOST_WP;
     return Outcome::done();
   }
-  // MM_CP_UFFD_WP_RESOLVE: the bit goes; the PTE stays read-only.
-  if (pte.kind == PteKind::Present || pte.kind == PteKind::Swap) pte.bits &= ~PTE_UFFD_WP;
-  if (pte.kind == PteKind::Marker) {
-    pte.a &= ~enc::PTE_MARKER_UFFD_WP;
-    if (pte.a == 0) pte = Pte{};
+  // MM_CP_UFFD_WP_RESOLVE: the bit goes; a marker is cleared outright (the
+  // next fault is an ordinary one); MM_CP_TRY_CHANGE_WRITABLE may make the
+  // PTE writable again (v5.14: the PTE stays read-only).
+  switch (pte.kind) {
+    case PteKind::Present:
+      pte.bits &= ~PTE_UFFD_WP;
+      if (cfg.PG_anon_exclusive && can_change_pte_writable(s, *v, pte, cfg)) pte.bits |= PTE_WRITE;
+      break;
+    case PteKind::Swap:
+      pte.bits &= ~PTE_UFFD_WP;
+      break;
+    case PteKind::Marker:
+      pte = Pte{};
+      break;
+    case PteKind::None:
+      break;
   }
   p.ghost[page] &= ~GHOST_WP;
   return Outcome::done();
 }
 
+// clear_refs_write(CLEAR_REFS_SOFT_DIRTY): VM_SOFTDIRTY goes from every VMA
+// (vma_set_page_prot then wants write notification), and clear_soft_dirty /
+// clear_soft_dirty_pmd write-protect present PTEs and clear their soft-dirty
+// bit, or clear the bit of a swap PTE.  pte_is_pinned: a possibly pinned
+// page of a COW mapping is left alone.  Markers are not touched.
 Outcome clear_refs_soft_dirty(State& s, int proc, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
@@ -109,9 +153,12 @@ Outcome clear_refs_soft_dirty(State& s, int proc, const Config& cfg) {
   for (Vma& v : p.vma) v.flags &= ~VM_SOFTDIRTY;
   for (int pg = 0; pg < MAX_PAGES; pg++) {
     Pte& pte = p.pte[pg];
-    if (pte.kind == PteKind::Present) pte.bits &= ~(PTE_SOFT_DIRTY | PTE_WRITE);
+    const Vma* v = find_vma(p, pg);
+    const bool pinned = v && pte.kind == PteKind::Present && !(pte.bits & PTE_PMD) && pte.a != NONE &&
+                        is_cow_mapping(*v) && folio_needs_cow_for_dma(s, proc, pte.a);
+    if (pte.kind == PteKind::Present && !pinned) pte.bits &= ~(PTE_SOFT_DIRTY | PTE_WRITE);
     if (pte.kind == PteKind::Swap) pte.bits &= ~PTE_SOFT_DIRTY;
-    p.ghost[pg] &= ~GHOST_WRITTEN;
+    if (!pinned) p.ghost[pg] &= ~GHOST_WRITTEN;
   }
   return Outcome::done();
 }
