@@ -45,7 +45,7 @@ void for_each_mapped_page(const State& s, Fn fn) {
 // 2 swp-exclusive-but-shared, 3 swapcache-exclusive, 4 pinned-not-exclusive.
 uint32_t eval_anon_exclusive(const State& s, const Config& cfg, std::string* why) {
   Findings r{0, why};
-  for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma&, const Pte& pte) {
+  for_each_mapped_page(s, [&](int pi, int pg, const Process&, const Vma&, const Pte& pte) {
     if (pte.kind == PteKind::Present && pte.a != NONE && s.folio[pte.a].test(PG_anon)) {
       const Folio& fo = s.folio[pte.a];
       const bool excl = fo.anon_exclusive & (1u << pte.b);
@@ -57,9 +57,6 @@ uint32_t eval_anon_exclusive(const State& s, const Config& cfg, std::string* why
       if (excl && (maps > 1 || swaprefs > 0))
         r.add(1, "F{} page {} is PageAnonExclusive but is referenced {} times", pte.a, pte.b,
               maps + swaprefs);
-      if (cfg.PG_anon_exclusive && cfg.gup_unshare_on_ro_pin && (p.pinned & (1u << pg)) &&
-          p.pin_folio[pg] == pte.a && !excl)
-        r.add(4, "{}.pte[{}]: F{} is pinned R/O but not PageAnonExclusive", pname(pi), pg, pte.a);
     }
     if (pte.kind == PteKind::Swap && (pte.bits & PTE_SWP_EXCLUSIVE)) {
       const int count = s.swap[pte.a].slot[pte.b].count;
@@ -70,6 +67,19 @@ uint32_t eval_anon_exclusive(const State& s, const Config& cfg, std::string* why
               pname(pi), pg, pte.a, slot_to_offset(pte.b), count - 1 + maps);
     }
   });
+  // A R/O-pinned anon page that is still mapped must stay exclusive
+  // (gup_must_unshare made it so; fork copies it, unmap refuses it).
+  if (cfg.PG_anon_exclusive && cfg.gup_unshare_on_ro_pin)
+    for (int pi = 0; pi < MAX_PROCS; pi++)
+      for (int pg = 0; pg < MAX_PAGES; pg++) {
+        const Process& p = s.proc[pi];
+        if (!(p.pinned & (1u << pg))) continue;
+        const int f = p.pin_folio[pg], sub = p.pin_subpage[pg];
+        const Folio& fo = s.folio[f];
+        if (fo.test(PG_anon) && folio_precise_page_mapcount(s, f, sub) > 0 &&
+            !(fo.anon_exclusive & (1u << sub)))
+          r.add(4, "{} pins F{} page {} R/O but it is mapped and not PageAnonExclusive", pname(pi), f, sub);
+      }
   for (int f = 0; f < MAX_FOLIOS; f++) {
     const Folio& fo = s.folio[f];
     if (!fo.test(FOLIO_ALLOCATED) || !fo.test(PG_anon) || !fo.test(PG_swapcache)) continue;
