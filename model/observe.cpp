@@ -15,6 +15,16 @@ static const PcEntry* file_entry(const State& s, const Vma& v, int page) {
   return &s.inode[v.inode].pc[vma_file_index(v, page)];
 }
 
+// The marker bits as the configured kernel numbers them.  The RFC (on
+// v5.14, which has no uffd-wp markers) defines PTE_MARKER_PAGEOUT as bit 0;
+// mainline puts UFFD_WP there, and a config with both keeps the model's
+// PAGEOUT bit.
+static uint64_t pte_marker_wire_bits(uint8_t marker, const Config& cfg) {
+  if (cfg.CONFIG_PTE_MARKER_PAGEOUT && !cfg.CONFIG_PTE_MARKER_UFFD_WP && (marker & enc::PTE_MARKER_PAGEOUT))
+    return (marker & ~enc::PTE_MARKER_PAGEOUT) | 1u;
+  return marker;
+}
+
 PagemapRead pagemap_read(const State& s, int proc, int page, const Config& cfg) {
   PagemapRead r;
   const Process& p = s.proc[proc];
@@ -48,12 +58,14 @@ PagemapRead pagemap_read(const State& s, int proc, int page, const Config& cfg) 
       flags |= enc::PM_SWAP;
       break;
     case PteKind::Marker: {
-      // Every non-present, non-none PTE reads as PM_SWAP.
-      const uint64_t entry = enc::make_pte_marker_entry(pte.a);
+      // Every non-present, non-none PTE reads as PM_SWAP (the RFC: "this
+      // covers PTE_MARKER_PAGEOUT too"), its frame the marker entry.
+      const uint64_t entry = enc::make_pte_marker_entry(pte_marker_wire_bits(pte.a, cfg));
       if (cfg.pagemap_show_pfn) frame = enc::pagemap_swap_frame(enc::swp_type(entry), enc::swp_offset(entry));
       flags |= enc::PM_SWAP;
-      if (enc::pte_marker_get(entry) & enc::PTE_MARKER_UFFD_WP) flags |= enc::PM_UFFD_WP;
-      if (enc::pte_marker_get(entry) & enc::PTE_MARKER_GUARD) flags |= enc::PM_GUARD_REGION;
+      // pte_marker_entry_uffd_wp / is_guard_swp_entry (mainline numbering).
+      if (pte.a & enc::PTE_MARKER_UFFD_WP) flags |= enc::PM_UFFD_WP;
+      if (pte.a & enc::PTE_MARKER_GUARD) flags |= enc::PM_GUARD_REGION;
       break;
     }
     case PteKind::None:
