@@ -1,6 +1,87 @@
-// mmcheck emit-c, replay.
+// mmcheck emit-c, replay: the real kernel as oracle (checker/live/).
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+
 #include "checker/cli/commands.h"
+#include "checker/live/emit.h"
+#include "checker/live/plan.h"
+#include "checker/live/replay.h"
+#include "checker/scenario/parser.h"
+#include "checker/scenario/runner.h"
+#include "model/config.h"
 
 namespace mmc::cli {
-void register_live_commands(CLI::App&) {}
+
+namespace {
+
+struct EmitArgs {
+  std::string file, out, config;
+};
+
+int emit_c_command(const EmitArgs& a) {
+  try {
+    scenario::Scenario sc = scenario::load_scenario(a.file);
+    mm::Config cfg;
+    if (a.config.empty()) {
+      cfg = live::running_kernel_config(live::read_running_kconfig(), true);
+    } else {
+      scenario::ConfigSpec spec = scenario::parse_config_option(a.config);
+      cfg = *mm::config_preset(spec.preset);
+      for (const auto& [k, v] : spec.knobs) mm::config_set_knob(cfg, k, v);
+      cfg.name = spec.preset;
+    }
+    live::Plan plan = live::build_plan(sc, cfg);
+    std::string text = live::emit_c(plan);
+    if (!plan.why_not_live.empty())
+      std::cerr << fmt::format("{}: warning: not live-capable ({}); the program performs the other steps\n", a.file,
+                               plan.why_not_live);
+    if (a.out.empty() || a.out == "-") {
+      std::cout << text;
+    } else {
+      std::ofstream f(a.out);
+      if (!f) {
+        std::cerr << fmt::format("{}: error: cannot write; give a writable -o path\n", a.out);
+        return EXIT_BAD_INPUT;
+      }
+      f << text;
+    }
+    return EXIT_OK;
+  } catch (const scenario::ScenarioError& e) {
+    std::cerr << e.what() << "\n";
+    return EXIT_BAD_INPUT;
+  }
+}
+
+}  // namespace
+
+void register_live_commands(CLI::App& app) {
+  auto emit = std::make_shared<EmitArgs>();
+  CLI::App* e = app.add_subcommand("emit-c", "a standalone C reproducer of a scenario's scripted steps (TAP output)");
+  e->add_option("file", emit->file, "scenario file")->required();
+  e->add_option("-o,--output", emit->out, "write the C program here (default: stdout)");
+  e->add_option("--config", emit->config,
+                "model config for the allowed values in comments (default: the running kernel's, v6.18 + /proc/config.gz)");
+  add_command(app, e, [emit] { return emit_c_command(*emit); });
+
+  auto rp = std::make_shared<live::ReplayOptions>();
+  auto live_flag = std::make_shared<bool>(false);
+  CLI::App* r = app.add_subcommand("replay", "run scenarios on the real kernel and compare with the model (--live)");
+  r->add_option("paths", rp->paths, "scenario files, or directories (their `live` scenarios)")->required();
+  r->add_flag("--live", *live_flag, "run on the running kernel (root; creates and removes its own swapfile)");
+  r->add_flag("--keep", rp->keep, "keep the generated C files and binaries");
+  r->add_flag("-v,--verbose", rp->verbose, "print each program's TAP output");
+  r->add_option("--work-dir", rp->work_dir, "where C files, binaries and the swapfile go (default: BUILD/live-replay)");
+  r->add_option("--timeout", rp->timeout_s, "seconds per program (default 60)");
+  add_command(app, r, [rp, live_flag] {
+    if (!*live_flag) {
+      std::cerr << "replay: error: only live replay exists; add --live (model-only runs are `mmcheck run`)\n";
+      return EXIT_BAD_INPUT;
+    }
+    if (rp->work_dir.empty()) rp->work_dir = live::binary_dir() + "/live-replay";
+    return live::replay_live(*rp, std::cout, std::cerr);
+  });
+}
+
 }  // namespace mmc::cli

@@ -1,0 +1,609 @@
+#include "checker/live/plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string_view>
+#include <unordered_set>
+
+#include "checker/scenario/parser.h"
+#include "model/encoding.h"
+#include "model/events.h"
+#include "model/mm.h"
+#include "model/observe.h"
+#include "model/setup.h"
+
+namespace mmc::live {
+
+using scenario::Expect;
+using scenario::Item;
+using scenario::Loc;
+using scenario::ScenarioError;
+using scenario::Step;
+using scenario::StepKind;
+
+const char* obs_kind_name(ObsKind k) {
+  switch (k) {
+    case ObsKind::Pagemap: return "pagemap";
+    case ObsKind::Mincore: return "mincore";
+    case ObsKind::Value: return "read";
+    case ObsKind::Lseek: return "lseek";
+    case ObsKind::WriteStatus: return "write-status";
+  }
+  return "?";
+}
+
+static constexpr uint64_t PM_FLAGS = ~mm::enc::PM_PFRAME_MASK;
+
+uint64_t comparable(ObsKind k, uint64_t v) {
+  if (k != ObsKind::Pagemap) return v;
+  const uint64_t frame = v & mm::enc::PM_PFRAME_MASK;
+  const bool marker = (v & mm::enc::PM_SWAP) && (frame & ((1u << mm::enc::MAX_SWAPFILES_SHIFT) - 1)) == mm::enc::SWP_PTE_MARKER;
+  return (v & PM_FLAGS) | (marker ? frame : 0);
+}
+
+mm::Config running_kernel_config(const std::string& kconfig, bool root) {
+  mm::Config cfg = *mm::config_preset("v6.18");
+  auto has = [&](std::string_view line) { return kconfig.find(line) != std::string::npos; };
+  if (!kconfig.empty()) {
+    cfg.CONFIG_MEM_SOFT_DIRTY = has("\nCONFIG_MEM_SOFT_DIRTY=y");
+    cfg.CONFIG_PTE_MARKER_UFFD_WP = has("\nCONFIG_PTE_MARKER_UFFD_WP=y");
+  }
+  cfg.pagemap_show_pfn = root;  // pm->show_pfn: CAP_SYS_ADMIN
+  return cfg;
+}
+
+std::string read_running_kconfig() {
+  std::unique_ptr<FILE, int (*)(FILE*)> p(popen("zcat /proc/config.gz 2>/dev/null", "r"), pclose);
+  if (!p) return "";
+  std::string text = "\n";
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p.get())) > 0) text.append(buf.data(), n);
+  return text.size() > 1 ? text : "";
+}
+
+namespace {
+
+std::string_view bytes(const mm::State& s) { return {reinterpret_cast<const char*>(&s), sizeof(mm::State)}; }
+
+class StateSet {
+ public:
+  bool insert(const mm::State& s) {
+    if (!seen_.insert(std::string(bytes(s))).second) return false;
+    states_.push_back(s);
+    return true;
+  }
+  const std::vector<mm::State>& states() const { return states_; }
+  size_t size() const { return states_.size(); }
+
+ private:
+  std::vector<mm::State> states_;
+  std::unordered_set<std::string> seen_;
+};
+
+std::string c_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') { out += "\\n"; continue; }
+    out += c;
+  }
+  return out + "\"";
+}
+
+const char* madv_name(mm::EventKind k) {
+  switch (k) {
+    case mm::EventKind::MadvPageout: return "MADV_PAGEOUT";
+    case mm::EventKind::MadvDontneed: return "MADV_DONTNEED";
+    case mm::EventKind::MadvRemove: return "MADV_REMOVE";
+    default: return nullptr;
+  }
+}
+
+struct MapInfo {
+  int start = 0;
+  int npages = 0;
+  int c_index = 0;
+  std::string owner;
+};
+
+constexpr size_t MAX_SET = 100000;
+
+class PlanBuilder {
+ public:
+  PlanBuilder(const scenario::Scenario& sc, const mm::Config& cfg) : sc_(sc), cfg_(cfg) {
+    plan_.file = sc.file;
+    plan_.title = sc.title;
+    plan_.config = cfg;
+  }
+
+  Plan build() {
+    setup();
+    for (const Item& it : sc_.items) {
+      if (it.is_expect) expect(it.expect);
+      else step(it.step);
+    }
+    plan_.proc_names.assign(mm::MAX_PROCS, "");
+    for (const auto& [n, slot] : procs_) plan_.proc_names[slot] = n;
+    return plan_;
+  }
+
+ private:
+  const scenario::Scenario& sc_;
+  mm::Config cfg_;
+  Plan plan_;
+  StateSet cur_;
+  std::map<std::string, int> procs_, files_;
+  std::map<std::string, MapInfo> maps_;
+  std::map<std::string, int> c_maps_;  // mapping name -> C map number
+
+  [[noreturn]] void fail(Loc loc, const std::string& msg) const { throw ScenarioError(sc_.file, loc, msg); }
+  void not_live(Loc loc, const std::string& why) {
+    if (plan_.why_not_live.empty()) plan_.why_not_live = fmt::format("line {}: {}", loc.line, why);
+  }
+
+  // What the kernel may do between two steps of a real program: the
+  // scenario's background events, and always writeback completion and
+  // swap-cache drop, which no program can hold back (`background none`
+  // narrows the model run, not the real kernel).
+  std::vector<mm::EventKind> background_;
+
+  void setup() {
+    background_ = sc_.background;
+    for (mm::EventKind k : {mm::EventKind::WritebackEnd, mm::EventKind::SwapCacheDrop})
+      if (std::find(background_.begin(), background_.end(), k) == background_.end()) background_.push_back(k);
+    mm::State s{};
+    if (sc_.swaps.size() > 1) not_live(sc_.swaps[1].loc, "more than one swap device; a live run has one swapfile");
+    for (const auto& d : sc_.swaps) {
+      uint8_t flags = 0;
+      if (d.sync) {
+        flags |= mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK;
+        not_live(d.loc, fmt::format("swap {} is synchronous; the live swapfile is an asynchronous block device", d.name));
+      }
+      if (d.stable_writes) {
+        flags |= mm::SWP_STABLE_WRITES;
+        not_live(d.loc, fmt::format("swap {} has stable writes; the live swapfile does not", d.name));
+      }
+      mm::swapon(s, flags);
+      plan_.needs_swap = true;
+    }
+    for (const auto& f : sc_.files) {
+      int ino = mm::shmem_create(s, f.npages);
+      if (ino < 0) fail(f.loc, "no free shmem inode in the model");
+      files_[f.name] = static_cast<int>(plan_.files.size());
+      plan_.files.emplace_back(f.name, f.npages);
+      file_inode_.push_back(ino);
+    }
+    for (const auto& p : sc_.processes) {
+      int slot = mm::create_process(s);
+      if (slot < 0) fail(sc_.title_loc, "no free process slot in the model");
+      procs_[p] = slot;
+    }
+    plan_.declared_procs = static_cast<int>(sc_.processes.size());
+    cur_.insert(s);
+    close_under_background(Loc{});
+  }
+  std::vector<int> file_inode_;
+
+  int proc_slot(const std::string& name, Loc loc) const {
+    auto it = procs_.find(name);
+    if (it == procs_.end()) fail(loc, fmt::format("process '{}' does not exist at this point of the script", name));
+    return it->second;
+  }
+  const MapInfo& map_of(const scenario::PageRef& r) const {
+    auto it = maps_.find(r.map);
+    if (it == maps_.end()) fail(r.loc, fmt::format("mapping '{}' does not exist at this point", r.map));
+    return it->second;
+  }
+  int page_of(const scenario::PageRef& r) const { return map_of(r).start + r.index; }
+  std::string page_c(const scenario::PageRef& r) const { return fmt::format("{}, {}", map_of(r).c_index, r.index); }
+  std::string page_text(const scenario::PageRef& r) const { return fmt::format("{}[{}]", r.map, r.index); }
+
+  LiveStep& add_step(int proc, std::string comment) {
+    LiveStep st;
+    st.proc = proc;
+    st.comment = std::move(comment);
+    plan_.steps.push_back(std::move(st));
+    return plan_.steps.back();
+  }
+
+  Observation& add_obs(ObsKind k, std::string text, Loc loc) {
+    Observation o;
+    o.id = static_cast<int>(plan_.observations.size()) + 1;
+    o.kind = k;
+    o.text = std::move(text);
+    o.loc = loc;
+    plan_.observations.push_back(std::move(o));
+    return plan_.observations.back();
+  }
+
+  void allow(Observation& o, uint64_t v) {
+    o.raw.insert(v);
+    o.allowed.insert(comparable(o.kind, v));
+  }
+
+  // pagemap and mincore of one page, printed by the acting process after its step.
+  void observe_page(LiveStep& st, int proc, const scenario::PageRef& r, const std::string& name, const std::string& after,
+                    Loc loc) {
+    const int page = page_of(r);
+    Observation& pm = add_obs(ObsKind::Pagemap, fmt::format("{}: pagemap {} after {}", name, page_text(r), after), loc);
+    for (const mm::State& s : cur_.states()) allow(pm, mm::pagemap_read(s, proc, page, cfg_).entry);
+    st.code.push_back(fmt::format("live_obs_hex({}, live_pagemap({}));", pm.id, page_c(r)));
+    Observation& mc = add_obs(ObsKind::Mincore, fmt::format("{}: mincore {} after {}", name, page_text(r), after), loc);
+    for (const mm::State& s : cur_.states()) allow(mc, mm::mincore_byte(s, proc, page));
+    st.code.push_back(fmt::format("live_obs_int({}, live_mincore({}));", mc.id, page_c(r)));
+  }
+
+  // Applies e to every state; a state where it is impossible stays.  Returns the statuses seen.
+  std::set<mm::Status> apply_all(const mm::Event& e, Loc loc) {
+    StateSet next;
+    std::set<mm::Status> seen;
+    size_t impossible = 0;
+    std::string why;
+    for (const mm::State& s0 : cur_.states()) {
+      mm::State s = s0;
+      mm::Outcome o = mm::apply(s, e, cfg_);
+      seen.insert(o.status);
+      switch (o.status) {
+        case mm::Status::OutOfCapacity:
+          fail(loc, fmt::format("the model ran out of capacity: {}; make the scenario smaller", o.reason));
+        case mm::Status::Sigsegv:
+          not_live(loc, "the step raises SIGSEGV/SIGBUS in the model");
+          [[fallthrough]];
+        case mm::Status::Disabled:
+          impossible++;
+          if (why.empty()) why = o.reason;
+          next.insert(s0);
+          break;
+        case mm::Status::Done:
+        case mm::Status::WpFault:
+          next.insert(s);
+          break;
+      }
+    }
+    if (impossible == cur_.size())
+      fail(loc, fmt::format("impossible step: {}; remove the step or change what comes before it", why));
+    cur_ = std::move(next);
+    return seen;
+  }
+
+  void close_under_background(Loc loc) {
+    std::vector<mm::State> work = cur_.states();
+    for (size_t i = 0; i < work.size(); i++)
+      for (mm::EventKind k : background_)
+        for (int f = 0; f < mm::MAX_FOLIOS; f++) {
+          mm::State s = work[i];
+          if (mm::apply(s, mm::Event{k, 0, 0, static_cast<uint8_t>(f)}, cfg_).status != mm::Status::Done) continue;
+          if (!cur_.insert(s)) continue;
+          work.push_back(s);
+          if (cur_.size() > MAX_SET) fail(loc, fmt::format("more than {} states after this step", MAX_SET));
+        }
+  }
+
+  void step(const Step& st) {
+    if (st.kind == StepKind::Kernel) return kernel_step(st);
+    const int proc = proc_slot(st.proc, st.loc);
+    const std::string line = fmt::format("line {}", st.loc.line);
+    switch (st.kind) {
+      case StepKind::Mmap: mmap_step(st, proc); break;
+      case StepKind::Write: {
+        const int page = page_of(st.page);
+        const int v = st.value ? st.value : mm::next_write_value(cur_.states()[0], proc, page);
+        LiveStep& ls = add_step(proc, fmt::format("{}: write {} {}", st.proc, page_text(st.page), v));
+        const mm::Vma* vma = mm::find_vma(cur_.states()[0].proc[proc], page);
+        const bool uffd = vma && (vma->flags & mm::VM_UFFD_WP);
+        auto seen = apply_all(mm::Event{mm::EventKind::WriteFault, static_cast<uint8_t>(proc), static_cast<uint8_t>(page),
+                                        static_cast<uint8_t>(v)},
+                              st.loc);
+        close_under_background(st.loc);
+        if (uffd) {
+          Observation& o = add_obs(ObsKind::WriteStatus, fmt::format("{}: write {} faults (uffd-wp)", st.proc, page_text(st.page)), st.loc);
+          for (mm::Status s : seen) allow(o, s == mm::Status::WpFault ? 1 : 0);
+          // 1: the store raised SIGBUS (UFFD_FEATURE_SIGBUS) = the model's WpFault
+          ls.code.push_back(fmt::format("live_obs_int({}, live_write({}, {}));", o.id, page_c(st.page), v));
+        } else {
+          ls.code.push_back(fmt::format("(void)live_write({}, {});", page_c(st.page), v));
+        }
+        observe_page(ls, proc, st.page, st.proc, "write", st.loc);
+        break;
+      }
+      case StepKind::Read: {
+        const int page = page_of(st.page);
+        LiveStep& ls = add_step(proc, fmt::format("{}: read {}", st.proc, page_text(st.page)));
+        Observation& o = add_obs(ObsKind::Value, fmt::format("{}: read {}", st.proc, page_text(st.page)), st.loc);
+        for (const mm::State& s : cur_.states()) allow(o, mm::read_value(s, proc, page));
+        ls.code.push_back(fmt::format("live_obs_int({}, live_read({}));", o.id, page_c(st.page)));
+        apply_all(mm::Event{mm::EventKind::ReadFault, static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0}, st.loc);
+        close_under_background(st.loc);
+        observe_page(ls, proc, st.page, st.proc, "read", st.loc);
+        break;
+      }
+      case StepKind::Madvise: {
+        const char* name = madv_name(st.event);
+        if (!name) fail(st.loc, "unknown madvise advice");
+        const int page = page_of(st.page);
+        LiveStep& ls = add_step(proc, fmt::format("{}: madvise {} {}", st.proc, page_text(st.page), name));
+        ls.code.push_back(fmt::format("live_madvise({}, {}, {});", page_c(st.page), name, c_string(name)));
+        apply_all(mm::Event{st.event, static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0}, st.loc);
+        close_under_background(st.loc);
+        observe_page(ls, proc, st.page, st.proc, name, st.loc);
+        break;
+      }
+      case StepKind::Fork: {
+        int child = -1;
+        for (int i = 0; i < mm::MAX_PROCS; i++)
+          if (cur_.states()[0].proc[i].alive == mm::PROC_UNUSED) {
+            child = i;
+            break;
+          }
+        if (child < 0) fail(st.loc, fmt::format("no free process slot for the child; the model has {}", mm::MAX_PROCS));
+        LiveStep& ls = add_step(proc, fmt::format("{}: fork {}", st.proc, st.name));
+        ls.kind = LiveStep::Fork;
+        ls.child = child;
+        ls.code.push_back(fmt::format("live_fork({});", child));
+        apply_all(mm::Event{mm::EventKind::Fork, static_cast<uint8_t>(proc), 0, 0}, st.loc);
+        close_under_background(st.loc);
+        procs_[st.name] = child;
+        break;
+      }
+      case StepKind::Munmap: {
+        const MapInfo& m = maps_.count(st.name) ? maps_.at(st.name) : map_of(st.page);
+        LiveStep& ls = add_step(proc, fmt::format("{}: munmap {}", st.proc, st.name.empty() ? st.page.map : st.name));
+        ls.code.push_back(fmt::format("live_munmap({});", m.c_index));
+        apply_all(mm::Event{mm::EventKind::Munmap, static_cast<uint8_t>(proc), static_cast<uint8_t>(m.start), 0}, st.loc);
+        close_under_background(st.loc);
+        break;
+      }
+      case StepKind::Exit: {
+        LiveStep& ls = add_step(proc, fmt::format("{}: exit", st.proc));
+        ls.kind = LiveStep::Exit;
+        apply_all(mm::Event{mm::EventKind::Exit, static_cast<uint8_t>(proc), 0, 0}, st.loc);
+        close_under_background(st.loc);
+        break;
+      }
+      case StepKind::UffdWp: {
+        const int page = page_of(st.page);
+        LiveStep& ls = add_step(proc, fmt::format("{}: uffd-wp {} {}", st.proc, page_text(st.page), st.on ? "on" : "off"));
+        ls.code.push_back(fmt::format("live_uffd_wp({}, {});", page_c(st.page), st.on ? 1 : 0));
+        apply_all(mm::Event{st.on ? mm::EventKind::UffdWpProtect : mm::EventKind::UffdWpUnprotect,
+                            static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0},
+                  st.loc);
+        close_under_background(st.loc);
+        observe_page(ls, proc, st.page, st.proc, st.on ? "uffd-wp on" : "uffd-wp off", st.loc);
+        break;
+      }
+      case StepKind::ClearRefs: {
+        LiveStep& ls = add_step(proc, fmt::format("{}: clear_refs", st.proc));
+        ls.code.push_back("live_clear_refs();");
+        apply_all(mm::Event{mm::EventKind::ClearRefs, static_cast<uint8_t>(proc), 0, 0}, st.loc);
+        close_under_background(st.loc);
+        break;
+      }
+      case StepKind::Pin:
+      case StepKind::Unpin:
+        not_live(st.loc, "FOLL_PIN|FOLL_LONGTERM pins have no plain syscall a reproducer can use");
+        model_only(st, proc);
+        break;
+      case StepKind::Split:
+        not_live(st.loc, "a THP split of the model's 2-page folio has no counterpart on a real 512-page THP");
+        model_only(st, proc);
+        break;
+      case StepKind::Kernel: break;
+    }
+  }
+
+  void model_only(const Step& st, int proc) {
+    mm::EventKind k = st.kind == StepKind::Pin     ? mm::EventKind::PinRO
+                      : st.kind == StepKind::Unpin ? mm::EventKind::Unpin
+                                                   : mm::EventKind::SplitPmd;
+    apply_all(mm::Event{k, static_cast<uint8_t>(proc), static_cast<uint8_t>(page_of(st.page)), 0}, st.loc);
+    close_under_background(st.loc);
+  }
+
+  void mmap_step(const Step& st, int proc) {
+    mm::VmaKind kind = mm::VmaKind::PrivateAnon;
+    switch (st.map_kind) {
+      case scenario::MapKind::Private: kind = mm::VmaKind::PrivateAnon; break;
+      case scenario::MapKind::Shared: kind = mm::VmaKind::SharedAnon; break;
+      case scenario::MapKind::MemfdShared: kind = mm::VmaKind::MemfdShared; break;
+      case scenario::MapKind::MemfdPrivate: kind = mm::VmaKind::MemfdPrivate; break;
+    }
+    if (st.thp) not_live(st.loc, "the model's 2-page THP has no counterpart on a real 512-page THP");
+    uint8_t flags = (st.thp ? mm::VM_HUGEPAGE : 0) | (st.uffd_wp ? mm::VM_UFFD_WP : 0);
+    int start = -1;
+    StateSet next;
+    for (const mm::State& s0 : cur_.states()) {
+      mm::State s = s0;
+      int inode = -1;
+      if (!st.file.empty()) {
+        auto it = files_.find(st.file);
+        if (it == files_.end()) fail(st.loc, fmt::format("file '{}' is not declared", st.file));
+        inode = file_inode_[it->second];
+      } else if (kind != mm::VmaKind::PrivateAnon) {
+        inode = mm::shmem_create(s, st.npages);
+        if (inode < 0) fail(st.loc, "no free shmem inode in the model");
+      }
+      int at = mm::do_mmap(s, proc, kind, st.npages, flags, inode, st.offset, cfg_);
+      if (at < 0) fail(st.loc, "mmap does not fit in the model");
+      if (start >= 0 && at != start) fail(st.loc, "mmap lands at different addresses in different states");
+      start = at;
+      next.insert(s);
+    }
+    cur_ = std::move(next);
+    int c = c_maps_.count(st.name) ? c_maps_[st.name] : static_cast<int>(c_maps_.size());
+    if (!c_maps_.count(st.name)) {
+      c_maps_[st.name] = c;
+      plan_.map_names.push_back(st.name);
+    }
+    maps_[st.name] = MapInfo{start, st.npages, c, st.proc};
+    std::string fd = "-1";
+    if (!st.file.empty()) fd = fmt::format("live_fd[{}]", files_.at(st.file));
+    const bool shared = st.map_kind != scenario::MapKind::Private && st.map_kind != scenario::MapKind::MemfdPrivate;
+    LiveStep& ls = add_step(proc, fmt::format("{}: {} = mmap {} {}{}{}", st.proc, st.name,
+                                              st.file.empty() ? std::to_string(st.npages) : st.file,
+                                              scenario::map_kind_name(st.map_kind), st.thp ? " thp" : "",
+                                              st.uffd_wp ? " uffd-wp" : ""));
+    ls.code.push_back(fmt::format("live_mmap({}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset));
+    if (st.uffd_wp) ls.code.push_back(fmt::format("live_uffd_register({});", c));
+    close_under_background(st.loc);
+  }
+
+  // A kernel event a program cannot force: the model keeps the states
+  // before it and after it.
+  void kernel_step(const Step& st) {
+    const char* name = mm::event_kind_name(st.event).data();
+    plan_.notes.push_back(fmt::format("line {}: kernel {} is not forced; the model allows the states before and after it",
+                                      st.loc.line, name));
+    LiveStep& ls = add_step(-1, fmt::format("kernel: {} (not forced: the model allows before and after)", name));
+    (void)ls;
+    StateSet next = cur_;
+    for (const mm::State& s0 : cur_.states()) {
+      std::vector<int> folios;
+      if (st.has_page) {
+        const std::string who = st.via.empty() ? map_of(st.page).owner : st.via;
+        const int proc = proc_slot(who, st.loc);
+        int f = folio_behind(s0, proc, page_of(st.page));
+        if (f >= 0) folios.push_back(f);
+      } else {
+        for (int f = 0; f < mm::MAX_FOLIOS; f++) folios.push_back(f);
+      }
+      for (int f : folios) {
+        mm::State s = s0;
+        mm::Outcome o = mm::apply(s, mm::Event{st.event, 0, 0, static_cast<uint8_t>(f)}, cfg_);
+        if (o.status == mm::Status::OutOfCapacity) fail(st.loc, o.reason);
+        if (o.status == mm::Status::Done) next.insert(s);
+      }
+    }
+    cur_ = std::move(next);
+    close_under_background(st.loc);
+  }
+
+  static int folio_behind(const mm::State& s, int proc, int page) {
+    const mm::Process& p = s.proc[proc];
+    const mm::Pte& pte = p.pte[page];
+    if (pte.kind == mm::PteKind::Present) return pte.a == mm::NONE ? -1 : pte.a;
+    if (pte.kind == mm::PteKind::Swap) return mm::swap_cache_get_folio(s, pte.a, pte.b);
+    const mm::Vma* v = mm::find_vma(p, page);
+    if (!v || !mm::vma_is_shmem(*v) || v->inode == mm::NONE) return -1;
+    const mm::PcEntry& e = s.inode[v->inode].pc[mm::vma_file_index(*v, page)];
+    if (e.kind == mm::PcKind::Folio) return e.a;
+    if (e.kind == mm::PcKind::Swap) return mm::swap_cache_get_folio(s, e.a, e.b);
+    return -1;
+  }
+
+  // ---- expectations ----
+  static std::string fields_text(const Expect& x) {
+    if (x.whole) return "== " + (x.value_text.empty() ? fmt::format("{:#x}", x.value) : x.value_text);
+    std::string t;
+    for (const auto& f : x.fields) {
+      std::string name = f.field.rfind("frame@", 0) == 0 ? "frame" : f.field;
+      t += fmt::format("{}{}={}", t.empty() ? "" : " ", name, f.text.empty() ? std::to_string(f.value) : f.text);
+    }
+    return t;
+  }
+
+  void expect(const Expect& x) {
+    if (!x.under.empty() && x.under != cfg_.name) return;
+    const int n = static_cast<int>(plan_.tests.size()) + 1;
+    const char* q = scenario::quant_name(x.quant);
+    std::string what;
+    switch (x.kind) {
+      case scenario::ObsKind::Pagemap: what = fmt::format("{}: pagemap {} {}", x.proc, page_text(x.page), fields_text(x)); break;
+      case scenario::ObsKind::Mincore: what = fmt::format("{}: mincore {} == {}", x.proc, page_text(x.page), x.value); break;
+      case scenario::ObsKind::ReadValue: what = fmt::format("{}: read {} == {}", x.proc, page_text(x.page), x.value); break;
+      case scenario::ObsKind::Lseek:
+        what = fmt::format("lseek {} {} {} == {}", x.file, x.seek_data ? "SEEK_DATA" : "SEEK_HOLE", x.from,
+                           static_cast<int64_t>(x.value) < 0 ? std::string("ENXIO") : std::to_string(x.value));
+        break;
+      default: what = fmt::format("line {} (kernel-internal)", x.loc.line); break;
+    }
+    const std::string text = fmt::format("{} {} (line {})", q, what, x.loc.line);
+    plan_.tests.push_back(TapTest{n, text});
+    const int proc = x.proc.empty() ? -1 : proc_slot(x.proc, x.loc);
+    LiveStep& ls = add_step(proc, fmt::format("expect {}", text));
+    std::string cond;
+    switch (x.kind) {
+      case scenario::ObsKind::Pagemap: {
+        const int page = page_of(x.page);
+        Observation& o = add_obs(ObsKind::Pagemap, fmt::format("{}: pagemap {}", x.proc, page_text(x.page)), x.loc);
+        for (const mm::State& s : cur_.states()) allow(o, mm::pagemap_read(s, proc, page, cfg_).entry);
+        ls.code.push_back(fmt::format("uint64_t e = live_pagemap({});", page_c(x.page)));
+        ls.code.push_back(fmt::format("live_obs_hex({}, e);", o.id));
+        cond = pagemap_condition(x);
+        break;
+      }
+      case scenario::ObsKind::Mincore: {
+        const int page = page_of(x.page);
+        Observation& o = add_obs(ObsKind::Mincore, fmt::format("{}: mincore {}", x.proc, page_text(x.page)), x.loc);
+        for (const mm::State& s : cur_.states()) allow(o, mm::mincore_byte(s, proc, page));
+        ls.code.push_back(fmt::format("int v = live_mincore({});", page_c(x.page)));
+        ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
+        cond = fmt::format("v == {}", x.value);
+        break;
+      }
+      case scenario::ObsKind::ReadValue: {
+        const int page = page_of(x.page);
+        Observation& o = add_obs(ObsKind::Value, fmt::format("{}: read {}", x.proc, page_text(x.page)), x.loc);
+        for (const mm::State& s : cur_.states()) allow(o, mm::read_value(s, proc, page));
+        ls.code.push_back(fmt::format("int v = live_read({});", page_c(x.page)));
+        ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
+        cond = fmt::format("v == {}", x.value);
+        // The load is real: fault the page in on the model side too.
+        apply_all(mm::Event{mm::EventKind::ReadFault, static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0}, x.loc);
+        close_under_background(x.loc);
+        break;
+      }
+      case scenario::ObsKind::Lseek: {
+        auto it = files_.find(x.file);
+        if (it == files_.end()) fail(x.loc, fmt::format("file '{}' is not declared", x.file));
+        Observation& o = add_obs(ObsKind::Lseek, fmt::format("lseek {} {} {}", x.file, x.seek_data ? "SEEK_DATA" : "SEEK_HOLE", x.from), x.loc);
+        for (const mm::State& s : cur_.states())
+          allow(o, static_cast<uint64_t>(static_cast<int64_t>(mm::shmem_lseek(s, file_inode_[it->second], x.from, x.seek_data))));
+        ls.code.push_back(fmt::format("long v = live_lseek(live_fd[{}], {}, {});", it->second, x.from,
+                                      x.seek_data ? "SEEK_DATA" : "SEEK_HOLE"));
+        ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
+        cond = fmt::format("v == {}", static_cast<int64_t>(x.value));
+        break;
+      }
+      default:
+        ls.code.push_back(fmt::format("live_tap_skip({}, {}, \"kernel-internal state: not observable from userspace\");", n,
+                                      c_string(text)));
+        return;
+    }
+    switch (x.quant) {
+      case scenario::Quant::Always: ls.code.push_back(fmt::format("live_tap({}, {}, {});", n, cond, c_string(text))); break;
+      case scenario::Quant::Never: ls.code.push_back(fmt::format("live_tap({}, !({}), {});", n, cond, c_string(text))); break;
+      case scenario::Quant::Sometimes:
+        ls.code.push_back(fmt::format("if ({}) live_tap({}, 1, {});", cond, n, c_string(text)));
+        ls.code.push_back(fmt::format("else live_tap_skip({}, {}, \"not seen in this run\");", n, c_string(text)));
+        break;
+    }
+  }
+
+  // The C condition for a pagemap expectation.  PFNs and swap offsets are
+  // allocation order: a frame test is only kept for PTE markers.
+  std::string pagemap_condition(const Expect& x) {
+    if (x.whole) {
+      const uint64_t want = comparable(ObsKind::Pagemap, x.value);
+      const uint64_t mask = want == (x.value & PM_FLAGS) ? PM_FLAGS : ~uint64_t{0};
+      return fmt::format("(e & {:#x}ULL) == {:#x}ULL", mask, want);
+    }
+    std::string cond;
+    for (const auto& f : x.fields) {
+      if (f.field == "frame" || f.field.rfind("frame@", 0) == 0) continue;  // allocation order
+      cond += fmt::format("{}live_pm_{}(e) == {}", cond.empty() ? "" : " && ", f.field, f.value);
+    }
+    return cond.empty() ? "1" : cond;
+  }
+};
+
+}  // namespace
+
+Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg) { return PlanBuilder(sc, cfg).build(); }
+
+}  // namespace mmc::live

@@ -1,0 +1,85 @@
+// A scenario's script turned into what a live run needs: the steps each
+// real process performs, the observations it prints, and, for each
+// observation, every value the model allows at that point of the script.
+//
+// The model side follows the scenario runner (checker/scenario/runner.cpp):
+// after every step the set of states is closed under the scenario's
+// background kernel events.  Two things differ because a real program runs:
+//  - kernel steps (writeback, swapcache_drop, reclaim) cannot be forced from
+//    userspace, so the program does not perform them and the model keeps
+//    both the states before and after them;
+//  - an `expect ... read p[0] == V` is a real load in the program, so the
+//    model applies the read fault too.
+#pragma once
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "checker/scenario/ast.h"
+#include "model/config.h"
+
+namespace mmc::live {
+
+enum class ObsKind { Pagemap, Mincore, Value, Lseek, WriteStatus };
+const char* obs_kind_name(ObsKind k);
+
+struct Observation {
+  int id = 0;                 // printed by the program as "# obs <id> ..."
+  ObsKind kind = ObsKind::Pagemap;
+  std::string text;           // "A: pagemap p[0]"
+  scenario::Loc loc;          // the step or expectation it belongs to
+  std::set<uint64_t> allowed; // comparable values the model allows (see comparable())
+  std::set<uint64_t> raw;     // the model's full values, for display
+};
+
+// One thing the program does, in scenario order.
+struct LiveStep {
+  int proc = -1;               // scenario process slot; -1 = the coordinator
+  enum Kind { Plain, Fork, Exit } kind = Plain;
+  int child = -1;              // Fork: the child's slot
+  std::string comment;         // the scenario line it comes from
+  std::vector<std::string> code;  // C statements run in `proc`
+};
+
+struct TapTest {
+  int n = 0;
+  std::string text;
+};
+
+struct Plan {
+  std::string file;
+  std::string title;
+  mm::Config config;               // the model config the kernel is compared with
+  std::string why_not_live;        // non-empty: this scenario cannot run for real
+  bool needs_swap = false;
+  int declared_procs = 0;          // created by the coordinator before the script
+  std::vector<std::string> proc_names;  // index = slot
+  std::vector<std::string> map_names;   // index = C map number
+  std::vector<std::pair<std::string, int>> files;  // memfd name, pages
+  std::vector<LiveStep> steps;
+  std::vector<Observation> observations;
+  std::vector<TapTest> tests;
+  std::vector<std::string> notes;  // what the live run cannot do and how the model covers it
+};
+
+// Builds the plan.  Throws scenario::ScenarioError for a scenario the model
+// cannot run (impossible step, capacity); sets why_not_live for one a user
+// program cannot perform (pins, THP splits, synchronous or stable-writes
+// swap, no swap while other swap is active, ...).
+Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg);
+
+// The part of a value that is the kernel's semantics rather than its
+// allocation order: pagemap flags, and the frame only of PTE markers
+// (whose "offset" is the marker bits).  PFNs and swap offsets are dropped.
+uint64_t comparable(ObsKind k, uint64_t value);
+
+// The model config for the running kernel: the v6.18 preset with the knobs
+// /proc/config.gz decides (CONFIG_MEM_SOFT_DIRTY, CONFIG_PTE_MARKER_UFFD_WP),
+// pagemap_show_pfn from being root.  `kconfig` is the text of the config
+// ("" when unreadable: the preset's defaults stay).
+mm::Config running_kernel_config(const std::string& kconfig, bool root);
+// The text of /proc/config.gz, or "" (uses zcat).
+std::string read_running_kconfig();
+
+}  // namespace mmc::live

@@ -1,0 +1,326 @@
+#include "checker/live/prelude.h"
+
+namespace mmc::live {
+
+// Kept as one raw string so the emitted file is self-contained.  Why each
+// piece exists:
+//  - one CPU for every process: MADV_PAGEOUT only drains this CPU's
+//    lru_add batch (lru_add_drain); a folio faulted in on another CPU is not
+//    yet on the LRU and folio_isolate_lru fails (measured: 191/200 no-ops
+//    when fault and madvise ran on different CPUs).
+//  - a coordinator sends step numbers to each process over its own pipe and
+//    waits for an acknowledgement, so steps run in scenario order.
+//  - pagemap is opened per read: /proc/self resolves at open(), and a file
+//    inherited over fork() would read the parent.
+//  - UFFD_FEATURE_SIGBUS: a write to a write-protected page raises SIGBUS
+//    (reported as "wpfault") instead of blocking without a handler.
+static constexpr std::string_view PRELUDE = R"C(#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define LIVE_MAX_PROCS 8
+#define LIVE_MAX_MAPS 16
+
+static long live_ps;                          /* page size */
+static int live_self = -1;                    /* scenario process index; -1: coordinator */
+static int live_cmd[LIVE_MAX_PROCS][2];       /* coordinator -> process i */
+static int live_ack[2];                       /* processes -> coordinator */
+static int live_alive[LIVE_MAX_PROCS];        /* coordinator's view */
+static pid_t live_pid[LIVE_MAX_PROCS];
+static char *live_map[LIVE_MAX_MAPS];         /* this process's mappings */
+static size_t live_map_len[LIVE_MAX_MAPS];
+static int live_uffd = -1;                    /* this process's userfaultfd */
+static int live_failed;                       /* a TAP test failed in this process */
+static sigjmp_buf live_bus_jmp;
+
+static void live_die(const char *what) {
+  printf("Bail out! %s: %s\n", what, strerror(errno));
+  fflush(stdout);
+  _exit(2);
+}
+
+static inline char *live_page(int map, int index) { return live_map[map] + (size_t)index * (size_t)live_ps; }
+
+/* /proc/self/pagemap entry (fs/proc/task_mmu.c pagemap_read). */
+static inline uint64_t live_pagemap(int map, int index) {
+  uint64_t e = 0;
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0) live_die("open /proc/self/pagemap");
+  off_t off = (off_t)((uintptr_t)live_page(map, index) / (uintptr_t)live_ps) * 8;
+  if (pread(fd, &e, sizeof e, off) != (ssize_t)sizeof e) live_die("read pagemap");
+  close(fd);
+  return e;
+}
+
+static inline int live_mincore(int map, int index) {
+  unsigned char v = 0;
+  if (mincore(live_page(map, index), (size_t)live_ps, &v)) live_die("mincore");
+  return v & 1;
+}
+
+static inline int live_read(int map, int index) { return *(volatile unsigned char *)live_page(map, index); }
+
+static void live_on_sigbus(int sig) {
+  (void)sig;
+  siglongjmp(live_bus_jmp, 1);
+}
+
+/* A store; 1 when it raised SIGBUS (uffd-wp protected page, UFFD_FEATURE_SIGBUS). */
+static inline int live_write(int map, int index, int value) {
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = live_on_sigbus;
+  sigaction(SIGBUS, &sa, &old);
+  int faulted = 0;
+  if (sigsetjmp(live_bus_jmp, 1) == 0)
+    *(volatile unsigned char *)live_page(map, index) = (unsigned char)value;
+  else
+    faulted = 1;
+  sigaction(SIGBUS, &old, 0);
+  return faulted;
+}
+
+static inline void live_madvise(int map, int index, int advice, const char *name) {
+  if (madvise(live_page(map, index), (size_t)live_ps, advice))
+    printf("# madvise %s: %s\n", name, strerror(errno));
+}
+
+static inline void live_mmap(int map, int npages, int shared, int fd, int pgoff) {
+  int flags = shared ? MAP_SHARED : MAP_PRIVATE;
+  if (fd < 0) flags |= MAP_ANONYMOUS;
+  size_t len = (size_t)npages * (size_t)live_ps;
+  void *p = mmap(0, len, PROT_READ | PROT_WRITE, flags, fd, (off_t)pgoff * live_ps);
+  if (p == MAP_FAILED) live_die("mmap");
+  live_map[map] = p;
+  live_map_len[map] = len;
+}
+
+static inline void live_munmap(int map) {
+  if (munmap(live_map[map], live_map_len[map])) live_die("munmap");
+  live_map[map] = 0;
+}
+
+static inline int live_memfd(const char *name, int npages) {
+  int fd = memfd_create(name, 0);
+  if (fd < 0 || ftruncate(fd, (off_t)npages * live_ps)) live_die("memfd_create");
+  return fd;
+}
+
+/* lseek(SEEK_DATA/SEEK_HOLE) from page `from`, in pages; -1 for ENXIO. */
+static inline long live_lseek(int fd, int from, int whence) {
+  off_t r = lseek(fd, (off_t)from * live_ps, whence);
+  if (r < 0) {
+    if (errno == ENXIO) return -1;
+    live_die("lseek");
+  }
+  return (long)(r / live_ps);
+}
+
+/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c). */
+static inline void live_uffd_register(int map) {
+  if (live_uffd < 0) {
+    live_uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    if (live_uffd < 0) live_die("userfaultfd");
+    struct uffdio_api api;
+    memset(&api, 0, sizeof api);
+    api.api = UFFD_API;
+    api.features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM | UFFD_FEATURE_SIGBUS;
+    if (ioctl(live_uffd, UFFDIO_API, &api)) live_die("UFFDIO_API");
+  }
+  struct uffdio_register r;
+  memset(&r, 0, sizeof r);
+  r.range.start = (uintptr_t)live_map[map];
+  r.range.len = live_map_len[map];
+  r.mode = UFFDIO_REGISTER_MODE_WP;
+  if (ioctl(live_uffd, UFFDIO_REGISTER, &r)) live_die("UFFDIO_REGISTER");
+}
+
+static inline void live_uffd_wp(int map, int index, int on) {
+  struct uffdio_writeprotect w;
+  memset(&w, 0, sizeof w);
+  w.range.start = (uintptr_t)live_page(map, index);
+  w.range.len = (size_t)live_ps;
+  w.mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
+  if (ioctl(live_uffd, UFFDIO_WRITEPROTECT, &w)) live_die("UFFDIO_WRITEPROTECT");
+}
+
+/* echo 4 > /proc/self/clear_refs: soft-dirty reset. */
+static inline void live_clear_refs(void) {
+  int fd = open("/proc/self/clear_refs", O_WRONLY);
+  if (fd < 0 || write(fd, "4", 1) != 1) live_die("clear_refs");
+  close(fd);
+}
+
+static inline void live_obs_hex(int id, uint64_t v) { printf("# obs %d 0x%016llx\n", id, (unsigned long long)v); }
+static inline void live_obs_int(int id, long v) { printf("# obs %d %ld\n", id, v); }
+
+/* kselftest-style result line for one expectation. */
+static inline void live_tap(int n, int pass, const char *text) {
+  printf("%sok %d %s\n", pass ? "" : "not ", n, text);
+  if (!pass) live_failed = 1;
+}
+static inline void live_tap_skip(int n, const char *text, const char *why) { printf("ok %d %s # SKIP %s\n", n, text, why); }
+
+/* pagemap fields, as the scenario language names them. */
+static inline int live_pm_present(uint64_t e) { return (int)(e >> 63 & 1); }
+static inline int live_pm_swap(uint64_t e) { return (int)(e >> 62 & 1); }
+static inline int live_pm_file(uint64_t e) { return (int)(e >> 61 & 1); }
+static inline int live_pm_guard(uint64_t e) { return (int)(e >> 58 & 1); }
+static inline int live_pm_uffd_wp(uint64_t e) { return (int)(e >> 57 & 1); }
+static inline int live_pm_exclusive(uint64_t e) { return (int)(e >> 56 & 1); }
+static inline int live_pm_soft_dirty(uint64_t e) { return (int)(e >> 55 & 1); }
+
+static void live_step(int n);  /* generated */
+
+/* A scenario process: run the steps the coordinator sends until told to stop. */
+static void live_serve(int self) {
+  live_self = self;
+  for (;;) {
+    int n;
+    ssize_t r = read(live_cmd[self][0], &n, sizeof n);
+    if (r != (ssize_t)sizeof n || n < 0) _exit(live_failed);  /* coordinator gone, or done */
+    live_step(n);
+    fflush(stdout);
+    char ok = live_failed ? 'f' : 'k';
+    if (write(live_ack[1], &ok, 1) != 1) _exit(2);
+  }
+}
+
+/* Runs in a new scenario process: only the coordinator may hold write ends
+   of the command pipes, so that its death reads as EOF everywhere.  The read
+   ends stay: a process forked later inherits the one it will use. */
+static void live_become(void) {
+  for (int i = 0; i < LIVE_MAX_PROCS; i++) {
+    if (live_cmd[i][1] >= 0) close(live_cmd[i][1]);
+    live_cmd[i][1] = -1;
+  }
+  if (live_ack[0] >= 0) close(live_ack[0]);
+  live_ack[0] = -1;
+  /* children of scenario processes are reaped by the kernel (no zombies
+     holding anything); the coordinator waits for exits through pidfds */
+  signal(SIGCHLD, SIG_IGN);
+}
+
+/* fork() inside scenario process `parent`; the child becomes process `child`. */
+static inline void live_fork(int child) {
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) live_die("fork");
+  if (pid == 0) {
+    /* dup_userfaultfd without UFFD_FEATURE_EVENT_FORK: the child's VMAs are
+       not registered; it must not use the parent's context. */
+    if (live_uffd >= 0) close(live_uffd);
+    live_uffd = -1;
+    live_failed = 0;
+    live_serve(child);
+  }
+  /* tell the coordinator the pid: the child is not its child */
+  if (write(live_ack[1], &pid, sizeof pid) != (ssize_t)sizeof pid) live_die("write pid");
+}
+
+/* Coordinator: run step n in process p (p == -1: in the coordinator). */
+static void live_run(int p, int n) {
+  if (p < 0) {
+    live_step(n);
+    fflush(stdout);
+    return;
+  }
+  if (write(live_cmd[p][1], &n, sizeof n) != (ssize_t)sizeof n) live_die("send step");
+  char ok;
+  if (read(live_ack[0], &ok, 1) != 1) {
+    printf("Bail out! process %d died during step %d\n", p, n);
+    exit(2);
+  }
+  if (ok == 'f') live_failed = 1;
+}
+
+/* Coordinator: the child pid a live_fork step reported (before its ack). */
+static void live_run_fork(int p, int n, int child) {
+  if (write(live_cmd[p][1], &n, sizeof n) != (ssize_t)sizeof n) live_die("send step");
+  pid_t pid;
+  if (read(live_ack[0], &pid, sizeof pid) != (ssize_t)sizeof pid) live_die("read pid");
+  live_pid[child] = pid;
+  live_alive[child] = 1;
+  char ok;
+  if (read(live_ack[0], &ok, 1) != 1) live_die("read ack");
+  if (ok == 'f') live_failed = 1;
+}
+
+/* Coordinator: process p exits; returns once it is gone (exit_mm has run
+   before a pidfd becomes readable).  Its TAP results came with its acks. */
+static void live_run_exit(int p) {
+  int pidfd = (int)syscall(SYS_pidfd_open, live_pid[p], 0);
+  if (pidfd < 0) live_die("pidfd_open");
+  int stop = -1;
+  if (write(live_cmd[p][1], &stop, sizeof stop) != (ssize_t)sizeof stop) live_die("send exit");
+  struct pollfd pfd = {pidfd, POLLIN, 0};
+  if (poll(&pfd, 1, 20000) != 1) live_die("waiting for an exit");
+  close(pidfd);
+  waitpid(live_pid[p], 0, WNOHANG);  /* our child: reap it; a grandchild: its parent ignores SIGCHLD */
+  live_alive[p] = 0;
+}
+
+/* Coordinator set-up: one CPU, the pipes.  Files are created next, then
+   live_spawn starts the declared processes, which inherit them. */
+static void live_init(void) {
+  live_ps = sysconf(_SC_PAGESIZE);
+  setvbuf(stdout, 0, _IOLBF, 0);
+  /* die with mmcheck; adopt orphaned scenario processes so they can be reaped */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  int cpu = sched_getcpu();
+  CPU_SET(cpu < 0 ? 0 : cpu, &one);
+  if (sched_setaffinity(0, sizeof one, &one)) live_die("sched_setaffinity");
+  if (pipe(live_ack)) live_die("pipe");
+  for (int i = 0; i < LIVE_MAX_PROCS; i++)
+    if (pipe(live_cmd[i])) live_die("pipe");
+  /* for tests of the swap guard: a window in which to kill mmcheck */
+  if (getenv("MMCHECK_LIVE_PAUSE")) sleep((unsigned)atoi(getenv("MMCHECK_LIVE_PAUSE")));
+}
+
+static void live_spawn(int nprocs_declared) {
+  for (int i = 0; i < nprocs_declared; i++) {
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) live_die("fork");
+    if (pid == 0) {
+      live_become();
+      live_serve(i);
+    }
+    live_pid[i] = pid;
+    live_alive[i] = 1;
+  }
+}
+
+static int live_finish(void) {
+  for (int i = 0; i < LIVE_MAX_PROCS; i++)
+    if (live_alive[i]) live_run_exit(i);
+  return live_failed ? 1 : 0;
+}
+)C";
+
+std::string_view c_prelude() { return PRELUDE; }
+
+}  // namespace mmc::live

@@ -1,0 +1,203 @@
+#include "checker/live/replay.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "checker/live/emit.h"
+#include "checker/live/plan.h"
+#include "checker/live/program.h"
+#include "checker/live/swapfile.h"
+#include "checker/scenario/parser.h"
+
+namespace mmc::live {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> scenario_files_below(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".scenario") out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string binary_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : exe.parent_path().string();
+}
+
+namespace {
+
+struct Job {
+  std::string file;
+  scenario::Scenario sc;
+  Plan plan;
+};
+
+bool uses_pageout(const scenario::Scenario& sc) {
+  for (const auto& it : sc.items)
+    if (!it.is_expect && ((it.step.kind == scenario::StepKind::Madvise && it.step.event == mm::EventKind::MadvPageout) ||
+                          (it.step.kind == scenario::StepKind::Kernel && it.step.event == mm::EventKind::Reclaim)))
+      return true;
+  return false;
+}
+
+std::string value_text(ObsKind k, uint64_t v) {
+  if (k == ObsKind::Pagemap) return fmt::format("{:#018x}", v);
+  return std::to_string(static_cast<int64_t>(v));
+}
+
+std::string set_text(const Observation& o) {
+  std::string t;
+  for (uint64_t v : o.raw) t += (t.empty() ? "" : ", ") + value_text(o.kind, v);
+  return "{" + t + "}";
+}
+
+struct Tally {
+  int agree = 0, disagree = 0, tap_failed = 0, scenarios = 0;
+};
+
+// Generate, compile, run and compare one scenario.
+void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream& out) {
+  const std::string stem = fs::path(j.file).stem().string();
+  const std::string c_file = opt.work_dir + "/" + stem + ".c";
+  const std::string bin = opt.work_dir + "/" + stem;
+  {
+    std::ofstream f(c_file);
+    f << emit_c(j.plan);
+  }
+  out << fmt::format("== {}: {}\n", j.file, j.sc.title);
+  for (const auto& n : j.plan.notes) out << "   note: " << n << "\n";
+  std::string log;
+  if (!compile_c(c_file, bin, log)) {
+    out << fmt::format("DISAGREE  {}: the reproducer does not compile:\n{}\n", j.file, log);
+    tally.disagree++;
+    return;
+  }
+  ProgramRun r = run_program(bin, opt.timeout_s);
+  ProgramOutput po = parse_output(r.output);
+  if (opt.verbose) out << r.output;
+  tally.scenarios++;
+  for (const Observation& o : j.plan.observations) {
+    const std::string where = fmt::format("{}:{}", j.file, o.loc.line);
+    auto it = po.obs.find(o.id);
+    if (it == po.obs.end()) {
+      out << fmt::format("DISAGREE  {}: {}: no value printed (the program stopped early), model allows {}\n", where,
+                         o.text, set_text(o));
+      tally.disagree++;
+      continue;
+    }
+    const bool ok = o.allowed.count(comparable(o.kind, it->second)) > 0;
+    out << fmt::format("{:<9} {}: {}: kernel {}, model allows {}\n", ok ? "agree" : "DISAGREE", where, o.text,
+                       value_text(o.kind, it->second), set_text(o));
+    (ok ? tally.agree : tally.disagree)++;
+  }
+  for (const auto& t : po.tests)
+    if (!t.ok) {
+      out << fmt::format("   expectation failed on the kernel: not ok {} {}\n", t.n, t.text);
+      tally.tap_failed++;
+    }
+  for (const auto& b : po.bail) out << "   " << b << "\n";
+  if (r.timed_out) out << fmt::format("   the program ran longer than {} s and was killed\n", opt.timeout_s);
+  if (r.signal) out << fmt::format("   the program died of signal {}\n", r.signal);
+  if (!opt.keep) {
+    fs::remove(c_file);
+    fs::remove(bin);
+  }
+}
+
+}  // namespace
+
+int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) {
+  // Which scenarios: explicit files always; from a directory, those marked `live`.
+  std::vector<std::pair<std::string, bool>> files;  // path, explicit
+  for (const auto& p : opt.paths) {
+    if (fs::is_directory(p)) {
+      for (const auto& f : scenario_files_below(p)) files.emplace_back(f, false);
+    } else if (fs::is_regular_file(p)) {
+      files.emplace_back(p, true);
+    } else {
+      err << fmt::format("{}: error: no such file or directory; give scenario files or directories\n", p);
+      return 2;
+    }
+  }
+  if (geteuid() != 0) {
+    err << "replay --live: skip: needs root (swapon, and pagemap shows frames only to CAP_SYS_ADMIN)\n";
+    return 77;
+  }
+  const mm::Config cfg = running_kernel_config(read_running_kconfig(), true);
+  std::vector<Job> jobs;
+  std::vector<std::string> skipped;
+  bool bad_input = false;
+  for (const auto& [path, is_explicit] : files) {
+    Job j;
+    j.file = path;
+    try {
+      j.sc = scenario::load_scenario(path);
+      if (!j.sc.live && !is_explicit) continue;
+      j.plan = build_plan(j.sc, cfg);
+    } catch (const scenario::ScenarioError& e) {
+      err << e.what() << "\n";
+      bad_input = true;
+      continue;
+    }
+    if (!j.plan.why_not_live.empty()) {
+      skipped.push_back(fmt::format("{}: not live-capable: {}", path, j.plan.why_not_live));
+      continue;
+    }
+    jobs.push_back(std::move(j));
+  }
+  fs::create_directories(opt.work_dir);
+  out << fmt::format("live replay on {} against model config {} (from /proc/config.gz: CONFIG_MEM_SOFT_DIRTY={}, "
+                     "CONFIG_PTE_MARKER_UFFD_WP={}); PFNs and swap offsets are allocation order and not compared\n",
+                     [] {
+                       std::ifstream f("/proc/sys/kernel/osrelease");
+                       std::string r;
+                       std::getline(f, r);
+                       return "Linux " + r;
+                     }(),
+                     cfg.name, cfg.CONFIG_MEM_SOFT_DIRTY ? "y" : "n", cfg.CONFIG_PTE_MARKER_UFFD_WP ? "y" : "n");
+  Tally tally;
+  // Scenarios without swap first, while no swap of ours is on.
+  const std::string foreign = active_swaps();
+  for (const Job& j : jobs) {
+    if (j.plan.needs_swap) continue;
+    if (!foreign.empty() && uses_pageout(j.sc)) {
+      skipped.push_back(fmt::format("{}: declares no swap but pages out, and swap is active on this machine", j.file));
+      continue;
+    }
+    run_job(j, opt, tally, out);
+  }
+  const bool any_swap = std::any_of(jobs.begin(), jobs.end(), [](const Job& j) { return j.plan.needs_swap; });
+  if (any_swap) {
+    SwapGuard swap(opt.work_dir);
+    std::string why;
+    if (!swap.on(why)) {
+      err << "replay --live: skip: " << why << "\n";
+      return 77;
+    }
+    out << fmt::format("swapfile {} on\n", swap.path());
+    for (const Job& j : jobs)
+      if (j.plan.needs_swap) run_job(j, opt, tally, out);
+    if (!swap.off(&why)) {
+      err << "replay --live: " << why << "\n";
+      tally.disagree++;
+    }
+    out << "swapfile off and removed; /proc/swaps as before\n";
+  }
+  for (const auto& s : skipped) out << "skip " << s << "\n";
+  if (tally.tap_failed) out << fmt::format("{} scenario expectations failed on the kernel\n", tally.tap_failed);
+  out << fmt::format("{} scenarios, {} skipped\n", tally.scenarios, skipped.size());
+  out << fmt::format("{} agree, {} disagree\n", tally.agree, tally.disagree);
+  if (bad_input) return 2;
+  return tally.disagree || tally.tap_failed ? 1 : 0;
+}
+
+}  // namespace mmc::live
