@@ -53,7 +53,7 @@ static int live_uffd = -1;                    /* this process's userfaultfd */
 static int live_failed;                       /* a TAP test failed in this process */
 static sigjmp_buf live_bus_jmp;
 
-static void live_die(const char *what) {
+static inline void live_die(const char *what) {
   printf("Bail out! %s: %s\n", what, strerror(errno));
   fflush(stdout);
   _exit(2);
@@ -80,7 +80,7 @@ static inline int live_mincore(int map, int index) {
 
 static inline int live_read(int map, int index) { return *(volatile unsigned char *)live_page(map, index); }
 
-static void live_on_sigbus(int sig) {
+static inline void live_on_sigbus(int sig) {
   (void)sig;
   siglongjmp(live_bus_jmp, 1);
 }
@@ -193,7 +193,7 @@ static inline int live_pm_soft_dirty(uint64_t e) { return (int)(e >> 55 & 1); }
 static void live_step(int n);  /* generated */
 
 /* A scenario process: run the steps the coordinator sends until told to stop. */
-static void live_serve(int self) {
+static inline void live_serve(int self) {
   live_self = self;
   for (;;) {
     int n;
@@ -209,7 +209,7 @@ static void live_serve(int self) {
 /* Runs in a new scenario process: only the coordinator may hold write ends
    of the command pipes, so that its death reads as EOF everywhere.  The read
    ends stay: a process forked later inherits the one it will use. */
-static void live_become(void) {
+static inline void live_become(void) {
   for (int i = 0; i < LIVE_MAX_PROCS; i++) {
     if (live_cmd[i][1] >= 0) close(live_cmd[i][1]);
     live_cmd[i][1] = -1;
@@ -239,7 +239,7 @@ static inline void live_fork(int child) {
 }
 
 /* Coordinator: run step n in process p (p == -1: in the coordinator). */
-static void live_run(int p, int n) {
+static inline void live_run(int p, int n) {
   if (p < 0) {
     live_step(n);
     fflush(stdout);
@@ -255,7 +255,7 @@ static void live_run(int p, int n) {
 }
 
 /* Coordinator: the child pid a live_fork step reported (before its ack). */
-static void live_run_fork(int p, int n, int child) {
+static inline void live_run_fork(int p, int n, int child) {
   if (write(live_cmd[p][1], &n, sizeof n) != (ssize_t)sizeof n) live_die("send step");
   pid_t pid;
   if (read(live_ack[0], &pid, sizeof pid) != (ssize_t)sizeof pid) live_die("read pid");
@@ -268,7 +268,7 @@ static void live_run_fork(int p, int n, int child) {
 
 /* Coordinator: process p exits; returns once it is gone (exit_mm has run
    before a pidfd becomes readable).  Its TAP results came with its acks. */
-static void live_run_exit(int p) {
+static inline void live_run_exit(int p) {
   int pidfd = (int)syscall(SYS_pidfd_open, live_pid[p], 0);
   if (pidfd < 0) live_die("pidfd_open");
   int stop = -1;
