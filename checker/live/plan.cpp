@@ -443,6 +443,8 @@ class PlanBuilder {
     maps_[st.name] = MapInfo{start, st.npages, c, st.proc};
     std::string fd = "-1";
     if (!st.file.empty()) fd = fmt::format("live_fd[{}]", files_.at(st.file));
+    else if (kind == mm::VmaKind::MemfdShared || kind == mm::VmaKind::MemfdPrivate)
+      fd = fmt::format("live_memfd({}, {})", c_string(st.name), st.npages);  // a memfd of its own, like the model's new inode
     const bool shared = st.map_kind != scenario::MapKind::Private && st.map_kind != scenario::MapKind::MemfdPrivate;
     LiveStep& ls = add_step(proc, fmt::format("{}: {} = mmap {} {}{}{}", st.proc, st.name,
                                               st.file.empty() ? std::to_string(st.npages) : st.file,
