@@ -45,6 +45,7 @@ Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg) {
     }
     if (p.pte[page].a == NONE) return Outcome::disabled("pinning the shared zero page is not modelled");
     p.pinned |= 1u << page;
+    p.ghost[page] &= ~GHOST_PIN_DETACHED;
     p.pin_folio[page] = p.pte[page].a;
     p.pin_subpage[page] = p.pte[page].b;
     return Outcome::done();
@@ -60,6 +61,7 @@ Outcome unpin_user_page(State& s, int proc, int page, const Config& cfg) {
   int f = p.pin_folio[page];
   p.pinned &= ~(1u << page);
   p.pin_folio[page] = p.pin_subpage[page] = 0;
+  p.ghost[page] &= ~GHOST_PIN_DETACHED;
   folio_put_if_unused(s, f);
   return Outcome::done();
 }

@@ -118,7 +118,8 @@ uint32_t eval_cow_isolation(const State& s, const Config&, std::string* why) {
   for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma&, const Pte& pte) {
     const uint8_t got = read_value(s, pi, pg), want = expected_value(s, pi, pg);
     if (got != want) r.add(0, "a read of {}.page[{}] returns {} but the program stored {}", pname(pi), pg, got, want);
-    if ((p.pinned & (1u << pg)) && (pte.kind == PteKind::Present || pte.kind == PteKind::Swap)) {
+    if ((p.pinned & (1u << pg)) && !(p.ghost[pg] & GHOST_PIN_DETACHED) &&
+        (pte.kind == PteKind::Present || pte.kind == PteKind::Swap)) {
       const uint8_t pinned = s.folio[p.pin_folio[pg]].content[p.pin_subpage[pg]];
       if (pinned != got)
         r.add(1, "the R/O pin at {}.page[{}] sees {} but the mapping shows {}", pname(pi), pg, pinned, got);
@@ -218,16 +219,23 @@ uint32_t eval_soft_dirty(const State& s, const Config& cfg, std::string* why) {
   return r.bits;
 }
 
-// lseek_is_pure: SEEK_DATA finds exactly the indices that hold data.
+// lseek_is_pure: SEEK_DATA finds exactly the indices that hold data (a swap
+// value entry or an uptodate folio, mapping_seek_hole_data), and never
+// reports a hole where the program stored data.  Purity itself is by
+// construction: shmem_lseek reads the state and swaps nothing in.
 uint32_t eval_lseek(const State& s, const Config&, std::string* why) {
   Findings r{0, why};
   for (int i = 0; i < MAX_INODES; i++) {
     const Inode& in = s.inode[i];
     if (!in.in_use) continue;
     for (int x = 0; x < in.npages; x++) {
-      const bool data = in.pc[x].kind != PcKind::Empty;
-      if ((shmem_lseek(s, i, x, true) == x) != data)
+      const PcEntry& e = in.pc[x];
+      const bool data = e.kind == PcKind::Swap || (e.kind == PcKind::Folio && s.folio[e.a].test(PG_uptodate));
+      const bool found = shmem_lseek(s, i, x, true) == x;
+      if (found != data)
         r.add(0, "lseek(SEEK_DATA, {}) on inode {} disagrees with the page cache", x, i);
+      if (in.expect[x] != 0 && !found)
+        r.add(0, "lseek(SEEK_DATA, {}) on inode {} reports a hole where {} was stored", x, i, in.expect[x]);
     }
   }
   return r.bits;

@@ -72,6 +72,8 @@ enum GhostBits : uint8_t {
   GHOST_WP = 1 << 0,             // UFFDIO_WRITEPROTECT(on) in force for this page
   GHOST_WRITTEN = 1 << 1,        // written since the last clear_refs (soft-dirty semantics)
   GHOST_COWED = 1 << 2,          // a MAP_PRIVATE file page has its own copy (reads no longer see the file)
+  GHOST_PIN_DETACHED = 1 << 3,   // the program zapped (MADV_DONTNEED, munmap) the page its pin holds:
+                                 // the pin no longer has to show what the mapping shows
 };
 
 enum ProcState : uint8_t { PROC_UNUSED = 0, PROC_ALIVE = 1, PROC_EXITED = 2 };

@@ -57,9 +57,11 @@ void zap_one_pte(State& s, int proc, int page, const ZapDetails& d, const Config
       break;
     }
   }
-  // Ghost: a private page reads as zero again, a private file page as the file.
+  // Ghost: a private page reads as zero again, a private file page as the
+  // file; a pin taken at this page keeps the old page, by the program's choice.
   p.expect[page] = 0;
   p.ghost[page] &= ~GHOST_COWED;
+  if (p.pinned & (1u << page)) p.ghost[page] |= GHOST_PIN_DETACHED;
 }
 
 // madvise_dontneed_single_vma -> zap_vma_range_batched for one page.
@@ -75,7 +77,7 @@ Outcome madvise_dontneed(State& s, int proc, int page, const Config& cfg) {
 static void unmap_vma(State& s, int proc, Vma& v, const Config& cfg) {
   for (int pg = v.start; pg < v.start + v.npages; pg++) {
     zap_one_pte(s, proc, pg, ZapDetails{.drop_markers = true}, cfg);
-    s.proc[proc].ghost[pg] = 0;
+    s.proc[proc].ghost[pg] &= GHOST_PIN_DETACHED;  // the pin outlives the VMA
   }
   v = Vma{};
 }
