@@ -38,6 +38,9 @@ static constexpr std::string_view PRELUDE = R"C(#define _GNU_SOURCE
 #define MADV_PAGEOUT 21
 #endif
 
+/* Helpers a scenario does not use must not warn (gcc and clang, -Wall -Wextra -Werror). */
+#define LIVE_FN static inline __attribute__((unused))
+
 #define LIVE_MAX_PROCS 8
 #define LIVE_MAX_MAPS 16
 
@@ -53,16 +56,16 @@ static int live_uffd = -1;                    /* this process's userfaultfd */
 static int live_failed;                       /* a TAP test failed in this process */
 static sigjmp_buf live_bus_jmp;
 
-static inline void live_die(const char *what) {
+LIVE_FN void live_die(const char *what) {
   printf("Bail out! %s: %s\n", what, strerror(errno));
   fflush(stdout);
   _exit(2);
 }
 
-static inline char *live_page(int map, int index) { return live_map[map] + (size_t)index * (size_t)live_ps; }
+LIVE_FN char *live_page(int map, int index) { return live_map[map] + (size_t)index * (size_t)live_ps; }
 
 /* /proc/self/pagemap entry (fs/proc/task_mmu.c pagemap_read). */
-static inline uint64_t live_pagemap(int map, int index) {
+LIVE_FN uint64_t live_pagemap(int map, int index) {
   uint64_t e = 0;
   int fd = open("/proc/self/pagemap", O_RDONLY);
   if (fd < 0) live_die("open /proc/self/pagemap");
@@ -72,21 +75,21 @@ static inline uint64_t live_pagemap(int map, int index) {
   return e;
 }
 
-static inline int live_mincore(int map, int index) {
+LIVE_FN int live_mincore(int map, int index) {
   unsigned char v = 0;
   if (mincore(live_page(map, index), (size_t)live_ps, &v)) live_die("mincore");
   return v & 1;
 }
 
-static inline int live_read(int map, int index) { return *(volatile unsigned char *)live_page(map, index); }
+LIVE_FN int live_read(int map, int index) { return *(volatile unsigned char *)live_page(map, index); }
 
-static inline void live_on_sigbus(int sig) {
+LIVE_FN void live_on_sigbus(int sig) {
   (void)sig;
   siglongjmp(live_bus_jmp, 1);
 }
 
 /* A store; 1 when it raised SIGBUS (uffd-wp protected page, UFFD_FEATURE_SIGBUS). */
-static inline int live_write(int map, int index, int value) {
+LIVE_FN int live_write(int map, int index, int value) {
   struct sigaction sa, old;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = live_on_sigbus;
@@ -100,12 +103,12 @@ static inline int live_write(int map, int index, int value) {
   return faulted;
 }
 
-static inline void live_madvise(int map, int index, int advice, const char *name) {
+LIVE_FN void live_madvise(int map, int index, int advice, const char *name) {
   if (madvise(live_page(map, index), (size_t)live_ps, advice))
     printf("# madvise %s: %s\n", name, strerror(errno));
 }
 
-static inline void live_mmap(int map, int npages, int shared, int fd, int pgoff) {
+LIVE_FN void live_mmap(int map, int npages, int shared, int fd, int pgoff) {
   int flags = shared ? MAP_SHARED : MAP_PRIVATE;
   if (fd < 0) flags |= MAP_ANONYMOUS;
   size_t len = (size_t)npages * (size_t)live_ps;
@@ -115,19 +118,19 @@ static inline void live_mmap(int map, int npages, int shared, int fd, int pgoff)
   live_map_len[map] = len;
 }
 
-static inline void live_munmap(int map) {
+LIVE_FN void live_munmap(int map) {
   if (munmap(live_map[map], live_map_len[map])) live_die("munmap");
   live_map[map] = 0;
 }
 
-static inline int live_memfd(const char *name, int npages) {
+LIVE_FN int live_memfd(const char *name, int npages) {
   int fd = memfd_create(name, 0);
   if (fd < 0 || ftruncate(fd, (off_t)npages * live_ps)) live_die("memfd_create");
   return fd;
 }
 
 /* lseek(SEEK_DATA/SEEK_HOLE) from page `from`, in pages; -1 for ENXIO. */
-static inline long live_lseek(int fd, int from, int whence) {
+LIVE_FN long live_lseek(int fd, int from, int whence) {
   off_t r = lseek(fd, (off_t)from * live_ps, whence);
   if (r < 0) {
     if (errno == ENXIO) return -1;
@@ -137,7 +140,7 @@ static inline long live_lseek(int fd, int from, int whence) {
 }
 
 /* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c). */
-static inline void live_uffd_register(int map) {
+LIVE_FN void live_uffd_register(int map) {
   if (live_uffd < 0) {
     live_uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
     if (live_uffd < 0) live_die("userfaultfd");
@@ -155,7 +158,7 @@ static inline void live_uffd_register(int map) {
   if (ioctl(live_uffd, UFFDIO_REGISTER, &r)) live_die("UFFDIO_REGISTER");
 }
 
-static inline void live_uffd_wp(int map, int index, int on) {
+LIVE_FN void live_uffd_wp(int map, int index, int on) {
   struct uffdio_writeprotect w;
   memset(&w, 0, sizeof w);
   w.range.start = (uintptr_t)live_page(map, index);
@@ -165,35 +168,35 @@ static inline void live_uffd_wp(int map, int index, int on) {
 }
 
 /* echo 4 > /proc/self/clear_refs: soft-dirty reset. */
-static inline void live_clear_refs(void) {
+LIVE_FN void live_clear_refs(void) {
   int fd = open("/proc/self/clear_refs", O_WRONLY);
   if (fd < 0 || write(fd, "4", 1) != 1) live_die("clear_refs");
   close(fd);
 }
 
-static inline void live_obs_hex(int id, uint64_t v) { printf("# obs %d 0x%016llx\n", id, (unsigned long long)v); }
-static inline void live_obs_int(int id, long v) { printf("# obs %d %ld\n", id, v); }
+LIVE_FN void live_obs_hex(int id, uint64_t v) { printf("# obs %d 0x%016llx\n", id, (unsigned long long)v); }
+LIVE_FN void live_obs_int(int id, long v) { printf("# obs %d %ld\n", id, v); }
 
 /* kselftest-style result line for one expectation. */
-static inline void live_tap(int n, int pass, const char *text) {
+LIVE_FN void live_tap(int n, int pass, const char *text) {
   printf("%sok %d %s\n", pass ? "" : "not ", n, text);
   if (!pass) live_failed = 1;
 }
-static inline void live_tap_skip(int n, const char *text, const char *why) { printf("ok %d %s # SKIP %s\n", n, text, why); }
+LIVE_FN void live_tap_skip(int n, const char *text, const char *why) { printf("ok %d %s # SKIP %s\n", n, text, why); }
 
 /* pagemap fields, as the scenario language names them. */
-static inline int live_pm_present(uint64_t e) { return (int)(e >> 63 & 1); }
-static inline int live_pm_swap(uint64_t e) { return (int)(e >> 62 & 1); }
-static inline int live_pm_file(uint64_t e) { return (int)(e >> 61 & 1); }
-static inline int live_pm_guard(uint64_t e) { return (int)(e >> 58 & 1); }
-static inline int live_pm_uffd_wp(uint64_t e) { return (int)(e >> 57 & 1); }
-static inline int live_pm_exclusive(uint64_t e) { return (int)(e >> 56 & 1); }
-static inline int live_pm_soft_dirty(uint64_t e) { return (int)(e >> 55 & 1); }
+LIVE_FN int live_pm_present(uint64_t e) { return (int)(e >> 63 & 1); }
+LIVE_FN int live_pm_swap(uint64_t e) { return (int)(e >> 62 & 1); }
+LIVE_FN int live_pm_file(uint64_t e) { return (int)(e >> 61 & 1); }
+LIVE_FN int live_pm_guard(uint64_t e) { return (int)(e >> 58 & 1); }
+LIVE_FN int live_pm_uffd_wp(uint64_t e) { return (int)(e >> 57 & 1); }
+LIVE_FN int live_pm_exclusive(uint64_t e) { return (int)(e >> 56 & 1); }
+LIVE_FN int live_pm_soft_dirty(uint64_t e) { return (int)(e >> 55 & 1); }
 
 static void live_step(int n);  /* generated */
 
 /* A scenario process: run the steps the coordinator sends until told to stop. */
-static inline void live_serve(int self) {
+LIVE_FN void live_serve(int self) {
   live_self = self;
   for (;;) {
     int n;
@@ -209,7 +212,7 @@ static inline void live_serve(int self) {
 /* Runs in a new scenario process: only the coordinator may hold write ends
    of the command pipes, so that its death reads as EOF everywhere.  The read
    ends stay: a process forked later inherits the one it will use. */
-static inline void live_become(void) {
+LIVE_FN void live_become(void) {
   for (int i = 0; i < LIVE_MAX_PROCS; i++) {
     if (live_cmd[i][1] >= 0) close(live_cmd[i][1]);
     live_cmd[i][1] = -1;
@@ -222,7 +225,7 @@ static inline void live_become(void) {
 }
 
 /* fork() inside scenario process `parent`; the child becomes process `child`. */
-static inline void live_fork(int child) {
+LIVE_FN void live_fork(int child) {
   fflush(stdout);
   pid_t pid = fork();
   if (pid < 0) live_die("fork");
@@ -239,7 +242,7 @@ static inline void live_fork(int child) {
 }
 
 /* Coordinator: run step n in process p (p == -1: in the coordinator). */
-static inline void live_run(int p, int n) {
+LIVE_FN void live_run(int p, int n) {
   if (p < 0) {
     live_step(n);
     fflush(stdout);
@@ -255,7 +258,7 @@ static inline void live_run(int p, int n) {
 }
 
 /* Coordinator: the child pid a live_fork step reported (before its ack). */
-static inline void live_run_fork(int p, int n, int child) {
+LIVE_FN void live_run_fork(int p, int n, int child) {
   if (write(live_cmd[p][1], &n, sizeof n) != (ssize_t)sizeof n) live_die("send step");
   pid_t pid;
   if (read(live_ack[0], &pid, sizeof pid) != (ssize_t)sizeof pid) live_die("read pid");
@@ -268,7 +271,7 @@ static inline void live_run_fork(int p, int n, int child) {
 
 /* Coordinator: process p exits; returns once it is gone (exit_mm has run
    before a pidfd becomes readable).  Its TAP results came with its acks. */
-static inline void live_run_exit(int p) {
+LIVE_FN void live_run_exit(int p) {
   int pidfd = (int)syscall(SYS_pidfd_open, live_pid[p], 0);
   if (pidfd < 0) live_die("pidfd_open");
   int stop = -1;
@@ -282,7 +285,7 @@ static inline void live_run_exit(int p) {
 
 /* Coordinator set-up: one CPU, the pipes.  Files are created next, then
    live_spawn starts the declared processes, which inherit them. */
-static void live_init(void) {
+LIVE_FN void live_init(void) {
   live_ps = sysconf(_SC_PAGESIZE);
   setvbuf(stdout, 0, _IOLBF, 0);
   /* die with mmcheck; adopt orphaned scenario processes so they can be reaped */
@@ -300,7 +303,7 @@ static void live_init(void) {
   if (getenv("MMCHECK_LIVE_PAUSE")) sleep((unsigned)atoi(getenv("MMCHECK_LIVE_PAUSE")));
 }
 
-static void live_spawn(int nprocs_declared) {
+LIVE_FN void live_spawn(int nprocs_declared) {
   for (int i = 0; i < nprocs_declared; i++) {
     fflush(stdout);
     pid_t pid = fork();
@@ -314,7 +317,7 @@ static void live_spawn(int nprocs_declared) {
   }
 }
 
-static int live_finish(void) {
+LIVE_FN int live_finish(void) {
   for (int i = 0; i < LIVE_MAX_PROCS; i++)
     if (live_alive[i]) live_run_exit(i);
   return live_failed ? 1 : 0;
