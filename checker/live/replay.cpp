@@ -60,6 +60,36 @@ std::string set_text(const Observation& o) {
   return "{" + t + "}";
 }
 
+}  // namespace
+
+std::vector<Verdict> compare(const Plan& plan, const ProgramOutput& out) {
+  std::vector<Verdict> vs;
+  for (const Observation& o : plan.observations) {
+    Verdict v;
+    v.obs = &o;
+    auto it = out.obs.find(o.id);
+    if (it != out.obs.end()) {
+      v.printed = true;
+      v.kernel = it->second;
+      v.agree = o.allowed.count(comparable(o.kind, it->second)) > 0;
+    }
+    vs.push_back(v);
+  }
+  return vs;
+}
+
+std::string verdict_line(const std::string& file, const Verdict& v) {
+  const Observation& o = *v.obs;
+  const std::string where = fmt::format("{}:{}", file, o.loc.line);
+  if (!v.printed)
+    return fmt::format("DISAGREE  {}: {}: no value printed (the program stopped early), model allows {}", where, o.text,
+                       set_text(o));
+  return fmt::format("{:<9} {}: {}: kernel {}, model allows {}", v.agree ? "agree" : "DISAGREE", where, o.text,
+                     value_text(o.kind, v.kernel), set_text(o));
+}
+
+namespace {
+
 struct Tally {
   int agree = 0, disagree = 0, tap_failed = 0, scenarios = 0;
 };
@@ -85,19 +115,9 @@ void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream&
   ProgramOutput po = parse_output(r.output);
   if (opt.verbose) out << r.output;
   tally.scenarios++;
-  for (const Observation& o : j.plan.observations) {
-    const std::string where = fmt::format("{}:{}", j.file, o.loc.line);
-    auto it = po.obs.find(o.id);
-    if (it == po.obs.end()) {
-      out << fmt::format("DISAGREE  {}: {}: no value printed (the program stopped early), model allows {}\n", where,
-                         o.text, set_text(o));
-      tally.disagree++;
-      continue;
-    }
-    const bool ok = o.allowed.count(comparable(o.kind, it->second)) > 0;
-    out << fmt::format("{:<9} {}: {}: kernel {}, model allows {}\n", ok ? "agree" : "DISAGREE", where, o.text,
-                       value_text(o.kind, it->second), set_text(o));
-    (ok ? tally.agree : tally.disagree)++;
+  for (const Verdict& v : compare(j.plan, po)) {
+    out << verdict_line(j.file, v) << "\n";
+    (v.agree ? tally.agree : tally.disagree)++;
   }
   for (const auto& t : po.tests)
     if (!t.ok) {

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "checker/live/plan.h"
+#include "checker/live/program.h"
+
 namespace mmc::live {
 
 struct ReplayOptions {
@@ -14,6 +17,17 @@ struct ReplayOptions {
   bool verbose = false;            // print the program's TAP output too
   int timeout_s = 60;
 };
+
+struct Verdict {
+  const Observation* obs = nullptr;
+  bool printed = false;   // the program printed a value for it
+  uint64_t kernel = 0;
+  bool agree = false;
+};
+// Each observation of the plan against what the program printed.
+std::vector<Verdict> compare(const Plan& plan, const ProgramOutput& out);
+// "agree     FILE:LINE: TEXT: kernel V, model allows {..}" (or DISAGREE).
+std::string verdict_line(const std::string& file, const Verdict& v);
 
 // Returns the exit status: 0 all agree, 1 a disagreement, 2 bad input,
 // 77 impossible here (not root, swapon refused).

@@ -1,0 +1,156 @@
+// checker/live: the plan (what the model allows at each observation), the
+// C program text, the program's output format and the comparison.  Running
+// programs on the kernel is tested by tests/cli/live_*.sh.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "checker/live/emit.h"
+#include "checker/live/plan.h"
+#include "checker/live/program.h"
+#include "checker/live/replay.h"
+#include "checker/scenario/parser.h"
+#include "model/encoding.h"
+
+using namespace mmc;
+
+namespace {
+
+live::Plan plan_of(const std::string& text) {
+  mm::Config cfg = live::running_kernel_config("\n# CONFIG_MEM_SOFT_DIRTY is not set\nCONFIG_PTE_MARKER_UFFD_WP=y\n", true);
+  return live::build_plan(scenario::parse_scenario(text, "t.scenario"), cfg);
+}
+
+const live::Observation& find_obs(const live::Plan& p, const std::string& text) {
+  for (const auto& o : p.observations)
+    if (o.text == text) return o;
+  FAIL("no observation named " << text);
+  return p.observations.front();
+}
+
+const char* PAGEOUT = R"(scenario "t"
+config v6.18
+live
+swap sda async
+process A
+A: p = mmap 1 private
+A: write p[0] 1
+A: madvise p[0] MADV_PAGEOUT
+expect A: mincore p[0] == 1
+kernel: swapcache_drop p[0]
+expect A: pagemap p[0] present=0 swap=1
+expect A: read p[0] == 1
+expect A: pagemap p[0] present=1
+)";
+
+}  // namespace
+
+TEST_CASE("live: the running kernel's config comes from /proc/config.gz text") {
+  mm::Config off = live::running_kernel_config("\n# CONFIG_MEM_SOFT_DIRTY is not set\nCONFIG_PTE_MARKER_UFFD_WP=y\n", false);
+  CHECK(off.name == "v6.18");
+  CHECK_FALSE(off.CONFIG_MEM_SOFT_DIRTY);
+  CHECK(off.CONFIG_PTE_MARKER_UFFD_WP);
+  CHECK_FALSE(off.pagemap_show_pfn);
+  mm::Config on = live::running_kernel_config("\nCONFIG_MEM_SOFT_DIRTY=y\n# CONFIG_PTE_MARKER_UFFD_WP is not set\n", true);
+  CHECK(on.CONFIG_MEM_SOFT_DIRTY);
+  CHECK_FALSE(on.CONFIG_PTE_MARKER_UFFD_WP);
+  // Unreadable config: the preset's knobs stay.
+  CHECK(live::running_kernel_config("", true).CONFIG_MEM_SOFT_DIRTY == mm::config_preset("v6.18")->CONFIG_MEM_SOFT_DIRTY);
+}
+
+TEST_CASE("live: comparable values drop PFNs and swap offsets but keep marker frames") {
+  using namespace mm::enc;
+  const auto pm = live::ObsKind::Pagemap;
+  CHECK(live::comparable(pm, PM_PRESENT | PM_MMAP_EXCLUSIVE | 0x12345) == (PM_PRESENT | PM_MMAP_EXCLUSIVE));
+  CHECK(live::comparable(pm, PM_SWAP | pagemap_swap_frame(0, 7)) == PM_SWAP);
+  CHECK(live::comparable(pm, PM_SWAP | pagemap_swap_frame(0, 7)) == live::comparable(pm, PM_SWAP | pagemap_swap_frame(0, 1)));
+  const uint64_t marker = PM_SWAP | PM_UFFD_WP | pagemap_swap_frame(SWP_PTE_MARKER, PTE_MARKER_UFFD_WP);
+  CHECK(live::comparable(pm, marker) == marker);
+  CHECK(live::comparable(live::ObsKind::Mincore, 1) == 1);
+}
+
+TEST_CASE("live: the plan allows what kernel events may do, and does not force scripted kernel steps") {
+  live::Plan p = plan_of(PAGEOUT);
+  CHECK(p.why_not_live.empty());
+  CHECK(p.needs_swap);
+  // After pageout the kernel may drop the swap cache at any time: mincore 0 or 1.
+  const auto& mc = find_obs(p, "A: mincore p[0]");
+  CHECK(mc.allowed == std::set<uint64_t>{0, 1});
+  // The scripted swapcache_drop is not forced: both outcomes stay allowed.
+  CHECK(p.notes.size() == 1);
+  // An `expect read` is a real load: the model faults the page in too.
+  const auto& after = p.observations.back();
+  CHECK(after.text == "A: pagemap p[0]");
+  for (uint64_t v : after.allowed) CHECK((v & mm::enc::PM_PRESENT) != 0);
+  // Every observation has the model's values.
+  for (const auto& o : p.observations) CHECK_FALSE(o.allowed.empty());
+  CHECK(p.tests.size() == 4);
+}
+
+TEST_CASE("live: steps a program cannot perform make a scenario not live-capable") {
+  CHECK(plan_of("scenario \"t\"\nconfig v6.18\nswap sda sync\nprocess A\nA: p = mmap 1 private\n").why_not_live.find("synchronous") !=
+        std::string::npos);
+  CHECK(plan_of("scenario \"t\"\nconfig v6.18\nprocess A\nA: p = mmap 1 private\nA: write p[0] 1\nA: pin p[0]\n").why_not_live.find("pin") !=
+        std::string::npos);
+  CHECK(plan_of("scenario \"t\"\nconfig v6.18\nprocess A\nA: p = mmap 2 private thp\n").why_not_live.find("THP") != std::string::npos);
+}
+
+TEST_CASE("live: emit-c is deterministic and schedules each step in its process") {
+  live::Plan p = plan_of(R"(scenario "t"
+config v6.18
+file f = memfd 1
+process A
+A: m = mmap f shared uffd-wp
+A: write m[0] 1
+A: fork B
+expect B: pagemap m[0] present=0
+expect lseek f SEEK_DATA 0 == 0
+B: exit
+)");
+  const std::string c = live::emit_c(p);
+  CHECK(c == live::emit_c(p));
+  CHECK(c.find("live_fd[0] = live_memfd(\"f\", 1);") != std::string::npos);
+  CHECK(c.find("live_uffd_register(0);") != std::string::npos);
+  CHECK(c.find("live_run_fork(0, 3, 1);") != std::string::npos);
+  CHECK(c.find("live_run_exit(1);") != std::string::npos);
+  CHECK(c.find("live_run(-1, 5);") != std::string::npos);  // lseek runs in the coordinator
+  CHECK(c.find("1..2") != std::string::npos);
+}
+
+TEST_CASE("live: program output parsing") {
+  live::ProgramOutput o = live::parse_output(
+      "TAP version 13\n1..3\n# obs 1 0x8100000000001234\n# obs 2 -1\n# obs 3 1\nok 1 always A: x (line 3)\n"
+      "not ok 2 always A: y (line 4)\nok 3 sometimes z # SKIP not seen in this run\n# madvise MADV_PAGEOUT: EINVAL\n"
+      "Bail out! mmap: ENOMEM\ngarbage\n");
+  CHECK(o.planned == 3);
+  CHECK(o.obs.at(1) == 0x8100000000001234ULL);
+  CHECK(o.obs.at(2) == static_cast<uint64_t>(-1));
+  CHECK(o.obs.at(3) == 1);
+  REQUIRE(o.tests.size() == 3);
+  CHECK(o.tests[0].ok);
+  CHECK_FALSE(o.tests[1].ok);
+  CHECK(o.tests[1].text == "always A: y (line 4)");
+  CHECK(o.tests[2].skip);
+  CHECK(o.bail.size() == 1);
+  CHECK(o.malformed == std::vector<std::string>{"garbage"});
+}
+
+TEST_CASE("live: a kernel value outside the model's set is a disagreement; a missing one too") {
+  live::Plan p = plan_of(PAGEOUT);
+  live::ProgramOutput out;
+  for (const auto& o : p.observations) out.obs[o.id] = *o.raw.begin();
+  for (const auto& v : live::compare(p, out)) CHECK(v.agree);
+  // The kernel shows the page still present after MADV_PAGEOUT (a folio on
+  // another CPU's LRU batch): the model does not allow it (yet).
+  const auto& after_pageout = find_obs(p, "A: pagemap p[0] after MADV_PAGEOUT");
+  out.obs[after_pageout.id] = mm::enc::PM_PRESENT | mm::enc::PM_MMAP_EXCLUSIVE | 0x4242;
+  out.obs.erase(p.observations.back().id);
+  int disagree = 0, missing = 0;
+  for (const auto& v : live::compare(p, out)) {
+    disagree += v.agree ? 0 : 1;
+    missing += v.printed ? 0 : 1;
+    if (!v.agree) CHECK(live::verdict_line("t.scenario", v).rfind("DISAGREE", 0) == 0);
+  }
+  CHECK(disagree == 2);
+  CHECK(missing == 1);
+}
