@@ -154,15 +154,20 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
   }
   const mm::Config cfg = running_kernel_config(read_running_kconfig(), true);
   std::vector<Job> jobs;
-  std::vector<std::string> skipped;
+  std::vector<std::string> skipped, capable_unmarked;
+  int unmarked = 0;
   bool bad_input = false;
   for (const auto& [path, is_explicit] : files) {
     Job j;
     j.file = path;
     try {
       j.sc = scenario::load_scenario(path);
-      if (!j.sc.live && !is_explicit) continue;
       j.plan = build_plan(j.sc, cfg);
+      if (!j.sc.live && !is_explicit) {
+        unmarked++;
+        if (j.plan.why_not_live.empty()) capable_unmarked.push_back(path);
+        continue;
+      }
     } catch (const scenario::ScenarioError& e) {
       err << e.what() << "\n";
       bad_input = true;
@@ -214,7 +219,8 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
   }
   for (const auto& s : skipped) out << "skip " << s << "\n";
   if (tally.tap_failed) out << fmt::format("{} scenario expectations failed on the kernel\n", tally.tap_failed);
-  out << fmt::format("{} scenarios, {} skipped\n", tally.scenarios, skipped.size());
+  for (const auto& f : capable_unmarked) out << fmt::format("note: {} could run live: mark it `live`\n", f);
+  out << fmt::format("{} scenarios, {} skipped, {} not marked live\n", tally.scenarios, skipped.size(), unmarked);
   out << fmt::format("{} agree, {} disagree\n", tally.agree, tally.disagree);
   if (bad_input) return 2;
   return tally.disagree || tally.tap_failed ? 1 : 0;

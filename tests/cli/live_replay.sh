@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `mmcheck replay scenarios/ --live` on the running kernel: every observation
+# agrees with the model, at least 60 of them over at least 15 scenarios, and
+# /proc/swaps is as before with no swapfile left.  Exit 77 (skip) when not
+# root or when swapon is refused here.
+set -u
+mmcheck=$1; src=$2
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+# usage errors first (no root needed)
+"$mmcheck" replay "$src/scenarios" >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] || { echo "FAIL: replay without --live exits $rc, want 2"; exit 1; }
+"$mmcheck" replay "$src/no/such/dir" --live >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] || { echo "FAIL: replay of a missing path exits $rc, want 2"; exit 1; }
+if [ "$(id -u)" != 0 ]; then
+  "$mmcheck" replay "$src/scenarios" --live >"$out" 2>&1; rc=$?
+  [ $rc = 77 ] || { echo "FAIL: replay --live as non-root exits $rc, want 77"; exit 1; }
+  echo "SKIP: needs root"; exit 77
+fi
+before=$(cat /proc/swaps)
+wd=$(cd "$(dirname "$mmcheck")" && pwd)/live-replay-test
+"$mmcheck" replay "$src/scenarios" --live --work-dir "$wd" >"$out" 2>&1; rc=$?
+if [ $rc = 77 ]; then cat "$out"; exit 77; fi
+status=0
+[ "$(cat /proc/swaps)" = "$before" ] || { echo "FAIL: /proc/swaps changed"; status=1; }
+ls "$wd"/*.swap >/dev/null 2>&1 && { echo "FAIL: swapfile left in $wd"; status=1; }
+last=$(tail -n 1 "$out")
+if ! [[ $last =~ ^([0-9]+)\ agree,\ ([0-9]+)\ disagree$ ]]; then echo "FAIL: last line '$last'"; status=1
+else
+  agree=${BASH_REMATCH[1]}; disagree=${BASH_REMATCH[2]}
+  [ "$disagree" = 0 ] || { grep -E "DISAGREE|expectation failed" "$out"; echo "FAIL: $disagree disagreements"; status=1; }
+  [ "$agree" -ge 60 ] || { echo "FAIL: only $agree observations"; status=1; }
+fi
+n=$(grep -c '^== ' "$out")
+[ "$n" -ge 15 ] || { echo "FAIL: only $n scenarios ran"; status=1; }
+[ $rc = 0 ] || { echo "FAIL: exit status $rc"; status=1; }
+# every area the conformance suite must cover was observed
+for what in "pagemap" "mincore" "read" "lseek" "faults (uffd-wp)" "MADV_PAGEOUT" "MADV_DONTNEED" "MADV_REMOVE"; do
+  grep -q "^agree .*$what" "$out" || { echo "FAIL: no observation about '$what'"; status=1; }
+done
+[ $status = 0 ] && echo "ok: $last over $n scenarios; /proc/swaps as before"
+[ $status = 0 ] || tail -5 "$out"
+rm -rf "$wd"
+exit $status
