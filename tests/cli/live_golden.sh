@@ -3,13 +3,13 @@
 # tests/golden/, and each golden program compiles with -Wall -Wextra -Werror
 # (cc, and clang when installed).  Regenerate after an intended change with:
 #   (cd SOURCE && build/mmcheck emit-c scenarios/live/uffd-wp-anon-swap.scenario --config v6.18 -o tests/golden/uffd-wp-anon-swap.c)
-# (same for memfd-pageout-lseek and cow/fork-after-swap).
+# (same for memfd-pageout-lseek and fork-after-pageout).
 set -u
 mmcheck=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 status=0
 cd "$src" || exit 2
-for s in live/uffd-wp-anon-swap live/memfd-pageout-lseek cow/fork-after-swap; do
+for s in live/uffd-wp-anon-swap live/memfd-pageout-lseek live/fork-after-pageout; do
   name=$(basename $s)
   golden=tests/golden/$name.c
   if ! "$mmcheck" emit-c scenarios/$s.scenario --config v6.18 -o "$tmp/$name.c"; then
