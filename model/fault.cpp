@@ -160,6 +160,7 @@ Outcome do_swap_page(State& s, int proc, int page, bool write, const Config& cfg
       map_writable = write;
     }
     swap_free(s, type, slot);
+    if (orig.bits & PTE_UFFD_WP) map_writable = false;  // pte_mkuffd_wp + pte_wrprotect
   }
 
   if (exclusive) fo.anon_exclusive |= 1;
