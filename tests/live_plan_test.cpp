@@ -154,3 +154,29 @@ TEST_CASE("live: a kernel value outside the model's set is a disagreement; a mis
   CHECK(disagree == 2);
   CHECK(missing == 1);
 }
+
+TEST_CASE("live: a counterexample trace becomes a reproducer of the script prefix plus the trace") {
+  const auto sc = scenario::parse_scenario(R"(scenario "t"
+config v6.18
+swap sda async
+process A
+A: p = mmap 1 private
+explore events write read pageout fork<=1 writeback
+check cow_isolation holds
+)",
+                                           "t.scenario");
+  mm::Config cfg = live::running_kernel_config("", true);
+  using K = mm::EventKind;
+  std::vector<mm::Event> trace = {{K::WriteFault, 0, 0, 1}, {K::MadvPageout, 0, 0, 0}, {K::WritebackEnd, 0, 0, 0},
+                                  {K::Fork, 0, 0, 0},       {K::ReadFault, 1, 0, 0}};
+  live::Plan p = live::build_trace_plan(sc, trace, cfg);
+  CHECK(p.why_not_live.empty());
+  CHECK(p.proc_names[1] == "B");
+  const std::string c = live::emit_c(p);
+  CHECK(c.find("live_madvise(0, 0, MADV_PAGEOUT") != std::string::npos);
+  CHECK(c.find("live_run_fork(0, 5, 1);") != std::string::npos);
+  CHECK(c.find("/* B: read p[0] */") != std::string::npos);
+  CHECK(c.find("kernel: writeback (not forced") != std::string::npos);
+  // B's read sees the value A wrote before the pageout.
+  CHECK(find_obs(p, "B: read p[0]").allowed == std::set<uint64_t>{1});
+}

@@ -122,12 +122,15 @@ class PlanBuilder {
     plan_.config = cfg;
   }
 
-  Plan build() {
+  // The script's items [0, upto), then `events` (a trace) as steps.
+  Plan build(size_t upto, const std::vector<mm::Event>& events) {
     setup();
-    for (const Item& it : sc_.items) {
+    for (size_t i = 0; i < upto && i < sc_.items.size(); i++) {
+      const Item& it = sc_.items[i];
       if (it.is_expect) expect(it.expect);
       else step(it.step);
     }
+    for (const mm::Event& e : events) step(step_of_event(e));
     plan_.proc_names.assign(mm::MAX_PROCS, "");
     for (const auto& [n, slot] : procs_) plan_.proc_names[slot] = n;
     return plan_;
@@ -403,6 +406,59 @@ class PlanBuilder {
     }
   }
 
+  // A trace event as the scenario step that performs it, named with the
+  // script's process and mapping names.
+  Step step_of_event(const mm::Event& e) {
+    Step st;
+    st.loc = Loc{0, 0};
+    for (const auto& [n, slot] : procs_)
+      if (slot == e.proc) st.proc = n;
+    if (mm::is_kernel_event(e.kind)) {
+      st.kind = StepKind::Kernel;
+      st.event = e.kind;  // no page: any folio (not forced anyway)
+      return st;
+    }
+    if (st.proc.empty()) fail(Loc{}, fmt::format("the trace names process slot {} the script does not", e.proc));
+    auto page_ref = [&] {
+      for (const auto& [name, m] : maps_)
+        if (e.page >= m.start && e.page < m.start + m.npages) return scenario::PageRef{name, e.page - m.start, Loc{}};
+      fail(Loc{}, fmt::format("the trace touches page {} outside every mapping", e.page));
+    };
+    switch (e.kind) {
+      case mm::EventKind::ReadFault: st.kind = StepKind::Read; break;
+      case mm::EventKind::WriteFault: st.kind = StepKind::Write; st.value = e.arg; break;
+      case mm::EventKind::MadvDontneed:
+      case mm::EventKind::MadvPageout:
+      case mm::EventKind::MadvRemove: st.kind = StepKind::Madvise; st.event = e.kind; break;
+      case mm::EventKind::UffdWpProtect: st.kind = StepKind::UffdWp; st.on = true; break;
+      case mm::EventKind::UffdWpUnprotect: st.kind = StepKind::UffdWp; st.on = false; break;
+      case mm::EventKind::PinRO: st.kind = StepKind::Pin; break;
+      case mm::EventKind::Unpin: st.kind = StepKind::Unpin; break;
+      case mm::EventKind::SplitPmd: st.kind = StepKind::Split; break;
+      case mm::EventKind::Exit: st.kind = StepKind::Exit; return st;
+      case mm::EventKind::ClearRefs: st.kind = StepKind::ClearRefs; return st;
+      case mm::EventKind::Fork: {
+        st.kind = StepKind::Fork;
+        for (char c = 'A'; c <= 'Z'; c++)
+          if (!procs_.count(std::string(1, c))) {
+            st.name = std::string(1, c);
+            break;
+          }
+        return st;
+      }
+      case mm::EventKind::Munmap: {
+        st.kind = StepKind::Munmap;
+        st.page = page_ref();
+        st.name = st.page.map;
+        return st;
+      }
+      default: fail(Loc{}, "an event the C reproducer cannot express");
+    }
+    st.page = page_ref();
+    st.has_page = true;
+    return st;
+  }
+
   void model_only(const Step& st, int proc) {
     mm::EventKind k = st.kind == StepKind::Pin     ? mm::EventKind::PinRO
                       : st.kind == StepKind::Unpin ? mm::EventKind::Unpin
@@ -624,6 +680,15 @@ class PlanBuilder {
 
 }  // namespace
 
-Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg) { return PlanBuilder(sc, cfg).build(); }
+Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg) {
+  return PlanBuilder(sc, cfg).build(sc.items.size(), {});
+}
+
+Plan build_trace_plan(const scenario::Scenario& sc, const std::vector<mm::Event>& events, const mm::Config& cfg) {
+  Plan p = PlanBuilder(sc, cfg).build(sc.explore ? sc.explore->position : sc.items.size(), events);
+  p.notes.insert(p.notes.begin(), fmt::format("a counterexample trace of {} events after the script's first {} lines",
+                                              events.size(), sc.explore ? sc.explore->loc.line - 1 : 0));
+  return p;
+}
 
 }  // namespace mmc::live

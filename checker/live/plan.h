@@ -18,6 +18,7 @@
 
 #include "checker/scenario/ast.h"
 #include "model/config.h"
+#include "model/events.h"
 
 namespace mmc::live {
 
@@ -68,6 +69,12 @@ struct Plan {
 // program cannot perform (pins, THP splits, synchronous or stable-writes
 // swap, no swap while other swap is active, ...).
 Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg);
+
+// A counterexample trace as a reproducer (`mmcheck explore FILE --emit-c`):
+// the script up to the scenario's explore block, then `events` (the trace's
+// steps, e.g. engine::TraceStep::event) as steps named with the script's
+// process and mapping names.  Kernel events in the trace are not forced.
+Plan build_trace_plan(const scenario::Scenario& sc, const std::vector<mm::Event>& events, const mm::Config& cfg);
 
 // The part of a value that is the kernel's semantics rather than its
 // allocation order: pagemap flags, and the frame only of PTE markers
