@@ -52,6 +52,7 @@ struct AState {
   B wb;     // PG_writeback
   B dirty;  // PG_dirty
   B mod;    // F's content may differ from S's content (stable_writes "modified")
+  B pinx;   // a pin on F may be held by a process that no longer maps F
   I rw, ro; // processes mapping F present writable / read-only
   I sx, s;  // processes with a swap PTE for S, with / without the exclusive bit
   I cnt;    // swap_map count of S
@@ -65,7 +66,8 @@ template <class D>
 AState<D> sel(const typename D::B& c, const AState<D>& a, const AState<D>& b) {
   AState<D> r{D::ite(c, a.hasF, b.hasF), D::ite(c, a.hasS, b.hasS), D::ite(c, a.sc, b.sc),
               D::ite(c, a.excl, b.excl), D::ite(c, a.wb, b.wb),     D::ite(c, a.dirty, b.dirty),
-              D::ite(c, a.mod, b.mod),   D::ite(c, a.rw, b.rw),     D::ite(c, a.ro, b.ro),
+              D::ite(c, a.mod, b.mod),   D::ite(c, a.pinx, b.pinx), D::ite(c, a.rw, b.rw),
+              D::ite(c, a.ro, b.ro),
               D::ite(c, a.sx, b.sx),     D::ite(c, a.s, b.s),       D::ite(c, a.cnt, b.cnt),
               D::ite(c, a.pins, b.pins), D::ite(c, a.other, b.other), D::ite(c, a.used, b.used)};
   return r;
@@ -182,7 +184,7 @@ class Relation {
   S empty(int procs) const {
     B f = d_.lit(false);
     I z = d_.num(0);
-    return S{f, f, f, f, f, f, f, z, z, z, z, z, z, d_.num(procs), d_.num(procs)};
+    return S{f, f, f, f, f, f, f, f, z, z, z, z, z, z, d_.num(procs), d_.num(procs)};
   }
 
   // The counter of processes in local state `l` (other for N).
@@ -239,6 +241,7 @@ class Relation {
       case AEvent::Unpin: {
         S t = s;
         t.pins = s.pins - 1;
+        t.pinx = s.pinx && t.pins > 0;
         return {s.pins > 0, folio_put_if_unused(t)};
       }
       case AEvent::WrprotectRW: {
@@ -264,7 +267,7 @@ class Relation {
 
   S free_folio(const S& s) const {
     S t = s;
-    t.hasF = t.sc = t.excl = t.wb = t.dirty = t.mod = F();
+    t.hasF = t.sc = t.excl = t.wb = t.dirty = t.mod = t.pinx = F();
     return t;
   }
   // folio_put_if_unused
@@ -312,6 +315,9 @@ class Relation {
     S t = s;
     count(t, from) = count(s, from) - 1;
     count(t, to) = count(t, to) + 1;
+    // A process that stops mapping F may be holding a pin on it.
+    if ((from == Local::RW || from == Local::RO) && to != Local::RW && to != Local::RO)
+      t.pinx = s.pinx || s.pins > 0;
     return t;
   }
 
@@ -369,6 +375,7 @@ class Relation {
     t.dirty = D::ite(cached, s.dirty, F());
     t.mod = D::ite(cached, s.mod, F());
     t.pins = D::ite(cached, s.pins, d_.num(0));
+    t.pinx = cached && s.pinx;
     t.sc = !skip;  // f == swapcache
     count(t, x) = count(s, x) - 1;  // the actor's swap PTE is replaced below
 
@@ -421,7 +428,10 @@ class Relation {
       case Local::RO: {
         // folio_try_dup_anon_rmap_pte: a possibly pinned exclusive page is
         // copied for the child at once (v5.14: any pinned page).
-        B needs_copy = ch.actor_pinned && s.pins > 0 && (!p_.AE || s.excl);
+        // MMF_HAS_PINNED on the forking mm: certain when F's only mapper
+        // holds every pin on it, otherwise unknown (a choice).
+        B has_pinned = ch.actor_pinned || (!s.pinx && mapcount(s) == 1);
+        B needs_copy = has_pinned && s.pins > 0 && (!p_.AE || s.excl);
         S copied = t;
         copied.other = s.other + 1;
         S shared = t;
@@ -451,9 +461,8 @@ class Relation {
 
   // zap_pte_range of the actor's PTE (to_none: the process stays alive).
   S zap_pte(const S& s, Local x, bool to_none) const {
-    S t = s;
-    count(t, x) = count(s, x) - 1;
-    if (to_none) t.other = t.other + 1;
+    S t = move(s, x, Local::N);
+    if (!to_none) t.other = t.other - 1;
     if (x == Local::RW || x == Local::RO) return free_swap_cache_and_put(t);
     if (x == Local::SX || x == Local::S) return free_swap_and_cache(t);
     return t;
@@ -464,6 +473,7 @@ class Relation {
     S t = zap_pte(s, x, false);
     S u = t;
     u.pins = t.pins - 1;
+    u.pinx = t.pinx && u.pins > 0;
     u = folio_put_if_unused(u);
     return sel<D>(ch.drop_pin && t.pins > 0, u, t);
   }
@@ -487,6 +497,7 @@ class Relation {
     u.s = t.s + n - nsx;
     u.cnt = t.cnt + n;
     u.excl = t.excl && !first_excl;
+    u.pinx = t.pinx || (n > 0 && t.pins > 0);
     u.rw = d_.num(0);
     u.ro = d_.num(0);
     // pageout -> swap_writeout: give the slot back when nothing needs it;

@@ -13,6 +13,12 @@
 
 namespace mmproofs::anon {
 
+// Symbolic states and their conversions.
+AState<Z3Domain> symbolic_state(z3::context& c, const std::string& tag);
+AState<Z3Domain> lift_state(const Z3Domain& d, const AState<ConcreteDomain>& a);
+z3::expr equal_states(const AState<Z3Domain>& a, const AState<Z3Domain>& b);
+AState<ConcreteDomain> lower_state(const z3::model& m, const AState<Z3Domain>& s);
+
 // The abstract events standing for the explicit kinds of `alphabet` (pins,
 // unpins and write-protection stay out: the cross-checks do not use them).
 std::vector<AEvent> abstract_alphabet(const std::vector<mm::EventKind>& alphabet);

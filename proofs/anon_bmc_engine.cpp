@@ -22,35 +22,31 @@ std::vector<AEvent> abstract_alphabet(const std::vector<mm::EventKind>& alphabet
   return out;
 }
 
-namespace {
-
-AState<Z3Domain> fresh(z3::context& c, int k) {
-  auto b = [&](const char* n) { return c.bool_const(fmt::format("{}_{}", n, k).c_str()); };
-  auto i = [&](const char* n) { return c.int_const(fmt::format("{}_{}", n, k).c_str()); };
-  return {b("hasF"), b("hasS"), b("sc"), b("excl"), b("wb"), b("dirty"), b("mod"), i("rw"),
+AState<Z3Domain> symbolic_state(z3::context& c, const std::string& tag) {
+  auto b = [&](const char* n) { return c.bool_const(fmt::format("{}_{}", n, tag).c_str()); };
+  auto i = [&](const char* n) { return c.int_const(fmt::format("{}_{}", n, tag).c_str()); };
+  return {b("hasF"), b("hasS"), b("sc"), b("excl"), b("wb"), b("dirty"), b("mod"), b("pinx"), i("rw"),
           i("ro"),   i("sx"),   i("s"),  i("cnt"),  i("pins"), i("other"), i("used")};
 }
 
-AState<Z3Domain> lift(const Z3Domain& d, const AState<ConcreteDomain>& a) {
+AState<Z3Domain> lift_state(const Z3Domain& d, const AState<ConcreteDomain>& a) {
   return {d.lit(a.hasF), d.lit(a.hasS), d.lit(a.sc),    d.lit(a.excl),  d.lit(a.wb),
-          d.lit(a.dirty), d.lit(a.mod), d.num(a.rw),    d.num(a.ro),    d.num(a.sx),
+          d.lit(a.dirty), d.lit(a.mod), d.lit(a.pinx),  d.num(a.rw),    d.num(a.ro),    d.num(a.sx),
           d.num(a.s),     d.num(a.cnt), d.num(a.pins), d.num(a.other), d.num(a.used)};
 }
 
-z3::expr equal(const AState<Z3Domain>& a, const AState<Z3Domain>& b) {
+z3::expr equal_states(const AState<Z3Domain>& a, const AState<Z3Domain>& b) {
   return a.hasF == b.hasF && a.hasS == b.hasS && a.sc == b.sc && a.excl == b.excl && a.wb == b.wb &&
-         a.dirty == b.dirty && a.mod == b.mod && a.rw == b.rw && a.ro == b.ro && a.sx == b.sx && a.s == b.s &&
+         a.dirty == b.dirty && a.mod == b.mod && a.pinx == b.pinx && a.rw == b.rw && a.ro == b.ro && a.sx == b.sx && a.s == b.s &&
          a.cnt == b.cnt && a.pins == b.pins && a.other == b.other && a.used == b.used;
 }
 
-AState<ConcreteDomain> lower(const z3::model& m, const AState<Z3Domain>& s) {
+AState<ConcreteDomain> lower_state(const z3::model& m, const AState<Z3Domain>& s) {
   auto b = [&](const z3::expr& e) { return model_bool(m, e); };
   auto i = [&](const z3::expr& e) { return static_cast<int>(model_i64(m, e)); };
-  return {b(s.hasF), b(s.hasS), b(s.sc), b(s.excl), b(s.wb),   b(s.dirty), b(s.mod),  i(s.rw),
+  return {b(s.hasF), b(s.hasS), b(s.sc), b(s.excl), b(s.wb),   b(s.dirty), b(s.mod),  b(s.pinx), i(s.rw),
           i(s.ro),   i(s.sx),   i(s.s),  i(s.cnt),  i(s.pins), i(s.other), i(s.used)};
 }
-
-}  // namespace
 
 BmcResult bmc(const AParams<ConcreteDomain>& cp, const AState<ConcreteDomain>& init,
               const std::vector<AEvent>& alphabet,
@@ -63,7 +59,7 @@ BmcResult bmc(const AParams<ConcreteDomain>& cp, const AState<ConcreteDomain>& i
   Relation<Z3Domain> rel(d, p);
   AChoice<Z3Domain> none{d.lit(false), d.lit(false), d.lit(false), d.lit(false)};
   z3::solver s = make_solver(c, opt);
-  std::vector<AState<Z3Domain>> st = {lift(d, init)};
+  std::vector<AState<Z3Domain>> st = {lift_state(d, init)};
   std::vector<z3::expr> ev;
   BmcResult r;
   for (int k = 0;; k++) {
@@ -73,7 +69,7 @@ BmcResult bmc(const AParams<ConcreteDomain>& cp, const AState<ConcreteDomain>& i
     if (res == z3::sat) {
       z3::model m = s.get_model();
       r.length = k;
-      for (int i = 0; i <= k; i++) r.states.push_back(lower(m, st[i]));
+      for (int i = 0; i <= k; i++) r.states.push_back(lower_state(m, st[i]));
       for (int i = 0; i < k; i++) r.events.push_back(static_cast<AEvent>(model_i64(m, ev[i])));
       return r;
     }
@@ -84,12 +80,12 @@ BmcResult bmc(const AParams<ConcreteDomain>& cp, const AState<ConcreteDomain>& i
     s.pop();
     if (k == max_depth) return r;
     // One step: some event of the alphabet, enabled, and its successor.
-    AState<Z3Domain> next = fresh(c, k + 1);
+    AState<Z3Domain> next = symbolic_state(c, std::to_string(k + 1));
     z3::expr e = c.int_const(fmt::format("ev_{}", k).c_str());
     z3::expr_vector choices(c);
     for (AEvent a : alphabet) {
       AStep<Z3Domain> stp = rel.apply(st[k], a, none);
-      choices.push_back(e == c.int_val(static_cast<int>(a)) && stp.enabled && equal(next, stp.post));
+      choices.push_back(e == c.int_val(static_cast<int>(a)) && stp.enabled && equal_states(next, stp.post));
     }
     s.add(z3::mk_or(choices));
     s.add(next.used <= max_procs);

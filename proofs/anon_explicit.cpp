@@ -160,6 +160,10 @@ AState<ConcreteDomain> alpha(const mm::State& s, const Tracked& t, int page) {
   a.mod = a.sc && fo->content[0] != sl->content;
   a.cnt = a.hasS ? sl->count : 0;
   a.pins = a.hasF ? mm::folio_pins(s, t.folio) : 0;
+  for (int p = 0; a.hasF && p < mm::MAX_PROCS; p++)
+    for (int pg = 0; pg < mm::MAX_PAGES; pg++)
+      if ((s.proc[p].pinned & (1u << pg)) && s.proc[p].pin_folio[pg] == t.folio && !refers_folio(s.proc[p].pte[pg], t))
+        a.pinx = true;
   for (int p = 0; p < mm::MAX_PROCS; p++) {
     if (s.proc[p].alive == mm::PROC_UNUSED) continue;
     a.used++;
@@ -195,8 +199,12 @@ void retrack(const mm::State& before, const mm::State& after, const mm::Event& e
     t.slot = after.folio[t.folio].swap_slot;
   }
   if (was_empty && e.kind == mm::EventKind::WriteFault) {
+    // do_anonymous_page, or a COW copy of the zero page or of another
+    // object's page: the writer now maps a folio it did not map before.
+    const mm::Pte& pre = before.proc[e.proc].pte[page];
     const mm::Pte& pte = after.proc[e.proc].pte[page];
-    if (pte.kind == mm::PteKind::Present && pte.a != mm::NONE) t.folio = pte.a;  // do_anonymous_page
+    if (pte.kind == mm::PteKind::Present && pte.a != mm::NONE && !(pre.kind == mm::PteKind::Present && pre.a == pte.a))
+      t.folio = pte.a;
   }
 }
 
@@ -262,6 +270,10 @@ bool same_abstract(const AState<ConcreteDomain>& x, const AState<ConcreteDomain>
       diff("processes created", x.used, a.used))
     return false;
   // "modified" is an over-approximation: the abstraction may only add it.
+  if (x.pinx && !a.pinx) {
+    why = "a pin is held by a process not mapping F in the explicit model, not in the abstraction";
+    return false;
+  }
   if (x.mod && !a.mod) {
     why = "content differs from the slot in the explicit model but not in the abstraction";
     return false;

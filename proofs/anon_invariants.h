@@ -64,7 +64,8 @@ std::vector<Named<D>> wellformed_lemmas(const AState<D>& s, const AParams<D>& p)
       {"counters are non-negative",
        s.rw >= 0 && s.ro >= 0 && s.sx >= 0 && s.s >= 0 && s.cnt >= 0 && s.pins >= 0 && s.other >= 0},
       {"no folio: nothing maps or pins it and it has no flags",
-       s.hasF || (s.rw == 0 && s.ro == 0 && s.pins == 0 && !s.sc && !s.wb && !s.excl && !s.dirty && !s.mod)},
+       s.hasF ||
+           (s.rw == 0 && s.ro == 0 && s.pins == 0 && !s.sc && !s.wb && !s.excl && !s.dirty && !s.mod && !s.pinx)},
       {"no slot: no swap PTE, no count, no swap cache", s.hasS || (s.sx == 0 && s.s == 0 && s.cnt == 0 && !s.sc)},
       {"swap count = swap PTEs (swap_accounting)", s.cnt == s.sx + s.s},
       {"folio and slot coexist only through the swap cache", s.sc == (s.hasF && s.hasS)},
@@ -78,6 +79,9 @@ std::vector<Named<D>> wellformed_lemmas(const AState<D>& s, const AParams<D>& p)
        s.sx <= 1 && (s.sx == 0 || (s.cnt == 1 && maps == 0 && !s.excl))},
       {"under writeback to a SWP_STABLE_WRITES device F is not exclusive while reachable",
        !(s.wb && p.STABLE && !p.INV) || !s.excl || (maps == 0 && s.cnt == 0)},
+      {"a pin held by a process no longer mapping F keeps F unmapped (v5.19+ with FAULT_FLAG_UNSHARE)",
+       !(p.AE && p.UNSHARE) || !s.pinx || maps == 0},
+      {"the pin flag implies a pin", !s.pinx || s.pins > 0},
       {"live processes never outnumber the processes created",
        s.rw + s.ro + s.sx + s.s + s.other <= s.used},
   };
