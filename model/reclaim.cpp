@@ -1,5 +1,6 @@
 // Reclaim and swap-out (mm/vmscan.c shrink_folio_list, mm/rmap.c
-// try_to_unmap_one, mm/swap_state.c add_to_swap, mm/page_io.c swap_writepage).
+// try_to_unmap_one, mm/swapfile.c folio_alloc_swap (add_to_swap before
+// v6.14), mm/page_io.c swap_writeout / __swap_writepage, mm/madvise.c).
 #include "model/reclaim.h"
 
 #include "model/encoding.h"
@@ -17,7 +18,8 @@ bool any_swap_device(const State& s) {
   return false;
 }
 
-// add_to_swap: allocate a slot and put the anon folio in the swap cache.
+// add_to_swap (v6.18: folio_alloc_swap, then folio_mark_dirty in
+// shrink_folio_list): allocate a slot and put the anon folio in the swap cache.
 Outcome add_to_swap(State& s, int f) {
   int type = 0, slot = 0;
   if (!get_swap_page(s, type, slot)) {
@@ -32,7 +34,10 @@ Outcome add_to_swap(State& s, int f) {
   return Outcome::done();
 }
 
-// try_to_unmap_one for one PTE mapping folio f.
+// try_to_unmap_one for one PTE mapping folio f: folio_mark_dirty from a
+// dirty PTE; anon: swap_duplicate, folio_try_share_anon_rmap_pte (fails on a
+// possibly pinned exclusive page: the walk aborts), a swap PTE with
+// pte_swp_mkexclusive iff the page was exclusive, soft-dirty and uffd-wp kept.
 bool try_to_unmap_one(State& s, int proc, int page, int f, const Config& cfg) {
   Process& p = s.proc[proc];
   Pte& pte = p.pte[page];
@@ -62,8 +67,9 @@ bool try_to_unmap_one(State& s, int proc, int page, int f, const Config& cfg) {
   return true;
 }
 
-// __split_huge_page: a large folio becomes small folios; the PMD mappings
-// have been split already.  The tail takes the next free folio id.
+// split_folio (__split_huge_page): every PMD mapping is split first
+// (split_huge_pmd), then the large folio becomes small folios with the
+// subpages' exclusivity, PTEs and pins.  The tail takes the next free id.
 Outcome split_folio(State& s, int f, const Config& cfg) {
   for (int pi = 0; pi < MAX_PROCS; pi++)
     for (int pg = 0; pg < MAX_PAGES; pg++) {
