@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "checker/engine/workload.h"
 #include "model/config.h"
 #include "model/invariants.h"
 #include "model/state.h"
@@ -829,6 +830,16 @@ class Parser {
     }
     if (sc_.explore && sc_.explore->events.empty())
       fail(sc_.explore->loc, "the explore block has no event alphabet; add 'events write read pageout ...'");
+    if (sc_.explore) {
+      // Each limited kind is a counter in every explored state; aliases limit each kind they stand for.
+      int limited = 0;
+      for (const auto& ev : sc_.explore->events)
+        if (ev.limit >= 0) limited += ev.name == "fault" ? 2 : ev.name == "zap" ? 3 : 1;
+      if (limited > engine::MAX_LIMITED_KINDS)
+        fail(sc_.explore->loc, fmt::format("{} event kinds carry a limit; the engine tracks at most {} (aliases "
+                                           "count each kind they stand for)",
+                                           limited, engine::MAX_LIMITED_KINDS));
+    }
     (void)lines;
   }
 };

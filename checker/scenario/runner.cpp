@@ -592,12 +592,6 @@ engine::Workload make_workload(const Scenario& s, const NamedConfig& cfg, const 
       add(k, ev.limit);
     }
   }
-  int limited = 0;
-  for (const auto& a : w.alphabet) limited += a.limit >= 0 ? 1 : 0;
-  if (limited > engine::MAX_LIMITED_KINDS)
-    throw ScenarioError(s.file, e.loc,
-                        fmt::format("{} event kinds carry a limit; the engine tracks at most {} (aliases count each kind)",
-                                    limited, engine::MAX_LIMITED_KINDS));
   std::set<std::string> invs;
   for (const auto& c : s.checks) invs.insert(c.invariant);
   w.invariants.assign(invs.begin(), invs.end());
