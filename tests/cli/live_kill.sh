@@ -8,7 +8,9 @@ if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root"; exit 77; fi
 wd=$(cd "$(dirname "$mmcheck")" && pwd)/live-kill-test
 rm -rf "$wd"; mkdir -p "$wd"
 scenario=$src/scenarios/live/private-anon-swap-roundtrip.scenario
-before=$(cat /proc/swaps)
+# other live runs (ctest -j) may add and remove their own swapfiles meanwhile
+foreign_swaps() { grep -v "/mmcheck-live-" /proc/swaps; }
+before=$(foreign_swaps)
 fail() { echo "FAIL: $*"; cat /proc/swaps; ls -la "$wd"; exit 1; }
 
 # Waits until a swapfile of ours is on; returns 1 when mmcheck ended first.
@@ -22,7 +24,7 @@ wait_swap_on() {
 }
 wait_clean() {
   for _ in $(seq 1 100); do
-    if [ "$(cat /proc/swaps)" = "$before" ] && ! ls "$wd"/*.swap >/dev/null 2>&1; then return 0; fi
+    if [ "$(foreign_swaps)" = "$before" ] && ! grep -q "$wd/" /proc/swaps && ! ls "$wd"/*.swap >/dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
   return 1
