@@ -187,6 +187,17 @@ void retrack(const mm::State& before, const mm::State& after, const mm::Event& e
     const mm::SwapSlot& sl = after.swap[t.type].slot[t.slot];
     if (sl.count == 0 && !sl.has_cache) t.slot = t.type = -1;
   }
+  // Unmapped for swap-out: a PTE that mapped our folio now names our slot
+  // (found through the PTEs: the folio may have left in the same step).
+  if (t.folio >= 0 && t.slot < 0)
+    for (int p = 0; p < mm::MAX_PROCS && t.slot < 0; p++) {
+      const mm::Pte& pre = before.proc[p].pte[page];
+      const mm::Pte& now = after.proc[p].pte[page];
+      if (refers_folio(pre, t) && now.kind == mm::PteKind::Swap) {
+        t.type = now.a;
+        t.slot = now.b;
+      }
+    }
   // The folio stays ours while allocated (ids are not reused within a step).
   if (t.folio >= 0 && !after.folio[t.folio].test(mm::FOLIO_ALLOCATED)) t.folio = -1;
   if (t.folio < 0 && t.slot >= 0) t.folio = mm::swap_cache_get_folio(after, t.type, t.slot);
@@ -203,7 +214,8 @@ void retrack(const mm::State& before, const mm::State& after, const mm::Event& e
     // object's page: the writer now maps a folio it did not map before.
     const mm::Pte& pre = before.proc[e.proc].pte[page];
     const mm::Pte& pte = after.proc[e.proc].pte[page];
-    if (pte.kind == mm::PteKind::Present && pte.a != mm::NONE && !(pre.kind == mm::PteKind::Present && pre.a == pte.a))
+    if (pre.kind != mm::PteKind::Swap && pte.kind == mm::PteKind::Present && pte.a != mm::NONE &&
+        !(pre.kind == mm::PteKind::Present && pre.a == pte.a))
       t.folio = pte.a;
   }
 }

@@ -25,6 +25,7 @@ struct ObligationResult {
 
 struct ProofOptions {
   unsigned timeout_ms = 20000;  // Z3 "timeout" per solver query
+  bool deep = false;            // larger explicit bounds (minutes instead of seconds)
 };
 
 struct Obligation {
@@ -40,6 +41,7 @@ const std::vector<Obligation>& obligations();
 // Registries of each group (one per source file), concatenated by obligations().
 std::vector<Obligation> encoding_obligations();
 std::vector<Obligation> anon_induction_obligations();
+std::vector<Obligation> anon_simulation_obligations();
 std::vector<Obligation> anon_bmc_obligations();
 
 }  // namespace mmproofs

@@ -21,6 +21,7 @@ struct ProveArgs {
   bool list = false;
   bool verbose = false;
   bool no_time = false;
+  bool deep = false;
   unsigned timeout_ms = 20000;
 };
 
@@ -56,6 +57,7 @@ int run_prove(const ProveArgs& a) {
   }
   mmproofs::ProofOptions opt;
   opt.timeout_ms = a.timeout_ms;
+  opt.deep = a.deep;
   int ok = 0, failed = 0;
   for (const auto* o : chosen) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -107,6 +109,7 @@ void register_prove_command(CLI::App& app) {
   sub->add_flag("--list", args->list, "list the obligations with one line of meaning each");
   sub->add_flag("-v,--verbose", args->verbose, "show every sub-claim, also for proved obligations");
   sub->add_flag("--no-time", args->no_time, "omit the per-obligation times (byte-identical output)");
+  sub->add_flag("--deep", args->deep, "larger explicit bounds for the simulation checks (depth 8, minutes)");
   sub->add_option("--timeout", args->timeout_ms, "Z3 timeout per solver query, in milliseconds")
       ->check(CLI::Range(1u, 600000u));
   add_command(app, sub, [args] { return run_prove(*args); });
