@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "checker/cli/commands.h"
+#include "checker/live/counterexample.h"
 #include "checker/live/emit.h"
 #include "checker/live/plan.h"
 #include "checker/live/replay.h"
@@ -18,6 +19,8 @@ namespace {
 
 struct EmitArgs {
   std::string file, out, config;
+  bool counterexample = false;
+  std::string invariant;  // with --counterexample: this invariant's trace
 };
 
 int emit_c_command(const EmitArgs& a) {
@@ -32,7 +35,20 @@ int emit_c_command(const EmitArgs& a) {
       for (const auto& [k, v] : spec.knobs) mm::config_set_knob(cfg, k, v);
       cfg.name = spec.preset;
     }
-    live::Plan plan = live::build_plan(sc, cfg);
+    live::Plan plan;
+    if (a.counterexample) {
+      std::string why;
+      live::Counterexample cx = live::find_counterexample(sc, a.invariant, why);
+      if (cx.events.empty()) {
+        std::cerr << fmt::format("{}: error: no counterexample: {}; drop --counterexample to emit the script\n", a.file, why);
+        return EXIT_BAD_INPUT;
+      }
+      std::cerr << fmt::format("{}: counterexample for {} ({}) under {}: {} steps\n", a.file, cx.invariant, cx.facet,
+                               cx.config, cx.events.size());
+      plan = live::build_trace_plan(sc, cx.events, cfg);
+    } else {
+      plan = live::build_plan(sc, cfg);
+    }
     std::string text = live::emit_c(plan);
     if (!plan.why_not_live.empty())
       std::cerr << fmt::format("{}: warning: not live-capable ({}); the program performs the other steps\n", a.file,
@@ -51,6 +67,9 @@ int emit_c_command(const EmitArgs& a) {
   } catch (const scenario::ScenarioError& e) {
     std::cerr << e.what() << "\n";
     return EXIT_BAD_INPUT;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << fmt::format("{}: error: {}\n", a.file, e.what());
+    return EXIT_BAD_INPUT;
   }
 }
 
@@ -63,6 +82,10 @@ void register_live_commands(CLI::App& app) {
   e->add_option("-o,--output", emit->out, "write the C program here (default: stdout)");
   e->add_option("--config", emit->config,
                 "model config for the allowed values in comments (default: the running kernel's, v6.18 + /proc/config.gz)");
+  e->add_flag("--counterexample", emit->counterexample,
+              "emit the shortest counterexample trace of the explore block instead of the script "
+              "(the script up to `explore`, then the trace's steps)");
+  e->add_option("--invariant", emit->invariant, "with --counterexample: the trace of this invariant");
   add_command(app, e, [emit] { return emit_c_command(*emit); });
 
   auto rp = std::make_shared<live::ReplayOptions>();
@@ -74,6 +97,8 @@ void register_live_commands(CLI::App& app) {
   r->add_flag("-v,--verbose", rp->verbose, "print each program's TAP output");
   r->add_option("--work-dir", rp->work_dir, "where C files, binaries and the swapfile go (default: BUILD/live-replay)");
   r->add_option("--timeout", rp->timeout_s, "seconds per program (default 60)");
+  r->add_flag("--counterexamples", rp->counterexamples,
+              "also run each explore block's shortest counterexample (script up to `explore`, then the trace)");
   add_command(app, r, [rp, live_flag] {
     if (!*live_flag) {
       std::cerr << "replay: error: only live replay exists; add --live (model-only runs are `mmcheck run`)\n";

@@ -130,7 +130,11 @@ class PlanBuilder {
       if (it.is_expect) expect(it.expect);
       else step(it.step);
     }
-    for (const mm::Event& e : events) step(step_of_event(e));
+    for (size_t i = 0; i < events.size(); i++) {
+      Step st = step_of_event(events[i]);
+      st.loc = Loc{0, static_cast<int>(i) + 1};  // line 0: a trace step; col = its number
+      step(st);
+    }
     plan_.proc_names.assign(mm::MAX_PROCS, "");
     for (const auto& [n, slot] : procs_) plan_.proc_names[slot] = n;
     return plan_;

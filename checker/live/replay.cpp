@@ -9,6 +9,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "checker/live/counterexample.h"
 #include "checker/live/emit.h"
 #include "checker/live/plan.h"
 #include "checker/live/program.h"
@@ -37,6 +38,7 @@ namespace {
 
 struct Job {
   std::string file;
+  std::string stem_suffix;  // "-counterexample" for a trace
   scenario::Scenario sc;
   Plan plan;
 };
@@ -80,7 +82,8 @@ std::vector<Verdict> compare(const Plan& plan, const ProgramOutput& out) {
 
 std::string verdict_line(const std::string& file, const Verdict& v) {
   const Observation& o = *v.obs;
-  const std::string where = fmt::format("{}:{}", file, o.loc.line);
+  const std::string where =
+      o.loc.line ? fmt::format("{}:{}", file, o.loc.line) : fmt::format("{} (trace step {})", file, o.loc.col);
   if (!v.printed)
     return fmt::format("DISAGREE  {}: {}: no value printed (the program stopped early), model allows {}", where, o.text,
                        set_text(o));
@@ -96,14 +99,14 @@ struct Tally {
 
 // Generate, compile, run and compare one scenario.
 void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream& out) {
-  const std::string stem = fs::path(j.file).stem().string();
+  const std::string stem = fs::path(j.file).stem().string() + j.stem_suffix;
   const std::string c_file = opt.work_dir + "/" + stem + ".c";
   const std::string bin = opt.work_dir + "/" + stem;
   {
     std::ofstream f(c_file);
     f << emit_c(j.plan);
   }
-  out << fmt::format("== {}: {}\n", j.file, j.sc.title);
+  out << fmt::format("== {}: {}\n", j.file, j.plan.title);
   for (const auto& n : j.plan.notes) out << "   note: " << n << "\n";
   std::string log;
   if (!compile_c(c_file, bin, log)) {
@@ -176,6 +179,26 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     if (!j.plan.why_not_live.empty()) {
       skipped.push_back(fmt::format("{}: not live-capable: {}", path, j.plan.why_not_live));
       continue;
+    }
+    if (opt.counterexamples && j.sc.explore) {
+      // The trace the exploration finds, performed for real after the script.
+      std::string why;
+      try {
+        Counterexample cx = find_counterexample(j.sc, "", why);
+        if (!cx.events.empty()) {
+          Job t;
+          t.file = path;
+          t.sc = j.sc;
+          t.plan = build_trace_plan(t.sc, cx.events, cfg);
+          t.plan.title = fmt::format("counterexample: {} ({}) under {}", cx.invariant, cx.facet, cx.config);
+          t.stem_suffix = "-counterexample";
+          if (t.plan.why_not_live.empty()) jobs.push_back(std::move(t));
+          else skipped.push_back(fmt::format("{} (counterexample): not live-capable: {}", path, t.plan.why_not_live));
+        }
+      } catch (const scenario::ScenarioError& e) {
+        err << e.what() << "\n";
+        bad_input = true;
+      }
     }
     jobs.push_back(std::move(j));
   }

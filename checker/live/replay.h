@@ -16,6 +16,7 @@ struct ReplayOptions {
   bool keep = false;               // keep the C files and binaries
   bool verbose = false;            // print the program's TAP output too
   int timeout_s = 60;
+  bool counterexamples = false;    // also replay each explore block's shortest counterexample
 };
 
 struct Verdict {

@@ -29,6 +29,12 @@ for s in live/uffd-wp-anon-swap live/memfd-pageout-lseek live/fork-after-pageout
   done
   [ $status = 0 ] && echo "ok: $golden"
 done
+# a counterexample trace as a reproducer: compiles warning-free, performs the trace
+"$mmcheck" emit-c scenarios/live/explore-shmem-pm-swap.scenario --counterexample --config v6.18 -o "$tmp/cx.c" 2>"$tmp/cx.log" \
+  || { echo "FAIL: emit-c --counterexample"; cat "$tmp/cx.log"; status=1; }
+grep -q "counterexample for pm_swap_accuracy" "$tmp/cx.log" || { echo "FAIL: no counterexample named"; status=1; }
+grep -q 'live_madvise(0, 0, MADV_PAGEOUT' "$tmp/cx.c" || { echo "FAIL: the trace's pageout is not performed"; status=1; }
+cc -std=c11 -Wall -Wextra -Werror -o "$tmp/cx" "$tmp/cx.c" || { echo "FAIL: the counterexample reproducer does not compile"; status=1; }
 # bad input: a missing file is exit 2
 "$mmcheck" emit-c scenarios/no-such.scenario >/dev/null 2>&1; rc=$?
 [ $rc = 2 ] || { echo "FAIL: emit-c of a missing file exits $rc, want 2"; status=1; }
