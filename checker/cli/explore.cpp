@@ -1,6 +1,208 @@
 // mmcheck explore, simulate, bench.
+//
+// Exit status of explore: 0 every checked invariant holds, 1 one is
+// violated, 2 bad usage, 3 a bound (depth, states, memory, or a model
+// capacity such as MAX_FOLIOS) was hit before any violation: the verdicts
+// are "incomplete", never "holds".
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
 #include "checker/cli/commands.h"
+#include "checker/engine/engine.h"
+#include "checker/engine/loader.h"
+#include "checker/workloads/workloads.h"
+#include "model/config.h"
 
 namespace mmc::cli {
-void register_explore_commands(CLI::App&) {}
+
+namespace {
+
+struct CommonArgs {
+  std::string file;      // scenario file (positional), or
+  std::string workload;  // a built-in workload
+  std::string config;    // preset; empty = the workload's / v6.18
+  std::vector<std::string> knobs;
+  bool json = false;
+};
+
+int usage_error(const std::string& msg) {
+  fmt::print(stderr, "mmcheck: error: {}\n", msg);
+  return EXIT_BAD_INPUT;
+}
+
+std::string list_workloads() {
+  std::string s;
+  for (const auto& w : workloads::builtin_workloads()) s += (s.empty() ? "" : ", ") + std::string(w.name);
+  return s;
+}
+
+std::string list_presets() {
+  std::string s;
+  for (const auto& p : mm::config_presets()) s += (s.empty() ? "" : ", ") + std::string(p.name);
+  return s;
+}
+
+// The config the flags ask for; nullopt after printing what is wrong.
+std::optional<mm::Config> config_from(const CommonArgs& a, bool& overridden) {
+  overridden = !a.config.empty() || !a.knobs.empty();
+  auto cfg = mm::config_preset(a.config.empty() ? "v6.18" : a.config);
+  if (!cfg) {
+    usage_error(fmt::format("unknown config '{}'; presets: {}", a.config, list_presets()));
+    return std::nullopt;
+  }
+  for (const std::string& kv : a.knobs) {
+    auto eq = kv.find('=');
+    std::string knob = kv.substr(0, eq);
+    std::string val = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    if (val != "0" && val != "1") {
+      usage_error(fmt::format("--set {}: expected KNOB=0 or KNOB=1", kv));
+      return std::nullopt;
+    }
+    if (!mm::config_set_knob(*cfg, knob, val == "1")) {
+      std::string knobs;
+      for (const auto& k : mm::config_knobs()) knobs += (knobs.empty() ? "" : ", ") + std::string(k.name);
+      usage_error(fmt::format("unknown knob '{}'; knobs: {}", knob, knobs));
+      return std::nullopt;
+    }
+    cfg->name += fmt::format("+{}={}", knob, val);
+  }
+  return cfg;
+}
+
+std::optional<engine::Workload> workload_from(const CommonArgs& a) {
+  bool overridden = false;
+  auto cfg = config_from(a, overridden);
+  if (!cfg) return std::nullopt;
+  if (!a.file.empty()) {
+    if (!a.workload.empty()) {
+      usage_error("give either a scenario FILE or --workload NAME, not both");
+      return std::nullopt;
+    }
+    const auto& loader = engine::scenario_loader();
+    if (!loader) {
+      usage_error(fmt::format("cannot read scenario file '{}': scenario support is not built in; use --workload "
+                              "NAME ({})", a.file, list_workloads()));
+      return std::nullopt;
+    }
+    return loader(a.file, overridden ? &*cfg : nullptr);  // the loader reports its own errors
+  }
+  if (a.workload.empty()) {
+    usage_error(fmt::format("give a scenario FILE or --workload NAME; built-in workloads: {}", list_workloads()));
+    return std::nullopt;
+  }
+  auto w = workloads::make_workload(a.workload, *cfg);
+  if (!w) usage_error(fmt::format("unknown workload '{}'; built-in workloads: {}", a.workload, list_workloads()));
+  return w;
+}
+
+void add_common(CLI::App* sub, CommonArgs& a) {
+  sub->add_option("file", a.file, "scenario file (instead of --workload)");
+  sub->add_option("--workload,-w", a.workload, "built-in workload: " + list_workloads());
+  sub->add_option("--config,-c", a.config, "config preset (default v6.18): " + list_presets());
+  sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)");
+  sub->add_flag("--json", a.json, "JSON output");
+}
+
+struct ExploreArgs {
+  CommonArgs c;
+  engine::Options opt;
+  bool dfs = false, bfs = false, no_symmetry = false;
+  int max_depth = -1;
+  long long max_states = -1, max_memory_mb = -1;
+  std::string dot_file;
+};
+
+int run_explore(ExploreArgs& a) {
+  if (a.bfs && a.dfs) return usage_error("--bfs and --dfs exclude each other");
+  if (a.opt.threads < 1) return usage_error("--threads must be at least 1");
+  auto w = workload_from(a.c);
+  if (!w) return EXIT_BAD_INPUT;
+  a.opt.search = a.dfs ? engine::Search::Dfs : engine::Search::Bfs;
+  a.opt.symmetry = !a.no_symmetry;
+  if (a.max_depth >= 0) a.opt.max_depth = a.max_depth;
+  if (a.max_states >= 0) a.opt.max_states = static_cast<uint64_t>(a.max_states);
+  if (a.max_memory_mb >= 0) a.opt.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
+  if (!a.opt.progress) a.opt.progress = isatty(STDERR_FILENO);
+  engine::Result r;
+  try {
+    r = engine::explore(*w, a.opt);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+  if (a.c.json) std::cout << engine::to_json(r).dump(2) << "\n";
+  else engine::print_text(std::cout, r);
+  if (!a.dot_file.empty()) {
+    std::ofstream out(a.dot_file);
+    if (!out) return usage_error(fmt::format("cannot write '{}'", a.dot_file));
+    out << engine::to_dot(r);
+  }
+  return r.exit_status();
+}
+
+struct SimulateArgs {
+  CommonArgs c;
+  uint64_t seed = 1;
+  int steps = 100;
+};
+
+int run_simulate(SimulateArgs& a) {
+  if (a.steps < 0) return usage_error("--steps must be at least 0");
+  auto w = workload_from(a.c);
+  if (!w) return EXIT_BAD_INPUT;
+  engine::SimResult r;
+  try {
+    r = engine::simulate(*w, a.seed, a.steps);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+  if (a.c.json) std::cout << engine::to_json(r).dump(2) << "\n";
+  else engine::print_text(std::cout, r);
+  return r.exit_status();
+}
+
+}  // namespace
+
+int run_bench(bool json, bool quick);  // bench.cpp
+
+void register_explore_commands(CLI::App& app) {
+  auto ea = std::make_shared<ExploreArgs>();
+  CLI::App* ex = app.add_subcommand(
+      "explore",
+      "exhaustive exploration of a workload: verdict per invariant, shortest counterexample traces.\n"
+      "Exit status: 0 all hold, 1 violated, 2 bad usage, 3 incomplete (a bound was hit)");
+  add_common(ex, ea->c);
+  ex->add_option("--threads,-j", ea->opt.threads, "worker threads (results identical for any N)");
+  ex->add_flag("--bfs", ea->bfs, "breadth-first (default; shortest traces)");
+  ex->add_flag("--dfs", ea->dfs, "depth-first");
+  ex->add_option("--max-depth", ea->max_depth, "depth bound (events on a path)");
+  ex->add_option("--max-states", ea->max_states, "bound on stored states");
+  ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on visited store + frontier memory");
+  ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
+  ex->add_flag("--fingerprint", ea->opt.fingerprint, "store 64-bit fingerprints instead of exact states");
+  ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");
+  ex->add_flag("--progress", ea->opt.progress, "progress line on stderr even when it is not a terminal");
+  add_command(app, ex, [ea] { return run_explore(*ea); });
+
+  auto sa = std::make_shared<SimulateArgs>();
+  CLI::App* sim = app.add_subcommand("simulate", "seeded random walk: same seed, same walk; exit 1 on a violation");
+  add_common(sim, sa->c);
+  sim->add_option("--seed", sa->seed, "random seed");
+  sim->add_option("--steps", sa->steps, "at most this many events");
+  add_command(app, sim, [sa] { return run_simulate(*sa); });
+
+  auto bench_json = std::make_shared<bool>(false);
+  auto bench_quick = std::make_shared<bool>(false);
+  CLI::App* bench = app.add_subcommand(
+      "bench", "reference workloads: states, transitions, states generated/s, bytes/state, symmetry factor, "
+               "2-thread speed-up");
+  bench->add_flag("--json", *bench_json, "JSON output");
+  bench->add_flag("--quick", *bench_quick, "skip the large workload");
+  add_command(app, bench, [bench_json, bench_quick] { return run_bench(*bench_json, *bench_quick); });
+}
+
 }  // namespace mmc::cli

@@ -9,6 +9,7 @@
 //   Key pack(const Node&) const;
 //   uint64_t violations(const Node&) const;   // bit i: check i fails here
 //   int num_checks() const;
+//   uint8_t mark(const Node&) const;          // recorded per state with the graph
 //
 // States get ids in the order they are stored; BFS stores level by level,
 // so a smaller id is never deeper, and the first violating id of a check
@@ -62,6 +63,7 @@ struct RawRun {
   std::vector<int64_t> first_violation;     // by check: state id or -1
   bool edges_kept = false;
   std::vector<std::pair<uint32_t, uint32_t>> edges;  // sorted, unique (when kept)
+  std::vector<uint8_t> marks;                        // by state id (when edges are kept)
   uint64_t store_bytes = 0;
   double seconds = 0;
   bool complete() const {
@@ -173,12 +175,17 @@ class Explorer {
     std::vector<Candidate> cands;
     std::vector<std::pair<uint32_t, uint64_t>> violations;  // (index in level, bits)
     std::vector<std::pair<uint32_t, uint32_t>> edges;       // to states already stored
+    std::vector<uint8_t> marks;                              // per expanded state (graph kept)
     std::set<std::string> capacity;
     uint64_t transitions = 0, faults = 0;
   };
   static constexpr size_t CHUNK = 512;
 
-  bool keep_edges() const { return run_.edges_kept; }
+  void drop_graph() {
+    run_.edges_kept = false;
+    std::vector<std::pair<uint32_t, uint32_t>>().swap(run_.edges);
+    std::vector<uint8_t>().swap(run_.marks);
+  }
 
   void record_violations(uint32_t id, uint64_t bits) {
     while (bits) {
@@ -226,6 +233,7 @@ class Explorer {
         for (size_t i = ci * CHUNK; i < end; i++) {
           const Node& n = cur[i];
           if (uint64_t v = m_.violations(n)) c.violations.emplace_back(static_cast<uint32_t>(i), v);
+          if (run_.edges_kept) c.marks.push_back(m_.mark(n));
           ExpandInfo info = m_.expand(n, [&](const Node& s) {
             c.transitions++;
             Key k = m_.pack(s);
@@ -247,7 +255,10 @@ class Explorer {
         run_.transitions += c.transitions;
         run_.userspace_faults += c.faults;
         run_.capacity_reasons.insert(c.capacity.begin(), c.capacity.end());
-        if (run_.edges_kept) run_.edges.insert(run_.edges.end(), c.edges.begin(), c.edges.end());
+        if (run_.edges_kept) {
+          run_.edges.insert(run_.edges.end(), c.edges.begin(), c.edges.end());
+          run_.marks.insert(run_.marks.end(), c.marks.begin(), c.marks.end());
+        }
         if (stop) continue;
         for (const Candidate& cand : c.cands) {
           if (at_limit) {  // a state one step beyond the depth bound exists
@@ -268,10 +279,7 @@ class Explorer {
         }
         std::vector<Candidate>().swap(c.cands);
       }
-      if (run_.edges_kept && store_.size() > lim_.edge_cap) {
-        run_.edges_kept = false;
-        std::vector<std::pair<uint32_t, uint32_t>>().swap(run_.edges);
-      }
+      if (run_.edges_kept && store_.size() > lim_.edge_cap) drop_graph();
       if (!stop && memory_in_use(cur.size() + next.size()) > lim_.max_memory_bytes) {
         run_.memory_bound_hit = true;
         stop = true;
@@ -306,6 +314,10 @@ class Explorer {
       stack.pop_back();
       run_.max_depth = std::max(run_.max_depth, it.depth);
       if (uint64_t v = m_.violations(it.node)) record_violations(it.id, v);
+      if (run_.edges_kept) {
+        if (run_.marks.size() <= it.id) run_.marks.resize(it.id + 1);
+        run_.marks[it.id] = m_.mark(it.node);
+      }
       const bool at_limit = it.depth >= lim_.max_depth;
       bool stop = false;
       children.clear();
@@ -332,10 +344,7 @@ class Explorer {
       account(info, c);
       // Push in reverse so the first successor is explored first.
       for (size_t i = children.size(); i-- > 0;) stack.push_back(children[i]);
-      if (run_.edges_kept && store_.size() > lim_.edge_cap) {
-        run_.edges_kept = false;
-        std::vector<std::pair<uint32_t, uint32_t>>().swap(run_.edges);
-      }
+      if (run_.edges_kept && store_.size() > lim_.edge_cap) drop_graph();
       if (stop) break;
       if ((store_.size() & 0xfff) == 0 && memory_in_use(stack.size()) > lim_.max_memory_bytes) {
         run_.memory_bound_hit = true;

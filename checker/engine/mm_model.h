@@ -39,6 +39,8 @@ class MmModel {
   int num_checks() const { return static_cast<int>(checks_.size()); }
   const std::vector<Check>& checks() const { return checks_; }
   uint64_t violations(const Node& n) const;
+  // Graph mark: 1 when the state is a clean end (see quiescent).
+  uint8_t mark(const Node& n) const { return quiescent(n.s) ? 1 : 0; }
 
   // Every transition of `n`: emit(successor) (canonical when symmetry is on).
   template <class Emit>

@@ -1,0 +1,184 @@
+// explore(): the kernel model through the generic search, then verdicts,
+// concrete traces, the leak finder and the small-graph export.
+#include "checker/engine/engine.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include <boost/graph/adjacency_list.hpp>
+
+#include "checker/engine/explorer.h"
+#include "checker/engine/mm_model.h"
+#include "checker/engine/trace.h"
+#include "model/describe.h"
+
+namespace mmc::engine {
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Holds: return "holds";
+    case Verdict::Violated: return "violated";
+    case Verdict::Incomplete: return "incomplete";
+  }
+  return "?";
+}
+
+bool Result::any_violated() const {
+  for (const FacetResult& f : verdicts)
+    if (f.verdict == Verdict::Violated) return true;
+  return false;
+}
+
+int Result::exit_status() const {
+  if (any_violated()) return 1;
+  for (const FacetResult& f : verdicts)
+    if (f.verdict == Verdict::Incomplete) return EXIT_INCOMPLETE;
+  return 0;
+}
+
+uint64_t peak_rss_kb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6));
+  return 0;
+}
+
+namespace {
+
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
+
+// Reverse reachability from the clean ends over the explored graph: every
+// state that cannot reach one is stuck.  Returns the smallest stuck id
+// (BFS ids: a shallowest one) or -1.
+int64_t first_stuck_state(const RawRun& run, uint64_t& stuck) {
+  const size_t n = run.states;
+  Graph g(n);
+  for (auto [a, b] : run.edges) boost::add_edge(a, b, g);
+  std::vector<uint8_t> reaches(n, 0);
+  std::vector<size_t> queue;
+  for (size_t v = 0; v < n; v++)
+    if (v < run.marks.size() && run.marks[v]) {
+      reaches[v] = 1;
+      queue.push_back(v);
+    }
+  for (size_t qi = 0; qi < queue.size(); qi++) {
+    for (auto [e, end] = boost::in_edges(queue[qi], g); e != end; ++e) {
+      size_t u = boost::source(*e, g);
+      if (!reaches[u]) {
+        reaches[u] = 1;
+        queue.push_back(u);
+      }
+    }
+  }
+  stuck = 0;
+  int64_t first = -1;
+  for (size_t v = 0; v < n; v++)
+    if (!reaches[v]) {
+      stuck++;
+      if (first < 0) first = static_cast<int64_t>(v);
+    }
+  return first;
+}
+
+template <class Store>
+void finish(const MmModel& m, const Workload& w, const Options& opt, Store& store, const RawRun& run, Result& r) {
+  const mm::DisplayNames names{w.proc_names, w.device_names};
+  using Ex = Explorer<MmModel, Store>;
+  // Verdicts, and one trace per violated facet.
+  for (int i = 0; i < m.num_checks(); i++) {
+    const Check& c = m.checks()[i];
+    FacetResult f;
+    f.invariant = std::string(c.inv->name);
+    f.facet = std::string(c.inv->facets[c.facet]);
+    if (run.first_violation[i] >= 0) {
+      f.verdict = Verdict::Violated;
+      auto nodes = Ex::nodes_on_path(m, store, run, static_cast<uint32_t>(run.first_violation[i]));
+      f.trace = concrete_trace(m, nodes, names);
+      const mm::State& last = f.trace->steps.empty() ? f.trace->initial : f.trace->steps.back().after;
+      f.explanation = c.inv->explain(last, w.config);
+    } else {
+      f.verdict = run.complete() ? Verdict::Holds : Verdict::Incomplete;
+    }
+    r.verdicts.push_back(std::move(f));
+  }
+  // Leak finder.
+  if (!m.has_exit_event()) {
+    r.leak.reason = "the alphabet has no exit event, so no run can end with every process exited";
+  } else if (!run.complete()) {
+    r.leak.reason = "the exploration is incomplete";
+  } else if (!run.edges_kept) {
+    r.leak.reason = "more states than the graph cap (" + std::to_string(opt.graph_cap) + ")";
+  } else {
+    int64_t first = first_stuck_state(run, r.leak.stuck_states);
+    r.leak.status = first < 0 ? "clean" : "leak";
+    if (first >= 0) r.leak.trace = concrete_trace(m, Ex::nodes_on_path(m, store, run, static_cast<uint32_t>(first)), names);
+  }
+  if (run.edges_kept && run.states <= SMALL_GRAPH_STATES) r.dot = graph_dot(m, store, run, names);
+}
+
+}  // namespace
+
+Result explore(const Workload& w, const Options& opt) {
+  MmModel m(w, opt.symmetry);
+  SearchLimits lim;
+  lim.dfs = opt.search == Search::Dfs;
+  lim.threads = std::max(1, opt.threads);
+  lim.max_depth = opt.max_depth.value_or(w.bounds.max_depth);
+  lim.max_states = opt.max_states.value_or(w.bounds.max_states);
+  lim.max_memory_bytes = opt.max_memory_mb.value_or(w.bounds.max_memory_mb) << 20;
+  lim.edge_cap = opt.graph_cap;
+  lim.progress = opt.progress;
+
+  Result r;
+  r.workload = w.name;
+  r.config = w.config.name;
+  r.search = lim.dfs ? "dfs" : "bfs";
+  r.symmetry = opt.symmetry;
+  r.fingerprint = opt.fingerprint;
+  r.proc_names = w.proc_names;
+  r.device_names = w.device_names;
+
+  RawRun run;
+  int record_bytes = 0;
+  if (opt.fingerprint) {
+    FingerprintStore<MmModel::Key> store;
+    run = Explorer<MmModel, decltype(store)>(m, store, lim).run();
+    record_bytes = store.record_bytes;
+    finish(m, w, opt, store, run, r);
+  } else {
+    ExactStore<MmModel::Key> store;
+    run = Explorer<MmModel, decltype(store)>(m, store, lim).run();
+    record_bytes = store.record_bytes;
+    finish(m, w, opt, store, run, r);
+  }
+  (void)record_bytes;
+  r.complete = run.complete();
+  for (const std::string& why : run.capacity_reasons) r.bounds_hit.push_back("model bound hit: " + why);
+  if (run.depth_bound_hit) r.bounds_hit.push_back("depth bound hit: raise --max-depth (now " + std::to_string(lim.max_depth) + ")");
+  if (run.state_bound_hit) r.bounds_hit.push_back("state bound hit: raise --max-states (now " + std::to_string(lim.max_states) + ")");
+  if (run.memory_bound_hit)
+    r.bounds_hit.push_back("memory bound hit: raise --max-memory-mb (now " + std::to_string(lim.max_memory_bytes >> 20) + ")");
+  r.stats.states = run.states;
+  r.stats.transitions = run.transitions;
+  r.stats.max_depth = run.max_depth;
+  r.stats.store_bytes = run.store_bytes;
+  r.stats.bytes_per_state = run.states ? static_cast<double>(run.store_bytes) / run.states : 0;
+  r.stats.userspace_faults = run.userspace_faults;
+  if (opt.fingerprint) {
+    const double n = static_cast<double>(run.states);
+    r.collision_probability = n * n / 36893488147419103232.0;  // n^2 / 2^65
+  }
+  r.timing.threads = lim.threads;
+  r.timing.seconds = run.seconds;
+  if (run.seconds > 0) {
+    r.timing.states_per_second = run.states / run.seconds;
+    r.timing.transitions_per_second = run.transitions / run.seconds;
+  }
+  r.timing.peak_rss_kb = peak_rss_kb();
+  return r;
+}
+
+}  // namespace mmc::engine

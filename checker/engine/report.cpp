@@ -1,0 +1,189 @@
+// Text, JSON and DOT output of an exploration or a simulation.  Everything
+// that varies between runs (times, rates, memory, thread count) goes into
+// the one "timing:" line / "timing" object.
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <ostream>
+
+#include "checker/engine/engine.h"
+#include "checker/engine/trace.h"
+#include "model/describe.h"
+
+namespace mmc::engine {
+
+namespace {
+
+mm::DisplayNames names_of(const std::vector<std::string>& procs, const std::vector<std::string>& devs) {
+  return mm::DisplayNames{procs, devs};
+}
+
+void print_trace(std::ostream& out, const Trace& t, const mm::DisplayNames& names) {
+  fmt::print(out, "    0. initial state\n");
+  for (const std::string& line : mm::describe_state(t.initial, names)) fmt::print(out, "         {}\n", line);
+  for (size_t i = 0; i < t.steps.size(); i++) {
+    const TraceStep& s = t.steps[i];
+    const char* note = s.status == mm::Status::WpFault ? " (uffd-wp fault to userspace)"
+                       : s.status == mm::Status::Sigsegv ? " (SIGSEGV)"
+                                                         : "";
+    fmt::print(out, "    {}. {}{}\n", i + 1, s.text, note);
+    for (const std::string& c : s.changes) fmt::print(out, "         {}\n", c);
+  }
+}
+
+nlohmann::json trace_json(const Trace& t, const mm::DisplayNames& names) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const TraceStep& s : t.steps)
+    steps.push_back({{"event", s.text}, {"kind", std::string(mm::event_kind_name(s.event.kind))},
+                     {"changes", s.changes}});
+  return {{"initial", mm::describe_state(t.initial, names)}, {"steps", steps}};
+}
+
+std::string human_count(double x) {
+  if (x >= 1e6) return fmt::format("{:.2f}M", x / 1e6);
+  if (x >= 1e3) return fmt::format("{:.1f}k", x / 1e3);
+  return fmt::format("{:.0f}", x);
+}
+
+}  // namespace
+
+void print_text(std::ostream& out, const Result& r) {
+  const auto names = names_of(r.proc_names, r.device_names);
+  fmt::print(out, "explore {} under {}: {}, symmetry {}, {} store\n", r.workload, r.config, r.search,
+             r.symmetry ? "on" : "off", r.fingerprint ? "fingerprint" : "exact");
+  for (const std::string& b : r.bounds_hit) fmt::print(out, "incomplete: {}\n", b);
+  for (const FacetResult& f : r.verdicts) {
+    if (f.verdict != Verdict::Violated) {
+      fmt::print(out, "{}/{}: {}\n", f.invariant, f.facet, verdict_name(f.verdict));
+      continue;
+    }
+    fmt::print(out, "{}/{}: VIOLATED, {} trace of {} steps\n", f.invariant, f.facet,
+               r.search == "bfs" ? "shortest" : "a", f.trace ? f.trace->steps.size() : 0);
+    if (f.trace) print_trace(out, *f.trace, names);
+    fmt::print(out, "    violated: {}\n", f.explanation);
+  }
+  if (r.leak.status == "skipped") fmt::print(out, "leak check: skipped ({})\n", r.leak.reason);
+  else if (r.leak.status == "clean") fmt::print(out, "leak check: clean (a clean end is reachable from every state)\n");
+  else {
+    fmt::print(out, "leak check: LEAK: {} states cannot reach a clean end; shortest path to one ({} steps):\n",
+               r.leak.stuck_states, r.leak.trace ? r.leak.trace->steps.size() : 0);
+    if (r.leak.trace) print_trace(out, *r.leak.trace, names);
+  }
+  fmt::print(out, "states: {}, transitions: {}, max depth: {}, bytes/state: {:.1f}, store: {} bytes{}\n",
+             r.stats.states, r.stats.transitions, r.stats.max_depth, r.stats.bytes_per_state, r.stats.store_bytes,
+             r.stats.userspace_faults ? fmt::format(", userspace faults: {}", r.stats.userspace_faults) : "");
+  if (r.fingerprint)
+    fmt::print(out, "fingerprints: 64-bit; probability that a state was missed by a collision <= {:.3g}\n",
+               r.collision_probability);
+  fmt::print(out, "verdict: {}\n", r.any_violated() ? "violated" : r.exit_status() == 0 ? "holds" : "incomplete");
+  fmt::print(out, "timing: {:.3f} s, {} states/s, {} generated/s, threads {}, peak RSS {} MB\n", r.timing.seconds,
+             human_count(r.timing.states_per_second), human_count(r.timing.transitions_per_second), r.timing.threads,
+             r.timing.peak_rss_kb / 1024);
+}
+
+nlohmann::json to_json(const Result& r) {
+  const auto names = names_of(r.proc_names, r.device_names);
+  nlohmann::json verdicts = nlohmann::json::array();
+  for (const FacetResult& f : r.verdicts) {
+    nlohmann::json v = {{"invariant", f.invariant}, {"facet", f.facet}, {"verdict", verdict_name(f.verdict)}};
+    if (f.trace) {
+      v["trace_length"] = f.trace->steps.size();
+      v["trace"] = trace_json(*f.trace, names);
+      v["explanation"] = f.explanation;
+    }
+    verdicts.push_back(v);
+  }
+  nlohmann::json leak = {{"status", r.leak.status}};
+  if (!r.leak.reason.empty()) leak["reason"] = r.leak.reason;
+  if (r.leak.status == "leak") {
+    leak["stuck_states"] = r.leak.stuck_states;
+    if (r.leak.trace) leak["trace"] = trace_json(*r.leak.trace, names);
+  }
+  nlohmann::json j = {
+      {"schema_version", JSON_SCHEMA_VERSION},
+      {"workload", r.workload},
+      {"config", r.config},
+      {"search", r.search},
+      {"symmetry", r.symmetry},
+      {"store", r.fingerprint ? "fingerprint" : "exact"},
+      {"complete", r.complete},
+      {"bounds_hit", r.bounds_hit},
+      {"states", r.stats.states},
+      {"transitions", r.stats.transitions},
+      {"depth", r.stats.max_depth},
+      {"store_bytes", r.stats.store_bytes},
+      {"bytes_per_state", r.stats.bytes_per_state},
+      {"userspace_faults", r.stats.userspace_faults},
+      {"verdicts", verdicts},
+      {"leak", leak},
+      {"timing",
+       {{"threads", r.timing.threads},
+        {"seconds", r.timing.seconds},
+        {"states_per_second", r.timing.states_per_second},
+        {"transitions_per_second", r.timing.transitions_per_second},
+        {"peak_rss_kb", r.timing.peak_rss_kb}}},
+  };
+  if (r.fingerprint) j["collision_probability"] = r.collision_probability;
+  return j;
+}
+
+std::string to_dot(const Result& r) {
+  const auto names = names_of(r.proc_names, r.device_names);
+  std::string out = "digraph mmcheck {\n  node [shape=box, fontname=monospace, fontsize=9];\n";
+  int t = 0;
+  for (const FacetResult& f : r.verdicts) {
+    if (!f.trace) continue;
+    out += fmt::format("  subgraph cluster_t{} {{\n    label=\"{}\";\n", t,
+                       dot_escape(f.invariant + "/" + f.facet + " violated"));
+    auto state_label = [&](const mm::State& s) {
+      std::string label;
+      for (const std::string& line : mm::describe_state(s, names)) label += dot_escape(line) + "\\n";
+      return label;
+    };
+    out += fmt::format("    t{}_0 [label=\"{}\"];\n", t, state_label(f.trace->initial));
+    for (size_t i = 0; i < f.trace->steps.size(); i++) {
+      const TraceStep& s = f.trace->steps[i];
+      out += fmt::format("    t{}_{} [label=\"{}\"{}];\n", t, i + 1, state_label(s.after),
+                         i + 1 == f.trace->steps.size() ? ", color=red" : "");
+      out += fmt::format("    t{}_{} -> t{}_{} [label=\"{}\"];\n", t, i, t, i + 1, dot_escape(s.text));
+    }
+    out += "  }\n";
+    t++;
+  }
+  out += "}\n";
+  if (!r.dot.empty()) out += r.dot;  // the whole graph, as a second digraph
+  return out;
+}
+
+void print_text(std::ostream& out, const SimResult& r) {
+  const auto names = names_of(r.proc_names, r.device_names);
+  fmt::print(out, "simulate seed {}: {} steps{}\n", r.seed, r.steps_taken,
+             r.dead_end ? " (dead end: no enabled event)" : "");
+  for (const std::string& b : r.bounds_hit) fmt::print(out, "note: {}\n", b);
+  if (r.violation) {
+    fmt::print(out, "{}/{}: VIOLATED after {} steps\n", r.violation->invariant, r.violation->facet,
+               r.walk.steps.size());
+    print_trace(out, r.walk, names);
+    fmt::print(out, "    violated: {}\n", r.violation->explanation);
+  } else {
+    fmt::print(out, "no invariant violated on this walk\n");
+    print_trace(out, r.walk, names);
+  }
+}
+
+nlohmann::json to_json(const SimResult& r) {
+  const auto names = names_of(r.proc_names, r.device_names);
+  nlohmann::json j = {{"schema_version", JSON_SCHEMA_VERSION},
+                      {"seed", r.seed},
+                      {"steps", r.steps_taken},
+                      {"dead_end", r.dead_end},
+                      {"bounds_hit", r.bounds_hit},
+                      {"walk", trace_json(r.walk, names)}};
+  if (r.violation)
+    j["violation"] = {{"invariant", r.violation->invariant},
+                      {"facet", r.violation->facet},
+                      {"explanation", r.violation->explanation}};
+  return j;
+}
+
+}  // namespace mmc::engine

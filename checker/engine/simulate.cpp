@@ -1,0 +1,85 @@
+// Seeded random walks: at each step, one of the enabled transitions (in the
+// model's fixed order) chosen by a splitmix64 stream, so the same seed gives
+// the same walk on every machine.
+#include <stdexcept>
+
+#include "checker/engine/engine.h"
+#include "checker/engine/mm_model.h"
+#include "model/describe.h"
+
+namespace mmc::engine {
+
+namespace {
+uint64_t splitmix64(uint64_t& x) {
+  uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+int SimResult::exit_status() const { return violation ? 1 : 0; }
+
+SimResult simulate(const Workload& w, uint64_t seed, int steps, bool symmetry) {
+  // Symmetry does not change a walk (events run on concrete states); the
+  // flag is kept for interface symmetry with explore.
+  (void)symmetry;
+  MmModel m(w, false);
+  const mm::DisplayNames names{w.proc_names, w.device_names};
+  SimResult r;
+  r.seed = seed;
+  r.proc_names = w.proc_names;
+  r.device_names = w.device_names;
+  uint64_t rng = seed;
+  std::vector<MmNode> init = m.initial();
+  MmNode cur = init[splitmix64(rng) % init.size()];
+  r.walk.initial = cur.s;
+  auto check = [&](const MmNode& n) {
+    uint64_t bits = m.violations(n);
+    if (!bits) return false;
+    const Check& c = m.checks()[__builtin_ctzll(bits)];
+    FacetResult f;
+    f.invariant = std::string(c.inv->name);
+    f.facet = std::string(c.inv->facets[c.facet]);
+    f.verdict = Verdict::Violated;
+    f.explanation = c.inv->explain(n.s, w.config);
+    r.violation = f;
+    return true;
+  };
+  if (check(cur)) return r;
+  struct Choice {
+    mm::Event e;
+    mm::Status st;
+    MmNode succ;
+  };
+  std::vector<Choice> choices;
+  for (int i = 0; i < steps; i++) {
+    choices.clear();
+    ExpandInfo info = m.for_each_successor(cur, [&](const mm::Event& e, mm::Status st, const MmNode& s) {
+      choices.push_back(Choice{e, st, s});
+    });
+    if (info.capacity_reason) {
+      std::string b = std::string("model bound hit: ") + info.capacity_reason;
+      if (r.bounds_hit.empty() || r.bounds_hit.back() != b) r.bounds_hit.push_back(b);
+    }
+    if (choices.empty()) {
+      r.dead_end = true;
+      break;
+    }
+    const Choice& c = choices[splitmix64(rng) % choices.size()];
+    TraceStep step;
+    step.event = c.e;
+    step.status = c.st;
+    step.text = mm::describe_event(c.e, cur.s, names);
+    step.changes = mm::describe_changes(cur.s, c.succ.s, names);
+    step.after = c.succ.s;
+    r.walk.steps.push_back(std::move(step));
+    cur = c.succ;
+    r.steps_taken = i + 1;
+    if (check(cur)) break;
+  }
+  if (r.violation) r.violation->trace = r.walk;
+  return r;
+}
+
+}  // namespace mmc::engine
