@@ -90,7 +90,7 @@ static uint8_t swap_entry_resident(const State& s, int type, int slot) {
   return (f >= 0 && s.folio[f].test(PG_uptodate)) ? 1 : 0;
 }
 
-uint8_t mincore_byte(const State& s, int proc, int page) {
+uint8_t mincore_byte(const State& s, int proc, int page, const Config& cfg) {
   const Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return 0;
   const Vma* v = find_vma(p, page);
@@ -101,8 +101,15 @@ uint8_t mincore_byte(const State& s, int proc, int page) {
       return 1;
     case PteKind::Swap:
       return swap_entry_resident(s, pte.a, pte.b);  // mincore_swap
-    case PteKind::None:
-    case PteKind::Marker: {
+    case PteKind::Marker:
+      // Before pte_none_mostly (v5.19, with the uffd-wp markers) a marker
+      // took mincore_pte_range's non_swap_entry branch: "migration or
+      // hwpoison entries are always uptodate", 1.  The RFC left mincore
+      // alone ("my current patch will indeed cause more 1's returned than
+      // it should").  Model: no uffd-wp markers means that older kernel.
+      if (!cfg.CONFIG_PTE_MARKER_UFFD_WP) return 1;
+      [[fallthrough]];
+    case PteKind::None: {
       if (vma_is_anonymous(*v)) return 0;
       const PcEntry* e = file_entry(s, *v, page);  // mincore_page
       if (!e) return 0;

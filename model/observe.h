@@ -16,7 +16,8 @@ struct PagemapRead {
 PagemapRead pagemap_read(const State& s, int proc, int page, const Config& cfg);
 
 // mincore_pte_range / mincore_page / mincore_swap (mm/mincore.c): 0 or 1.
-uint8_t mincore_byte(const State& s, int proc, int page);
+// Without a config: mainline (v6.18) behaviour.
+uint8_t mincore_byte(const State& s, int proc, int page, const Config& cfg = Config{});
 
 // The value a load at (proc, page) returns (computed, not faulted in).
 uint8_t read_value(const State& s, int proc, int page);

@@ -75,7 +75,7 @@ struct Sh {
   uint64_t pm(int p, int pg) const { return pagemap_read(s, p, pg, cfg).entry; }
   uint64_t flags(int p, int pg) const { return pm(p, pg) & FLAGS; }
   int lookups(int p, int pg) const { return pagemap_read(s, p, pg, cfg).page_cache_lookups; }
-  int mc(int p, int pg) const { return mincore_byte(s, p, pg); }
+  int mc(int p, int pg) const { return mincore_byte(s, p, pg, cfg); }
   int val(int p, int pg) const { return read_value(s, p, pg); }
   bool present(int p, int pg) const { return (pm(p, pg) & P) != 0; }
   bool swapbit(int p, int pg) const { return (pm(p, pg) & S) != 0; }
@@ -624,6 +624,30 @@ TEST_CASE("mincore: 1 while a swapped shmem page or anon page sits in the swap c
   m.drop(fa);
   CHECK(m.mc(0, sh) == 0);
   CHECK(m.mc(0, an) == 0);
+  CHECK(m.check("mincore_semantics") == 0);
+}
+
+TEST_CASE("mincore under the PTE-marker RFC: a PAGEOUT marker is a non-swap entry, mincore says 1 (\"more 1's than it should\")") {
+  Sh r("rfc-pte-marker-pageout");
+  int pg = r.map(VmaKind::SharedAnon);
+  r.write(0, pg, 1);
+  const int f = r.pte(0, pg).a;
+  r.pageout(0, pg);
+  r.writeback(f);
+  r.drop(f);
+  REQUIRE(r.pte(0, pg).kind == PteKind::Marker);
+  CHECK(r.mc(0, pg) == 1);  // v5.14 mincore_pte_range: non_swap_entry -> "always uptodate"
+  CHECK(r.check("mincore_semantics") != 0);
+  Sh m("v6.18");
+  int q = m.map(VmaKind::SharedAnon, 1, VM_UFFD_WP);
+  m.write(0, q, 1);
+  m.wp(0, q);
+  const int g = m.pte(0, q).a;
+  m.pageout(0, q);
+  m.writeback(g);
+  m.drop(g);
+  REQUIRE(m.pte(0, q).kind == PteKind::Marker);
+  CHECK(m.mc(0, q) == 0);   // pte_none_mostly: a marker is looked up like pte_none
   CHECK(m.check("mincore_semantics") == 0);
 }
 
