@@ -105,7 +105,10 @@ Outcome split_folio(State& s, int f, const Config& cfg) {
   int inode = 0, index = 0;
   if (shmem_folio_index(s, f, inode, index) && index + 1 < MAX_INODE_PAGES)
     s.inode[inode].pc[index + 1] = PcEntry{PcKind::Folio, static_cast<uint8_t>(t), 0};
+  // The caller's reference goes (folio_put after split_folio): an
+  // unmapped, unpinned part is freed.
   folio_put_if_unused(s, t);
+  folio_put_if_unused(s, f);
   return Outcome::done();
 }
 

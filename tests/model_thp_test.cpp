@@ -215,4 +215,26 @@ TEST_CASE("pagemap PM_MMAP_EXCLUSIVE of a PMD asks the head page's mapcount") {
   CHECK((m.pm(c, 1) & enc::PM_MMAP_EXCLUSIVE) == 0);
 }
 
+TEST_CASE("BFS: the model I invariants hold in every reachable v6.18 state of a THP VMA") {
+  Machine m("v6.18", SWAP_ASYNC);
+  m.anon(MAX_FOLIO_PAGES, VM_HUGEPAGE);
+  Alphabet a;
+  a.per_page = {EventKind::ReadFault, EventKind::WriteFault, EventKind::MadvPageout, EventKind::MadvDontneed,
+                EventKind::SplitPmd, EventKind::PinRO, EventKind::Unpin};
+  a.per_proc = {EventKind::Fork, EventKind::Exit};
+  a.per_folio = {EventKind::Reclaim, EventKind::WritebackEnd, EventKind::SwapCacheDrop};
+  std::string why;
+  SearchResult r = bfs(m.s, m.cfg, a, 6, [&](const State& s) {
+    Machine probe("v6.18", NO_SWAP);
+    probe.s = s;
+    if (probe.model1_holds()) return false;
+    why = probe.explain_all();
+    return true;
+  });
+  CAPTURE(trace_text(r.trace));
+  CAPTURE(why);
+  CHECK_FALSE(r.found);
+  CHECK(r.states > 1000);
+}
+
 }  // TEST_SUITE
