@@ -2,12 +2,13 @@
 // concrete traces, the leak finder and the small-graph export.
 #include "checker/engine/engine.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
-#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/compressed_sparse_row_graph.hpp>
 
 #include "checker/engine/explorer.h"
 #include "checker/engine/mm_model.h"
@@ -48,15 +49,20 @@ uint64_t peak_rss_kb() {
 
 namespace {
 
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
+// The reversed explored graph in Boost's compressed sparse row form: built
+// in one pass from the sorted edge list, out-edges = predecessors.
+using ReverseGraph = boost::compressed_sparse_row_graph<boost::directedS>;
 
-// Reverse reachability from the clean ends over the explored graph: every
-// state that cannot reach one is stuck.  Returns the smallest stuck id
-// (BFS ids: a shallowest one) or -1.
+// Reverse reachability from the clean ends: every state that cannot reach
+// one is stuck.  Returns the smallest stuck id (BFS ids: a shallowest one)
+// or -1.
 int64_t first_stuck_state(const RawRun& run, uint64_t& stuck) {
   const size_t n = run.states;
-  Graph g(n);
-  for (auto [a, b] : run.edges) boost::add_edge(a, b, g);
+  std::vector<std::pair<uint32_t, uint32_t>> reversed;
+  reversed.reserve(run.edges.size());
+  for (auto [a, b] : run.edges) reversed.emplace_back(b, a);
+  std::sort(reversed.begin(), reversed.end());
+  ReverseGraph g(boost::edges_are_sorted, reversed.begin(), reversed.end(), n);
   std::vector<uint8_t> reaches(n, 0);
   std::vector<size_t> queue;
   for (size_t v = 0; v < n; v++)
@@ -65,8 +71,8 @@ int64_t first_stuck_state(const RawRun& run, uint64_t& stuck) {
       queue.push_back(v);
     }
   for (size_t qi = 0; qi < queue.size(); qi++) {
-    for (auto [e, end] = boost::in_edges(queue[qi], g); e != end; ++e) {
-      size_t u = boost::source(*e, g);
+    for (auto [e, end] = boost::out_edges(queue[qi], g); e != end; ++e) {
+      size_t u = boost::target(*e, g);
       if (!reaches[u]) {
         reaches[u] = 1;
         queue.push_back(u);
@@ -149,7 +155,7 @@ Result explore(const Workload& w, const Options& opt) {
     record_bytes = store.record_bytes;
     finish(m, w, opt, store, run, r);
   } else {
-    ExactStore<MmModel::Key> store;
+    CollapseStore store;
     run = Explorer<MmModel, decltype(store)>(m, store, lim).run();
     record_bytes = store.record_bytes;
     finish(m, w, opt, store, run, r);

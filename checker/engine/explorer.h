@@ -145,7 +145,7 @@ class Explorer {
     std::vector<Node> out;
     for (const Node& n : m.initial()) {
       Key k = m.pack(n);
-      if (store.matches(ids[0], k, hash_bytes(&k, sizeof k))) {
+      if (store.matches(ids[0], k, Store::hash(k))) {
         out.push_back(n);
         break;
       }
@@ -155,7 +155,7 @@ class Explorer {
       m.expand(out.back(), [&](const Node& s) {
         if (found) return;
         Key k = m.pack(s);
-        if (store.matches(ids[i], k, hash_bytes(&k, sizeof k))) {
+        if (store.matches(ids[i], k, Store::hash(k))) {
           out.push_back(s);
           found = true;
         }
@@ -168,7 +168,6 @@ class Explorer {
   struct Candidate {
     uint32_t src;  // index in the current level
     uint64_t hash;
-    Key key;
     Node node;
   };
   struct Chunk {
@@ -180,6 +179,12 @@ class Explorer {
     uint64_t transitions = 0, faults = 0;
   };
   static constexpr size_t CHUNK = 512;
+
+  // A quarter more at a time: less slack than doubling.
+  void grow_parents() {
+    auto& p = run_.parent;
+    if (p.size() == p.capacity()) p.reserve(p.capacity() + p.capacity() / 4 + 1024);
+  }
 
   void drop_graph() {
     run_.edges_kept = false;
@@ -208,7 +213,7 @@ class Explorer {
   void store_initial(std::vector<Node>& out) {
     for (const Node& n : m_.initial()) {
       Key k = m_.pack(n);
-      auto [id, fresh] = store_.insert(k, hash_bytes(&k, sizeof k));
+      auto [id, fresh] = store_.insert(k, Store::hash(k));
       if (!fresh) continue;
       run_.parent.push_back(NO_PARENT);
       out.push_back(n);
@@ -237,13 +242,13 @@ class Explorer {
           ExpandInfo info = m_.expand(n, [&](const Node& s) {
             c.transitions++;
             Key k = m_.pack(s);
-            const uint64_t h = hash_bytes(&k, sizeof k);
+            const uint64_t h = Store::hash(k);
             const int64_t id = store_.find(k, h);
             if (id >= 0) {
               if (run_.edges_kept) c.edges.emplace_back(static_cast<uint32_t>(base + i), static_cast<uint32_t>(id));
               return;
             }
-            c.cands.push_back(Candidate{static_cast<uint32_t>(i), h, k, s});
+            c.cands.push_back(Candidate{static_cast<uint32_t>(i), h, s});
           });
           account(info, c);
         }
@@ -270,8 +275,9 @@ class Explorer {
             stop = true;
             break;
           }
-          auto [id, fresh] = store_.insert(cand.key, cand.hash);
+          auto [id, fresh] = store_.insert(m_.pack(cand.node), cand.hash);
           if (fresh) {
+            grow_parents();
             run_.parent.push_back(static_cast<uint32_t>(base + cand.src));
             next.push_back(cand.node);
           }
@@ -325,7 +331,7 @@ class Explorer {
         if (stop) return;
         c.transitions++;
         Key k = m_.pack(s);
-        const uint64_t h = hash_bytes(&k, sizeof k);
+        const uint64_t h = Store::hash(k);
         if (at_limit) {
           if (store_.find(k, h) < 0) run_.depth_bound_hit = true;
           return;
@@ -337,6 +343,7 @@ class Explorer {
         auto [id, fresh] = store_.insert(k, h);
         if (run_.edges_kept) run_.edges.emplace_back(it.id, id);
         if (fresh) {
+          grow_parents();
           run_.parent.push_back(it.id);
           children.push_back(Item{s, id, it.depth + 1});
         }

@@ -65,6 +65,7 @@ class ExactStore {
   // Bytes held: the table and the key array (as allocated).
   uint64_t bytes() const { return table_.size() * sizeof(uint64_t) + keys_.capacity() * sizeof(Key); }
   static constexpr int record_bytes = sizeof(Key);
+  static uint64_t hash(const Key& k) { return hash_bytes(&k, sizeof k); }
 
  private:
   void rehash(size_t slots) {
@@ -112,6 +113,7 @@ class FingerprintStore {
   bool matches(uint32_t id, const Key& k, uint64_t h) const { return find(k, h) == int64_t{id}; }
   uint64_t bytes() const { return fps_.size() * (sizeof(uint64_t) + sizeof(uint32_t)); }
   static constexpr int record_bytes = sizeof(uint64_t) + sizeof(uint32_t);
+  static uint64_t hash(const Key& k) { return hash_bytes(&k, sizeof k); }
 
  private:
   void rehash(size_t slots) {

@@ -10,6 +10,7 @@
 
 
 #include "checker/engine/engine.h"
+#include "checker/engine/collapse_store.h"
 #include "checker/engine/explorer.h"
 #include "checker/engine/mm_model.h"
 #include "model/describe.h"
@@ -38,7 +39,7 @@ std::string graph_dot(const MmModel& m, const Store& store, const RawRun& run, c
   std::vector<std::string> edges;
   auto id_of = [&](const MmNode& x) {
     MmModel::Key k = m.pack(x);
-    return store.find(k, hash_bytes(&k, sizeof k));
+    return store.find(k, Store::hash(k));
   };
   for (const MmNode& x : m.initial()) {
     int64_t id = id_of(x);

@@ -1,0 +1,186 @@
+// The exact visited store for kernel-model nodes, compressed by interning
+// the parts of a state (SPIN's "collapse" compression): each process
+// record, the tuple of process ids, the folio table and the rest (swap
+// devices, inodes, event counters) are stored once in small component
+// tables; a state is the 12-byte record (process-tuple id, folios id, rest
+// id).  Exact: two states get one id only when all their bytes are equal.
+// The state table's slots are 4 bytes: a 6-bit hash tag and a 26-bit id.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "checker/engine/mm_model.h"
+#include "checker/engine/store.h"
+
+namespace mmc::engine {
+
+// Distinct fixed-size byte strings, each with a dense id.
+template <size_t N>
+class ComponentTable {
+ public:
+  using Bytes = std::array<uint8_t, N>;
+  ComponentTable() : table_(1024, 0), mask_(1023) {}
+
+  int64_t find(const void* p) const {
+    const uint64_t h = hash_bytes(p, N);
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const uint64_t slot = table_[i];
+      if (slot == 0) return -1;
+      const uint32_t id = static_cast<uint32_t>(slot) - 1;
+      if (static_cast<uint32_t>(slot >> 32) == tag && std::memcmp(items_[id].data(), p, N) == 0) return id;
+    }
+  }
+  uint32_t insert(const void* p) {
+    if ((items_.size() + 1) * 2 > table_.size()) grow();
+    const uint64_t h = hash_bytes(p, N);
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    size_t i = h & mask_;
+    for (;; i = (i + 1) & mask_) {
+      const uint64_t slot = table_[i];
+      if (slot == 0) break;
+      const uint32_t id = static_cast<uint32_t>(slot) - 1;
+      if (static_cast<uint32_t>(slot >> 32) == tag && std::memcmp(items_[id].data(), p, N) == 0) return id;
+    }
+    const uint32_t id = static_cast<uint32_t>(items_.size());
+    Bytes b;
+    std::memcpy(b.data(), p, N);
+    items_.push_back(b);
+    table_[i] = (uint64_t{tag} << 32) | (uint64_t{id} + 1);
+    return id;
+  }
+  size_t size() const { return items_.size(); }
+  uint64_t bytes() const { return table_.size() * sizeof(uint64_t) + items_.capacity() * N; }
+
+ private:
+  void grow() {
+    std::vector<uint64_t> t(table_.size() * 2, 0);
+    const size_t mask = t.size() - 1;
+    for (uint32_t id = 0; id < items_.size(); id++) {
+      const uint64_t h = hash_bytes(items_[id].data(), N);
+      size_t i = h & mask;
+      while (t[i] != 0) i = (i + 1) & mask;
+      t[i] = ((h >> 32) << 32) | (uint64_t{id} + 1);
+    }
+    table_ = std::move(t);
+    mask_ = mask;
+  }
+  std::vector<Bytes> items_;
+  std::vector<uint64_t> table_;
+  size_t mask_;
+};
+
+class CollapseStore {
+ public:
+  static constexpr uint32_t MAX_IDS = (1u << 26) - 1;
+  static constexpr int record_bytes = 12;
+  static uint64_t hash(const MmNode&) { return 0; }  // the store hashes the parts itself
+
+  CollapseStore() : slots_(1u << 12, 0), mask_((1u << 12) - 1) {}
+
+  uint64_t size() const { return records_.size(); }
+
+  int64_t find(const MmNode& n, uint64_t = 0) const {
+    Record r;
+    if (!lookup(n, r)) return -1;
+    return find_record(r, record_hash(r));
+  }
+
+  std::pair<uint32_t, bool> insert(const MmNode& n, uint64_t = 0) {
+    uint32_t p[mm::MAX_PROCS];
+    for (int i = 0; i < mm::MAX_PROCS; i++) p[i] = procs_.insert(&n.s.proc[i]);
+    Record r{tuples_.insert(p), folios_.insert(&n.s.folio), rest_.insert(rest_bytes(n).data())};
+    const uint64_t h = record_hash(r);
+    int64_t id = find_record(r, h);
+    if (id >= 0) return {static_cast<uint32_t>(id), false};
+    if (records_.size() >= MAX_IDS) throw std::length_error("more than 2^26 states in the exact store");
+    if ((records_.size() + 1) * 4 > slots_.size() * 3) grow();
+    const uint32_t nid = static_cast<uint32_t>(records_.size());
+    reserve_one();
+    records_.push_back(r);
+    place(nid, h);
+    return {nid, true};
+  }
+
+  bool matches(uint32_t id, const MmNode& n, uint64_t = 0) const { return find(n) == int64_t{id}; }
+
+  uint64_t bytes() const {
+    return slots_.size() * sizeof(uint32_t) + records_.capacity() * sizeof(Record) + procs_.bytes() +
+           tuples_.bytes() + folios_.bytes() + rest_.bytes();
+  }
+
+ private:
+  struct Record {
+    uint32_t tuple, folios, rest;
+  };
+  static constexpr size_t REST =
+      sizeof(mm::State::swap) + sizeof(mm::State::inode) + sizeof(MmNode::used);
+  static_assert(sizeof(mm::State) ==
+                sizeof(mm::State::proc) + sizeof(mm::State::folio) + sizeof(mm::State::swap) + sizeof(mm::State::inode));
+
+  static std::array<uint8_t, REST> rest_bytes(const MmNode& n) {
+    std::array<uint8_t, REST> b;
+    std::memcpy(b.data(), &n.s.swap, sizeof n.s.swap);
+    std::memcpy(b.data() + sizeof n.s.swap, &n.s.inode, sizeof n.s.inode);
+    std::memcpy(b.data() + sizeof n.s.swap + sizeof n.s.inode, n.used, sizeof n.used);
+    return b;
+  }
+
+  bool lookup(const MmNode& n, Record& r) const {
+    uint32_t p[mm::MAX_PROCS];
+    for (int i = 0; i < mm::MAX_PROCS; i++) {
+      int64_t id = procs_.find(&n.s.proc[i]);
+      if (id < 0) return false;
+      p[i] = static_cast<uint32_t>(id);
+    }
+    int64_t t = tuples_.find(p), f = folios_.find(&n.s.folio), x = rest_.find(rest_bytes(n).data());
+    if (t < 0 || f < 0 || x < 0) return false;
+    r = Record{static_cast<uint32_t>(t), static_cast<uint32_t>(f), static_cast<uint32_t>(x)};
+    return true;
+  }
+
+  static uint64_t record_hash(const Record& r) { return hash_bytes(&r, sizeof r); }
+  static uint32_t tag_of(uint64_t h) { return static_cast<uint32_t>(h >> 58) << 26; }
+
+  int64_t find_record(const Record& r, uint64_t h) const {
+    const uint32_t tag = tag_of(h);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const uint32_t slot = slots_[i];
+      if (slot == 0) return -1;
+      if ((slot & ~MAX_IDS) != tag) continue;
+      const uint32_t id = (slot & MAX_IDS) - 1;
+      if (std::memcmp(&records_[id], &r, sizeof r) == 0) return id;
+    }
+  }
+
+  void place(uint32_t id, uint64_t h) {
+    size_t i = h & mask_;
+    while (slots_[i] != 0) i = (i + 1) & mask_;
+    slots_[i] = tag_of(h) | (id + 1);
+  }
+
+  void grow() {
+    std::vector<uint32_t>(slots_.size() * 2, 0).swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (uint32_t id = 0; id < records_.size(); id++) place(id, record_hash(records_[id]));
+  }
+
+  // Grow the record array by a quarter at a time: less slack than doubling.
+  void reserve_one() {
+    if (records_.size() == records_.capacity()) records_.reserve(records_.capacity() + records_.capacity() / 4 + 1024);
+  }
+
+  ComponentTable<sizeof(mm::Process)> procs_;
+  ComponentTable<sizeof(uint32_t) * mm::MAX_PROCS> tuples_;
+  ComponentTable<sizeof(mm::State::folio)> folios_;
+  ComponentTable<REST> rest_;
+  std::vector<Record> records_;
+  std::vector<uint32_t> slots_;
+  size_t mask_;
+};
+
+}  // namespace mmc::engine
