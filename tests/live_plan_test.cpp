@@ -180,3 +180,23 @@ check cow_isolation holds
   // B's read sees the value A wrote before the pageout.
   CHECK(find_obs(p, "B: read p[0]").allowed == std::set<uint64_t>{1});
 }
+
+TEST_CASE("live: a scenario expectation becomes a TAP check only when the model expects it of this kernel") {
+  const char* text = R"(scenario "t"
+config v6.18
+process A
+A: p = mmap 1 private
+A: write p[0] 1
+expect A: pagemap p[0] present=1 soft_dirty=1
+expect A: pagemap p[0] present=1 exclusive=1
+)";
+  // This kernel: no CONFIG_MEM_SOFT_DIRTY, so bit 55 stays 0 and the first
+  // expectation (true for the v6.18 preset) is skipped, not failed.
+  const std::string c = live::emit_c(plan_of(text));
+  CHECK(c.find("live_tap_skip(1,") != std::string::npos);
+  CHECK(c.find("live_tap(2, live_pm_present(e) == 1 && live_pm_exclusive(e) == 1,") != std::string::npos);
+  // Under the preset itself both are checked.
+  const auto preset = live::build_plan(scenario::parse_scenario(text, "t.scenario"), *mm::config_preset("v6.18"));
+  const std::string c2 = live::emit_c(preset);
+  CHECK(c2.find("live_tap(1, live_pm_present(e) == 1 && live_pm_soft_dirty(e) == 1,") != std::string::npos);
+}
