@@ -511,7 +511,8 @@ class PlanBuilder {
     const bool shared = st.map_kind != scenario::MapKind::Private && st.map_kind != scenario::MapKind::MemfdPrivate;
     LiveStep& ls = add_step(proc, fmt::format("{}: {} = mmap {} {}{}{}", st.proc, st.name,
                                               st.file.empty() ? std::to_string(st.npages) : st.file,
-                                              scenario::map_kind_name(st.map_kind), st.thp ? " thp" : "",
+                                              st.file.empty() ? scenario::map_kind_name(st.map_kind) : shared ? "shared" : "private",
+                                              st.thp ? " thp" : "",
                                               st.uffd_wp ? " uffd-wp" : ""));
     ls.code.push_back(fmt::format("live_mmap({}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset));
     if (st.uffd_wp) ls.code.push_back(fmt::format("live_uffd_register({});", c));

@@ -321,7 +321,7 @@ static int live_fd[1];
 
 static void live_step(int n) {
   switch (n) {
-    case 1: { /* A: m = mmap f memfd-shared */
+    case 1: { /* A: m = mmap f shared */
       live_mmap(0, 2, 1, live_fd[0], 0);
       break;
     }
@@ -401,7 +401,7 @@ int main(void) {
   live_fd[0] = live_memfd("f", 2);
   live_spawn(1);
   printf("TAP version 13\n1..8\n");
-  live_run(0, 1);            /* A: m = mmap f memfd-shared */
+  live_run(0, 1);            /* A: m = mmap f shared */
   live_run(-1, 2);           /* expect always lseek f SEEK_DATA 0 == ENXIO (line 9) */
   live_run(0, 3);            /* A: write m[0] 1 */
   live_run(-1, 4);           /* expect always lseek f SEEK_DATA 0 == 0 (line 11) */
