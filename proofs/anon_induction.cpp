@@ -288,6 +288,10 @@ std::vector<Obligation> anon_induction_obligations() {
       {"anon.stable_writes.v6.18",
        "v6.18: stable_writes is inductive: no folio under writeback to a SWP_STABLE_WRITES device is mapped writable",
        Expect::Proved, [all](const ProofOptions& o) { return prove_inductive("v6.18", all, STABLE_WRITES, o); }},
+      {"anon.stable_writes.v5.14",
+       "v5.14: stable_writes (with anon_exclusive and the lemmas) is inductive: reuse_swap_page never reuses a "
+       "folio under writeback to a SWP_STABLE_WRITES device",
+       Expect::Proved, [all](const ProofOptions& o) { return prove_inductive("v5.14", all, all, o); }},
       {"anon.anon_exclusive.inverted",
        "anon-exclusive-v2-inverted: anon_exclusive (with the lemmas) is still inductive; the inversion breaks only "
        "stable writes",

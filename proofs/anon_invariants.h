@@ -74,6 +74,7 @@ std::vector<Named<D>> wellformed_lemmas(const AState<D>& s, const AParams<D>& p)
       {"a folio is mapped, pinned or cached (else it was freed)", !s.hasF || maps + s.pins > 0 || s.sc},
       {"a pinned page that is mapped is exclusive (v5.19+ with FAULT_FLAG_UNSHARE)",
        !(p.AE && p.UNSHARE) || !(s.pins > 0) || s.excl},
+      {"no PG_anon_exclusive before v5.19", p.AE || !s.excl},
       {"an exclusive folio is referenced by no swap PTE", !s.excl || s.cnt == 0},
       {"an exclusive swap PTE is the slot's only reference and F is unmapped",
        s.sx <= 1 && (s.sx == 0 || (s.cnt == 1 && maps == 0 && !s.excl))},
