@@ -4,6 +4,7 @@
 #include "model/encoding.h"
 #include "model/fault.h"
 #include "model/mm.h"
+#include "model/shmem.h"
 
 namespace mm {
 
@@ -112,6 +113,7 @@ Outcome exit_mmap(State& s, int proc, const Config& cfg) {
   p = Process{};
   p.alive = PROC_EXITED;
   p.parent = parent;
+  shmem_evict_inodes_at_last_exit(s, cfg);  // the last fd / mapping of each shmem inode is gone
   return Outcome::done();
 }
 

@@ -298,6 +298,25 @@ TEST_CASE("MADV_PAGEOUT skips a shmem folio mapped by two processes; LRU reclaim
   CHECK(m.all_hold());
 }
 
+TEST_CASE("shmem_evict_inode at the last exit: page-cache folios and swap entries are freed, nothing leaks") {
+  Sh m;
+  int pg = m.map(VmaKind::SharedAnon, 2);
+  int inode = shmem_create(m.s, 1);
+  int fd = m.map(VmaKind::MemfdShared, 1, 0, inode);
+  m.write(0, pg, 1);
+  m.write(0, pg + 1, 2);
+  m.write(0, fd, 3);
+  m.pageout(0, pg);
+  int b = m.fork(0);
+  REQUIRE(m.ev(EventKind::Exit, 0, 0) == Status::Done);
+  CHECK(m.pc(0, 1).kind == PcKind::Folio);  // B still maps the range: nothing is evicted
+  CHECK(m.val(b, pg) == 1);
+  REQUIRE(m.ev(EventKind::Exit, b, 0) == Status::Done);
+  for (const Folio& f : m.s.folio) CHECK(!f.test(FOLIO_ALLOCATED));
+  for (const SwapSlot& sl : m.s.swap[0].slot) CHECK(swap_slot_free(sl));
+  CHECK(m.check("swap_accounting") == 0);
+}
+
 // ===== MADV_DONTNEED, MADV_REMOVE ===========================================
 
 TEST_CASE("MADV_DONTNEED on shmem zaps the PTE; the data stays in the page cache") {
