@@ -311,7 +311,14 @@ TEST_CASE("shmem_evict_inode at the last exit: page-cache folios and swap entrie
   REQUIRE(m.ev(EventKind::Exit, 0, 0) == Status::Done);
   CHECK(m.pc(0, 1).kind == PcKind::Folio);  // B still maps the range: nothing is evicted
   CHECK(m.val(b, pg) == 1);
+  const int wb = swap_cache_get_folio(m.s, 0, m.pc(0, 0).b);
+  REQUIRE(wb >= 0);
   REQUIRE(m.ev(EventKind::Exit, b, 0) == Status::Done);
+  // The folio still under writeback stays in the swap cache (free_swap_and_cache
+  // cannot take it) until writeback ends and reclaim drops it.
+  CHECK(m.s.folio[wb].test(PG_swapcache));
+  REQUIRE(m.writeback(wb) == Status::Done);
+  REQUIRE(m.drop(wb) == Status::Done);
   for (const Folio& f : m.s.folio) CHECK(!f.test(FOLIO_ALLOCATED));
   for (const SwapSlot& sl : m.s.swap[0].slot) CHECK(swap_slot_free(sl));
   CHECK(m.check("swap_accounting") == 0);
