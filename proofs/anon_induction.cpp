@@ -58,18 +58,7 @@ struct Setup {
            c.bool_const("zero_filled")} {}
 };
 
-// The states a tracked object starts in: before it exists, and every way a
-// new anonymous folio is born (do_anonymous_page or wp_page_copy for a
-// write, an unshare copy taken by a R/O pin, copy_present_page at fork).
-expr birth(const Setup& u) {
-  const AState<Z3Domain>& s = u.pre;
-  expr nothing = !s.pinx && !s.hasF && !s.hasS && !s.sc && !s.excl && !s.wb && !s.dirty && !s.mod && s.rw == 0 && s.ro == 0 &&
-                 s.sx == 0 && s.s == 0 && s.cnt == 0 && s.pins == 0 && s.other >= 0 && s.used >= s.other;
-  expr born = !s.pinx && s.hasF && !s.hasS && !s.sc && !s.wb && !s.mod && s.excl == u.p.AE && s.sx == 0 && s.s == 0 &&
-              s.cnt == 0 && s.other >= 0 && s.used >= 1 + s.other &&
-              ((s.rw == 1 && s.ro == 0 && s.pins == 0) || (s.rw == 0 && s.ro == 1 && s.pins >= 0 && s.pins <= 1));
-  return nothing || born;
-}
+expr birth(const Setup& u) { return anon::birth<Z3Domain>(u.pre, u.p); }
 
 std::string params_line(const z3::model& m, const Setup& u) {
   return fmt::format("device: SWP_STABLE_WRITES={} SWP_SYNCHRONOUS_IO={} sync-writeback={}",

@@ -55,6 +55,22 @@ std::vector<Named<D>> invariant_facets(const std::string& name, const AState<D>&
   return {};
 }
 
+// The states a tracked object starts in: before it exists, and every way a
+// new anonymous folio is born (do_anonymous_page or wp_page_copy for a
+// write, an unshare copy taken by a R/O pin, copy_present_page at fork).
+// The induction starts from these; the simulation check verifies that every
+// object appearing in the explicit model is one of them.
+template <class D>
+typename D::B birth(const AState<D>& s, const AParams<D>& p) {
+  auto nothing = !s.pinx && !s.hasF && !s.hasS && !s.sc && !s.excl && !s.wb && !s.dirty && !s.mod && s.rw == 0 &&
+                 s.ro == 0 && s.sx == 0 && s.s == 0 && s.cnt == 0 && s.pins == 0 && s.other >= 0 &&
+                 s.used >= s.other;
+  auto born = !s.pinx && s.hasF && !s.hasS && !s.sc && !s.wb && !s.mod && s.excl == p.AE && s.sx == 0 && s.s == 0 &&
+              s.cnt == 0 && s.other >= 0 && s.used >= 1 + s.other &&
+              ((s.rw == 1 && s.ro == 0 && s.pins == 0) || (s.rw == 0 && s.ro == 1 && s.pins >= 0 && s.pins <= 1));
+  return nothing || born;
+}
+
 // Strengthening lemmas: facts of every reachable state that the invariants
 // need to be inductive.  Proved inductive together with them.
 template <class D>

@@ -15,6 +15,7 @@
 #include "model/mm.h"
 #include "proofs/anon_bmc.h"
 #include "proofs/anon_explicit.h"
+#include "proofs/anon_invariants.h"
 #include "proofs/obligation.h"
 
 namespace mmproofs::anon {
@@ -104,15 +105,37 @@ struct StateHash {
   }
 };
 
-// Do two abstract states agree, ignoring the process bookkeeping an event
-// on another object may change (a fork or exit of an unrelated process is
-// ForkN/ExitN and checked exactly).
-bool identity_ok(const AState<ConcreteDomain>& a, const AState<ConcreteDomain>& b, std::string& why) {
-  return same_abstract(b, a, why);
+// Every object in an explicit state: each anonymous folio (with its slot
+// when it is in the swap cache), each slot in use without a cached folio,
+// and the empty tracker (an object not born yet).
+std::vector<Tracked> objects_of(const mm::State& s) {
+  std::vector<Tracked> out = {Tracked{}};
+  for (int f = 0; f < mm::MAX_FOLIOS; f++) {
+    const mm::Folio& fo = s.folio[f];
+    if (!fo.test(mm::FOLIO_ALLOCATED) || !fo.test(mm::PG_anon)) continue;
+    Tracked t;
+    t.folio = f;
+    if (fo.test(mm::PG_swapcache)) {
+      t.type = fo.swap_type;
+      t.slot = fo.swap_slot;
+    }
+    out.push_back(t);
+  }
+  for (int ty = 0; ty < mm::MAX_SWAP_DEVICES; ty++)
+    for (int sl = 0; sl < mm::MAX_SLOTS; sl++)
+      if (s.swap[ty].slot[sl].count > 0 && mm::swap_cache_get_folio(s, ty, sl) < 0)
+        out.push_back(Tracked{-1, ty, sl});
+  return out;
+}
+
+bool same_object(const Tracked& a, const Tracked& b) {
+  return a.folio == b.folio && a.type == b.type && a.slot == b.slot;
 }
 
 struct SimResult {
   long transitions = 0;
+  long checks = 0;
+  long births = 0;
   long states = 0;
   std::string failure;
 };
@@ -127,17 +150,38 @@ SimResult simulate(const std::string& preset, uint8_t flags, int depth) {
   ConcreteDomain cd;
   Relation<ConcreteDomain> rel(cd, cp);
   SimResult r;
-  std::unordered_map<mm::State, Tracked, StateHash> seen;
+  std::unordered_map<mm::State, int, StateHash> seen;
   std::deque<std::pair<mm::State, int>> queue;
   const mm::State init = initial_state(sc, cfg);
-  seen.emplace(init, Tracked{});
+  seen.emplace(init, 0);
   queue.push_back({init, 0});
+  // Check one object across one explicit transition.
+  auto check_object = [&](const mm::State& s, const mm::State& s2, const mm::Event& e, const Tracked& t,
+                          Tracked& t2) -> std::string {
+    t2 = t;
+    retrack(s, s2, e, t2);
+    const AState<ConcreteDomain> a = alpha(s, t), a2 = alpha(s2, t2);
+    bool identity = false;
+    const std::vector<AEvent> cands = candidates(s, t, e, identity);
+    std::string why, last_why;
+    if (identity && same_abstract(a2, a, why)) return "";
+    if (identity) last_why = "unchanged? " + why;
+    for (AEvent ae : cands)
+      for (int c = 0; c < 16; c++) {
+        AChoice<ConcreteDomain> ch{(c & 1) != 0, (c & 2) != 0, (c & 4) != 0, (c & 8) != 0};
+        AStep<ConcreteDomain> st = rel.apply(a, ae, ch);
+        if (st.enabled && same_abstract(a2, st.post, why)) return "";
+        if (c == 0)
+          last_why = std::string(aevent_info()[static_cast<int>(ae)].name) + ": " + (st.enabled ? why : "not enabled");
+      }
+    return fmt::format("{} (device {}): explicit {} takes the object from [{}] to [{}], which is no abstract step ({})",
+                       preset, flags, describe_event(e), describe(a), describe(a2), last_why);
+  };
   while (!queue.empty()) {
     auto [s, d] = queue.front();
     queue.pop_front();
     if (d == depth) continue;
-    const Tracked t = seen.at(s);
-    const AState<ConcreteDomain> a = alpha(s, t);
+    const std::vector<Tracked> objs = objects_of(s);
     for (mm::EventKind k : sc.alphabet) {
       std::vector<mm::Event> evs;
       if (mm::event_scope(k) == mm::EventScope::Folio) {
@@ -152,29 +196,32 @@ SimResult simulate(const std::string& preset, uint8_t flags, int depth) {
         const mm::Outcome o = mm::apply(s2, e, cfg);
         if (o.status == mm::Status::Disabled || o.status == mm::Status::OutOfCapacity) continue;
         r.transitions++;
-        Tracked t2 = t;
-        retrack(s, s2, e, t2);
-        const AState<ConcreteDomain> a2 = alpha(s2, t2);
-        bool identity = false;
-        const std::vector<AEvent> cands = candidates(s, t, e, identity);
-        bool matched = false;
-        std::string why, last_why;
-        if (identity && identity_ok(a, a2, why)) matched = true;
-        if (identity && !matched) last_why = "unchanged? " + why;
-        for (AEvent ae : cands) {
-          for (int c = 0; c < 16 && !matched; c++) {
-            AChoice<ConcreteDomain> ch{(c & 1) != 0, (c & 2) != 0, (c & 4) != 0, (c & 8) != 0};
-            AStep<ConcreteDomain> st = rel.apply(a, ae, ch);
-            if (st.enabled && same_abstract(a2, st.post, why)) matched = true;
-            else if (c == 0) last_why = std::string(aevent_info()[static_cast<int>(ae)].name) + ": " + (st.enabled ? why : "not enabled");
+        std::vector<Tracked> images;
+        for (const Tracked& t : objs) {
+          Tracked t2;
+          std::string fail = check_object(s, s2, e, t, t2);
+          r.checks++;
+          if (!fail.empty()) {
+            r.failure = fail;
+            return r;
+          }
+          images.push_back(t2);
+        }
+        // Every object of the new state is the image of an old one, or newly born.
+        for (const Tracked& n : objects_of(s2)) {
+          bool image = false;
+          for (const Tracked& t2 : images) image |= same_object(n, t2);
+          if (image) continue;
+          r.births++;
+          const AState<ConcreteDomain> a = alpha(s2, n);
+          if (!birth<ConcreteDomain>(a, cp)) {
+            r.failure = fmt::format("{} (device {}): explicit {} creates an object [{}] that is not a birth state of "
+                                    "the induction",
+                                    preset, flags, describe_event(e), describe(a));
+            return r;
           }
         }
-        if (!matched) {
-          r.failure = fmt::format("{} {}: explicit {} from [{}] to [{}] has no abstract counterpart ({})", preset,
-                                  flags, describe_event(e), describe(a), describe(a2), last_why);
-          return r;
-        }
-        if (seen.emplace(s2, t2).second) queue.push_back({s2, d + 1});
+        if (seen.emplace(s2, d + 1).second) queue.push_back({s2, d + 1});
       }
     }
   }
@@ -190,8 +237,9 @@ ObligationResult run_simulation(const std::string& preset, int depth) {
   for (size_t i = 0; i < std::size(devices); i++) {
     const SimResult s = simulate(preset, devices[i], depth);
     if (!s.failure.empty()) return {Verdict::Refuted, {s.failure}};
-    r.detail.push_back(fmt::format("{}: {} explicit transitions from {} states (depth {}) all matched", names[i],
-                                   s.transitions, s.states, depth));
+    r.detail.push_back(fmt::format("{}: {} explicit transitions from {} states (depth {}); {} object steps all "
+                                   "matched, {} new objects all birth states",
+                                   names[i], s.transitions, s.states, depth, s.checks, s.births));
   }
   r.verdict = Verdict::Proved;
   return r;
