@@ -99,7 +99,9 @@ struct Tally {
 
 // Generate, compile, run and compare one scenario.
 void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream& out) {
-  const std::string stem = fs::path(j.file).stem().string() + j.stem_suffix;
+  // dir-name: scenario names repeat across directories
+  const fs::path path(j.file);
+  const std::string stem = path.parent_path().filename().string() + "-" + path.stem().string() + j.stem_suffix;
   const std::string c_file = opt.work_dir + "/" + stem + ".c";
   const std::string bin = opt.work_dir + "/" + stem;
   {

@@ -33,7 +33,7 @@ wait_clean() {
 # not the C compiler or the swap guardian, which are children too.
 program_of() {
   for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
-    [ "$(readlink "/proc/$c/exe" 2>/dev/null)" = "$wd/private-anon-swap-roundtrip" ] && { echo "$c"; return; }
+    [ "$(readlink "/proc/$c/exe" 2>/dev/null)" = "$wd/live-private-anon-swap-roundtrip" ] && { echo "$c"; return; }
   done
 }
 
