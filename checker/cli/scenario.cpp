@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "checker/cli/commands.h"
+#include "checker/engine/loader.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/report.h"
 #include "checker/scenario/runner.h"
@@ -89,7 +90,10 @@ std::vector<fs::path> scenario_files(const fs::path& dir) {
   std::vector<fs::path> out;
   for (const auto& e : fs::recursive_directory_iterator(dir))
     if (e.is_regular_file() && e.path().extension() == ".scenario") out.push_back(e.path());
-  std::sort(out.begin(), out.end());
+  // Byte order of the names regress prints (paths without .scenario), the
+  // same on every machine.
+  auto key = [](fs::path p) { return p.replace_extension().generic_string(); };
+  std::sort(out.begin(), out.end(), [&](const fs::path& a, const fs::path& b) { return key(a) < key(b); });
   return out;
 }
 
@@ -183,9 +187,40 @@ void common_flags(CLI::App* sub, ScenarioFlags& f) {
   sub->add_option("--threads", f.threads, "engine threads for explore blocks (results do not depend on it)");
 }
 
+// `mmcheck explore FILE` and `mmcheck simulate FILE`: the engine asks for
+// the workload of a scenario file's explore block.
+std::optional<engine::Workload> load_workload(const std::string& file, const mm::Config* override_config) {
+  try {
+    Scenario s = load_scenario(file);
+    if (!s.explore)
+      throw ScenarioError(file, Loc{1, 1},
+                          "the scenario has no explore block; add one such as 'explore events write read pageout "
+                          "writeback fork<=1', or use 'mmcheck run' for its script");
+    RunOptions opt;
+    NamedConfig nc;
+    if (override_config) {
+      nc.config = *override_config;
+      nc.name = override_config->name;
+      for (const auto& [k, v] : s.sets) mm::config_set_knob(nc.config, k, v);
+    } else {
+      std::vector<NamedConfig> all = scenario_configs(s, opt);
+      nc = all.front();
+      if (all.size() > 1)
+        std::cerr << fmt::format("mmcheck: note: {} runs under {} configs; exploring under the first, {} "
+                                 "(choose another with --config)\n",
+                                 file, all.size(), nc.name);
+    }
+    return build_workload(s, nc, opt);
+  } catch (const ScenarioError& e) {
+    std::cerr << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 void register_scenario_commands(CLI::App& app) {
+  engine::set_scenario_loader(load_workload);
   auto flags = std::make_shared<ScenarioFlags>();
   CLI::App* run = app.add_subcommand("run", "run scenario files: script, expectations, explore and checks");
   run->add_option("FILE", flags->files, "scenario files")->required();
