@@ -42,7 +42,8 @@ Outcome do_huge_pmd_anonymous_page(State& s, int proc, int page, const Config& c
   anon_vma_prepare(v);
   Folio& fo = s.folio[f];
   fo.flags |= PG_anon | PG_large;
-  fo.anon_exclusive = (1u << MAX_FOLIO_PAGES) - 1;  // folio_add_new_anon_rmap(RMAP_EXCLUSIVE)
+  // folio_add_new_anon_rmap(RMAP_EXCLUSIVE): the head page (model: every page)
+  fo.anon_exclusive = cfg.PG_anon_exclusive ? (1u << MAX_FOLIO_PAGES) - 1 : 0;
   int head = page & ~(MAX_FOLIO_PAGES - 1);
   for (int i = 0; i < MAX_FOLIO_PAGES; i++)
     p.pte[head + i] = make_present(f, i, PTE_WRITE | pte_mkdirty_bits(cfg) | PTE_PMD);

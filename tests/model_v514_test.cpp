@@ -127,6 +127,30 @@ TEST_CASE("v5.14: the shared zero page cannot be pinned in the model") {
   CHECK(m.pin(0, pg) == Status::Disabled);
 }
 
+TEST_CASE("v5.14: a THP has no PageAnonExclusive either; its pageout writes no exclusive swap PTE") {
+  Machine m("v5.14");
+  m.anon(2, VM_HUGEPAGE);
+  m.write(0, 0, 1);
+  const int f = m.folio(0, 0);
+  CHECK(m.F(f).test(PG_large));
+  CHECK(m.F(f).anon_exclusive == 0);
+  m.pageout(0, 0);
+  CHECK(m.pte(0, 0).kind == PteKind::Swap);
+  CHECK((m.pte(0, 0).bits & PTE_SWP_EXCLUSIVE) == 0);
+  CHECK(m.model1_holds());
+  // do_huge_pmd_wp_page (v5.14): reuse_swap_page on a THP mapped once.
+  Machine n("v5.14");
+  n.anon(2, VM_HUGEPAGE);
+  n.write(0, 0, 1);
+  int c = n.fork(0);
+  n.exit(c);
+  const int g = n.folio(0, 0);
+  n.write(0, 1, 2);
+  CHECK(n.folio(0, 1) == g);
+  CHECK((n.pte(0, 0).bits & PTE_PMD) != 0);
+  CHECK((n.pte(0, 0).bits & PTE_WRITE) != 0);
+}
+
 TEST_CASE("v5.14 preset knobs") {
   Config c = preset("v5.14");
   CHECK_FALSE(c.PG_anon_exclusive);
