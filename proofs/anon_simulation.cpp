@@ -16,6 +16,7 @@
 #include "proofs/anon_bmc.h"
 #include "proofs/anon_explicit.h"
 #include "proofs/anon_invariants.h"
+#include "proofs/anon_simulation.h"
 #include "proofs/obligation.h"
 
 namespace mmproofs::anon {
@@ -132,24 +133,19 @@ bool same_object(const Tracked& a, const Tracked& b) {
   return a.folio == b.folio && a.type == b.type && a.slot == b.slot;
 }
 
-struct SimResult {
-  long transitions = 0;
-  long checks = 0;
-  long births = 0;
-  long states = 0;
-  std::string failure;
-};
+}  // namespace
 
-SimResult simulate(const std::string& preset, uint8_t flags, int depth) {
+SimulationResult simulate(const std::string& preset, const std::string& abstraction_preset, uint8_t flags,
+                          int depth) {
   Scenario sc{"sim", preset, flags,
               {K::ReadFault, K::WriteFault, K::Fork, K::MadvDontneed, K::Exit, K::MadvPageout, K::PinRO, K::Unpin,
                K::ClearRefs, K::Reclaim, K::WritebackEnd, K::SwapCacheDrop},
               "anon_exclusive", depth};
   const mm::Config cfg = scenario_config(sc);
-  const AParams<ConcreteDomain> cp = concrete_params(cfg, flags);
+  const AParams<ConcreteDomain> cp = concrete_params(*mm::config_preset(abstraction_preset), flags);
   ConcreteDomain cd;
   Relation<ConcreteDomain> rel(cd, cp);
-  SimResult r;
+  SimulationResult r;
   std::unordered_map<mm::State, int, StateHash> seen;
   std::deque<std::pair<mm::State, int>> queue;
   const mm::State init = initial_state(sc, cfg);
@@ -229,13 +225,15 @@ SimResult simulate(const std::string& preset, uint8_t flags, int depth) {
   return r;
 }
 
+namespace {
+
 ObligationResult run_simulation(const std::string& preset, int depth) {
   ObligationResult r;
   const uint8_t devices[] = {mm::SWP_STABLE_WRITES, mm::SWP_STABLE_WRITES | mm::SWP_SYNCHRONOUS_IO,
                              mm::SWP_SYNC_WRITEBACK};
   const char* names[] = {"async SWP_STABLE_WRITES", "SWP_STABLE_WRITES|SWP_SYNCHRONOUS_IO", "sync writeback"};
   for (size_t i = 0; i < std::size(devices); i++) {
-    const SimResult s = simulate(preset, devices[i], depth);
+    const SimulationResult s = simulate(preset, preset, devices[i], depth);
     if (!s.failure.empty()) return {Verdict::Refuted, {s.failure}};
     r.detail.push_back(fmt::format("{}: {} explicit transitions from {} states (depth {}); {} object steps all "
                                    "matched, {} new objects all birth states",
