@@ -141,24 +141,100 @@ State permute_processes(const State& s, const uint8_t (&perm)[MAX_PROCS]) {
   return t;
 }
 
+namespace {
+
+// What a process looks like with folio and slot names left out: invariant
+// under resource renaming, and it moves with the process under a
+// permutation.  Processes with different signatures are ordered by it; only
+// ties need their permutations tried.
+using Signature = std::array<uint8_t, 2 + sizeof(Vma) * MAX_VMAS + 8 * MAX_PAGES>;
+
+Signature signature(const State& s, int pi) {
+  Signature g{};
+  const Process& p = s.proc[pi];
+  size_t k = 0;
+  g[k++] = p.alive;
+  g[k++] = p.pinned;
+  std::memcpy(&g[k], p.vma.data(), sizeof(Vma) * MAX_VMAS);
+  k += sizeof(Vma) * MAX_VMAS;
+  for (int pg = 0; pg < MAX_PAGES; pg++) {
+    const Pte& pte = p.pte[pg];
+    g[k++] = static_cast<uint8_t>(pte.kind);
+    g[k++] = pte.bits;
+    uint8_t x = 0, y = 0, z = 0;
+    if (pte.kind == PteKind::Present && pte.a < MAX_FOLIOS) {
+      const Folio& f = s.folio[pte.a];
+      x = f.flags;
+      y = static_cast<uint8_t>((f.anon_exclusive >> pte.b) & 1);
+      z = f.content[pte.b < MAX_FOLIO_PAGES ? pte.b : 0];
+    } else if (pte.kind == PteKind::Swap && pte.a < MAX_SWAP_DEVICES && pte.b < MAX_SLOTS) {
+      const SwapSlot& sl = s.swap[pte.a].slot[pte.b];
+      x = pte.a;
+      y = static_cast<uint8_t>(sl.count | (sl.has_cache << 7));
+      z = sl.content;
+    } else if (pte.kind == PteKind::Marker) {
+      x = pte.a;
+    }
+    g[k++] = x;
+    g[k++] = y;
+    g[k++] = z;
+    g[k++] = (p.pinned & (1u << pg)) ? s.folio[p.pin_folio[pg] % MAX_FOLIOS].content[0] : 0;
+    g[k++] = p.expect[pg];
+    g[k++] = p.ghost[pg];
+  }
+  return g;
+}
+
+}  // namespace
+
 State canonicalize(const State& s, uint8_t interchangeable) {
   uint8_t members[MAX_PROCS];
   int n = 0;
   for (int i = 0; i < MAX_PROCS; i++)
     if (interchangeable & (1u << i)) members[n++] = static_cast<uint8_t>(i);
-  State best = s;
-  canonicalize_resources(best);
-  if (n < 2) return best;
-  // Every permutation of the members (at most 3! = 6), identity first.
+  if (n < 2) {
+    State c = s;
+    canonicalize_resources(c);
+    return c;
+  }
+  // Order the members by signature; the smallest goes to the lowest slot.
+  Signature sig[MAX_PROCS];
+  for (int j = 0; j < n; j++) sig[members[j]] = signature(s, members[j]);
   uint8_t order[MAX_PROCS];
   std::copy(members, members + n, order);
-  while (std::next_permutation(order, order + n)) {
+  for (int j = 1; j < n; j++)  // insertion sort, stable: n <= MAX_PROCS
+    for (int k = j; k > 0 && sig[order[k]] < sig[order[k - 1]]; k--) std::swap(order[k], order[k - 1]);
+  // Runs of equal signatures: every permutation within each run is tried.
+  State best{};
+  bool have = false;
+  auto try_order = [&] {
     uint8_t perm[MAX_PROCS];
     for (int i = 0; i < MAX_PROCS; i++) perm[i] = static_cast<uint8_t>(i);
     for (int j = 0; j < n; j++) perm[members[j]] = order[j];
     State cand = permute_processes(s, perm);
     canonicalize_resources(cand);
-    if (std::memcmp(&cand, &best, sizeof(State)) < 0) best = cand;
+    if (!have || std::memcmp(&cand, &best, sizeof(State)) < 0) best = cand;
+    have = true;
+  };
+  int run_start[MAX_PROCS], run_len[MAX_PROCS], runs = 0;
+  for (int j = 0; j < n;) {
+    int e = j + 1;
+    while (e < n && sig[order[e]] == sig[order[j]]) e++;
+    if (e - j > 1) {
+      run_start[runs] = j;
+      run_len[runs++] = e - j;
+      for (int a = j + 1; a < e; a++)  // ascending slot order within the run
+        for (int k = a; k > j && order[k] < order[k - 1]; k--) std::swap(order[k], order[k - 1]);
+    }
+    j = e;
+  }
+  // Odometer over the runs' permutations (at most 3! in total).
+  while (true) {
+    try_order();
+    int r = 0;
+    for (; r < runs; r++)
+      if (std::next_permutation(order + run_start[r], order + run_start[r] + run_len[r])) break;
+    if (r == runs) break;
   }
   return best;
 }

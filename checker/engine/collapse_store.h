@@ -7,6 +7,7 @@
 // The state table's slots are 4 bytes: a 6-bit hash tag and a 26-bit id.
 #pragma once
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -80,7 +81,7 @@ class CollapseStore {
   static constexpr int record_bytes = 12;
   static uint64_t hash(const MmNode&) { return 0; }  // the store hashes the parts itself
 
-  CollapseStore() : slots_(1u << 12, 0), mask_((1u << 12) - 1) {}
+  CollapseStore() : slots_(1u << 12, 0), mask_((1u << 12) - 1), serial_(next_serial()) {}
 
   uint64_t size() const { return records_.size(); }
 
@@ -91,9 +92,8 @@ class CollapseStore {
   }
 
   std::pair<uint32_t, bool> insert(const MmNode& n, uint64_t = 0) {
-    uint32_t p[mm::MAX_PROCS];
-    for (int i = 0; i < mm::MAX_PROCS; i++) p[i] = procs_.insert(&n.s.proc[i]);
-    Record r{tuples_.insert(p), folios_.insert(&n.s.folio), rest_.insert(rest_bytes(n).data())};
+    Record r;
+    parts<true>(n, r);
     const uint64_t h = record_hash(r);
     int64_t id = find_record(r, h);
     if (id >= 0) return {static_cast<uint32_t>(id), false};
@@ -130,18 +130,83 @@ class CollapseStore {
     return b;
   }
 
-  bool lookup(const MmNode& n, Record& r) const {
+  // Successors of one node share most parts with each other, so each
+  // thread remembers the last bytes it resolved per part.  Ids never change
+  // once given, so a remembered (bytes, id) pair stays true for this store.
+  struct PartCache {
+    uint64_t serial = 0;
+    mm::Process proc[mm::MAX_PROCS];
+    uint32_t proc_id[mm::MAX_PROCS];
+    bool proc_ok[mm::MAX_PROCS] = {};
+    uint32_t tuple[mm::MAX_PROCS];
+    uint32_t tuple_id = 0;
+    bool tuple_ok = false;
+    decltype(mm::State::folio) folio;
+    uint32_t folio_id = 0;
+    bool folio_ok = false;
+    std::array<uint8_t, REST> rest;
+    uint32_t rest_id = 0;
+    bool rest_ok = false;
+  };
+  PartCache& cache() const {
+    thread_local PartCache c;
+    if (c.serial != serial_) {
+      c = PartCache{};
+      c.serial = serial_;
+    }
+    return c;
+  }
+  static uint64_t next_serial() {
+    static std::atomic<uint64_t> n{1};
+    return n.fetch_add(1);
+  }
+
+  // Resolve (find, or with `add` insert) each part; false when one is unknown.
+  template <bool add>
+  bool parts(const MmNode& n, Record& r) const {
+    PartCache& c = cache();
     uint32_t p[mm::MAX_PROCS];
     for (int i = 0; i < mm::MAX_PROCS; i++) {
-      int64_t id = procs_.find(&n.s.proc[i]);
+      if (c.proc_ok[i] && std::memcmp(&c.proc[i], &n.s.proc[i], sizeof(mm::Process)) == 0) {
+        p[i] = c.proc_id[i];
+        continue;
+      }
+      int64_t id = add ? int64_t{mut().procs_.insert(&n.s.proc[i])} : procs_.find(&n.s.proc[i]);
       if (id < 0) return false;
       p[i] = static_cast<uint32_t>(id);
+      c.proc[i] = n.s.proc[i];
+      c.proc_id[i] = p[i];
+      c.proc_ok[i] = true;
     }
-    int64_t t = tuples_.find(p), f = folios_.find(&n.s.folio), x = rest_.find(rest_bytes(n).data());
-    if (t < 0 || f < 0 || x < 0) return false;
-    r = Record{static_cast<uint32_t>(t), static_cast<uint32_t>(f), static_cast<uint32_t>(x)};
+    if (!(c.tuple_ok && std::memcmp(c.tuple, p, sizeof p) == 0)) {
+      int64_t id = add ? int64_t{mut().tuples_.insert(p)} : tuples_.find(p);
+      if (id < 0) return false;
+      std::memcpy(c.tuple, p, sizeof p);
+      c.tuple_id = static_cast<uint32_t>(id);
+      c.tuple_ok = true;
+    }
+    if (!(c.folio_ok && std::memcmp(&c.folio, &n.s.folio, sizeof c.folio) == 0)) {
+      int64_t id = add ? int64_t{mut().folios_.insert(&n.s.folio)} : folios_.find(&n.s.folio);
+      if (id < 0) return false;
+      c.folio = n.s.folio;
+      c.folio_id = static_cast<uint32_t>(id);
+      c.folio_ok = true;
+    }
+    const std::array<uint8_t, REST> rest = rest_bytes(n);
+    if (!(c.rest_ok && c.rest == rest)) {
+      int64_t id = add ? int64_t{mut().rest_.insert(rest.data())} : rest_.find(rest.data());
+      if (id < 0) return false;
+      c.rest = rest;
+      c.rest_id = static_cast<uint32_t>(id);
+      c.rest_ok = true;
+    }
+    r = Record{c.tuple_id, c.folio_id, c.rest_id};
     return true;
   }
+  // Inserts only happen from the single merging thread.
+  CollapseStore& mut() const { return const_cast<CollapseStore&>(*this); }
+
+  bool lookup(const MmNode& n, Record& r) const { return parts<false>(n, r); }
 
   static uint64_t record_hash(const Record& r) { return hash_bytes(&r, sizeof r); }
   static uint32_t tag_of(uint64_t h) { return static_cast<uint32_t>(h >> 58) << 26; }
@@ -181,6 +246,7 @@ class CollapseStore {
   std::vector<Record> records_;
   std::vector<uint32_t> slots_;
   size_t mask_;
+  uint64_t serial_;
 };
 
 }  // namespace mmc::engine

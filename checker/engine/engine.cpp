@@ -184,6 +184,8 @@ Result explore(const Workload& w, const Options& opt) {
     r.timing.transitions_per_second = run.transitions / run.seconds;
   }
   r.timing.peak_rss_kb = peak_rss_kb();
+  r.timing.expand_seconds = run.expand_seconds;
+  r.timing.merge_seconds = run.merge_seconds;
   return r;
 }
 

@@ -91,6 +91,8 @@ struct Timing {
   double states_per_second = 0;       // stored states / s
   double transitions_per_second = 0;  // states generated / s
   uint64_t peak_rss_kb = 0;
+  double expand_seconds = 0;  // BFS: parallel part (successor generation, invariants)
+  double merge_seconds = 0;   // BFS: serial part (ordered insertion into the store)
 };
 
 struct Result {

@@ -66,6 +66,8 @@ struct RawRun {
   std::vector<uint8_t> marks;                        // by state id (when edges are kept)
   uint64_t store_bytes = 0;
   double seconds = 0;
+  double expand_seconds = 0;  // BFS: wall time in the parallel expansion phases
+  double merge_seconds = 0;   // BFS: wall time in the serial merge phases
   bool complete() const {
     return !depth_bound_hit && !state_bound_hit && !memory_bound_hit && capacity_reasons.empty();
   }
@@ -231,6 +233,7 @@ class Explorer {
       run_.max_depth = depth;
       const bool at_limit = depth >= lim_.max_depth;
       const size_t nchunks = (cur.size() + CHUNK - 1) / CHUNK;
+      auto phase1 = std::chrono::steady_clock::now();
       std::vector<Chunk> chunks(nchunks);
       parallel_chunks(nchunks, lim_.threads, [&](size_t ci) {
         Chunk& c = chunks[ci];
@@ -254,6 +257,7 @@ class Explorer {
         }
       });
       // Merge in chunk order: the only place ids are handed out.
+      auto phase2 = std::chrono::steady_clock::now();
       next.clear();
       for (Chunk& c : chunks) {
         for (auto [i, bits] : c.violations) record_violations(static_cast<uint32_t>(base + i), bits);
@@ -291,6 +295,8 @@ class Explorer {
         stop = true;
       }
       progress.tick(store_.size(), depth, next.size(), run_.transitions);
+      expand_seconds_ += std::chrono::duration<double>(phase2 - phase1).count();
+      merge_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - phase2).count();
       base += cur.size();
       cur.swap(next);
       if (stop) break;
@@ -299,6 +305,8 @@ class Explorer {
     for (size_t i = 0; i < cur.size(); i++)
       if (uint64_t v = m_.violations(cur[i])) record_violations(static_cast<uint32_t>(base + i), v);
     if (!cur.empty()) run_.max_depth++;
+    run_.expand_seconds = expand_seconds_;
+    run_.merge_seconds = merge_seconds_;
   }
 
   void dfs() {
@@ -367,6 +375,7 @@ class Explorer {
     run_.capacity_reasons = c.capacity;
   }
 
+  double expand_seconds_ = 0, merge_seconds_ = 0;
   const M& m_;
   Store& store_;
   SearchLimits lim_;

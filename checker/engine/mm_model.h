@@ -4,6 +4,7 @@
 // (kind, folio) combinations mm::apply does not refuse.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -94,7 +95,7 @@ ExpandInfo MmModel::for_each_concrete_successor(const Node& n, Fn&& fn) const {
       case mm::Status::Sigsegv: info.userspace_faults++; break;
       case mm::Status::Done: break;
     }
-    if (succ.s == n.s) return;  // a no-op is not a transition
+    if (std::memcmp(&succ.s, &n.s, sizeof(mm::State)) == 0) return;  // a no-op is not a transition
     if (l.counter >= 0) succ.used[l.counter]++;
     fn(e, o.status, succ);
   };

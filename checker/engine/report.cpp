@@ -121,7 +121,9 @@ nlohmann::json to_json(const Result& r) {
         {"seconds", r.timing.seconds},
         {"states_per_second", r.timing.states_per_second},
         {"transitions_per_second", r.timing.transitions_per_second},
-        {"peak_rss_kb", r.timing.peak_rss_kb}}},
+        {"peak_rss_kb", r.timing.peak_rss_kb},
+        {"expand_seconds", r.timing.expand_seconds},
+        {"merge_seconds", r.timing.merge_seconds}}},
   };
   if (r.fingerprint) j["collision_probability"] = r.collision_probability;
   return j;

@@ -79,10 +79,10 @@ std::optional<Workload> make_workload(std::string_view name, const mm::Config& c
     w.interchangeable = 0b011;
     w.bounds.max_depth = 40;
   } else if (name == "anon-big") {
-    w.initial = {one_process(3, 0, cfg)};
-    w.alphabet = {{EventKind::WriteFault, -1},   {EventKind::ReadFault, -1},     {EventKind::Fork, 2},
-                  {EventKind::MadvPageout, -1},  {EventKind::WritebackEnd, -1}, {EventKind::SwapCacheDrop, -1},
-                  {EventKind::MadvDontneed, -1}, {EventKind::Exit, -1}};
+    w.initial = {one_process(2, 0, cfg)};
+    w.alphabet = {{EventKind::WriteFault, 2},    {EventKind::ReadFault, -1},     {EventKind::Fork, 2},
+                  {EventKind::MadvPageout, 1},   {EventKind::WritebackEnd, -1}, {EventKind::SwapCacheDrop, -1},
+                  {EventKind::MadvDontneed, -1}, {EventKind::Exit, -1},         {EventKind::Reclaim, -1}};
     w.interchangeable = 0b111;
     w.bounds.max_depth = 80;
   } else {
