@@ -127,7 +127,8 @@ ObligationResult prove_inductive(const std::string& preset, unsigned hyp, unsign
     const z3::check_result b = s.check();
     if (b != z3::unsat) {
       r.verdict = b == z3::sat ? Verdict::Refuted : Verdict::Unknown;
-      r.detail.push_back("an initial (birth) state breaks the hypothesis");
+      r.detail.push_back(b == z3::sat ? "an initial (birth) state breaks the hypothesis"
+                                      : "Z3 gave up on the base case (raise --timeout)");
       if (b == z3::sat) r.detail.push_back("  state: " + describe(lower_state(s.get_model(), u.pre)));
       return r;
     }
@@ -140,7 +141,9 @@ ObligationResult prove_inductive(const std::string& preset, unsigned hyp, unsign
     for (int i = 0; i < AEVENT_COUNT; i++) {
       z3::solver s = make_solver(u.c, opt);
       s.add(conj(u.c, parts(hyp, u.pre, u.p)) && rel.apply(u.pre, static_cast<AEvent>(i), u.ch).enabled);
-      if (s.check() != z3::sat) never.push_back(std::string(aevent_info()[i].name));
+      const z3::check_result res = s.check();
+      if (res == z3::unknown) return {Verdict::Unknown, {"Z3 gave up on the non-vacuity check (raise --timeout)"}};
+      if (res != z3::sat) never.push_back(std::string(aevent_info()[i].name));
     }
     if (!never.empty()) {
       r.verdict = Verdict::Unknown;
