@@ -14,6 +14,10 @@ const std::vector<KnobInfo>& config_knobs() {
        "FAULT_FLAG_UNSHARE: R/O FOLL_PIN unshares a non-exclusive anon page first"},
       {"swap_zeromap", &Config::swap_zeromap,
        "swap_writeout keeps zero-filled folios in the swap zeromap, without writeback (v6.12+)"},
+      {"thp_use_zero_page", &Config::thp_use_zero_page,
+       "transparent_hugepage/use_zero_page: a read fault in a THP VMA maps the huge zero page"},
+      {"huge_zero_wp_alloc_thp", &Config::huge_zero_wp_alloc_thp,
+       "do_huge_zero_wp_pmd: a write to the huge zero PMD allocates a THP (v6.18; v5.14 split it)"},
       {"CONFIG_MEM_SOFT_DIRTY", &Config::CONFIG_MEM_SOFT_DIRTY,
        "soft-dirty tracking in PTEs and pagemap bit 55"},
       {"CONFIG_PTE_MARKER_UFFD_WP", &Config::CONFIG_PTE_MARKER_UFFD_WP,
@@ -47,6 +51,7 @@ static Config v5_14() {
   c.gup_unshare_on_ro_pin = false;
   c.CONFIG_PTE_MARKER_UFFD_WP = false;
   c.swap_zeromap = false;
+  c.huge_zero_wp_alloc_thp = false;
   return c;
 }
 

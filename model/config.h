@@ -29,6 +29,12 @@ struct Config {
   // "mm: store zero pages to be swapped out in a bitmap" (v6.12): swap_writeout
   // records a zero-filled folio in si->zeromap and does no I/O (no writeback).
   bool swap_zeromap = true;
+  // /sys/kernel/mm/transparent_hugepage/use_zero_page (default 1): a read
+  // fault in a THP-eligible VMA maps the huge zero folio by a PMD.
+  bool thp_use_zero_page = true;
+  // do_huge_zero_wp_pmd (in v6.18, not in v5.14): a write fault on the huge
+  // zero PMD allocates a THP; off: the PMD is split and the page COWed small.
+  bool huge_zero_wp_alloc_thp = true;
   // CONFIG_MEM_SOFT_DIRTY (off on the 6.18 machines here: pagemap bit 55 stays 0).
   bool CONFIG_MEM_SOFT_DIRTY = true;
   // CONFIG_PTE_MARKER_UFFD_WP (v6.0): uffd-wp survives zap/pageout on shmem via markers.

@@ -57,6 +57,14 @@ Outcome do_anonymous_page(State& s, int proc, int page, bool write, const Config
   Vma& v = *find_vma(p, page);
   bool uffd_wp = orig_pte_uffd_wp(p.pte[page]);
   if (!write) {
+    if (!uffd_wp && cfg.thp_use_zero_page && thp_range_empty(p, v, page)) {
+      // do_huge_pmd_anonymous_page, read: vmf_anon_prepare, then the huge
+      // zero folio mapped read-only by a PMD (set_huge_zero_folio).
+      anon_vma_prepare(v);
+      const int head = page & ~(MAX_FOLIO_PAGES - 1);
+      for (int i = 0; i < MAX_FOLIO_PAGES; i++) p.pte[head + i] = make_present(NONE, i, PTE_PMD);
+      return Outcome::done();
+    }
     // my_zero_pfn: read-only, no struct folio of ours, never exclusive.
     p.pte[page] = make_present(NONE, 0, uffd_wp ? PTE_UFFD_WP : 0);
     return Outcome::done();
@@ -320,6 +328,27 @@ static Outcome wp_page_reuse(State& s, int proc, int page, bool unshare, const C
 // the PMD and let do_wp_page handle the PTE (VM_FAULT_FALLBACK).
 // v5.14: reuse_swap_page(page) on the THP: reuse when no page of the folio
 // is mapped more than once.  Model: the huge zero page is not modelled.
+// do_huge_zero_wp_pmd: a write (or unshare) fault on the huge zero PMD
+// maps a new zeroed THP, writable and dirty (map_anon_folio_pmd), even for
+// an unshare.  false: fall back to splitting the PMD (v5.14 always did).
+static bool do_huge_zero_wp_pmd(State& s, int proc, int page, const Config& cfg, Outcome& out) {
+  if (!cfg.huge_zero_wp_alloc_thp) return false;
+  Process& p = s.proc[proc];
+  const int f = alloc_folio(s);
+  if (f < 0) {
+    out = capacity("no free folio for do_huge_zero_wp_pmd (raise MAX_FOLIOS)");
+    return true;
+  }
+  Folio& fo = s.folio[f];
+  fo.flags |= PG_anon | PG_large;
+  fo.anon_exclusive = cfg.PG_anon_exclusive ? (1u << MAX_FOLIO_PAGES) - 1 : 0;
+  const int head = page & ~(MAX_FOLIO_PAGES - 1);
+  for (int i = 0; i < MAX_FOLIO_PAGES; i++)
+    p.pte[head + i] = make_present(f, i, PTE_WRITE | pte_mkdirty_bits(cfg) | PTE_PMD);
+  out = Outcome::done();
+  return true;
+}
+
 static bool do_huge_pmd_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg) {
   Process& p = s.proc[proc];
   const int head = page & ~(MAX_FOLIO_PAGES - 1);
@@ -354,6 +383,10 @@ Outcome do_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg
   // userfaultfd_pte_wp: the write goes to the userfaultfd handler.
   if (!unshare && userfaultfd_wp(v) && (pte.bits & PTE_UFFD_WP))
     return {Status::WpFault, "write to a uffd-wp protected page"};
+  if ((pte.bits & PTE_PMD) && pte.a == NONE) {
+    Outcome o;
+    if (do_huge_zero_wp_pmd(s, proc, page, cfg, o)) return o;
+  }
   if ((pte.bits & PTE_PMD) && pte.a != NONE && s.folio[pte.a].test(PG_anon) &&
       do_huge_pmd_wp_page(s, proc, page, unshare, cfg))
     return Outcome::done();
@@ -390,6 +423,11 @@ void split_huge_pmd(State& s, int proc, int page, const Config& cfg) {
   const Vma& v = *find_vma(p, page);
   int head = page & ~(MAX_FOLIO_PAGES - 1);
   int f = p.pte[page].a;
+  if (f == NONE) {
+    // __split_huge_zero_page_pmd: read-only PTEs mapping the small zero page.
+    for (int i = 0; i < MAX_FOLIO_PAGES; i++) p.pte[head + i] = make_present(NONE, 0, 0);
+    return;
+  }
   if (vma_is_shmem(v)) {
     // __split_huge_pmd_locked, file THP: zap the PMD; pages refault from the
     // page cache.  A uffd-wp bit on the PMD is not turned into markers.

@@ -38,7 +38,11 @@ PagemapRead pagemap_read(const State& s, int proc, int page, const Config& cfg) 
   switch (pte.kind) {
     case PteKind::Present: {
       flags |= enc::PM_PRESENT;
-      if (cfg.pagemap_show_pfn) frame = model_pfn(pte.a, pte.b);
+      if (cfg.pagemap_show_pfn)
+        frame = (pte.a == NONE && (pte.bits & PTE_PMD)) ? HUGE_ZERO_PFN + pte.b : model_pfn(pte.a, pte.b);
+      // pagemap_pmd_range takes pmd_page even for the huge zero folio, which
+      // is not anon: PM_FILE, and a precise mapcount of 0 (not exclusive).
+      if (pte.a == NONE && (pte.bits & PTE_PMD)) flags |= enc::PM_FILE;
       if (sd && (pte.bits & PTE_SOFT_DIRTY)) flags |= enc::PM_SOFT_DIRTY;
       if (pte.bits & PTE_UFFD_WP) flags |= enc::PM_UFFD_WP;
       if (pte.a != NONE) {  // vm_normal_page: the zero page has none

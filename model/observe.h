@@ -28,6 +28,8 @@ int shmem_lseek(const State& s, int inode, int from, bool seek_data);
 
 // The PFN the model shows for a folio page (and for the shared zero page).
 uint64_t model_pfn(int folio, int subpage);
+// The first PFN of the huge zero folio.
+inline constexpr uint64_t HUGE_ZERO_PFN = 0x20;
 
 // Does the data behind (proc, page) live in a swap slot (swap PTE, or a
 // shmem swap entry behind an unmapped PTE)?  The truth PM_SWAP should tell.

@@ -58,11 +58,9 @@ void zap_one_pte(State& s, int proc, int page, const ZapDetails& d, const Config
       break;
     }
   }
-  // Ghost: a private page reads as zero again, a private file page as the
-  // file; a pin taken at this page keeps the old page, by the program's choice.
+  // Ghost: a private page reads as zero again, a private file page as the file.
   p.expect[page] = 0;
   p.ghost[page] &= ~GHOST_COWED;
-  if (p.pinned & (1u << page)) p.ghost[page] |= GHOST_PIN_DETACHED;
 }
 
 // madvise_dontneed_single_vma -> zap_vma_range_batched for one page.
@@ -71,6 +69,8 @@ Outcome madvise_dontneed(State& s, int proc, int page, const Config& cfg) {
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
   if (!find_vma(p, page)) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
   zap_one_pte(s, proc, page, ZapDetails{}, cfg);
+  // Ghost: a pin taken at this page keeps the old page, by the program's choice.
+  if (p.pinned & (1u << page)) p.ghost[page] |= GHOST_PIN_DETACHED;
   return Outcome::done();
 }
 
@@ -78,7 +78,8 @@ Outcome madvise_dontneed(State& s, int proc, int page, const Config& cfg) {
 static void unmap_vma(State& s, int proc, Vma& v, const Config& cfg) {
   for (int pg = v.start; pg < v.start + v.npages; pg++) {
     zap_one_pte(s, proc, pg, ZapDetails{.drop_markers = true}, cfg);
-    s.proc[proc].ghost[pg] &= GHOST_PIN_DETACHED;  // the pin outlives the VMA
+    s.proc[proc].ghost[pg] = 0;
+    if (s.proc[proc].pinned & (1u << pg)) s.proc[proc].ghost[pg] = GHOST_PIN_DETACHED;  // the pin outlives the VMA
   }
   v = Vma{};
 }

@@ -49,11 +49,70 @@ TEST_CASE("no THP without VM_HUGEPAGE, or when the aligned range already has a P
   int pg = m.anon(2);
   m.write(0, pg, 1);
   CHECK_FALSE(m.F(m.folio(0, pg)).test(PG_large));
-  Machine n;
-  n.anon(2, VM_HUGEPAGE);
-  n.read(0, 1);  // the zero page (the huge zero page is not modelled)
-  n.write(0, 0, 1);
-  CHECK_FALSE(n.F(n.folio(0, 0)).test(PG_large));
+  Machine k;
+  k.anon(2, VM_HUGEPAGE);
+  k.cfg.thp_use_zero_page = false;
+  k.read(0, 1);  // the small zero page
+  k.write(0, 0, 1);
+  CHECK_FALSE(k.F(k.folio(0, 0)).test(PG_large));
+}
+
+TEST_CASE("huge zero page: a read maps it by a PMD; a write allocates a THP (v6.18) or COWs small (v5.14)") {
+  for (const char* cfg : {"v6.18", "v5.14"}) {
+    CAPTURE(cfg);
+    const bool v618 = std::string(cfg) == "v6.18";
+    Machine m(cfg);
+    m.anon(2, VM_HUGEPAGE);
+    REQUIRE(m.read(0, 1) == Status::Done);
+    CHECK(m.pte(0, 0).a == NONE);
+    CHECK(m.pte(0, 1).a == NONE);
+    CHECK((m.pte(0, 1).bits & PTE_PMD) != 0);
+    CHECK((m.pte(0, 1).bits & PTE_WRITE) == 0);
+    CHECK(m.folios_allocated() == 0);
+    CHECK((m.s.proc[0].vma[0].flags & VMA_ANON_VMA) != 0);  // vmf_anon_prepare came first
+    // pagemap_pmd_range: pmd_page of the huge zero folio, not anon: PM_FILE, not exclusive.
+    CHECK((m.pm(0, 1) & (enc::PM_PRESENT | enc::PM_FILE | enc::PM_MMAP_EXCLUSIVE)) ==
+          (enc::PM_PRESENT | enc::PM_FILE));
+    CHECK((m.pm(0, 1) & enc::PM_PFRAME_MASK) == HUGE_ZERO_PFN + 1);
+    CHECK(m.val(0, 0) == 0);
+    int c = m.fork(0);  // copy_huge_pmd: the child maps the huge zero PMD too
+    CHECK(m.pte(c, 0).a == NONE);
+    CHECK((m.pte(c, 0).bits & PTE_PMD) != 0);
+    REQUIRE(m.write(0, 1, 2) == Status::Done);
+    if (v618) {
+      const int f = m.folio(0, 1);
+      CHECK(m.F(f).test(PG_large));  // do_huge_zero_wp_pmd
+      CHECK((m.pte(0, 0).bits & (PTE_PMD | PTE_WRITE)) == (PTE_PMD | PTE_WRITE));
+      CHECK(m.F(f).anon_exclusive == 3);
+    } else {
+      CHECK_FALSE(m.F(m.folio(0, 1)).test(PG_large));  // split, then wp_page_copy of the zero page
+      CHECK(m.pte(0, 0).a == NONE);
+      CHECK((m.pte(0, 0).bits & PTE_PMD) == 0);
+    }
+    CHECK(m.val(0, 1) == 2);
+    CHECK(m.val(0, 0) == 0);
+    CHECK(m.val(c, 1) == 0);
+    CHECK(m.model1_holds());
+    // The child's split leaves small zero-page PTEs.
+    REQUIRE(m.split(c, 0) == Status::Done);
+    CHECK(m.pte(c, 1).a == NONE);
+    CHECK((m.pte(c, 1).bits & PTE_PMD) == 0);
+    CHECK((m.pm(c, 1) & enc::PM_FILE) == 0);
+    m.exit(c);
+    m.exit(0);
+    CHECK(m.folios_allocated() == 0);
+  }
+}
+
+TEST_CASE("huge zero page: a R/O pin unshares it into a writable THP (do_huge_zero_wp_pmd)") {
+  Machine m;
+  m.anon(2, VM_HUGEPAGE);
+  m.read(0, 0);
+  REQUIRE(m.pin(0, 0) == Status::Done);
+  const int f = m.folio(0, 0);
+  CHECK(m.F(f).test(PG_large));
+  CHECK(m.s.proc[0].pin_folio[0] == f);
+  CHECK(m.model1_holds());
 }
 
 TEST_CASE("split_huge_pmd: PTEs with the same permissions, exclusivity on every subpage") {
