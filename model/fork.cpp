@@ -72,8 +72,10 @@ Outcome copy_present_pte(State& s, int proc, Process& child, const Vma& dst, con
 }
 
 // copy_pte_marker: POISONED and GUARD always; UFFD_WP only into a uffd-wp
-// VMA.  The RFC's PAGEOUT marker is copied with the PTE (a hint about the
-// shared page cache, true for the child too).
+// VMA.  The RFC's PAGEOUT marker is copied as it is: the RFC left
+// copy_nonpresent_pte alone, and v5.14's copies a non-swap entry it does not
+// know unchanged.  It only gets here when vma_needs_copy (a private memfd
+// VMA with an anon_vma): shared shmem page tables are never copied.
 uint8_t copy_pte_marker(uint8_t marker, const Vma& dst) {
   uint8_t keep = marker & (enc::PTE_MARKER_POISONED | enc::PTE_MARKER_GUARD | enc::PTE_MARKER_PAGEOUT);
   if (userfaultfd_wp(dst)) keep |= marker & enc::PTE_MARKER_UFFD_WP;

@@ -169,7 +169,7 @@ uint32_t eval_pm_swap_accuracy(const State& s, const Config& cfg, std::string* w
 }
 
 // mincore_semantics: mincore == resident (page cache or swap cache, uptodate).
-uint32_t eval_mincore(const State& s, const Config&, std::string* why) {
+uint32_t eval_mincore(const State& s, const Config& cfg, std::string* why) {
   Findings r{0, why};
   for_each_mapped_page(s, [&](int pi, int pg, const Process&, const Vma& v, const Pte& pte) {
     bool resident = pte.kind == PteKind::Present;
@@ -189,9 +189,9 @@ uint32_t eval_mincore(const State& s, const Config&, std::string* why) {
       int f = swap_cache_get_folio(s, type, slot);
       resident = f >= 0 && s.folio[f].test(PG_uptodate);
     }
-    if (mincore_byte(s, pi, pg) != (resident ? 1 : 0))
+    if (mincore_byte(s, pi, pg, cfg) != (resident ? 1 : 0))
       r.add(0, "mincore({}.page[{}]) = {} but the page is {}resident", pname(pi), pg,
-            mincore_byte(s, pi, pg), resident ? "" : "not ");
+            mincore_byte(s, pi, pg, cfg), resident ? "" : "not ");
   });
   return r.bits;
 }

@@ -387,6 +387,25 @@ TEST_CASE("memfd MAP_PRIVATE: reads share the page cache, a write copies (do_cow
   CHECK(m.all_hold());
 }
 
+TEST_CASE("a R/O pin outlives MADV_REMOVE: the pinned page keeps the old data, the file reads zero") {
+  Sh m;
+  int pg = m.map(VmaKind::MemfdShared);
+  m.write(0, pg, 2);
+  const int f = m.pte(0, pg).a;
+  REQUIRE(m.ev(EventKind::PinRO, 0, pg) == Status::Done);
+  REQUIRE(m.remove(0, pg) == Status::Done);
+  CHECK(m.s.folio[f].test(FOLIO_ALLOCATED));   // held by the pin only
+  CHECK(m.pc(0, 0).kind == PcKind::Empty);
+  CHECK(m.check("cow_isolation") == 0);        // nothing mapped: nothing to compare yet
+  m.read(0, pg);
+  CHECK(m.val(0, pg) == 0);
+  CHECK(m.s.folio[f].content[0] == 2);         // what the pin still sees
+  CHECK(m.check("cow_isolation") == 0);        // the zap detached the pin from the mapping
+  REQUIRE(m.ev(EventKind::Unpin, 0, pg) == Status::Done);
+  CHECK(!m.s.folio[f].test(FOLIO_ALLOCATED));
+  CHECK(m.check("cow_isolation") == 0);
+}
+
 // ===== shmem THP ============================================================
 
 TEST_CASE("shmem THP: a VM_HUGEPAGE shared VMA gets a 2-page folio mapped by a PMD; split_huge_pmd zaps it") {
