@@ -8,10 +8,12 @@ namespace mm::enc {
 
 // include/linux/swap.h
 inline constexpr unsigned MAX_SWAPFILES_SHIFT = 5;
-// Non-swap types live at the top of the 5-bit type space (include/linux/swap.h):
-// device-private (2: read/write), migration (3: read, read-exclusive, write),
-// hwpoison (1), pte marker (1).
-inline constexpr unsigned SWP_DEVICE_NUM = 2;
+// Non-swap types live at the top of the 5-bit type space (include/linux/swap.h,
+// v6.18 with CONFIG_DEVICE_PRIVATE, CONFIG_MIGRATION, CONFIG_MEMORY_FAILURE as
+// distributions build it): device (3: write, read, exclusive), migration
+// (3: read, read-exclusive, write), hwpoison (1), pte marker (1).
+// SWP_PTE_MARKER is type 31 whichever of these are configured.
+inline constexpr unsigned SWP_DEVICE_NUM = 3;
 inline constexpr unsigned SWP_MIGRATION_NUM = 3;
 inline constexpr unsigned SWP_HWPOISON_NUM = 1;
 inline constexpr unsigned SWP_PTE_MARKER_NUM = 1;
