@@ -113,6 +113,9 @@ void unmap_mapping_range(State& s, int inode, int index, const Config& cfg) {
       if (pte.kind == PteKind::Present && pte.a != NONE && s.folio[pte.a].test(PG_anon)) continue;
       if (pte.kind == PteKind::Swap) continue;
       zap_one_pte(s, pi, pg, ZapDetails{}, cfg);
+      // Ghost: truncation does not wait for pins; a pin here keeps the old
+      // page, which the file no longer holds (as after MADV_DONTNEED).
+      if (p.pinned & (1u << pg)) p.ghost[pg] |= GHOST_PIN_DETACHED;
     }
   }
 }
