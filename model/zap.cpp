@@ -58,9 +58,12 @@ void zap_one_pte(State& s, int proc, int page, const ZapDetails& d, const Config
       break;
     }
   }
-  // Ghost: a private page reads as zero again, a private file page as the file.
+  // Ghost: a private page reads as zero again, a private file page as the
+  // file; a pin taken at this page keeps the old page (MADV_DONTNEED,
+  // MADV_REMOVE, munmap: the program's own doing), detached from the mapping.
   p.expect[page] = 0;
   p.ghost[page] &= ~GHOST_COWED;
+  if (p.pinned & (1u << page)) p.ghost[page] |= GHOST_PIN_DETACHED;
 }
 
 // madvise_dontneed_single_vma -> zap_vma_range_batched for one page.
@@ -69,8 +72,6 @@ Outcome madvise_dontneed(State& s, int proc, int page, const Config& cfg) {
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
   if (!find_vma(p, page)) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
   zap_one_pte(s, proc, page, ZapDetails{}, cfg);
-  // Ghost: a pin taken at this page keeps the old page, by the program's choice.
-  if (p.pinned & (1u << page)) p.ghost[page] |= GHOST_PIN_DETACHED;
   return Outcome::done();
 }
 
