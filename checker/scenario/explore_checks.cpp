@@ -43,6 +43,8 @@ void run_explore_checks(const Scenario& s, const engine::Workload& w, const std:
   }
   out.explored = true;
   out.explored_states = r.stats.states;
+  out.explored_transitions = r.stats.transitions;
+  out.explored_depth = r.stats.max_depth;
   for (const CheckDecl* c : checks) {
     CheckResult cr;
     cr.invariant = c->invariant;

@@ -22,7 +22,9 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
   std::vector<std::string> failed;
   for (const ConfigRun& c : r.configs) {
     out << fmt::format("Config {}: {} script states{}\n", c.config, c.script_states,
-                       c.explored ? fmt::format(", {} explored states", c.explored_states) : "");
+                       c.explored ? fmt::format(", explored {} states, {} transitions, depth {}", c.explored_states,
+                                                c.explored_transitions, c.explored_depth)
+                                  : "");
     for (const auto& o : c.observations) {
       out << fmt::format("  Observation {} {} {} {}  expected {}  {}\n", o.name, quant_title(o.actual()), o.pos, o.neg,
                          quant_title(o.expected), o.ok() ? "ok" : "FAIL");
@@ -64,7 +66,11 @@ nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {
     nlohmann::json jc;
     jc["config"] = c.config;
     jc["script_states"] = c.script_states;
-    if (c.explored) jc["explored_states"] = c.explored_states;
+    if (c.explored) {
+      jc["explored_states"] = c.explored_states;
+      jc["explored_transitions"] = c.explored_transitions;
+      jc["explored_depth"] = c.explored_depth;
+    }
     nlohmann::json obs = nlohmann::json::array();
     for (const auto& o : c.observations)
       obs.push_back({{"name", o.name},

@@ -64,6 +64,8 @@ struct ConfigRun {
   std::string config;
   uint64_t script_states = 0;    // distinct states the script went through
   uint64_t explored_states = 0;  // states the explore block stored
+  uint64_t explored_transitions = 0;
+  int explored_depth = 0;        // deepest level the exploration reached
   bool explored = false;
   std::vector<ObservationResult> observations;
   std::vector<CheckResult> checks;
