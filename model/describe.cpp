@@ -41,6 +41,19 @@ std::string marker_bits(uint8_t m) {
   return s.empty() ? "0" : s;
 }
 
+std::string ghost_bits(uint8_t g) {
+  std::string s;
+  auto add = [&](uint8_t bit, const char* name) {
+    if (!(g & bit)) return;
+    if (!s.empty()) s += '|';
+    s += name;
+  };
+  add(GHOST_WP, "wp");
+  add(GHOST_WRITTEN, "written");
+  add(GHOST_COWED, "cowed");
+  return s.empty() ? "0" : s;
+}
+
 const char* proc_state(uint8_t a) {
   switch (a) {
     case PROC_UNUSED: return "unused";
@@ -103,7 +116,7 @@ std::string describe_folio(int f, const Folio& fo, const DisplayNames& n) {
 
 template <typename T>
 void changed(std::vector<std::string>& out, const std::string& what, const T& a, const T& b) {
-  if (a != b) out.push_back(fmt::format("{}: {} -> {}", what, a, b));
+  if (a != b) out.push_back(fmt::format("{} {} -> {}", what, a, b));
 }
 
 }  // namespace
@@ -190,8 +203,8 @@ std::vector<std::string> describe_changes(const State& a, const State& b, const 
       if (pa != pb || (pb && (p.pin_folio[pg] != q.pin_folio[pg] || p.pin_subpage[pg] != q.pin_subpage[pg])))
         out.push_back(fmt::format("{}.pin[{}]: {} -> {}", who, pg, pa ? fmt::format("F{}", p.pin_folio[pg]) : "none",
                                   pb ? fmt::format("F{}", q.pin_folio[pg]) : "none"));
-      changed(out, fmt::format("{}.expect[{}] (ghost)", who, pg), int{p.expect[pg]}, int{q.expect[pg]});
-      changed(out, fmt::format("{}.ghost[{}]", who, pg), int{p.ghost[pg]}, int{q.ghost[pg]});
+      changed(out, fmt::format("{}.expect[{}] (ghost):", who, pg), int{p.expect[pg]}, int{q.expect[pg]});
+      changed(out, fmt::format("{}.ghost[{}]:", who, pg), ghost_bits(p.ghost[pg]), ghost_bits(q.ghost[pg]));
     }
   }
   for (int f = 0; f < MAX_FOLIOS; f++) {
@@ -224,9 +237,9 @@ std::vector<std::string> describe_changes(const State& a, const State& b, const 
       const SwapSlot& x = a.swap[t].slot[i];
       const SwapSlot& y = b.swap[t].slot[i];
       const std::string sl = "slot " + swap_name(t, i, n);
-      changed(out, sl + ": count", int{x.count}, int{y.count});
-      changed(out, sl + ": SWAP_HAS_CACHE", int{x.has_cache}, int{y.has_cache});
-      changed(out, sl + ": data", int{x.content}, int{y.content});
+      changed(out, sl + " count", int{x.count}, int{y.count});
+      changed(out, sl + " SWAP_HAS_CACHE", int{x.has_cache}, int{y.has_cache});
+      changed(out, sl + " data", int{x.content}, int{y.content});
     }
   }
   for (int i = 0; i < MAX_INODES; i++) {
@@ -237,7 +250,7 @@ std::vector<std::string> describe_changes(const State& a, const State& b, const 
     for (int k = 0; k < MAX_INODE_PAGES; k++) {
       if (x.pc[k] != y.pc[k])
         out.push_back(fmt::format("inode{}.pc[{}]: {} -> {}", i, k, describe_pc(x.pc[k], n), describe_pc(y.pc[k], n)));
-      changed(out, fmt::format("inode{}.expect[{}] (ghost)", i, k), int{x.expect[k]}, int{y.expect[k]});
+      changed(out, fmt::format("inode{}.expect[{}] (ghost):", i, k), int{x.expect[k]}, int{y.expect[k]});
     }
   }
   return out;

@@ -31,6 +31,13 @@ void print_trace(std::ostream& out, const Trace& t, const mm::DisplayNames& name
   }
 }
 
+bool same_events(const Trace& a, const Trace& b) {
+  if (a.steps.size() != b.steps.size()) return false;
+  for (size_t i = 0; i < a.steps.size(); i++)
+    if (!(a.steps[i].event == b.steps[i].event)) return false;
+  return a.initial == b.initial;
+}
+
 nlohmann::json trace_json(const Trace& t, const mm::DisplayNames& names) {
   nlohmann::json steps = nlohmann::json::array();
   for (const TraceStep& s : t.steps)
@@ -52,6 +59,7 @@ void print_text(std::ostream& out, const Result& r) {
   fmt::print(out, "explore {} under {}: {}, symmetry {}, {} store\n", r.workload, r.config, r.search,
              r.symmetry ? "on" : "off", r.fingerprint ? "fingerprint" : "exact");
   for (const std::string& b : r.bounds_hit) fmt::print(out, "incomplete: {}\n", b);
+  const FacetResult* shown = nullptr;  // the last violation printed with its trace
   for (const FacetResult& f : r.verdicts) {
     if (f.verdict != Verdict::Violated) {
       fmt::print(out, "{}/{}: {}\n", f.invariant, f.facet, verdict_name(f.verdict));
@@ -59,7 +67,12 @@ void print_text(std::ostream& out, const Result& r) {
     }
     fmt::print(out, "{}/{}: VIOLATED, {} trace of {} steps\n", f.invariant, f.facet,
                r.search == "bfs" ? "shortest" : "a", f.trace ? f.trace->steps.size() : 0);
-    if (f.trace) print_trace(out, *f.trace, names);
+    if (f.trace && shown && shown->trace && same_events(*shown->trace, *f.trace)) {
+      fmt::print(out, "    (the same trace as {}/{})\n", shown->invariant, shown->facet);
+    } else if (f.trace) {
+      print_trace(out, *f.trace, names);
+      shown = &f;
+    }
     fmt::print(out, "    violated: {}\n", f.explanation);
   }
   if (r.leak.status == "skipped") fmt::print(out, "leak check: skipped ({})\n", r.leak.reason);

@@ -25,8 +25,8 @@ const std::vector<WorkloadInfo>& builtin_workloads() {
        "like zram)",
        false},
       {"anon-big",
-       "benchmark: process A with a 3-page private anon mapping, async swap; write, read, fork<=2, "
-       "MADV_PAGEOUT, writeback, swap-cache drop, MADV_DONTNEED, exit (over a million states)",
+       "benchmark: anon-fork-swap with up to 3 processes: write<=2, read<=2, fork<=2, MADV_PAGEOUT<=1, "
+       "writeback, swap-cache drop, MADV_DONTNEED, exit, LRU reclaim (1.2 million states)",
        true},
   };
   return all;
@@ -80,7 +80,7 @@ std::optional<Workload> make_workload(std::string_view name, const mm::Config& c
     w.bounds.max_depth = 40;
   } else if (name == "anon-big") {
     w.initial = {one_process(2, 0, cfg)};
-    w.alphabet = {{EventKind::WriteFault, 2},    {EventKind::ReadFault, -1},     {EventKind::Fork, 2},
+    w.alphabet = {{EventKind::WriteFault, 2},    {EventKind::ReadFault, 2},      {EventKind::Fork, 2},
                   {EventKind::MadvPageout, 1},   {EventKind::WritebackEnd, -1}, {EventKind::SwapCacheDrop, -1},
                   {EventKind::MadvDontneed, -1}, {EventKind::Exit, -1},         {EventKind::Reclaim, -1}};
     w.interchangeable = 0b111;
