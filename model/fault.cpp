@@ -23,8 +23,10 @@ bool orig_pte_uffd_wp(const Pte& pte) {
   return pte.bits & PTE_UFFD_WP;
 }
 
-// do_huge_pmd_anonymous_page: a write fault in a THP-eligible VMA whose
-// aligned 2-page range is empty allocates a large folio mapped by a PMD.
+// thp_vma_suitable_order + pmd_none: the VMA is THP-eligible (VM_HUGEPAGE,
+// THP enabled=madvise), covers the aligned page pair, and the pair has no
+// PTE yet.  Model: "pmd_none" is "both PTEs none" (page tables are not
+// modelled: the kernel keeps an emptied page table, the model does not).
 bool thp_range_empty(const Process& p, const Vma& v, int page) {
   int head = page & ~(MAX_FOLIO_PAGES - 1);
   if (!(v.flags & VM_HUGEPAGE) || head < v.start || head + MAX_FOLIO_PAGES > v.start + v.npages)
@@ -34,6 +36,8 @@ bool thp_range_empty(const Process& p, const Vma& v, int page) {
   return true;
 }
 
+// do_huge_pmd_anonymous_page (write): __do_huge_pmd_anonymous_page maps a
+// new exclusive THP by a PMD, writable and dirty (map_anon_folio_pmd).
 Outcome do_huge_pmd_anonymous_page(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
