@@ -208,14 +208,16 @@ Outcome shmem_punch_hole(State& s, int inode, int index, const Config& cfg) {
   return Outcome::done();
 }
 
-void shmem_evict_inodes_at_last_exit(State& s, const Config& cfg) {
-  for (const Process& p : s.proc)
-    if (p.alive == PROC_ALIVE) return;
-  for (int i = 0; i < MAX_INODES; i++) {
-    if (!s.inode[i].in_use) continue;
-    for (int x = 0; x < s.inode[i].npages; x++)
-      if (s.inode[i].pc[x].kind != PcKind::Empty) shmem_punch_hole(s, i, x, cfg);
+void shmem_vma_closed(State& s, const Vma& closed, const Config& cfg) {
+  if (closed.kind != VmaKind::SharedAnon || closed.inode == NONE) return;
+  const int inode = closed.inode;
+  for (const Process& p : s.proc) {
+    if (p.alive != PROC_ALIVE) continue;
+    for (const Vma& v : p.vma)
+      if (v.kind != VmaKind::None && v.inode == inode) return;  // still mapped
   }
+  for (int x = 0; x < s.inode[inode].npages; x++)
+    if (s.inode[inode].pc[x].kind != PcKind::Empty) shmem_punch_hole(s, inode, x, cfg);
 }
 
 }  // namespace mm

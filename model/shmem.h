@@ -28,10 +28,12 @@ Outcome shmem_writeout(State& s, int folio, const Config& cfg);
 // shmem_undo_range frees the folio or swap entry.
 Outcome shmem_punch_hole(State& s, int inode, int index, const Config& cfg);
 
-// shmem_evict_inode once every process has exited: the last mapping of a
-// MAP_SHARED|MAP_ANONYMOUS inode is gone and every memfd's fd is closed, so
-// shmem_truncate_range(0, -1) frees all page-cache folios and swap entries.
-void shmem_evict_inodes_at_last_exit(State& s, const Config& cfg);
+// A VMA went away (munmap, exit): when it was the last mapping of a
+// MAP_SHARED|MAP_ANONYMOUS inode (shmem_zero_setup: no file descriptor),
+// the inode's last reference is gone -- iput_final -> shmem_evict_inode ->
+// shmem_truncate_range(0, -1) frees its folios and swap entries.  A memfd
+// stays: its descriptor keeps the inode (scenario files are open throughout).
+void shmem_vma_closed(State& s, const Vma& closed, const Config& cfg);
 
 // The page-cache index and inode a shmem folio sits at (its head); false when none.
 bool shmem_folio_index(const State& s, int folio, int& inode, int& index);

@@ -82,7 +82,9 @@ static void unmap_vma(State& s, int proc, Vma& v, const Config& cfg) {
     s.proc[proc].ghost[pg] = 0;
     if (s.proc[proc].pinned & (1u << pg)) s.proc[proc].ghost[pg] = GHOST_PIN_DETACHED;  // the pin outlives the VMA
   }
+  const Vma closed = v;
   v = Vma{};
+  shmem_vma_closed(s, closed, cfg);  // fput of the last mapping of a shared-anon inode
 }
 
 // do_vmi_munmap of the whole VMA holding `page`.
@@ -115,7 +117,6 @@ Outcome exit_mmap(State& s, int proc, const Config& cfg) {
   p = Process{};
   p.alive = PROC_EXITED;
   p.parent = parent;
-  shmem_evict_inodes_at_last_exit(s, cfg);  // the last fd / mapping of each shmem inode is gone
   return Outcome::done();
 }
 

@@ -298,7 +298,7 @@ TEST_CASE("MADV_PAGEOUT skips a shmem folio mapped by two processes; LRU reclaim
   CHECK(m.all_hold());
 }
 
-TEST_CASE("shmem_evict_inode at the last exit: page-cache folios and swap entries are freed, nothing leaks") {
+TEST_CASE("shmem_evict_inode: a shared-anon inode goes with its last mapping; a memfd stays while its fd is open") {
   Sh m;
   int pg = m.map(VmaKind::SharedAnon, 2);
   int inode = shmem_create(m.s, 1);
@@ -307,20 +307,25 @@ TEST_CASE("shmem_evict_inode at the last exit: page-cache folios and swap entrie
   m.write(0, pg + 1, 2);
   m.write(0, fd, 3);
   m.pageout(0, pg);
-  int b = m.fork(0);
-  REQUIRE(m.ev(EventKind::Exit, 0, 0) == Status::Done);
-  CHECK(m.pc(0, 1).kind == PcKind::Folio);  // B still maps the range: nothing is evicted
-  CHECK(m.val(b, pg) == 1);
   const int wb = swap_cache_get_folio(m.s, 0, m.pc(0, 0).b);
   REQUIRE(wb >= 0);
-  REQUIRE(m.ev(EventKind::Exit, b, 0) == Status::Done);
+  int b = m.fork(0);
+  REQUIRE(m.ev(EventKind::Munmap, 0, pg) == Status::Done);
+  CHECK(m.pc(0, 1).kind == PcKind::Folio);  // B still maps the range: nothing is evicted
+  CHECK(m.val(b, pg) == 1);
+  REQUIRE(m.ev(EventKind::Exit, b, 0) == Status::Done);  // the last mapping goes: iput_final
+  CHECK(m.pc(0, 0).kind == PcKind::Empty);
+  CHECK(m.pc(0, 1).kind == PcKind::Empty);
   // The folio still under writeback stays in the swap cache (free_swap_and_cache
   // cannot take it) until writeback ends and reclaim drops it.
   CHECK(m.s.folio[wb].test(PG_swapcache));
   REQUIRE(m.writeback(wb) == Status::Done);
   REQUIRE(m.drop(wb) == Status::Done);
-  for (const Folio& f : m.s.folio) CHECK(!f.test(FOLIO_ALLOCATED));
   for (const SwapSlot& sl : m.s.swap[0].slot) CHECK(swap_slot_free(sl));
+  REQUIRE(m.ev(EventKind::Exit, 0, 0) == Status::Done);
+  REQUIRE(m.pc(inode, 0).kind == PcKind::Folio);  // the memfd's descriptor keeps its data
+  CHECK(m.s.folio[m.pc(inode, 0).a].content[0] == 3);
+  CHECK(shmem_lseek(m.s, inode, 0, true) == 0);
   CHECK(m.check("swap_accounting") == 0);
 }
 
