@@ -259,6 +259,8 @@ class Explorer {
       // Merge in chunk order: the only place ids are handed out.
       auto phase2 = std::chrono::steady_clock::now();
       next.clear();
+      size_t pending = 0;  // candidates buffered by this level (they count against the memory bound)
+      for (const Chunk& c : chunks) pending += c.cands.size();
       for (Chunk& c : chunks) {
         for (auto [i, bits] : c.violations) record_violations(static_cast<uint32_t>(base + i), bits);
         run_.transitions += c.transitions;
@@ -290,7 +292,7 @@ class Explorer {
         std::vector<Candidate>().swap(c.cands);
       }
       if (run_.edges_kept && store_.size() > lim_.edge_cap) drop_graph();
-      if (!stop && memory_in_use(cur.size() + next.size()) > lim_.max_memory_bytes) {
+      if (!stop && memory_in_use(cur.size() + next.size()) + pending * sizeof(Candidate) > lim_.max_memory_bytes) {
         run_.memory_bound_hit = true;
         stop = true;
       }

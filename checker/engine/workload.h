@@ -25,7 +25,7 @@ inline constexpr int MAX_LIMITED_KINDS = 4;
 struct Bounds {
   int max_depth = 200;                  // BFS/DFS levels (events on a path)
   uint64_t max_states = 20'000'000;     // distinct stored states
-  uint64_t max_memory_mb = 8192;        // visited store + frontier
+  uint64_t max_memory_mb = 4096;        // visited store + frontier + a level's buffered successors
 };
 
 struct Workload {

@@ -20,6 +20,12 @@ out=$("$MM" explore --workload anon-stable-writes --max-states 50); rc=$?
 [ $rc -eq 3 ] || fail "--max-states 50: exit $rc, want 3"
 echo "$out" | grep -q '^incomplete: state bound hit' || fail "no incomplete line"
 echo "$out" | grep -q 'holds$' && fail "a bound-limited run said holds"
+out=$("$MM" explore --workload anon-fork-swap --max-memory-mb 1); rc=$?
+[ $rc -eq 3 ] || fail "--max-memory-mb 1: exit $rc, want 3"
+echo "$out" | grep -q '^incomplete: memory bound hit' || fail "no memory bound line"
+out=$("$MM" explore --workload anon-fork-swap --max-depth 3); rc=$?
+[ $rc -eq 3 ] || fail "--max-depth 3: exit $rc, want 3"
+echo "$out" | grep -q '^incomplete: depth bound hit' || fail "no depth bound line"
 out=$("$MM" simulate --workload anon-fork-swap --seed 7 --steps 20); rc=$?
 [ $rc -eq 0 ] || fail "simulate: exit $rc"
 [ "$out" = "$("$MM" simulate --workload anon-fork-swap --seed 7 --steps 20)" ] || fail "simulate not repeatable"
