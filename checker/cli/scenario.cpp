@@ -29,6 +29,7 @@ struct ScenarioFlags {
   std::string json_out;
   std::string baseline;
   int threads = 1;
+  bool json = false;  // run: results as JSON (no timings in it)
 };
 
 // --config and --set into run options; prints the error and returns false on bad input.
@@ -60,12 +61,14 @@ int cmd_run(const ScenarioFlags& f) {
   RunOptions opt;
   if (!make_options(f, opt)) return EXIT_BAD_INPUT;
   int status = EXIT_OK;
+  nlohmann::json all = nlohmann::json::array();
   for (size_t i = 0; i < f.files.size(); i++) {
-    if (i) std::cout << "\n";
+    if (i && !f.json) std::cout << "\n";
     try {
       Scenario s = load_scenario(f.files[i]);
       ScenarioRun r = run_scenario(s, opt);
-      print_run(std::cout, s, r);
+      if (f.json) all.push_back(run_to_json(s, r));
+      else print_run(std::cout, s, r);
       if (!r.ok() && status == EXIT_OK) status = EXIT_VIOLATION;
     } catch (const ScenarioError& e) {
       std::cout << std::flush;
@@ -73,6 +76,8 @@ int cmd_run(const ScenarioFlags& f) {
       status = EXIT_BAD_INPUT;
     }
   }
+  if (f.json)
+    std::cout << nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}.dump(2) << "\n";
   return status;
 }
 
@@ -224,6 +229,7 @@ void register_scenario_commands(CLI::App& app) {
   auto flags = std::make_shared<ScenarioFlags>();
   CLI::App* run = app.add_subcommand("run", "run scenario files: script, expectations, explore and checks");
   run->add_option("FILE", flags->files, "scenario files")->required();
+  run->add_flag("--json", flags->json, "print the results as JSON (the format of 'regress --json', without timings)");
   common_flags(run, *flags);
   add_command(app, run, [flags] { return cmd_run(*flags); });
 

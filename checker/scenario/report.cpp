@@ -88,6 +88,9 @@ nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {
                         {"expected", k.expect_holds ? "holds" : "violated"},
                         {"verdict", k.verdict},
                         {"trace_length", k.trace_length},
+                        {"trace", k.trace},
+                        {"explanation", k.explanation},
+                        {"bounds_hit", k.bounds_hit},
                         {"ok", k.ok()}});
     jc["checks"] = checks;
     cfgs.push_back(jc);
