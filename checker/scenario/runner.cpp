@@ -394,13 +394,18 @@ class ScriptRunner {
         mm::Outcome any = mm::Outcome::disabled(st.event == mm::EventKind::WritebackEnd
                                                     ? "no folio is under writeback"
                                                     : "no folio can leave the swap cache");
+        bool done = false;
         for (int f = 0; f < mm::MAX_FOLIOS; f++) {
+          const bool candidate = s.folio[f].test(st.event == mm::EventKind::WritebackEnd ? mm::PG_writeback
+                                                                                          : mm::PG_swapcache);
           mm::Event e{st.event, 0, 0, static_cast<uint8_t>(f)};
           mm::Outcome o = mm::apply(s, e, cfg_.config);
           if (o.status == mm::Status::OutOfCapacity) return o;
-          if (o.status == mm::Status::Done) any = o;
+          if (o.status == mm::Status::Done) done = true;
+          // Say why a folio that could have been meant was refused.
+          else if (candidate && !done) any = o;
         }
-        return any;
+        return done ? mm::Outcome::done() : any;
       });
       return;
     }
