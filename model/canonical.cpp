@@ -49,14 +49,27 @@ Renaming first_reference_order(const State& s) {
     }
   }
   // Swap-cache folios reached through a named slot, in new slot order.
-  for (int t = 0; t < MAX_SWAP_DEVICES; t++)
-    for (int k = 0; k < r.nslots[t]; k++)
-      for (int f = 0; f < MAX_FOLIOS; f++) {
-        const Folio& fo = s.folio[f];
-        if (r.folio[f] == NONE && fo.test(FOLIO_ALLOCATED) && fo.test(PG_swapcache) &&
-            fo.swap_type == t && r.slot[t][fo.swap_slot] == k)
-          r.name_folio(static_cast<uint8_t>(f));
+  {
+    uint8_t key[MAX_FOLIOS], fol[MAX_FOLIOS];
+    int m = 0;
+    for (int f = 0; f < MAX_FOLIOS; f++) {
+      const Folio& fo = s.folio[f];
+      if (r.folio[f] != NONE || !fo.test(FOLIO_ALLOCATED) || !fo.test(PG_swapcache)) continue;
+      if (fo.swap_type >= MAX_SWAP_DEVICES || fo.swap_slot >= MAX_SLOTS) continue;
+      const uint8_t k = r.slot[fo.swap_type][fo.swap_slot];
+      if (k == NONE) continue;
+      // Insertion by (device, new slot name); a slot caches at most one folio.
+      int j = m++;
+      const uint8_t kk = static_cast<uint8_t>(fo.swap_type * MAX_SLOTS + k);
+      for (; j > 0 && key[j - 1] > kk; j--) {
+        key[j] = key[j - 1];
+        fol[j] = fol[j - 1];
       }
+      key[j] = kk;
+      fol[j] = static_cast<uint8_t>(f);
+    }
+    for (int j = 0; j < m; j++) r.name_folio(fol[j]);
+  }
   // Folios nothing named yet: order them by what they hold (names aside),
   // so equal-looking orphans sort the same whatever their old ids.
   uint8_t rest[MAX_FOLIOS];
@@ -210,8 +223,12 @@ State canonicalize(const State& s, uint8_t interchangeable) {
   auto try_order = [&] {
     uint8_t perm[MAX_PROCS];
     for (int i = 0; i < MAX_PROCS; i++) perm[i] = static_cast<uint8_t>(i);
-    for (int j = 0; j < n; j++) perm[members[j]] = order[j];
-    State cand = permute_processes(s, perm);
+    bool identity = true;
+    for (int j = 0; j < n; j++) {
+      perm[members[j]] = order[j];
+      identity &= order[j] == members[j];
+    }
+    State cand = identity ? s : permute_processes(s, perm);
     canonicalize_resources(cand);
     if (!have || std::memcmp(&cand, &best, sizeof(State)) < 0) best = cand;
     have = true;
