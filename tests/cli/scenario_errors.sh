@@ -4,7 +4,7 @@
 # show` must print exactly that position and message (followed by the hint
 # after ';') and exit 2 -- never crash, never exit 0 or 1.
 set -u
-MMCHECK=$1
+MMCHECK=$(realpath "$1")
 SRC=$2
 cd "$SRC/tests/scenarios-bad" || exit 1
 fail=0

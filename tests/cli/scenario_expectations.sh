@@ -5,7 +5,7 @@
 # verdict; the run must fail with a "Failed: FILE:LINE:" line for exactly
 # that line.  Also: a changed value (read == V+1) fails the same way.
 set -u
-MMCHECK=$1
+MMCHECK=$(realpath "$1")
 SRC=$2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

@@ -2,7 +2,7 @@
 # `mmcheck explore FILE` and `mmcheck simulate FILE` take the workload of a
 # scenario's explore block (the script up to it gives the initial states).
 set -u
-MMCHECK=$1
+MMCHECK=$(realpath "$1")
 SRC=$2
 fail=0
 f="$SRC/scenarios/stable-writes/inverted-async-stable-device.scenario"

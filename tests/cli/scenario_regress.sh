@@ -4,7 +4,7 @@
 # column is removed; --baseline reports nothing for an unchanged run and
 # "Result changed" lines after a knob is flipped; exit status 1 on failure.
 set -u
-MMCHECK=$1
+MMCHECK=$(realpath "$1")
 SRC=$2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

@@ -2,7 +2,7 @@
 # The whole scenario suite, as scripts/demo runs it: every .scenario below
 # scenarios/ passes, and the closing line is exactly "N passed, 0 failed".
 set -u
-MMCHECK=$1
+MMCHECK=$(realpath "$1")
 SRC=$2
 out=$("$MMCHECK" regress "$SRC/scenarios")
 rc=$?
