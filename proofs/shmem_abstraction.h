@@ -1,0 +1,303 @@
+// A counter abstraction of ONE shmem page (one page-cache index of one
+// MAP_SHARED shmem inode) for any number of processes, and the transition
+// relation of each event, written once.
+//
+// The tracked object is the data at the index: the page-cache entry (a
+// folio, a swap entry, or nothing) and, after shmem_writeout, the folio in
+// the swap cache for that swap entry.  Processes that map the shared VMA are
+// counted by their PTE for the index: present (p), none (n), the RFC's
+// PAGEOUT marker (m); live processes without the VMA (munmapped) are u.
+//
+// Each event function mirrors the model function of the same kernel name in
+// model/*.cpp (shmem.cpp, fault.cpp do_fault, reclaim.cpp, zap.cpp,
+// fork.cpp) restricted to a one-page MAP_SHARED VMA with VM_WRITE, no THP,
+// no userfaultfd registration, no pins.  It is a template over the domains
+// of proofs/anon_abstraction.h: numbers (replays, simulation) or Z3 terms.
+#pragma once
+#include <array>
+#include <string_view>
+
+#include "proofs/anon_abstraction.h"
+
+namespace mmproofs::shmem {
+
+using anon::ConcreteDomain;
+using anon::Z3Domain;
+
+template <class D>
+struct SState {
+  using B = typename D::B;
+  using I = typename D::I;
+  B pcF;    // the page-cache entry is a folio F
+  B pcS;    // the page-cache entry is a swap value entry (slot count 1)
+  B sc;     // F sits in the swap cache for that entry (after shmem_writeout)
+  B wb;     // PG_writeback of F
+  B dirty;  // PG_dirty of F
+  I p, n, m;  // live processes with the VMA whose PTE is present / none / PAGEOUT marker
+  I u;        // live processes without the VMA (munmapped)
+  I used;     // processes ever created
+};
+
+template <class D>
+SState<D> sel(const typename D::B& c, const SState<D>& a, const SState<D>& b) {
+  return {D::ite(c, a.pcF, b.pcF), D::ite(c, a.pcS, b.pcS), D::ite(c, a.sc, b.sc),   D::ite(c, a.wb, b.wb),
+          D::ite(c, a.dirty, b.dirty), D::ite(c, a.p, b.p), D::ite(c, a.n, b.n),     D::ite(c, a.m, b.m),
+          D::ite(c, a.u, b.u),     D::ite(c, a.used, b.used)};
+}
+
+// Config knobs (model/config.h) and device flags that matter here.
+template <class D>
+struct SParams {
+  using B = typename D::B;
+  B PAGEOUT;  // Config::CONFIG_PTE_MARKER_PAGEOUT
+  B XARRAY;   // Config::pagemap_shmem_xarray_lookup
+  B ZEROMAP;  // Config::swap_zeromap
+  B SYNC;     // SWP_SYNCHRONOUS_IO or SWP_SYNC_WRITEBACK: writeback ends inside pageout
+};
+
+// Nondeterministic inputs of one step (the bounded cross-check fixes them false).
+template <class D>
+struct SChoice {
+  typename D::B zero_filled;  // pageout: F holds zeroes (swap_zeromap: no I/O)
+};
+
+// The acting process's PTE for the index: N none, P present, M PAGEOUT
+// marker, U no VMA (munmapped; its page events are Disabled or SIGSEGV).
+// The shared VMA is MAP_SHARED|MAP_ANONYMOUS: its inode goes with its last
+// mapping (model/shmem.cpp shmem_vma_closed).
+enum class Local : uint8_t { N, P, M, U };
+
+enum class SEvent : uint8_t {
+  ReadN, ReadM,                  // read fault: handle_pte_marker, do_fault -> shmem_fault, finish_fault
+  WriteN, WriteM, WriteP,        // write: the same fault (or none), then the store
+  ForkN, ForkP, ForkM, ForkU,    // copy_page_range: the child's PTE is none (vma_needs_copy is false)
+  ZapP, ZapM,                    // MADV_DONTNEED: zap_pte_range
+  MunmapN, MunmapP, MunmapM,     // munmap: unmap_vma (ZAP_FLAG_DROP_MARKER)
+  ExitN, ExitP, ExitM, ExitU,    // exit_mmap (and shmem eviction after the last exit)
+  PageoutP,                      // MADV_PAGEOUT: madvise_pageout -> shrink_folio_list
+  RemoveN, RemoveP, RemoveM,     // MADV_REMOVE: shmem_punch_hole
+  Reclaim,                       // shrink_folio_list on F (try_to_unmap, shmem_writeout, pageout)
+  Writeback,                     // folio_end_writeback on F
+  SwapcacheDrop,                 // __remove_mapping of F from the swap cache
+  Count_
+};
+inline constexpr int SEVENT_COUNT = static_cast<int>(SEvent::Count_);
+
+struct SEventInfo {
+  std::string_view name;
+  std::string_view model_kind;  // mm::event_kind_name of the explicit event
+  Local actor;
+  bool process_event;
+};
+
+inline const std::array<SEventInfo, SEVENT_COUNT>& sevent_info() {
+  static const std::array<SEventInfo, SEVENT_COUNT> info = {{
+      {"read fault on a none PTE (do_fault -> shmem_fault)", "read", Local::N, true},
+      {"read fault on a PAGEOUT marker (handle_pte_marker, do_fault)", "read", Local::M, true},
+      {"write fault on a none PTE (do_fault -> shmem_fault), store", "write", Local::N, true},
+      {"write fault on a PAGEOUT marker (handle_pte_marker, do_fault), store", "write", Local::M, true},
+      {"store through a present PTE", "write", Local::P, true},
+      {"fork of a process with a none PTE", "fork", Local::N, true},
+      {"fork of a process mapping the page (child PTE none)", "fork", Local::P, true},
+      {"fork of a process with a PAGEOUT marker (child PTE none)", "fork", Local::M, true},
+      {"fork of a process without the VMA", "fork", Local::U, true},
+      {"MADV_DONTNEED of a present PTE (zap_pte_range)", "dontneed", Local::P, true},
+      {"MADV_DONTNEED of a PAGEOUT marker (zap_pte_range drops it)", "dontneed", Local::M, true},
+      {"munmap of the VMA (PTE none)", "munmap", Local::N, true},
+      {"munmap of the VMA (PTE present)", "munmap", Local::P, true},
+      {"munmap of the VMA (PAGEOUT marker)", "munmap", Local::M, true},
+      {"exit of a process with a none PTE", "exit", Local::N, true},
+      {"exit of a process mapping the page", "exit", Local::P, true},
+      {"exit of a process with a PAGEOUT marker", "exit", Local::M, true},
+      {"exit of a process without the VMA", "exit", Local::U, true},
+      {"MADV_PAGEOUT by a process mapping the page (madvise_pageout)", "pageout", Local::P, true},
+      {"MADV_REMOVE by a process with a none PTE (shmem_punch_hole)", "remove", Local::N, true},
+      {"MADV_REMOVE by a process mapping the page (shmem_punch_hole)", "remove", Local::P, true},
+      {"MADV_REMOVE by a process with a PAGEOUT marker (shmem_punch_hole)", "remove", Local::M, true},
+      {"reclaim of F (shrink_folio_list: try_to_unmap, shmem_writeout, pageout)", "reclaim", Local::N, false},
+      {"writeback completion (folio_end_writeback)", "writeback", Local::N, false},
+      {"swap-cache drop (__remove_mapping)", "swapcache_drop", Local::N, false},
+  }};
+  return info;
+}
+
+template <class D>
+struct SStep {
+  typename D::B enabled;
+  SState<D> post;
+};
+
+template <class D>
+class Relation {
+ public:
+  using B = typename D::B;
+  using I = typename D::I;
+  using S = SState<D>;
+
+  Relation(const D& d, const SParams<D>& p) : d_(d), p_(p) {}
+
+  // `procs` processes mapping the empty index (PTEs none).
+  S empty(int procs) const {
+    B f = d_.lit(false);
+    I z = d_.num(0);
+    return S{f, f, f, f, f, z, d_.num(procs), z, z, d_.num(procs)};
+  }
+
+  I& count(S& s, Local l) const {
+    switch (l) {
+      case Local::P: return s.p;
+      case Local::M: return s.m;
+      case Local::U: return s.u;
+      case Local::N: break;
+    }
+    return s.n;
+  }
+  I count(const S& s, Local l) const { return count(const_cast<S&>(s), l); }
+  B hasF(const S& s) const { return s.pcF || s.sc; }
+
+  SStep<D> apply(const S& s, SEvent e, const SChoice<D>& ch) const {
+    const Local x = sevent_info()[static_cast<int>(e)].actor;
+    const B has_actor = count(s, x) > 0;
+    switch (e) {
+      case SEvent::ReadN:
+      case SEvent::ReadM: return {has_actor, do_fault(s, x, false)};
+      case SEvent::WriteN:
+      case SEvent::WriteM: return {has_actor, do_fault(s, x, true)};
+      case SEvent::WriteP: {
+        S t = s;
+        t.dirty = T();  // store_to_page (or wp_page_shared first): folio_mark_dirty
+        return {has_actor, t};
+      }
+      case SEvent::ForkN:
+      case SEvent::ForkP:
+      case SEvent::ForkM:
+      case SEvent::ForkU: {
+        // dup_mmap copies the VMA; copy_page_range skips it (no anon_vma,
+        // no uffd-wp): the child's PTE is none, markers are not copied.
+        S t = s;
+        t.used = s.used + 1;
+        if (x == Local::U) t.u = s.u + 1;
+        else t.n = s.n + 1;
+        return {has_actor, t};
+      }
+      case SEvent::ZapP:
+      case SEvent::ZapM: return {has_actor, move(s, x, Local::N)};
+      case SEvent::MunmapN:
+      case SEvent::MunmapP:
+      case SEvent::MunmapM: return {has_actor, shmem_vma_closed(move(s, x, Local::U))};
+      case SEvent::ExitN:
+      case SEvent::ExitP:
+      case SEvent::ExitM:
+      case SEvent::ExitU: return {has_actor, exit_mmap(s, x)};
+      case SEvent::PageoutP: {
+        // madvise_pageout: only a folio this process maps alone.
+        return {has_actor, sel<D>(s.p == 1, shrink_folio_list(s, ch), s)};
+      }
+      case SEvent::RemoveN:
+      case SEvent::RemoveP:
+      case SEvent::RemoveM: return {has_actor, shmem_punch_hole(s)};
+      case SEvent::Reclaim: return {hasF(s) && !s.wb, shrink_folio_list(s, ch)};
+      case SEvent::Writeback: {
+        S t = s;
+        t.wb = F();
+        return {s.sc && s.wb, t};
+      }
+      case SEvent::SwapcacheDrop: {
+        // An unmapped, clean folio in the swap cache: __remove_mapping.
+        S t = s;
+        t.sc = t.dirty = F();
+        return {s.sc && !s.wb && !s.dirty, t};
+      }
+      case SEvent::Count_: break;
+    }
+    return {F(), s};
+  }
+
+ private:
+  const D& d_;
+  SParams<D> p_;
+
+  B F() const { return d_.lit(false); }
+  B T() const { return d_.lit(true); }
+
+  S move(const S& s, Local from, Local to) const {
+    S t = s;
+    count(t, from) = count(s, from) - 1;
+    count(t, to) = count(t, to) + 1;
+    return t;
+  }
+
+  // The index holds nothing any more (its folio and slot freed, or left
+  // behind in the swap cache under writeback, outside this index).
+  S emptied(const S& s) const {
+    S t = s;
+    t.pcF = t.pcS = t.sc = t.wb = t.dirty = F();
+    return t;
+  }
+
+  // do_fault on a shared VMA (after handle_pte_marker dropped a PAGEOUT
+  // marker): shmem_fault finds the page-cache folio, swaps it in
+  // (shmem_swapin_folio: folio_wait_writeback, out of the swap cache,
+  // dirty, slot freed) or allocates a clean one; finish_fault maps it.
+  S do_fault(const S& s, Local x, bool write) const {
+    S t = move(s, x, Local::P);
+    S swapped_in = t;
+    swapped_in.pcF = T();
+    swapped_in.pcS = swapped_in.sc = swapped_in.wb = F();
+    swapped_in.dirty = T();
+    S fresh = t;
+    fresh.pcF = T();
+    fresh.dirty = F();
+    S r = sel<D>(s.pcF, t, sel<D>(s.pcS, swapped_in, fresh));
+    if (write) r.dirty = T();
+    return r;
+  }
+
+  // shmem_vma_closed: when the last VMA mapping the MAP_SHARED|MAP_ANONYMOUS
+  // inode is gone (munmap, exit), shmem_evict_inode frees every index.
+  S shmem_vma_closed(const S& t) const { return sel<D>(t.p + t.n + t.m == 0, emptied(t), t); }
+
+  // exit_mmap: the VMA goes (markers dropped), maybe the inode with it.
+  S exit_mmap(const S& s, Local x) const {
+    S t = s;
+    count(t, x) = count(s, x) - 1;
+    return x == Local::U ? t : shmem_vma_closed(t);
+  }
+
+  // shmem_punch_hole: unmap_mapping_range zaps every PTE of the index (a
+  // PAGEOUT marker too), then shmem_undo_range frees the folio or the swap
+  // entry (free_swap_and_cache).
+  S shmem_punch_hole(const S& s) const {
+    S t = emptied(s);
+    t.n = s.n + s.p + s.m;
+    t.p = t.m = d_.num(0);
+    return t;
+  }
+
+  // shrink_folio_list on F.  In the swap cache (clean, unmapped, not under
+  // writeback): __remove_mapping.  In the page cache: try_to_unmap clears
+  // every present PTE (the RFC leaves a PAGEOUT marker); a clean folio is
+  // dropped; a dirty one goes through shmem_writeout to the swap cache and
+  // pageout starts writeback (none for a zero-filled folio with swap_zeromap;
+  // it ends at once on a synchronous device), and a folio no longer under
+  // writeback leaves the swap cache.
+  S shrink_folio_list(const S& s, const SChoice<D>& ch) const {
+    S in_sc = s;
+    in_sc.sc = in_sc.dirty = F();
+    S u = s;
+    u.p = d_.num(0);
+    u.m = s.m + D::ite(p_.PAGEOUT, s.p, d_.num(0));
+    u.n = s.n + D::ite(p_.PAGEOUT, d_.num(0), s.p);
+    S dropped = u;
+    dropped.pcF = F();
+    S written = u;
+    written.pcF = F();
+    written.pcS = T();
+    written.dirty = F();
+    written.wb = !(p_.SYNC || (p_.ZEROMAP && ch.zero_filled));
+    written.sc = written.wb;
+    return sel<D>(s.sc, in_sc, sel<D>(s.dirty, written, dropped));
+  }
+};
+
+}  // namespace mmproofs::shmem
