@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <set>
 #include <string>
@@ -172,6 +173,32 @@ class Explorer {
     uint64_t hash;
     Node node;
   };
+  // The candidates of one chunk, by node hash: finds repeats within it.
+  struct LocalSet {
+    std::vector<uint32_t> slots;  // candidate index + 1; 0 = empty
+    template <class Cands>
+    bool seen(const Node& n, const Cands& cands) {
+      if ((cands.size() + 1) * 2 > slots.size()) rebuild(cands, std::max<size_t>(1024, slots.size() * 2));
+      const size_t mask = slots.size() - 1;
+      for (size_t i = hash_bytes(&n, sizeof n) & mask;; i = (i + 1) & mask) {
+        if (slots[i] == 0) {
+          slots[i] = static_cast<uint32_t>(cands.size()) + 1;  // the caller appends n next
+          return false;
+        }
+        if (std::memcmp(&cands[slots[i] - 1].node, &n, sizeof n) == 0) return true;
+      }
+    }
+    template <class Cands>
+    void rebuild(const Cands& cands, size_t size) {
+      slots.assign(size, 0);
+      const size_t mask = size - 1;
+      for (size_t k = 0; k < cands.size(); k++) {
+        size_t i = hash_bytes(&cands[k].node, sizeof(Node)) & mask;
+        while (slots[i] != 0) i = (i + 1) & mask;
+        slots[i] = static_cast<uint32_t>(k) + 1;
+      }
+    }
+  };
   struct Chunk {
     std::vector<Candidate> cands;
     std::vector<std::pair<uint32_t, uint64_t>> violations;  // (index in level, bits)
@@ -179,6 +206,7 @@ class Explorer {
     std::vector<uint8_t> marks;                              // per expanded state (graph kept)
     std::set<std::string> capacity;
     uint64_t transitions = 0, faults = 0;
+    LocalSet local;
   };
   static constexpr size_t CHUNK = 512;
 
@@ -251,6 +279,10 @@ class Explorer {
               if (run_.edges_kept) c.edges.emplace_back(static_cast<uint32_t>(base + i), static_cast<uint32_t>(id));
               return;
             }
+            // A state reached twice from this chunk is merged once: the
+            // first occurrence keeps its place, so ids and parents are as
+            // without this filter.  (Not with the graph kept: every edge counts.)
+            if (!run_.edges_kept && c.local.seen(s, c.cands)) return;
             c.cands.push_back(Candidate{static_cast<uint32_t>(i), h, s});
           });
           account(info, c);
@@ -290,6 +322,7 @@ class Explorer {
           if (run_.edges_kept) run_.edges.emplace_back(static_cast<uint32_t>(base + cand.src), id);
         }
         std::vector<Candidate>().swap(c.cands);
+        std::vector<uint32_t>().swap(c.local.slots);
       }
       if (run_.edges_kept && store_.size() > lim_.edge_cap) drop_graph();
       if (!stop && memory_in_use(cur.size() + next.size()) + pending * sizeof(Candidate) > lim_.max_memory_bytes) {
