@@ -431,7 +431,13 @@ class ScriptRunner {
         for (int f = 0; f < mm::MAX_FOLIOS; f++) {
           mm::State s = work[i];
           mm::Event e{k, 0, 0, static_cast<uint8_t>(f)};
-          if (mm::apply(s, e, cfg_.config).status != mm::Status::Done) continue;
+          mm::Outcome o = mm::apply(s, e, cfg_.config);
+          // A background event the model cannot carry out for lack of room
+          // would silently drop outcomes: say so instead.
+          if (o.status == mm::Status::OutOfCapacity)
+            fail(loc, fmt::format("the model ran out of capacity during background {}: {}; make the scenario smaller",
+                                  mm::event_kind_name(k), o.reason));
+          if (o.status != mm::Status::Done) continue;
           if (!cur_.insert(s)) continue;
           all_.insert(std::string(state_bytes(s)));
           work.push_back(s);
