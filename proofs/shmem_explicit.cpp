@@ -99,7 +99,7 @@ BfsResult explicit_bfs(const Scenario& sc) {
         const mm::Outcome o = mm::apply(t, e, cfg);
         if (o.status == mm::Status::Disabled) continue;
         if (o.status == mm::Status::OutOfCapacity) {
-          r.incomplete = true;
+          (e.kind == K::Fork ? r.fork_bound : r.incomplete) = true;
           continue;
         }
         const int j = add(t, i, e);

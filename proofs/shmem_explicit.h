@@ -40,7 +40,8 @@ struct BfsResult {
   int violation_depth = -1;  // shortest number of events to a state violating a searched facet; -1: none
   std::vector<mm::Event> trace;
   long states = 0;
-  bool incomplete = false;  // an event hit OutOfCapacity
+  bool fork_bound = false;  // a fork hit MAX_PROCS (the BMC bounds processes the same way)
+  bool incomplete = false;  // another event hit OutOfCapacity: the search is not exhaustive
 };
 BfsResult explicit_bfs(const Scenario& sc);
 
