@@ -2,6 +2,17 @@
 // mm::State plus the usage counters of the workload's limited event kinds;
 // the enabled events of a node are the alphabet's (kind, process, page) /
 // (kind, folio) combinations mm::apply does not refuse.
+//
+// Outcomes of mm::apply, as transitions:
+//   Done            a transition, unless the state is unchanged (a no-op is none);
+//   Disabled        no transition;
+//   WpFault/Sigsegv counted (Stats::userspace_faults); a transition only when
+//                   apply changed the state on the way (the fault itself is
+//                   delivered to userspace and changes nothing);
+//   OutOfCapacity   no transition, and the run is incomplete: "model bound
+//                   hit: <reason> (raise MAX_x)", never a pass.
+// Process events are tried for running processes at pages inside a VMA
+// only: an access outside every VMA is SIGSEGV with no state change.
 #pragma once
 #include <cstdint>
 #include <cstring>
