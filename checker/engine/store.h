@@ -100,7 +100,7 @@ class FingerprintStore {
     }
   }
   std::pair<uint32_t, bool> insert(const Key& k, uint64_t h) {
-    if ((n_ + 1) * 2 > fps_.size()) rehash(fps_.size() * 2);
+    if ((n_ + 1) * 4 > fps_.size() * 3) rehash(fps_.size() * 2);  // load <= 3/4
     const uint64_t fp = h ? h : 1;
     size_t i = (fp >> 17) & mask_;
     for (; fps_[i] != 0; i = (i + 1) & mask_)
