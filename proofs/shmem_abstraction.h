@@ -6,7 +6,16 @@
 // folio, a swap entry, or nothing) and, after shmem_writeout, the folio in
 // the swap cache for that swap entry.  Processes that map the shared VMA are
 // counted by their PTE for the index: present (p), none (n), the RFC's
-// PAGEOUT marker (m); live processes without the VMA (munmapped) are u.
+// PAGEOUT marker (m), present through a PMD of a large folio (h); live
+// processes without the VMA (munmapped) are u.
+//
+// THP (a VM_HUGEPAGE VMA of two pages over an aligned index pair, the
+// model's "huge" shmem folio): the index's folio may be large, covering the
+// next index too; a fault maps it by a PMD, and splitting the PMD
+// (split_huge_pmd, MADV_DONTNEED, reclaim's split_folio) ZAPS it: both
+// PTEs become none, and no PAGEOUT marker is left.  Process events act on
+// the tracked index only; the next index is seen only through e1 (its
+// page-cache entry is empty, so a fault may allocate a large folio).
 //
 // Each event function mirrors the model function of the same kernel name in
 // model/*.cpp (shmem.cpp, fault.cpp do_fault, reclaim.cpp, zap.cpp,
@@ -33,16 +42,20 @@ struct SState {
   B sc;     // F sits in the swap cache for that entry (after shmem_writeout)
   B wb;     // PG_writeback of F
   B dirty;  // PG_dirty of F
+  B large;  // PG_large: F is a large folio over this index and the next
+  B e1;     // the next index's page-cache entry is empty (or there is no next index in the VMA)
   I p, n, m;  // live processes with the VMA whose PTE is present / none / PAGEOUT marker
+  I h;        // live processes mapping F by a PMD
   I u;        // live processes without the VMA (munmapped)
   I used;     // processes ever created
 };
 
 template <class D>
 SState<D> sel(const typename D::B& c, const SState<D>& a, const SState<D>& b) {
-  return {D::ite(c, a.pcF, b.pcF), D::ite(c, a.pcS, b.pcS), D::ite(c, a.sc, b.sc),   D::ite(c, a.wb, b.wb),
-          D::ite(c, a.dirty, b.dirty), D::ite(c, a.p, b.p), D::ite(c, a.n, b.n),     D::ite(c, a.m, b.m),
-          D::ite(c, a.u, b.u),     D::ite(c, a.used, b.used)};
+  return {D::ite(c, a.pcF, b.pcF),     D::ite(c, a.pcS, b.pcS),     D::ite(c, a.sc, b.sc), D::ite(c, a.wb, b.wb),
+          D::ite(c, a.dirty, b.dirty), D::ite(c, a.large, b.large), D::ite(c, a.e1, b.e1), D::ite(c, a.p, b.p),
+          D::ite(c, a.n, b.n),         D::ite(c, a.m, b.m),         D::ite(c, a.h, b.h),   D::ite(c, a.u, b.u),
+          D::ite(c, a.used, b.used)};
 }
 
 // Config knobs (model/config.h) and device flags that matter here.
@@ -53,6 +66,7 @@ struct SParams {
   B XARRAY;   // Config::pagemap_shmem_xarray_lookup
   B ZEROMAP;  // Config::swap_zeromap
   B SYNC;     // SWP_SYNCHRONOUS_IO or SWP_SYNC_WRITEBACK: writeback ends inside pageout
+  B HUGE;     // the VMA is VM_HUGEPAGE over an aligned index pair (shmem_vma_huge)
 };
 
 // Nondeterministic inputs of one step (the bounded cross-check fixes them false).
@@ -62,10 +76,11 @@ struct SChoice {
 };
 
 // The acting process's PTE for the index: N none, P present, M PAGEOUT
-// marker, U no VMA (munmapped; its page events are Disabled or SIGSEGV).
+// marker, U no VMA (munmapped; its page events are Disabled or SIGSEGV),
+// H present through a PMD.
 // The shared VMA is MAP_SHARED|MAP_ANONYMOUS: its inode goes with its last
 // mapping (model/shmem.cpp shmem_vma_closed).
-enum class Local : uint8_t { N, P, M, U };
+enum class Local : uint8_t { N, P, M, U, H };
 
 enum class SEvent : uint8_t {
   ReadN, ReadM,                  // read fault: handle_pte_marker, do_fault -> shmem_fault, finish_fault
@@ -76,6 +91,9 @@ enum class SEvent : uint8_t {
   ExitN, ExitP, ExitM, ExitU,    // exit_mmap (and shmem eviction after the last exit)
   PageoutP,                      // MADV_PAGEOUT: madvise_pageout -> shrink_folio_list
   RemoveN, RemoveP, RemoveM,     // MADV_REMOVE: shmem_punch_hole
+  WriteH, ForkH, ZapH, MunmapH, ExitH, PageoutH, RemoveH,  // the same with a PMD mapping
+  SplitH,                        // split_huge_pmd: a file PMD is zapped
+  NextIndexEmptied,              // a kernel event on the next index's folio empties it
   Reclaim,                       // shrink_folio_list on F (try_to_unmap, shmem_writeout, pageout)
   Writeback,                     // folio_end_writeback on F
   SwapcacheDrop,                 // __remove_mapping of F from the swap cache
@@ -114,6 +132,15 @@ inline const std::array<SEventInfo, SEVENT_COUNT>& sevent_info() {
       {"MADV_REMOVE by a process with a none PTE (shmem_punch_hole)", "remove", Local::N, true},
       {"MADV_REMOVE by a process mapping the page (shmem_punch_hole)", "remove", Local::P, true},
       {"MADV_REMOVE by a process with a PAGEOUT marker (shmem_punch_hole)", "remove", Local::M, true},
+      {"store through a PMD mapping", "write", Local::H, true},
+      {"fork of a process mapping a THP by a PMD (child PTE none)", "fork", Local::H, true},
+      {"MADV_DONTNEED of a PMD-mapped page (the PMD is split: zapped)", "dontneed", Local::H, true},
+      {"munmap of the VMA (PMD mapping)", "munmap", Local::H, true},
+      {"exit of a process mapping a THP by a PMD", "exit", Local::H, true},
+      {"MADV_PAGEOUT of a PMD-mapped THP (split_folio: the PMD is zapped, the folio split)", "pageout", Local::H, true},
+      {"MADV_REMOVE by a process mapping a THP by a PMD", "remove", Local::H, true},
+      {"split_huge_pmd of a PMD-mapped shmem THP (the PMD is zapped)", "split", Local::H, true},
+      {"reclaim of the next index's clean folio (it leaves the page cache)", "reclaim", Local::N, false},
       {"reclaim of F (shrink_folio_list: try_to_unmap, shmem_writeout, pageout)", "reclaim", Local::N, false},
       {"writeback completion (folio_end_writeback)", "writeback", Local::N, false},
       {"swap-cache drop (__remove_mapping)", "swapcache_drop", Local::N, false},
@@ -140,7 +167,7 @@ class Relation {
   S empty(int procs) const {
     B f = d_.lit(false);
     I z = d_.num(0);
-    return S{f, f, f, f, f, z, d_.num(procs), z, z, d_.num(procs)};
+    return S{f, f, f, f, f, f, d_.lit(true), z, d_.num(procs), z, z, z, d_.num(procs)};
   }
 
   I& count(S& s, Local l) const {
@@ -148,6 +175,7 @@ class Relation {
       case Local::P: return s.p;
       case Local::M: return s.m;
       case Local::U: return s.u;
+      case Local::H: return s.h;
       case Local::N: break;
     }
     return s.n;
@@ -163,6 +191,7 @@ class Relation {
       case SEvent::ReadM: return {has_actor, do_fault(s, x, false)};
       case SEvent::WriteN:
       case SEvent::WriteM: return {has_actor, do_fault(s, x, true)};
+      case SEvent::WriteH:
       case SEvent::WriteP: {
         S t = s;
         t.dirty = T();  // store_to_page (or wp_page_shared first): folio_mark_dirty
@@ -171,6 +200,7 @@ class Relation {
       case SEvent::ForkN:
       case SEvent::ForkP:
       case SEvent::ForkM:
+      case SEvent::ForkH:
       case SEvent::ForkU: {
         // dup_mmap copies the VMA; copy_page_range skips it (no anon_vma,
         // no uffd-wp): the child's PTE is none, markers are not copied.
@@ -181,22 +211,35 @@ class Relation {
         return {has_actor, t};
       }
       case SEvent::ZapP:
-      case SEvent::ZapM: return {has_actor, move(s, x, Local::N)};
+      case SEvent::ZapM:
+      case SEvent::ZapH:
+      case SEvent::SplitH: return {has_actor, move(s, x, Local::N)};
       case SEvent::MunmapN:
       case SEvent::MunmapP:
-      case SEvent::MunmapM: return {has_actor, shmem_vma_closed(move(s, x, Local::U))};
+      case SEvent::MunmapM:
+      case SEvent::MunmapH: return {has_actor, shmem_vma_closed(move(s, x, Local::U))};
       case SEvent::ExitN:
       case SEvent::ExitP:
       case SEvent::ExitM:
+      case SEvent::ExitH:
       case SEvent::ExitU: return {has_actor, exit_mmap(s, x)};
-      case SEvent::PageoutP: {
-        // madvise_pageout: only a folio this process maps alone.
-        return {has_actor, sel<D>(s.p == 1, shrink_folio_list(s, ch), s)};
-      }
+      case SEvent::PageoutP:
+        // madvise_pageout: only a small folio this process maps alone.
+        return {has_actor && !s.large, sel<D>(s.p == 1, shrink_folio_list(s, ch), s)};
+      case SEvent::PageoutH:
+        // madvise_pageout of a large folio one process maps: split_folio
+        // (the PMD is zapped first) and stop, the page is no longer mapped.
+        return {has_actor, sel<D>(s.h + s.p == 1, split_folio(s), s)};
       case SEvent::RemoveN:
       case SEvent::RemoveP:
-      case SEvent::RemoveM: return {has_actor, shmem_punch_hole(s)};
-      case SEvent::Reclaim: return {hasF(s) && !s.wb, shrink_folio_list(s, ch)};
+      case SEvent::RemoveM:
+      case SEvent::RemoveH: return {has_actor, shmem_punch_hole(s)};
+      case SEvent::Reclaim: return {hasF(s) && !s.wb, shrink_folio_list(sel<D>(s.large, split_folio(s), s), ch)};
+      case SEvent::NextIndexEmptied: {
+        S t = s;
+        t.e1 = T();
+        return {!s.e1 && !s.large, t};
+      }
       case SEvent::Writeback: {
         S t = s;
         t.wb = F();
@@ -231,14 +274,28 @@ class Relation {
   // behind in the swap cache under writeback, outside this index).
   S emptied(const S& s) const {
     S t = s;
-    t.pcF = t.pcS = t.sc = t.wb = t.dirty = F();
+    t.pcF = t.pcS = t.sc = t.wb = t.dirty = t.large = F();
+    return t;
+  }
+
+  // split_folio of the large F: every PMD mapping is split (for shmem:
+  // zapped, both PTEs none), then the tail half becomes the next index's
+  // own folio.
+  S split_folio(const S& s) const {
+    S t = s;
+    t.n = s.n + s.h;
+    t.h = d_.num(0);
+    t.large = F();
+    t.e1 = F();
     return t;
   }
 
   // do_fault on a shared VMA (after handle_pte_marker dropped a PAGEOUT
   // marker): shmem_fault finds the page-cache folio, swaps it in
   // (shmem_swapin_folio: folio_wait_writeback, out of the swap cache,
-  // dirty, slot freed) or allocates a clean one; finish_fault maps it.
+  // dirty, slot freed) or allocates a clean one -- a large one when the
+  // VMA is huge and the next index is empty too; finish_fault maps it, a
+  // large folio by a PMD (the acting process's PTEs are none).
   S do_fault(const S& s, Local x, bool write) const {
     S t = move(s, x, Local::P);
     S swapped_in = t;
@@ -248,14 +305,24 @@ class Relation {
     S fresh = t;
     fresh.pcF = T();
     fresh.dirty = F();
+    fresh.large = p_.HUGE && s.e1;
+    fresh.e1 = s.e1 && !fresh.large;
     S r = sel<D>(s.pcF, t, sel<D>(s.pcS, swapped_in, fresh));
+    S pmd = r;
+    pmd.p = r.p - 1;
+    pmd.h = r.h + 1;
+    r = sel<D>(r.large, pmd, r);
     if (write) r.dirty = T();
     return r;
   }
 
   // shmem_vma_closed: when the last VMA mapping the MAP_SHARED|MAP_ANONYMOUS
   // inode is gone (munmap, exit), shmem_evict_inode frees every index.
-  S shmem_vma_closed(const S& t) const { return sel<D>(t.p + t.n + t.m == 0, emptied(t), t); }
+  S shmem_vma_closed(const S& t) const {
+    S gone = emptied(t);
+    gone.e1 = T();
+    return sel<D>(t.p + t.n + t.m + t.h == 0, gone, t);
+  }
 
   // exit_mmap: the VMA goes (markers dropped), maybe the inode with it.
   S exit_mmap(const S& s, Local x) const {
@@ -265,12 +332,14 @@ class Relation {
   }
 
   // shmem_punch_hole: unmap_mapping_range zaps every PTE of the index (a
-  // PAGEOUT marker too), then shmem_undo_range frees the folio or the swap
-  // entry (free_swap_and_cache).
+  // PAGEOUT marker too, a PMD with both its pages), then shmem_undo_range
+  // splits a large folio (the tail stays at the next index) and frees the
+  // folio or the swap entry (free_swap_and_cache).
   S shmem_punch_hole(const S& s) const {
     S t = emptied(s);
-    t.n = s.n + s.p + s.m;
-    t.p = t.m = d_.num(0);
+    t.n = s.n + s.p + s.m + s.h;
+    t.p = t.m = t.h = d_.num(0);
+    t.e1 = s.e1 && !s.large;
     return t;
   }
 

@@ -20,23 +20,26 @@ using K = mm::EventKind;
 SState<Z3Domain> symbolic_state(z3::context& c, const std::string& tag) {
   auto b = [&](const char* n) { return c.bool_const(fmt::format("{}_{}", n, tag).c_str()); };
   auto i = [&](const char* n) { return c.int_const(fmt::format("{}_{}", n, tag).c_str()); };
-  return {b("pcF"), b("pcS"), b("sc"), b("wb"), b("dirty"), i("p"), i("n"), i("m"), i("u"), i("used")};
+  return {b("pcF"), b("pcS"), b("sc"), b("wb"), b("dirty"), b("large"), b("e1"),
+          i("p"),   i("n"),   i("m"),  i("h"),  i("u"),     i("used")};
 }
 
 SState<Z3Domain> lift(const Z3Domain& d, const SState<ConcreteDomain>& a) {
-  return {d.lit(a.pcF), d.lit(a.pcS), d.lit(a.sc), d.lit(a.wb),  d.lit(a.dirty),
-          d.num(a.p),   d.num(a.n),   d.num(a.m),  d.num(a.u), d.num(a.used)};
+  return {d.lit(a.pcF), d.lit(a.pcS), d.lit(a.sc), d.lit(a.wb), d.lit(a.dirty), d.lit(a.large), d.lit(a.e1),
+          d.num(a.p),   d.num(a.n),   d.num(a.m),  d.num(a.h), d.num(a.u),     d.num(a.used)};
 }
 
 SState<ConcreteDomain> lower(const z3::model& m, const SState<Z3Domain>& s) {
   auto b = [&](const z3::expr& e) { return model_bool(m, e); };
   auto i = [&](const z3::expr& e) { return static_cast<int>(model_i64(m, e)); };
-  return {b(s.pcF), b(s.pcS), b(s.sc), b(s.wb), b(s.dirty), i(s.p), i(s.n), i(s.m), i(s.u), i(s.used)};
+  return {b(s.pcF), b(s.pcS), b(s.sc), b(s.wb), b(s.dirty), b(s.large), b(s.e1),
+          i(s.p),   i(s.n),   i(s.m),  i(s.h),  i(s.u),     i(s.used)};
 }
 
 z3::expr equal(const SState<Z3Domain>& a, const SState<Z3Domain>& b) {
-  return a.pcF == b.pcF && a.pcS == b.pcS && a.sc == b.sc && a.wb == b.wb && a.dirty == b.dirty && a.p == b.p &&
-         a.n == b.n && a.m == b.m && a.u == b.u && a.used == b.used;
+  return a.pcF == b.pcF && a.pcS == b.pcS && a.sc == b.sc && a.wb == b.wb && a.dirty == b.dirty &&
+         a.large == b.large && a.e1 == b.e1 && a.p == b.p && a.n == b.n && a.m == b.m && a.h == b.h && a.u == b.u &&
+         a.used == b.used;
 }
 
 }  // namespace
@@ -69,7 +72,7 @@ BmcResult bmc_to(const SParams<ConcreteDomain>& cp, const SState<ConcreteDomain>
                  const ProofOptions& opt) {
   z3::context c;
   Z3Domain d{&c};
-  SParams<Z3Domain> p{d.lit(cp.PAGEOUT), d.lit(cp.XARRAY), d.lit(cp.ZEROMAP), d.lit(cp.SYNC)};
+  SParams<Z3Domain> p{d.lit(cp.PAGEOUT), d.lit(cp.XARRAY), d.lit(cp.ZEROMAP), d.lit(cp.SYNC), d.lit(cp.HUGE)};
   Relation<Z3Domain> rel(d, p);
   SChoice<Z3Domain> none{d.lit(false)};
   z3::solver s = make_solver(c, opt);
@@ -112,7 +115,7 @@ Replay replay(const Scenario& sc, const std::vector<SEvent>& events) {
   const mm::Config cfg = scenario_config(sc);
   mm::State s = initial_state(sc, cfg);
   ConcreteDomain cd;
-  Relation<ConcreteDomain> rel(cd, concrete_params(cfg, sc.swap_flags));
+  Relation<ConcreteDomain> rel(cd, concrete_params(cfg, sc.swap_flags, sc.huge));
   SState<ConcreteDomain> a;
   if (!alpha(s, a, r.why)) return r;
   r.lines.push_back("start: " + describe(a));
@@ -162,6 +165,8 @@ std::vector<CrossCheck> crosschecks() {
                                              K::SwapCacheDrop};
   const std::vector<K> zap_then_reclaim = {K::ReadFault, K::WriteFault,   K::Fork,         K::MadvDontneed,
                                            K::Reclaim,   K::WritebackEnd, K::SwapCacheDrop};
+  const std::vector<K> thp_split = {K::ReadFault,   K::WriteFault, K::Fork,         K::SplitPmd,    K::MadvDontneed,
+                                    K::MadvPageout, K::Reclaim,    K::WritebackEnd, K::SwapCacheDrop};
   using E = SEvent;
   return {
       {{"bmc.pm_swap_accuracy.v6.18.pageout", "v6.18", 0, fork_after_pageout, FALSE_NEGATIVE, 6},
@@ -181,6 +186,12 @@ std::vector<CrossCheck> crosschecks() {
        "PTE-marker RFC: a PTE zapped before reclaim stays none (try_to_unmap only marks present PTEs): same shortest "
        "false negative",
        {E::WriteN, E::ForkP, E::ReadN, E::ZapP, E::Reclaim}},
+      {{"bmc.pm_swap_accuracy.rfc-pte-marker-pageout.thp", "rfc-pte-marker-pageout", 0, thp_split, FALSE_NEGATIVE, 6,
+        true},
+       2,
+       "PTE-marker RFC, VM_HUGEPAGE shmem: reclaim splits the PMD (zaps it) before try_to_unmap, so no marker is left: "
+       "same shortest false negative",
+       {E::WriteN, E::ForkH, E::ReadN, E::SplitH, E::Reclaim}},
       {{"bmc.pm_swap_accuracy.rfc-pagemap-xarray.none", "rfc-pagemap-xarray", 0, full_shmem_alphabet(),
         FALSE_NEGATIVE | FALSE_POSITIVE, 8},
        -1,
@@ -200,7 +211,7 @@ ObligationResult run_crosscheck(const CrossCheck& cc, const ProofOptions& opt) {
   const Scenario& sc = cc.sc;
   const mm::Config cfg = scenario_config(sc);
   const BfsResult bfs = explicit_bfs(sc);
-  const SParams<ConcreteDomain> cp = concrete_params(cfg, sc.swap_flags);
+  const SParams<ConcreteDomain> cp = concrete_params(cfg, sc.swap_flags, sc.huge);
   ConcreteDomain cd;
   Relation<ConcreteDomain> rel(cd, cp);
   const BmcResult b = bmc(cp, rel.empty(1), abstract_alphabet(sc.alphabet), sc.facets, sc.depth, mm::MAX_PROCS, opt);

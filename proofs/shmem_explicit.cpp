@@ -22,14 +22,15 @@ mm::State initial_state(const Scenario& sc, const mm::Config& cfg) {
   mm::State s{};
   const int p = mm::create_process(s);
   mm::swapon(s, sc.swap_flags);
-  const int ino = mm::shmem_create(s, 1);
-  mm::do_mmap(s, p, mm::VmaKind::SharedAnon, 1, 0, ino, 0, cfg);
+  const int pages = sc.huge ? mm::MAX_FOLIO_PAGES : 1;
+  const int ino = mm::shmem_create(s, pages);
+  mm::do_mmap(s, p, mm::VmaKind::SharedAnon, pages, sc.huge ? mm::VM_HUGEPAGE : 0, ino, 0, cfg);
   return s;
 }
 
-SParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flags) {
+SParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flags, bool huge) {
   return {cfg.CONFIG_PTE_MARKER_PAGEOUT, cfg.pagemap_shmem_xarray_lookup, cfg.swap_zeromap,
-          (swap_flags & (mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK)) != 0};
+          (swap_flags & (mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK)) != 0, huge};
 }
 
 const std::vector<mm::EventKind>& full_shmem_alphabet() {
@@ -124,7 +125,7 @@ Local local_of(const mm::State& s, int proc) {
   const mm::Process& p = s.proc[proc];
   if (!mm::find_vma(p, 0)) return Local::U;
   switch (p.pte[0].kind) {
-    case mm::PteKind::Present: return Local::P;
+    case mm::PteKind::Present: return (p.pte[0].bits & mm::PTE_PMD) ? Local::H : Local::P;
     case mm::PteKind::Marker: return Local::M;
     default: return Local::N;
   }
@@ -143,6 +144,8 @@ bool alpha(const mm::State& s, SState<ConcreteDomain>& a, std::string& why) {
   a.sc = a.pcS && f >= 0;
   a.wb = f >= 0 && s.folio[f].test(mm::PG_writeback);
   a.dirty = f >= 0 && s.folio[f].test(mm::PG_dirty);
+  a.large = a.pcF && s.folio[f].test(mm::PG_large);
+  a.e1 = s.inode[0].npages < 2 || s.inode[0].pc[1].kind == mm::PcKind::Empty;
   for (int pi = 0; pi < mm::MAX_PROCS; pi++) {
     const mm::Process& p = s.proc[pi];
     if (p.alive == mm::PROC_UNUSED) continue;
@@ -154,6 +157,7 @@ bool alpha(const mm::State& s, SState<ConcreteDomain>& a, std::string& why) {
       case Local::N: a.n++; break;
       case Local::P: a.p++; break;
       case Local::M: a.m++; break;
+      case Local::H: a.h++; break;
     }
     if (local_of(s, pi) == Local::U) continue;
     if (pte.kind == mm::PteKind::Swap) {
@@ -164,7 +168,9 @@ bool alpha(const mm::State& s, SState<ConcreteDomain>& a, std::string& why) {
       why = fmt::format("process {} has a marker other than PAGEOUT ({})", static_cast<char>('A' + pi), pte.a);
       return false;
     }
-    if (pte.kind == mm::PteKind::Present && (!a.pcF || pte.a != f || pte.b != 0)) {
+    const bool pmd = pte.bits & mm::PTE_PMD;
+    if (pte.kind == mm::PteKind::Present &&
+        (!a.pcF || pte.a != f || pte.b != 0 || pmd != a.large || (pmd && p.pte[1].kind != mm::PteKind::Present))) {
       why = fmt::format("process {} maps a folio that is not the page-cache folio", static_cast<char>('A' + pi));
       return false;
     }
@@ -192,13 +198,14 @@ bool concretize(const mm::State& s, SEvent e, mm::Event& out) {
 }
 
 std::string describe(const SState<ConcreteDomain>& a) {
-  std::string entry = a.pcF ? fmt::format("page cache: folio F[{}]", a.dirty ? "PG_dirty" : "clean")
+  std::string entry = a.pcF ? fmt::format("page cache: {} F[{}]", a.large ? "large folio" : "folio", a.dirty ? "PG_dirty" : "clean")
                       : a.pcS ? fmt::format("page cache: swap entry{}", a.sc ? (a.wb ? ", F in the swap cache under writeback"
                                                                                       : ", F in the swap cache")
                                                                           : "")
                               : "page cache: empty";
-  return fmt::format("{}; PTEs: {} present, {} none, {} PAGEOUT marker; {} without the VMA; {} created", entry, a.p,
-                     a.n, a.m, a.u, a.used);
+  return fmt::format("{}{}; PTEs: {} present, {} none, {} PAGEOUT marker{}; {} without the VMA; {} created", entry,
+                     a.e1 ? "" : " (next index in use)", a.p, a.n, a.m,
+                     a.h ? fmt::format(", {} PMD-mapped", a.h) : "", a.u, a.used);
 }
 
 std::string describe_event(const mm::Event& e) {
@@ -216,6 +223,8 @@ bool same(const SState<ConcreteDomain>& x, const SState<ConcreteDomain>& a, std:
            diff("F in the swap cache", x.sc, a.sc) || diff("PG_writeback", x.wb, a.wb) ||
            diff("PG_dirty", x.dirty, a.dirty) || diff("present PTEs", x.p, a.p) || diff("none PTEs", x.n, a.n) ||
            diff("PAGEOUT markers", x.m, a.m) || diff("processes without the VMA", x.u, a.u) ||
+           diff("PG_large", x.large, a.large) || diff("next index empty", x.e1, a.e1) ||
+           diff("PMD mappings", x.h, a.h) ||
            diff("processes created", x.used, a.used));
 }
 

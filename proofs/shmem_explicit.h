@@ -13,8 +13,9 @@
 
 namespace mmproofs::shmem {
 
-// One process, one swap device, one shmem inode of one page mapped
-// MAP_SHARED|MAP_ANONYMOUS at page 0 (the tracked index is 0).
+// One process, one swap device, one shmem inode of one page (two with
+// `huge`) mapped MAP_SHARED|MAP_ANONYMOUS at page 0 (VM_HUGEPAGE with
+// `huge`).  The tracked index is 0; process events act on page 0 only.
 struct Scenario {
   std::string name;
   std::string config;                   // mm::config_preset name
@@ -22,11 +23,12 @@ struct Scenario {
   std::vector<mm::EventKind> alphabet;  // explicit event kinds explored
   unsigned facets = 1;                  // pm_swap_accuracy facet bits searched (1 false-negative, 2 false-positive)
   int depth = 6;
+  bool huge = false;  // two pages, VM_HUGEPAGE: the index pair may hold one large folio (THP)
 };
 
 mm::Config scenario_config(const Scenario& sc);
 mm::State initial_state(const Scenario& sc, const mm::Config& cfg);
-SParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flags);
+SParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flags, bool huge = false);
 
 // Every shmem event kind the abstraction covers.
 const std::vector<mm::EventKind>& full_shmem_alphabet();

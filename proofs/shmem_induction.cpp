@@ -45,22 +45,24 @@ typename D::B conj(const D& d, const std::vector<Named<D>>& v) {
 SState<Z3Domain> symbolic(z3::context& c) {
   auto b = [&](const char* n) { return c.bool_const(n); };
   auto i = [&](const char* n) { return c.int_const(n); };
-  return {b("pcF"), b("pcS"), b("sc"), b("wb"), b("dirty"), i("p"), i("n"), i("m"), i("u"), i("used")};
+  return {b("pcF"), b("pcS"), b("sc"), b("wb"), b("dirty"), b("large"), b("e1"),
+          i("p"),   i("n"),   i("m"),  i("h"),  i("u"),     i("used")};
 }
 
 // Knobs from the preset, or free (every config at once) without one.
 SParams<Z3Domain> params(z3::context& c, const Z3Domain& d, const mm::Config* cfg) {
   if (!cfg)
     return {c.bool_const("CONFIG_PTE_MARKER_PAGEOUT"), c.bool_const("pagemap_shmem_xarray_lookup"),
-            c.bool_const("swap_zeromap"), c.bool_const("sync_writeback")};
+            c.bool_const("swap_zeromap"), c.bool_const("sync_writeback"), c.bool_const("VM_HUGEPAGE")};
   return {d.lit(cfg->CONFIG_PTE_MARKER_PAGEOUT), d.lit(cfg->pagemap_shmem_xarray_lookup), d.lit(cfg->swap_zeromap),
-          c.bool_const("sync_writeback")};
+          c.bool_const("sync_writeback"), c.bool_const("VM_HUGEPAGE")};
 }
 
 SState<ConcreteDomain> lower(const z3::model& m, const SState<Z3Domain>& s) {
   auto b = [&](const z3::expr& e) { return model_bool(m, e); };
   auto i = [&](const z3::expr& e) { return static_cast<int>(model_i64(m, e)); };
-  return {b(s.pcF), b(s.pcS), b(s.sc), b(s.wb), b(s.dirty), i(s.p), i(s.n), i(s.m), i(s.u), i(s.used)};
+  return {b(s.pcF), b(s.pcS), b(s.sc), b(s.wb), b(s.dirty), b(s.large), b(s.e1),
+          i(s.p),   i(s.n),   i(s.m),  i(s.h),  i(s.u),     i(s.used)};
 }
 
 ObligationResult prove_inductive(const char* preset, unsigned hyp, unsigned goal, const ProofOptions& opt) {

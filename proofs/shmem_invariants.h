@@ -38,21 +38,24 @@ std::vector<Named<D>> pm_swap_facets(const SState<D>& s, const SParams<D>& p, un
 // (PTE none) or not.
 template <class D>
 typename D::B initial(const SState<D>& s) {
-  return !s.pcF && !s.pcS && !s.sc && !s.wb && !s.dirty && s.p == 0 && s.m == 0 && s.n >= 0 && s.u >= 0 &&
-         s.n + s.u <= s.used;
+  return !s.pcF && !s.pcS && !s.sc && !s.wb && !s.dirty && !s.large && s.e1 && s.p == 0 && s.m == 0 && s.h == 0 &&
+         s.n >= 0 && s.u >= 0 && s.n + s.u <= s.used;
 }
 
 template <class D>
 std::vector<Named<D>> lemmas(const SState<D>& s, const SParams<D>& p) {
   return {
-      {"counters are non-negative", s.p >= 0 && s.n >= 0 && s.m >= 0 && s.u >= 0},
-      {"a present PTE maps the page-cache folio", !(s.p > 0) || s.pcF},
+      {"counters are non-negative", s.p >= 0 && s.n >= 0 && s.m >= 0 && s.h >= 0 && s.u >= 0},
+      {"a present PTE maps the page-cache folio, a small one", !(s.p > 0) || (s.pcF && !s.large)},
+      {"a PMD maps the large page-cache folio", !(s.h > 0) || (s.pcF && s.large)},
+      {"a large folio sits in the page cache over both indices (THP only in a huge VMA)",
+       !s.large || (s.pcF && !s.e1 && p.HUGE)},
       {"the page-cache entry is one thing", !(s.pcF && s.pcS)},
       {"a folio in the swap cache stands behind the swap entry", !s.sc || s.pcS},
       {"PG_writeback only in the swap cache", !s.wb || s.sc},
       {"PG_dirty only on the page-cache folio (pageout cleaned the swap-cache one)", !s.dirty || s.pcF},
       {"no PAGEOUT marker without CONFIG_PTE_MARKER_PAGEOUT", p.PAGEOUT || s.m == 0},
-      {"live processes never outnumber the processes created", s.p + s.n + s.m + s.u <= s.used},
+      {"live processes never outnumber the processes created", s.p + s.n + s.m + s.h + s.u <= s.used},
   };
 }
 

@@ -26,20 +26,21 @@ std::vector<SEvent> candidates(const mm::State& s, const mm::Event& e, bool& ide
   identity = false;
   if (mm::is_kernel_event(e.kind)) {
     if (e.arg != tracked_folio(s) || tracked_folio(s) < 0) {
-      identity = true;
-      return {};
+      identity = true;  // another folio: maybe the next index's, which may leave the page cache
+      return {SEvent::NextIndexEmptied};
     }
     if (e.kind == K::Reclaim) return {SEvent::Reclaim};
     if (e.kind == K::WritebackEnd) return {SEvent::Writeback};
     return {SEvent::SwapcacheDrop};
   }
   const Local x = local_of(s, e.proc);
-  auto by = [&](SEvent n, SEvent p, SEvent m, SEvent u) -> std::vector<SEvent> {
+  auto by = [&](SEvent n, SEvent p, SEvent m, SEvent u, SEvent h) -> std::vector<SEvent> {
     switch (x) {
       case Local::N: return {n};
       case Local::P: return {p};
       case Local::M: return {m};
       case Local::U: return {u};
+      case Local::H: return {h};
     }
     return {};
   };
@@ -54,22 +55,27 @@ std::vector<SEvent> candidates(const mm::State& s, const mm::Event& e, bool& ide
       return id();
     case K::WriteFault:
       if (x == Local::U) return id();
-      return by(SEvent::WriteN, SEvent::WriteP, SEvent::WriteM, SEvent::WriteN);
-    case K::Fork: return by(SEvent::ForkN, SEvent::ForkP, SEvent::ForkM, SEvent::ForkU);
-    case K::Exit: return by(SEvent::ExitN, SEvent::ExitP, SEvent::ExitM, SEvent::ExitU);
+      return by(SEvent::WriteN, SEvent::WriteP, SEvent::WriteM, SEvent::WriteN, SEvent::WriteH);
+    case K::Fork: return by(SEvent::ForkN, SEvent::ForkP, SEvent::ForkM, SEvent::ForkU, SEvent::ForkH);
+    case K::Exit: return by(SEvent::ExitN, SEvent::ExitP, SEvent::ExitM, SEvent::ExitU, SEvent::ExitH);
     case K::MadvDontneed:
       if (x == Local::P) return {SEvent::ZapP};
       if (x == Local::M) return {SEvent::ZapM};
+      if (x == Local::H) return {SEvent::ZapH};
       return id();
     case K::Munmap:
       if (x == Local::U) return id();
-      return by(SEvent::MunmapN, SEvent::MunmapP, SEvent::MunmapM, SEvent::MunmapN);
+      return by(SEvent::MunmapN, SEvent::MunmapP, SEvent::MunmapM, SEvent::MunmapN, SEvent::MunmapH);
     case K::MadvPageout:
       if (x == Local::P) return {SEvent::PageoutP};
+      if (x == Local::H) return {SEvent::PageoutH};
       return id();
     case K::MadvRemove:
       if (x == Local::U) return id();
-      return by(SEvent::RemoveN, SEvent::RemoveP, SEvent::RemoveM, SEvent::RemoveN);
+      return by(SEvent::RemoveN, SEvent::RemoveP, SEvent::RemoveM, SEvent::RemoveN, SEvent::RemoveH);
+    case K::SplitPmd:
+      if (x == Local::H) return {SEvent::SplitH};
+      return id();
     default: return id();
   }
 }
@@ -86,10 +92,10 @@ struct StateHash {
 }  // namespace
 
 SimulationResult simulate(const std::string& preset, const std::string& abstraction_preset, uint8_t flags,
-                          int depth) {
-  Scenario sc{"sim", preset, flags, full_shmem_alphabet(), 3, depth};
+                          int depth, bool huge) {
+  Scenario sc{"sim", preset, flags, full_shmem_alphabet(), 3, depth, huge};
   const mm::Config cfg = scenario_config(sc);
-  const SParams<ConcreteDomain> cp = concrete_params(*mm::config_preset(abstraction_preset), flags);
+  const SParams<ConcreteDomain> cp = concrete_params(*mm::config_preset(abstraction_preset), flags, huge);
   ConcreteDomain cd;
   Relation<ConcreteDomain> rel(cd, cp);
   SimulationResult r;
@@ -154,10 +160,11 @@ namespace {
 
 ObligationResult run_simulation(const std::string& preset, int depth) {
   ObligationResult r;
-  const uint8_t devices[] = {0, mm::SWP_SYNCHRONOUS_IO};
-  const char* names[] = {"async device", "SWP_SYNCHRONOUS_IO device"};
+  const uint8_t devices[] = {0, mm::SWP_SYNCHRONOUS_IO, 0};
+  const bool huge[] = {false, false, true};
+  const char* names[] = {"async device", "SWP_SYNCHRONOUS_IO device", "async device, VM_HUGEPAGE (THP)"};
   for (size_t i = 0; i < std::size(devices); i++) {
-    const SimulationResult s = simulate(preset, preset, devices[i], depth);
+    const SimulationResult s = simulate(preset, preset, devices[i], depth, huge[i]);
     if (!s.failure.empty()) return {Verdict::Refuted, {s.failure}};
     r.detail.push_back(fmt::format("{}: {} explicit transitions from {} states (depth {}), every one an abstract "
                                    "step",
