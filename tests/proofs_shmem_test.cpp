@@ -105,6 +105,40 @@ TEST_CASE("shmem abstraction: the last munmap of a shared-anon mapping frees the
   CHECK(s.u == 2);
 }
 
+TEST_CASE("shmem abstraction, THP: reclaim zaps the PMD before try_to_unmap, so no PAGEOUT marker is left") {
+  ConcreteDomain d;
+  SParams<ConcreteDomain> p = concrete_params(*mm::config_preset("rfc-pte-marker-pageout"), 0, true);
+  Relation<ConcreteDomain> rel(d, p);
+  auto step = [&](const SState<ConcreteDomain>& s, SEvent e) {
+    SStep<ConcreteDomain> st = rel.apply(s, e, SChoice<ConcreteDomain>{false});
+    REQUIRE(st.enabled);
+    return st.post;
+  };
+  auto s = step(rel.empty(1), SEvent::WriteN);
+  CHECK(s.large);
+  CHECK(s.h == 1);
+  CHECK(s.p == 0);
+  CHECK_FALSE(s.e1);
+  auto r = step(s, SEvent::Reclaim);
+  CHECK_FALSE(r.large);
+  CHECK(r.pcS);
+  CHECK(r.m == 0);
+  CHECK(r.n == 1);
+  CHECK_FALSE(pm_swap_facets<ConcreteDomain>(r, p, FALSE_NEGATIVE)[0].holds);
+  // A small folio mapped by a PTE gets its marker (the index pair is no longer free).
+  auto small = step(step(step(s, SEvent::SplitH), SEvent::Reclaim), SEvent::ReadN);
+  CHECK_FALSE(small.large);  // swapped in small: the pair holds the old tail
+  CHECK(small.p == 1);
+  auto marked = step(small, SEvent::Reclaim);
+  CHECK(marked.m == 1);
+  // Explicit model, same steps.
+  Scenario sc{"t", "rfc-pte-marker-pageout", 0, full_shmem_alphabet(), FALSE_NEGATIVE, 4, true};
+  Replay rp = replay(sc, {SEvent::WriteN, SEvent::Reclaim});
+  REQUIRE_MESSAGE(rp.ok, rp.why);
+  CHECK((mm::find_invariant("pm_swap_accuracy")->check(rp.final_state, scenario_config(sc)) & FALSE_NEGATIVE) != 0);
+  CHECK(rp.final_state.proc[0].pte[0].kind == mm::PteKind::None);
+}
+
 TEST_CASE("shmem alpha and replay follow the explicit model") {
   Scenario sc{"t", "rfc-pte-marker-pageout", 0, full_shmem_alphabet(), FALSE_NEGATIVE, 4};
   Replay rp = replay(sc, {SEvent::WriteN, SEvent::PageoutP, SEvent::ForkM});
@@ -128,6 +162,8 @@ TEST_CASE("shmem simulation holds, and catches an abstraction with the wrong kno
   // The abstraction without CONFIG_PTE_MARKER_PAGEOUT against the RFC's model:
   // the first pageout of a mapped page leaves a marker where the abstraction
   // expects a none PTE.
+  const SimulationResult thp = simulate("rfc-pte-marker-pageout", "rfc-pte-marker-pageout", 0, 5, true);
+  CHECK_MESSAGE(thp.failure.empty(), thp.failure);
   const SimulationResult bad = simulate("rfc-pte-marker-pageout", "v5.14", 0, 5);
   CHECK(bad.failure.find("explicit pageout A") != std::string::npos);
   CHECK(bad.failure.find("1 PAGEOUT marker") != std::string::npos);
