@@ -100,6 +100,21 @@ std::optional<engine::Workload> workload_from(const CommonArgs& a) {
   return w;
 }
 
+// A whole number >= min, with a message that says so.
+CLI::Validator at_least(long long min) {
+  return CLI::Validator(
+      [min](std::string& v) -> std::string {
+        try {
+          size_t used = 0;
+          long long x = std::stoll(v, &used);
+          if (used == v.size() && x >= min) return "";
+        } catch (...) {
+        }
+        return "'" + v + "' is not a whole number >= " + std::to_string(min);
+      },
+      "INT>=" + std::to_string(min));
+}
+
 void add_common(CLI::App* sub, CommonArgs& a) {
   sub->add_option("file", a.file, "scenario file (instead of --workload)");
   sub->add_option("--workload,-w", a.workload, "built-in workload: " + list_workloads());
@@ -179,9 +194,10 @@ void register_explore_commands(CLI::App& app) {
   ex->add_option("--threads,-j", ea->opt.threads, "worker threads (results identical for any N)");
   ex->add_flag("--bfs", ea->bfs, "breadth-first (default; shortest traces)");
   ex->add_flag("--dfs", ea->dfs, "depth-first");
-  ex->add_option("--max-depth", ea->max_depth, "depth bound (events on a path)");
-  ex->add_option("--max-states", ea->max_states, "bound on stored states");
-  ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on visited store + frontier memory");
+  ex->add_option("--max-depth", ea->max_depth, "depth bound (events on a path)")->check(at_least(0));
+  ex->add_option("--max-states", ea->max_states, "bound on stored states")->check(at_least(1));
+  ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on visited store + frontier memory")
+      ->check(at_least(1));
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
   ex->add_flag("--fingerprint", ea->opt.fingerprint, "store 64-bit fingerprints instead of exact states");
   ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");

@@ -10,6 +10,7 @@
 
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 
+#include "checker/engine/collapse_store.h"
 #include "checker/engine/explorer.h"
 #include "checker/engine/mm_model.h"
 #include "checker/engine/trace.h"
@@ -134,6 +135,9 @@ Result explore(const Workload& w, const Options& opt) {
   lim.threads = std::max(1, opt.threads);
   lim.max_depth = opt.max_depth.value_or(w.bounds.max_depth);
   lim.max_states = opt.max_states.value_or(w.bounds.max_states);
+  // State ids are 26 bits in the exact store (and 32 bits in the parent array).
+  if (!opt.fingerprint) lim.max_states = std::min<uint64_t>(lim.max_states, CollapseStore::MAX_IDS - 1);
+  lim.max_states = std::min<uint64_t>(lim.max_states, uint64_t{NO_PARENT} - 1);
   lim.max_memory_bytes = opt.max_memory_mb.value_or(w.bounds.max_memory_mb) << 20;
   lim.edge_cap = opt.graph_cap;
   lim.progress = opt.progress;
