@@ -85,16 +85,36 @@ class CollapseStore {
 
   uint64_t size() const { return records_.size(); }
 
-  int64_t find(const MmNode& n, uint64_t = 0) const {
+  struct Record {
+    uint32_t tuple, folios, rest;
+  };
+  // A failed find whose parts were all known passes the record on, so the
+  // (serial) insert need not resolve the parts again.
+  struct Hint {
+    Record r{};
+    uint64_t h = 0;
+    bool known = false;
+  };
+
+  int64_t find(const MmNode& n, uint64_t = 0, Hint* hint = nullptr) const {
     Record r;
     if (!lookup(n, r)) return -1;
-    return find_record(r, record_hash(r));
+    const uint64_t h = record_hash(r);
+    const int64_t id = find_record(r, h);
+    if (id < 0 && hint) *hint = Hint{r, h, true};
+    return id;
   }
 
-  std::pair<uint32_t, bool> insert(const MmNode& n, uint64_t = 0) {
+  std::pair<uint32_t, bool> insert(const MmNode& n, uint64_t = 0, const Hint* hint = nullptr) {
     Record r;
-    parts<true>(n, r);
-    const uint64_t h = record_hash(r);
+    uint64_t h;
+    if (hint && hint->known) {
+      r = hint->r;
+      h = hint->h;
+    } else {
+      parts<true>(n, r);
+      h = record_hash(r);
+    }
     int64_t id = find_record(r, h);
     if (id >= 0) return {static_cast<uint32_t>(id), false};
     if (records_.size() >= MAX_IDS) throw std::length_error("more than 2^26 states in the exact store");
@@ -114,9 +134,6 @@ class CollapseStore {
   }
 
  private:
-  struct Record {
-    uint32_t tuple, folios, rest;
-  };
   static constexpr size_t REST =
       sizeof(mm::State::swap) + sizeof(mm::State::inode) + sizeof(MmNode::used);
   static_assert(sizeof(mm::State) ==

@@ -171,6 +171,7 @@ class Explorer {
   struct Candidate {
     uint32_t src;  // index in the current level
     uint64_t hash;
+    typename Store::Hint hint;
     Node node;
   };
   // The candidates of one chunk, by node hash: finds repeats within it.
@@ -274,7 +275,8 @@ class Explorer {
             c.transitions++;
             Key k = m_.pack(s);
             const uint64_t h = Store::hash(k);
-            const int64_t id = store_.find(k, h);
+            typename Store::Hint hint{};
+            const int64_t id = store_.find(k, h, &hint);
             if (id >= 0) {
               if (run_.edges_kept) c.edges.emplace_back(static_cast<uint32_t>(base + i), static_cast<uint32_t>(id));
               return;
@@ -283,7 +285,7 @@ class Explorer {
             // first occurrence keeps its place, so ids and parents are as
             // without this filter.  (Not with the graph kept: every edge counts.)
             if (!run_.edges_kept && c.local.seen(s, c.cands)) return;
-            c.cands.push_back(Candidate{static_cast<uint32_t>(i), h, s});
+            c.cands.push_back(Candidate{static_cast<uint32_t>(i), h, hint, s});
           });
           account(info, c);
         }
@@ -313,7 +315,7 @@ class Explorer {
             stop = true;
             break;
           }
-          auto [id, fresh] = store_.insert(m_.pack(cand.node), cand.hash);
+          auto [id, fresh] = store_.insert(m_.pack(cand.node), cand.hash, &cand.hint);
           if (fresh) {
             grow_parents();
             run_.parent.push_back(static_cast<uint32_t>(base + cand.src));

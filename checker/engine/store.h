@@ -66,6 +66,9 @@ class ExactStore {
   uint64_t bytes() const { return table_.size() * sizeof(uint64_t) + keys_.capacity() * sizeof(Key); }
   static constexpr int record_bytes = sizeof(Key);
   static uint64_t hash(const Key& k) { return hash_bytes(&k, sizeof k); }
+  struct Hint {};  // what a failed find can pass on to insert (nothing here)
+  int64_t find(const Key& k, uint64_t h, Hint*) const { return find(k, h); }
+  std::pair<uint32_t, bool> insert(const Key& k, uint64_t h, const Hint*) { return insert(k, h); }
 
  private:
   void rehash(size_t slots) {
@@ -114,6 +117,9 @@ class FingerprintStore {
   uint64_t bytes() const { return fps_.size() * (sizeof(uint64_t) + sizeof(uint32_t)); }
   static constexpr int record_bytes = sizeof(uint64_t) + sizeof(uint32_t);
   static uint64_t hash(const Key& k) { return hash_bytes(&k, sizeof k); }
+  struct Hint {};  // what a failed find can pass on to insert (nothing here)
+  int64_t find(const Key& k, uint64_t h, Hint*) const { return find(k, h); }
+  std::pair<uint32_t, bool> insert(const Key& k, uint64_t h, const Hint*) { return insert(k, h); }
 
  private:
   void rehash(size_t slots) {
