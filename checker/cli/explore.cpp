@@ -119,7 +119,7 @@ void add_common(CLI::App* sub, CommonArgs& a) {
   sub->add_option("file", a.file, "scenario file (instead of --workload)");
   sub->add_option("--workload,-w", a.workload, "built-in workload: " + list_workloads());
   sub->add_option("--config,-c", a.config, "config preset (default v6.18): " + list_presets());
-  sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)");
+  sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
   sub->add_flag("--json", a.json, "JSON output");
 }
 
