@@ -67,6 +67,7 @@ struct SParams {
   B ZEROMAP;  // Config::swap_zeromap
   B SYNC;     // SWP_SYNCHRONOUS_IO or SWP_SYNC_WRITEBACK: writeback ends inside pageout
   B HUGE;     // the VMA is VM_HUGEPAGE over an aligned index pair (shmem_vma_huge)
+  B MEMFD;    // a memfd (its descriptor keeps the inode) rather than MAP_SHARED|MAP_ANONYMOUS
 };
 
 // Nondeterministic inputs of one step (the bounded cross-check fixes them false).
@@ -78,8 +79,8 @@ struct SChoice {
 // The acting process's PTE for the index: N none, P present, M PAGEOUT
 // marker, U no VMA (munmapped; its page events are Disabled or SIGSEGV),
 // H present through a PMD.
-// The shared VMA is MAP_SHARED|MAP_ANONYMOUS: its inode goes with its last
-// mapping (model/shmem.cpp shmem_vma_closed).
+// A MAP_SHARED|MAP_ANONYMOUS inode goes with its last mapping
+// (model/shmem.cpp shmem_vma_closed); a memfd's stays.
 enum class Local : uint8_t { N, P, M, U, H };
 
 enum class SEvent : uint8_t {
@@ -316,12 +317,13 @@ class Relation {
     return r;
   }
 
-  // shmem_vma_closed: when the last VMA mapping the MAP_SHARED|MAP_ANONYMOUS
-  // inode is gone (munmap, exit), shmem_evict_inode frees every index.
+  // shmem_vma_closed: when the last VMA mapping a MAP_SHARED|MAP_ANONYMOUS
+  // inode is gone (munmap, exit), shmem_evict_inode frees every index; a
+  // memfd stays (its descriptor holds the inode).
   S shmem_vma_closed(const S& t) const {
     S gone = emptied(t);
     gone.e1 = T();
-    return sel<D>(t.p + t.n + t.m + t.h == 0, gone, t);
+    return sel<D>(!p_.MEMFD && t.p + t.n + t.m + t.h == 0, gone, t);
   }
 
   // exit_mmap: the VMA goes (markers dropped), maybe the inode with it.

@@ -72,7 +72,8 @@ BmcResult bmc_to(const SParams<ConcreteDomain>& cp, const SState<ConcreteDomain>
                  const ProofOptions& opt) {
   z3::context c;
   Z3Domain d{&c};
-  SParams<Z3Domain> p{d.lit(cp.PAGEOUT), d.lit(cp.XARRAY), d.lit(cp.ZEROMAP), d.lit(cp.SYNC), d.lit(cp.HUGE)};
+  SParams<Z3Domain> p{d.lit(cp.PAGEOUT), d.lit(cp.XARRAY), d.lit(cp.ZEROMAP),
+                      d.lit(cp.SYNC),    d.lit(cp.HUGE),   d.lit(cp.MEMFD)};
   Relation<Z3Domain> rel(d, p);
   SChoice<Z3Domain> none{d.lit(false)};
   z3::solver s = make_solver(c, opt);
@@ -115,7 +116,7 @@ Replay replay(const Scenario& sc, const std::vector<SEvent>& events) {
   const mm::Config cfg = scenario_config(sc);
   mm::State s = initial_state(sc, cfg);
   ConcreteDomain cd;
-  Relation<ConcreteDomain> rel(cd, concrete_params(cfg, sc.swap_flags, sc.huge));
+  Relation<ConcreteDomain> rel(cd, concrete_params(cfg, sc.swap_flags, sc.huge, sc.memfd));
   SState<ConcreteDomain> a;
   if (!alpha(s, a, r.why)) return r;
   r.lines.push_back("start: " + describe(a));
@@ -211,7 +212,7 @@ ObligationResult run_crosscheck(const CrossCheck& cc, const ProofOptions& opt) {
   const Scenario& sc = cc.sc;
   const mm::Config cfg = scenario_config(sc);
   const BfsResult bfs = explicit_bfs(sc);
-  const SParams<ConcreteDomain> cp = concrete_params(cfg, sc.swap_flags, sc.huge);
+  const SParams<ConcreteDomain> cp = concrete_params(cfg, sc.swap_flags, sc.huge, sc.memfd);
   ConcreteDomain cd;
   Relation<ConcreteDomain> rel(cd, cp);
   const BmcResult b = bmc(cp, rel.empty(1), abstract_alphabet(sc.alphabet), sc.facets, sc.depth, mm::MAX_PROCS, opt);

@@ -24,13 +24,14 @@ mm::State initial_state(const Scenario& sc, const mm::Config& cfg) {
   mm::swapon(s, sc.swap_flags);
   const int pages = sc.huge ? mm::MAX_FOLIO_PAGES : 1;
   const int ino = mm::shmem_create(s, pages);
-  mm::do_mmap(s, p, mm::VmaKind::SharedAnon, pages, sc.huge ? mm::VM_HUGEPAGE : 0, ino, 0, cfg);
+  mm::do_mmap(s, p, sc.memfd ? mm::VmaKind::MemfdShared : mm::VmaKind::SharedAnon, pages,
+              sc.huge ? mm::VM_HUGEPAGE : 0, ino, 0, cfg);
   return s;
 }
 
-SParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flags, bool huge) {
+SParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flags, bool huge, bool memfd) {
   return {cfg.CONFIG_PTE_MARKER_PAGEOUT, cfg.pagemap_shmem_xarray_lookup, cfg.swap_zeromap,
-          (swap_flags & (mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK)) != 0, huge};
+          (swap_flags & (mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK)) != 0, huge, memfd};
 }
 
 const std::vector<mm::EventKind>& full_shmem_alphabet() {

@@ -23,12 +23,14 @@ struct Scenario {
   std::vector<mm::EventKind> alphabet;  // explicit event kinds explored
   unsigned facets = 1;                  // pm_swap_accuracy facet bits searched (1 false-negative, 2 false-positive)
   int depth = 6;
-  bool huge = false;  // two pages, VM_HUGEPAGE: the index pair may hold one large folio (THP)
+  bool huge = false;   // two pages, VM_HUGEPAGE: the index pair may hold one large folio (THP)
+  bool memfd = false;  // memfd_create + MAP_SHARED (VmaKind::MemfdShared) instead of shared anon
 };
 
 mm::Config scenario_config(const Scenario& sc);
 mm::State initial_state(const Scenario& sc, const mm::Config& cfg);
-SParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flags, bool huge = false);
+SParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flags, bool huge = false,
+                                       bool memfd = false);
 
 // Every shmem event kind the abstraction covers.
 const std::vector<mm::EventKind>& full_shmem_alphabet();

@@ -53,9 +53,10 @@ SState<Z3Domain> symbolic(z3::context& c) {
 SParams<Z3Domain> params(z3::context& c, const Z3Domain& d, const mm::Config* cfg) {
   if (!cfg)
     return {c.bool_const("CONFIG_PTE_MARKER_PAGEOUT"), c.bool_const("pagemap_shmem_xarray_lookup"),
-            c.bool_const("swap_zeromap"), c.bool_const("sync_writeback"), c.bool_const("VM_HUGEPAGE")};
+            c.bool_const("swap_zeromap"), c.bool_const("sync_writeback"), c.bool_const("VM_HUGEPAGE"),
+            c.bool_const("memfd")};
   return {d.lit(cfg->CONFIG_PTE_MARKER_PAGEOUT), d.lit(cfg->pagemap_shmem_xarray_lookup), d.lit(cfg->swap_zeromap),
-          c.bool_const("sync_writeback"), c.bool_const("VM_HUGEPAGE")};
+          c.bool_const("sync_writeback"), c.bool_const("VM_HUGEPAGE"), c.bool_const("memfd")};
 }
 
 SState<ConcreteDomain> lower(const z3::model& m, const SState<Z3Domain>& s) {

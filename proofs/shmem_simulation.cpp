@@ -92,10 +92,10 @@ struct StateHash {
 }  // namespace
 
 SimulationResult simulate(const std::string& preset, const std::string& abstraction_preset, uint8_t flags,
-                          int depth, bool huge) {
-  Scenario sc{"sim", preset, flags, full_shmem_alphabet(), 3, depth, huge};
+                          int depth, bool huge, bool memfd) {
+  Scenario sc{"sim", preset, flags, full_shmem_alphabet(), 3, depth, huge, memfd};
   const mm::Config cfg = scenario_config(sc);
-  const SParams<ConcreteDomain> cp = concrete_params(*mm::config_preset(abstraction_preset), flags, huge);
+  const SParams<ConcreteDomain> cp = concrete_params(*mm::config_preset(abstraction_preset), flags, huge, memfd);
   ConcreteDomain cd;
   Relation<ConcreteDomain> rel(cd, cp);
   SimulationResult r;
@@ -160,11 +160,13 @@ namespace {
 
 ObligationResult run_simulation(const std::string& preset, int depth) {
   ObligationResult r;
-  const uint8_t devices[] = {0, mm::SWP_SYNCHRONOUS_IO, 0};
-  const bool huge[] = {false, false, true};
-  const char* names[] = {"async device", "SWP_SYNCHRONOUS_IO device", "async device, VM_HUGEPAGE (THP)"};
+  const uint8_t devices[] = {0, mm::SWP_SYNCHRONOUS_IO, 0, mm::SWP_SYNCHRONOUS_IO};
+  const bool huge[] = {false, false, true, false};
+  const bool memfd[] = {false, false, false, true};
+  const char* names[] = {"shared anon, async device", "shared anon, SWP_SYNCHRONOUS_IO device",
+                         "shared anon VM_HUGEPAGE (THP), async device", "memfd, SWP_SYNCHRONOUS_IO device"};
   for (size_t i = 0; i < std::size(devices); i++) {
-    const SimulationResult s = simulate(preset, preset, devices[i], depth, huge[i]);
+    const SimulationResult s = simulate(preset, preset, devices[i], depth, huge[i], memfd[i]);
     if (!s.failure.empty()) return {Verdict::Refuted, {s.failure}};
     r.detail.push_back(fmt::format("{}: {} explicit transitions from {} states (depth {}), every one an abstract "
                                    "step",
