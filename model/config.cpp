@@ -28,6 +28,8 @@ const std::vector<KnobInfo>& config_knobs() {
        "RFC: pagemap looks up the shmem page cache for pte_none entries"},
       {"pagemap_show_pfn", &Config::pagemap_show_pfn,
        "pagemap reader has CAP_SYS_ADMIN: PFN and swap frame are shown"},
+      {"lru_batch_other_cpu", &Config::lru_batch_other_cpu,
+       "new folios may sit in another CPU's lru_add batch until lru_add_drain: MADV_PAGEOUT and reclaim skip them"},
   };
   return knobs;
 }

@@ -47,6 +47,12 @@ struct Config {
   bool pagemap_shmem_xarray_lookup = false;
   // pagemap reader has CAP_SYS_ADMIN (pm->show_pfn): PFN / swap frame shown.
   bool pagemap_show_pfn = true;
+  // A new folio may go to another CPU's per-CPU lru_add batch (folio_add_lru
+  // on the CPU that faulted it): until an lru_add_drain event puts it on the
+  // LRU, MADV_PAGEOUT (whose lru_add_drain drains only its own CPU) and
+  // reclaim cannot isolate it and leave it alone.  Off in every preset: the
+  // live runtime pins a reproducer to one CPU, where the drain always works.
+  bool lru_batch_other_cpu = false;
 
   bool operator==(const Config&) const = default;
 };

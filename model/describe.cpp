@@ -101,6 +101,7 @@ struct FlagName {
 constexpr FlagName kFolioFlags[] = {
     {PG_anon, "PG_anon"},           {PG_swapcache, "PG_swapcache"}, {PG_writeback, "PG_writeback"},
     {PG_dirty, "PG_dirty"},         {PG_uptodate, "PG_uptodate"},   {PG_large, "PG_large"},
+    {FOLIO_LRU_BATCHED, "lru_add_batch"},
 };
 
 std::string describe_folio(int f, const Folio& fo, const DisplayNames& n) {
@@ -175,6 +176,7 @@ std::string describe_event(const Event& e, const State& before, const DisplayNam
     case EventKind::Reclaim: return fmt::format("kernel: shrink_folio_list(F{})", e.arg);
     case EventKind::WritebackEnd: return fmt::format("kernel: folio_end_writeback(F{})", e.arg);
     case EventKind::SwapCacheDrop: return fmt::format("kernel: folio_free_swap(F{})", e.arg);
+    case EventKind::LruAddDrain: return fmt::format("kernel: lru_add_drain(F{})", e.arg);
     case EventKind::Count_: break;
   }
   return "?";

@@ -37,6 +37,7 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"reclaim", EventScope::Folio, true},
     {"writeback", EventScope::Folio, true},
     {"swapcache_drop", EventScope::Folio, true},
+    {"lru_add_drain", EventScope::Folio, true},
 }};
 }  // namespace
 
@@ -118,6 +119,7 @@ Outcome apply(State& s, const Event& e, const Config& cfg) {
     case EventKind::Reclaim: o = shrink_folio_list(s, e.arg, cfg); break;
     case EventKind::WritebackEnd: o = folio_end_writeback(s, e.arg, cfg); break;
     case EventKind::SwapCacheDrop: o = swap_cache_drop(s, e.arg, cfg); break;
+    case EventKind::LruAddDrain: o = lru_add_drain(s, e.arg, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled) s = before;

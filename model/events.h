@@ -30,6 +30,7 @@ enum class EventKind : uint8_t {
   Reclaim,         // shrink_folio_list on folio `arg` (LRU reclaim, no madvise filter)
   WritebackEnd,    // folio_end_writeback on folio `arg`
   SwapCacheDrop,   // folio_free_swap / __remove_mapping on folio `arg`
+  LruAddDrain,     // lru_add_drain on the CPU whose lru_add batch holds folio `arg`
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

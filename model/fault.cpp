@@ -41,7 +41,7 @@ bool thp_range_empty(const Process& p, const Vma& v, int page) {
 Outcome do_huge_pmd_anonymous_page(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
-  int f = alloc_folio(s);
+  int f = alloc_folio(s, cfg);
   if (f < 0) return capacity("no free folio for a THP (raise MAX_FOLIOS)");
   anon_vma_prepare(v);
   Folio& fo = s.folio[f];
@@ -74,7 +74,7 @@ Outcome do_anonymous_page(State& s, int proc, int page, bool write, const Config
     return Outcome::done();
   }
   if (!uffd_wp && thp_range_empty(p, v, page)) return do_huge_pmd_anonymous_page(s, proc, page, cfg);
-  int f = alloc_folio(s);
+  int f = alloc_folio(s, cfg);
   if (f < 0) return capacity("no free folio for do_anonymous_page (raise MAX_FOLIOS)");
   anon_vma_prepare(v);
   Folio& fo = s.folio[f];
@@ -127,7 +127,7 @@ Outcome do_swap_page(State& s, int proc, int page, bool write, const Config& cfg
   int swapcache = swap_cache_get_folio(s, type, slot);
   int f = swapcache;
   if (f < 0) {
-    f = alloc_folio(s);
+    f = alloc_folio(s, cfg);
     if (f < 0) return capacity("no free folio for swap-in (raise MAX_FOLIOS)");
     Folio& fo = s.folio[f];
     fo.flags |= PG_anon;
@@ -210,7 +210,7 @@ Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
   if (o.status != Status::Done) return o;
   if (write && !vma_is_shared(v)) {
     // do_cow_fault: a private copy of the file page, exclusive and writable.
-    int c = alloc_folio(s);
+    int c = alloc_folio(s, cfg);
     if (c < 0) return capacity("no free folio for do_cow_fault (raise MAX_FOLIOS)");
     anon_vma_prepare(v);
     Folio& co = s.folio[c];
@@ -298,7 +298,7 @@ static Outcome wp_page_copy(State& s, int proc, int page, bool unshare, const Co
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
   const Pte old = p.pte[page];
-  int f = alloc_folio(s);
+  int f = alloc_folio(s, cfg);
   if (f < 0) return capacity("no free folio for wp_page_copy (raise MAX_FOLIOS)");
   anon_vma_prepare(v);
   Folio& fo = s.folio[f];
@@ -338,7 +338,7 @@ static Outcome wp_page_reuse(State& s, int proc, int page, bool unshare, const C
 static bool do_huge_zero_wp_pmd(State& s, int proc, int page, const Config& cfg, Outcome& out) {
   if (!cfg.huge_zero_wp_alloc_thp) return false;
   Process& p = s.proc[proc];
-  const int f = alloc_folio(s);
+  const int f = alloc_folio(s, cfg);
   if (f < 0) {
     out = capacity("no free folio for do_huge_zero_wp_pmd (raise MAX_FOLIOS)");
     return true;

@@ -20,7 +20,7 @@ bool vma_needs_copy(const Vma& dst, const Vma& src) {
 // copy_present_page: the child gets its own copy of a possibly pinned
 // exclusive page; the parent's PTE stays writable and exclusive.
 bool copy_present_page(State& s, Process& child, int page, const Pte& src, const Config& cfg) {
-  int f = alloc_folio(s);
+  int f = alloc_folio(s, cfg);
   if (f < 0) return false;
   Folio& fo = s.folio[f];
   fo.flags |= PG_anon;

@@ -126,6 +126,17 @@ int alloc_folio(State& s) {
   return -1;
 }
 
+int alloc_folio(State& s, const Config& cfg) {
+  const int f = alloc_folio(s);
+  // folio_add_lru: the folio joins the faulting CPU's cpu_fbatches.lru_add.
+  // With one CPU every lru_add_drain in the way drains it; with another CPU
+  // it stays off the LRU until that CPU drains (the lru_add_drain event).
+  if (f >= 0 && cfg.lru_batch_other_cpu) s.folio[f].flags |= FOLIO_LRU_BATCHED;
+  return f;
+}
+
+bool folio_test_lru(const Folio& fo) { return !fo.test(FOLIO_LRU_BATCHED); }
+
 void free_folio(State& s, int f) { s.folio[f] = Folio{}; }
 
 void folio_put_if_unused(State& s, int f) {

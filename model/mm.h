@@ -44,6 +44,12 @@ int shmem_swap_refs(const State& s, int type, int slot);
 
 // ---- allocation ----
 int alloc_folio(State& s);                 // -1 when every folio is in use
+// A new folio for a fault, COW, fork copy or swap-in, then folio_add_lru:
+// under cfg.lru_batch_other_cpu it starts in a per-CPU lru_add batch (off
+// the LRU).  Split tails use alloc_folio(s) and inherit the head's flags.
+int alloc_folio(State& s, const Config& cfg);
+// folio_test_lru: the folio is on an LRU list (folio_isolate_lru can take it).
+bool folio_test_lru(const Folio& fo);
 void folio_put_if_unused(State& s, int f); // frees f when its derived refcount is 0
 void free_folio(State& s, int f);
 // The folio in the swap cache for (type, slot), or -1 (swap_cache_get_folio).

@@ -169,6 +169,8 @@ bool try_to_unmap(State& s, int f, const Config& cfg) {
 Outcome shrink_folio_list(State& s, int f, const Config& cfg) {
   if (f < 0 || f >= MAX_FOLIOS || !s.folio[f].test(FOLIO_ALLOCATED))
     return Outcome::disabled("no such folio");
+  if (!folio_test_lru(s.folio[f]))
+    return Outcome::disabled("folio is in another CPU's lru_add batch, not on the LRU: reclaim cannot isolate it");
   if (s.folio[f].test(PG_writeback)) return Outcome::disabled("folio is under writeback (activate_locked)");
   const bool anon = s.folio[f].test(PG_anon);
   if (anon && !s.folio[f].test(PG_swapcache) && folio_maybe_dma_pinned(s, f))
@@ -222,13 +224,19 @@ Outcome shrink_folio_list(State& s, int f, const Config& cfg) {
 // (folio_mapcount != folio_nr_pages; folio_maybe_mapped_shared for a large
 // folio) and folios under writeback; a large folio only partly in the range
 // (here: always, the range is one page) is split first and only the small
-// folio at this page goes on.  Model: every folio is on the LRU.
+// folio at this page goes on.  A folio not on the LRU (only under
+// Config::lru_batch_other_cpu) is skipped.
 Outcome madvise_pageout(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
   if (!find_vma(p, page)) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
   if (p.pte[page].kind != PteKind::Present || p.pte[page].a == NONE) return Outcome::done();
   int f = p.pte[page].a;
+  // madvise_pageout's lru_add_drain drains only this CPU's batches: a folio
+  // still in another CPU's lru_add batch fails folio_isolate_lru (a large
+  // one fails split_folio first, on the batch's extra reference) and is
+  // left alone.
+  if (!folio_test_lru(s.folio[f])) return Outcome::done();
   if (s.folio[f].test(PG_large)) {
     if (folio_nr_mapping_procs(s, f) > 1) return Outcome::done();  // folio_maybe_mapped_shared
     if (folio_maybe_dma_pinned(s, f)) return Outcome::done();      // split_folio fails
@@ -241,6 +249,14 @@ Outcome madvise_pageout(State& s, int proc, int page, const Config& cfg) {
   if (s.folio[f].test(PG_writeback)) return Outcome::done();
   Outcome o = shrink_folio_list(s, f, cfg);
   return o.status == Status::Disabled ? Outcome::done() : o;
+}
+
+Outcome lru_add_drain(State& s, int f, const Config& cfg) {
+  (void)cfg;
+  if (f < 0 || f >= MAX_FOLIOS || !s.folio[f].test(FOLIO_ALLOCATED) || folio_test_lru(s.folio[f]))
+    return Outcome::disabled("folio is not in an lru_add batch");
+  s.folio[f].flags &= ~FOLIO_LRU_BATCHED;  // lru_add: folio_set_lru, onto the LRU list
+  return Outcome::done();
 }
 
 Outcome folio_end_writeback(State& s, int f, const Config& cfg) {

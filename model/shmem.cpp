@@ -34,12 +34,12 @@ void folio_wait_writeback(State& s, int f) { s.folio[f].flags &= ~PG_writeback; 
 // folio from the swap cache (swap_cache_del_folio) and free the slot
 // (swap_free_nr).  A SWP_SYNCHRONOUS_IO device skips the swap cache
 // (shmem_swap_alloc_folio); the end state is the same.
-Outcome shmem_swapin_folio(State& s, int inode, int index, int& f) {
+Outcome shmem_swapin_folio(State& s, int inode, int index, int& f, const Config& cfg) {
   PcEntry& e = s.inode[inode].pc[index];
   const int type = e.a, slot = e.b;
   f = swap_cache_get_folio(s, type, slot);
   if (f < 0) {
-    f = alloc_folio(s);
+    f = alloc_folio(s, cfg);
     if (f < 0) return {Status::OutOfCapacity, "no free folio for shmem swap-in (raise MAX_FOLIOS)"};
     s.folio[f].content[0] = s.swap[type].slot[slot].content;  // swap_read_folio
   } else {
@@ -57,12 +57,13 @@ Outcome shmem_swapin_folio(State& s, int inode, int index, int& f) {
 
 // shmem_alloc_and_add_folio: a zeroed, uptodate (clean) folio enters the
 // page cache at `index`, or a large one at the aligned pair.
-Outcome shmem_alloc_and_add_folio(State& s, int inode, int index, bool huge, int& f, int& sub) {
+Outcome shmem_alloc_and_add_folio(State& s, int inode, int index, bool huge, int& f, int& sub,
+                                  const Config& cfg) {
   Inode& in = s.inode[inode];
   const int head = index & ~(MAX_FOLIO_PAGES - 1);
   bool large = huge && head + MAX_FOLIO_PAGES <= in.npages;
   for (int i = 0; large && i < MAX_FOLIO_PAGES; i++) large = in.pc[head + i].kind == PcKind::Empty;
-  f = alloc_folio(s);
+  f = alloc_folio(s, cfg);
   if (f < 0) return {Status::OutOfCapacity, "no free folio for shmem_fault (raise MAX_FOLIOS)"};
   if (!large) {
     in.pc[index] = PcEntry{PcKind::Folio, static_cast<uint8_t>(f), 0};
@@ -132,9 +133,9 @@ Outcome shmem_fault(State& s, int inode, int index, bool huge, const Config& cfg
       sub = e.b;
       return Outcome::done();
     case PcKind::Swap:
-      return shmem_swapin_folio(s, inode, index, f);
+      return shmem_swapin_folio(s, inode, index, f, cfg);
     case PcKind::Empty:
-      return shmem_alloc_and_add_folio(s, inode, index, huge, f, sub);
+      return shmem_alloc_and_add_folio(s, inode, index, huge, f, sub, cfg);
   }
   return Outcome::done();
 }

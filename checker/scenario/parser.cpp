@@ -355,13 +355,13 @@ class Parser {
       i_++;
       return end("'background none' takes nothing else");
     }
-    if (at_end()) fail(here(), "'background' lists kernel events (writeback swapcache_drop reclaim) or 'none'");
+    if (at_end()) fail(here(), "'background' lists kernel events (writeback swapcache_drop reclaim lru_add_drain) or 'none'");
     while (!at_end()) {
       Token t = word("a kernel event");
       mm::EventKind k{};
       if (!mm::event_kind_from_name(t.text, k) || !mm::is_kernel_event(k))
         fail(t.loc, fmt::format("'{}' is not a kernel event; background events are writeback, swapcache_drop, "
-                                "reclaim, or 'none'",
+                                "reclaim, lru_add_drain, or 'none'",
                                 t.text));
       sc_.background.push_back(k);
     }
@@ -544,12 +544,12 @@ class Parser {
     Step st;
     st.kind = StepKind::Kernel;
     i_ += 2;  // kernel :
-    Token e = word("a kernel event: writeback, swapcache_drop or reclaim");
+    Token e = word("a kernel event: writeback, swapcache_drop, reclaim or lru_add_drain");
     st.loc = e.loc;
     mm::EventKind k{};
     if (!mm::event_kind_from_name(e.text, k) || !mm::is_kernel_event(k))
       fail(e.loc, fmt::format("unknown kernel event '{}'; kernel events are writeback (folio_end_writeback), "
-                              "swapcache_drop (folio_free_swap) and reclaim (shrink_folio_list)",
+                              "swapcache_drop (folio_free_swap), reclaim (shrink_folio_list) and lru_add_drain",
                               e.text));
     st.event = k;
     if (!at_end()) {
