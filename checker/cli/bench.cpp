@@ -30,7 +30,7 @@ int run_bench(bool json, bool quick) {
     // up to a cap (then a lower bound, shown with ">=").
     engine::Options nosym = opt;
     nosym.symmetry = false;
-    const uint64_t cap = std::max<uint64_t>(2'000'000, 2 * one.stats.states);
+    const uint64_t cap = std::max<uint64_t>(2'000'000, 3 * one.stats.states);
     nosym.max_states = cap;
     engine::Result plain = engine::explore(w, nosym);
     const double factor = static_cast<double>(plain.stats.states) / static_cast<double>(one.stats.states);
