@@ -360,6 +360,7 @@ class Explorer {
     for (size_t i = init.size(); i-- > 0;) stack.push_back(Item{init[i], static_cast<uint32_t>(i), 0});
     Chunk c;  // accounting only
     std::vector<Item> children;
+    uint64_t pops = 0;
     while (!stack.empty()) {
       Item it = stack.back();
       stack.pop_back();
@@ -398,7 +399,7 @@ class Explorer {
       for (size_t i = children.size(); i-- > 0;) stack.push_back(children[i]);
       if (run_.edges_kept && store_.size() > lim_.edge_cap) drop_graph();
       if (stop) break;
-      if ((store_.size() & 0xfff) == 0 && memory_in_use(stack.size()) > lim_.max_memory_bytes) {
+      if ((++pops & 0xfff) == 0 && memory_in_use(stack.size()) > lim_.max_memory_bytes) {
         run_.memory_bound_hit = true;
         break;
       }
