@@ -67,7 +67,8 @@ struct FacetResult {
 };
 
 // From every reachable state, can a clean end be reached (every process
-// exited, no folio or swap slot allocated)?
+// exited, no folio or swap slot allocated but what a memfd keeps:
+// mm::is_clean_end)?
 struct LeakResult {
   std::string status = "skipped";  // "clean", "leak", "skipped"
   std::string reason;              // why skipped

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "model/canonical.h"
+#include "model/clean_end.h"
 #include "model/mm.h"
 
 namespace mmc::engine {
@@ -62,16 +63,7 @@ uint64_t MmModel::violations(const Node& n) const {
   return bits;
 }
 
-bool MmModel::quiescent(const mm::State& s) {
-  for (const mm::Process& p : s.proc)
-    if (p.alive == mm::PROC_ALIVE) return false;
-  for (const mm::Folio& f : s.folio)
-    if (f.test(mm::FOLIO_ALLOCATED)) return false;
-  for (const mm::SwapDevice& d : s.swap)
-    for (const mm::SwapSlot& sl : d.slot)
-      if (sl.count || sl.has_cache) return false;
-  return true;
-}
+bool MmModel::quiescent(const mm::State& s) { return mm::is_clean_end(s); }
 
 bool MmModel::has_exit_event() const {
   for (const Letter& l : letters_)
