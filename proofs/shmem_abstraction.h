@@ -19,8 +19,8 @@
 //
 // Each event function mirrors the model function of the same kernel name in
 // model/*.cpp (shmem.cpp, fault.cpp do_fault, reclaim.cpp, zap.cpp,
-// fork.cpp) restricted to a one-page MAP_SHARED VMA with VM_WRITE, no THP,
-// no userfaultfd registration, no pins.  It is a template over the domains
+// fork.cpp, gup.cpp) restricted to a MAP_SHARED VMA with VM_WRITE and no
+// userfaultfd registration.  It is a template over the domains
 // of proofs/anon_abstraction.h: numbers (replays, simulation) or Z3 terms.
 #pragma once
 #include <array>
@@ -48,6 +48,7 @@ struct SState {
   I h;        // live processes mapping F by a PMD
   I u;        // live processes without the VMA (munmapped)
   I used;     // processes ever created
+  I pins;     // FOLL_PIN R/O pins on F taken through this index
 };
 
 template <class D>
@@ -55,7 +56,7 @@ SState<D> sel(const typename D::B& c, const SState<D>& a, const SState<D>& b) {
   return {D::ite(c, a.pcF, b.pcF),     D::ite(c, a.pcS, b.pcS),     D::ite(c, a.sc, b.sc), D::ite(c, a.wb, b.wb),
           D::ite(c, a.dirty, b.dirty), D::ite(c, a.large, b.large), D::ite(c, a.e1, b.e1), D::ite(c, a.p, b.p),
           D::ite(c, a.n, b.n),         D::ite(c, a.m, b.m),         D::ite(c, a.h, b.h),   D::ite(c, a.u, b.u),
-          D::ite(c, a.used, b.used)};
+          D::ite(c, a.used, b.used),   D::ite(c, a.pins, b.pins)};
 }
 
 // Config knobs (model/config.h) and device flags that matter here.
@@ -74,6 +75,12 @@ struct SParams {
 template <class D>
 struct SChoice {
   typename D::B zero_filled;  // pageout: F holds zeroes (swap_zeromap: no I/O)
+  typename D::B drop_pin;     // exit_mmap: the exiting process held a pin on F
+  // reclaim of a large F: the split-off tail (the next index) goes through
+  // the same pass (shmem_writeout's folio_list), so a clean tail is dropped
+  // with its head.  A choice: the model, edited while this was written, has
+  // done it both ways (tail left in the page cache, or reclaimed too).
+  typename D::B tail_too;
 };
 
 // The acting process's PTE for the index: N none, P present, M PAGEOUT
@@ -95,6 +102,8 @@ enum class SEvent : uint8_t {
   WriteH, ForkH, ZapH, MunmapH, ExitH, PageoutH, RemoveH,  // the same with a PMD mapping
   SplitH,                        // split_huge_pmd: a file PMD is zapped
   NextIndexEmptied,              // a kernel event on the next index's folio empties it
+  PinN, PinM, PinP, PinH,        // pin_user_pages(FOLL_PIN|FOLL_LONGTERM) R/O: fault in, pin
+  Unpin,                         // unpin_user_page of a pin on F
   Reclaim,                       // shrink_folio_list on F (try_to_unmap, shmem_writeout, pageout)
   Writeback,                     // folio_end_writeback on F
   SwapcacheDrop,                 // __remove_mapping of F from the swap cache
@@ -142,6 +151,11 @@ inline const std::array<SEventInfo, SEVENT_COUNT>& sevent_info() {
       {"MADV_REMOVE by a process mapping a THP by a PMD", "remove", Local::H, true},
       {"split_huge_pmd of a PMD-mapped shmem THP (the PMD is zapped)", "split", Local::H, true},
       {"reclaim of the next index's clean folio (it leaves the page cache)", "reclaim", Local::N, false},
+      {"R/O pin by a process with a none PTE (faults the page in)", "pin", Local::N, true},
+      {"R/O pin by a process with a PAGEOUT marker (faults the page in)", "pin", Local::M, true},
+      {"R/O pin by a process mapping the page", "pin", Local::P, true},
+      {"R/O pin by a process mapping a THP by a PMD", "pin", Local::H, true},
+      {"unpin_user_page of a pin on F", "unpin", Local::N, true},
       {"reclaim of F (shrink_folio_list: try_to_unmap, shmem_writeout, pageout)", "reclaim", Local::N, false},
       {"writeback completion (folio_end_writeback)", "writeback", Local::N, false},
       {"swap-cache drop (__remove_mapping)", "swapcache_drop", Local::N, false},
@@ -168,7 +182,7 @@ class Relation {
   S empty(int procs) const {
     B f = d_.lit(false);
     I z = d_.num(0);
-    return S{f, f, f, f, f, f, d_.lit(true), z, d_.num(procs), z, z, z, d_.num(procs)};
+    return S{f, f, f, f, f, f, d_.lit(true), z, d_.num(procs), z, z, z, d_.num(procs), z};
   }
 
   I& count(S& s, Local l) const {
@@ -223,19 +237,53 @@ class Relation {
       case SEvent::ExitP:
       case SEvent::ExitM:
       case SEvent::ExitH:
-      case SEvent::ExitU: return {has_actor, exit_mmap(s, x)};
+      case SEvent::ExitU: return {has_actor, exit_mmap(s, x, ch)};
       case SEvent::PageoutP:
         // madvise_pageout: only a small folio this process maps alone.
         return {has_actor && !s.large, sel<D>(s.p == 1, shrink_folio_list(s, ch), s)};
       case SEvent::PageoutH:
         // madvise_pageout of a large folio one process maps: split_folio
-        // (the PMD is zapped first) and stop, the page is no longer mapped.
-        return {has_actor, sel<D>(s.h + s.p == 1, split_folio(s), s)};
+        // (the PMD is zapped first; it fails on a pinned folio) and stop,
+        // the page is no longer mapped.
+        return {has_actor, sel<D>(s.h + s.p == 1 && s.pins == 0, split_folio(s), s)};
+      case SEvent::PinN:
+      case SEvent::PinM: {
+        S t = do_fault(s, x, false);
+        t.pins = t.pins + 1;
+        return {has_actor, t};
+      }
+      case SEvent::PinP:
+      case SEvent::PinH: {
+        S t = s;
+        t.pins = s.pins + 1;
+        return {has_actor, t};
+      }
+      case SEvent::Unpin: {
+        S t = s;
+        t.pins = s.pins - 1;
+        return {s.pins > 0, t};
+      }
       case SEvent::RemoveN:
       case SEvent::RemoveP:
       case SEvent::RemoveM:
       case SEvent::RemoveH: return {has_actor, shmem_punch_hole(s)};
-      case SEvent::Reclaim: return {hasF(s) && !s.wb, shrink_folio_list(sel<D>(s.large, split_folio(s), s), ch)};
+      case SEvent::Reclaim: {
+        // A large F (model/reclaim.cpp shrink_folio_list): try_to_unmap zaps
+        // the PMDs (TTU_SPLIT_HUGE_PMD) and unmaps the PTEs first; then
+        // the folio is split and the head goes on.  The tail half (the next
+        // index) may go through the same pass (tail_too): written out like
+        // the head when dirty (the next index holds a swap entry), dropped
+        // like it when clean (the next index empty).  A pinned large folio
+        // cannot be split: reclaim gives up on it.
+        S pmd_zapped = s;
+        pmd_zapped.n = s.n + s.h;
+        pmd_zapped.h = d_.num(0);
+        S r = shrink_folio_list(sel<D>(s.large, pmd_zapped, s), ch);
+        S split = r;
+        split.large = F();
+        split.e1 = ch.tail_too && !s.dirty;
+        return {hasF(s) && !s.wb && !(s.large && s.pins > 0), sel<D>(s.large, split, r)};
+      }
       case SEvent::NextIndexEmptied: {
         S t = s;
         t.e1 = T();
@@ -276,16 +324,18 @@ class Relation {
   S emptied(const S& s) const {
     S t = s;
     t.pcF = t.pcS = t.sc = t.wb = t.dirty = t.large = F();
+    t.pins = d_.num(0);  // a pinned folio lives on outside the index until unpinned
     return t;
   }
 
   // split_folio of the large F: every PMD mapping is split (for shmem:
-  // zapped, both PTEs none), then the tail half becomes the next index's
-  // own folio.
+  // zapped, both PTEs none) and every PTE mapping unmapped (unmap_folio:
+  // file pages are left unmapped, no PAGEOUT marker), then the tail half
+  // becomes the next index's own folio.
   S split_folio(const S& s) const {
     S t = s;
-    t.n = s.n + s.h;
-    t.h = d_.num(0);
+    t.n = s.n + s.h + s.p;
+    t.h = t.p = d_.num(0);
     t.large = F();
     t.e1 = F();
     return t;
@@ -321,29 +371,39 @@ class Relation {
   // inode is gone (munmap, exit), shmem_evict_inode frees every index; a
   // memfd stays (its descriptor holds the inode).
   S shmem_vma_closed(const S& t) const {
-    S gone = emptied(t);
-    gone.e1 = T();
+    S gone = punch(t);
+    gone.e1 = gone.e1 || !t.large || t.pins == 0;
     return sel<D>(!p_.MEMFD && t.p + t.n + t.m + t.h == 0, gone, t);
   }
 
-  // exit_mmap: the VMA goes (markers dropped), maybe the inode with it.
-  S exit_mmap(const S& s, Local x) const {
+  // exit_mmap: the VMA goes (markers dropped), maybe the inode with the
+  // last mapping (while the exiting process still holds its pins), then the
+  // process's pins (if it held one on F).
+  S exit_mmap(const S& s, Local x, const SChoice<D>& ch) const {
     S t = s;
     count(t, x) = count(s, x) - 1;
-    return x == Local::U ? t : shmem_vma_closed(t);
+    if (x != Local::U) t = shmem_vma_closed(t);
+    S unpinned = t;
+    unpinned.pins = t.pins - 1;
+    return sel<D>(ch.drop_pin && t.pins > 0, unpinned, t);
   }
 
   // shmem_punch_hole: unmap_mapping_range zaps every PTE of the index (a
   // PAGEOUT marker too, a PMD with both its pages), then shmem_undo_range
   // splits a large folio (the tail stays at the next index) and frees the
   // folio or the swap entry (free_swap_and_cache).
-  S shmem_punch_hole(const S& s) const {
+  // A pinned large folio cannot be split: its page is zeroed and it stays.
+  S punch(const S& s) const {
     S t = emptied(s);
     t.n = s.n + s.p + s.m + s.h;
     t.p = t.m = t.h = d_.num(0);
     t.e1 = s.e1 && !s.large;
-    return t;
+    S kept = s;
+    kept.n = t.n;
+    kept.p = kept.m = kept.h = d_.num(0);
+    return sel<D>(s.large && s.pins > 0, kept, t);
   }
+  S shmem_punch_hole(const S& s) const { return punch(s); }
 
   // shrink_folio_list on F.  In the swap cache (clean, unmapped, not under
   // writeback): __remove_mapping.  In the page cache: try_to_unmap clears
@@ -353,6 +413,14 @@ class Relation {
   // it ends at once on a synchronous device), and a folio no longer under
   // writeback leaves the swap cache.
   S shrink_folio_list(const S& s, const SChoice<D>& ch) const {
+    // A possibly pinned folio is unmapped but not written out (v6.x).
+    S pinned = s;
+    pinned.p = d_.num(0);
+    pinned.m = s.m + D::ite(p_.PAGEOUT, s.p, d_.num(0));
+    pinned.n = s.n + D::ite(p_.PAGEOUT, d_.num(0), s.p);
+    return sel<D>(s.pcF && s.pins > 0, pinned, shrink_unpinned(s, ch));
+  }
+  S shrink_unpinned(const S& s, const SChoice<D>& ch) const {
     S in_sc = s;
     in_sc.sc = in_sc.dirty = F();
     S u = s;

@@ -21,25 +21,25 @@ SState<Z3Domain> symbolic_state(z3::context& c, const std::string& tag) {
   auto b = [&](const char* n) { return c.bool_const(fmt::format("{}_{}", n, tag).c_str()); };
   auto i = [&](const char* n) { return c.int_const(fmt::format("{}_{}", n, tag).c_str()); };
   return {b("pcF"), b("pcS"), b("sc"), b("wb"), b("dirty"), b("large"), b("e1"),
-          i("p"),   i("n"),   i("m"),  i("h"),  i("u"),     i("used")};
+          i("p"),   i("n"),   i("m"),  i("h"),  i("u"),     i("used"), i("pins")};
 }
 
 SState<Z3Domain> lift(const Z3Domain& d, const SState<ConcreteDomain>& a) {
   return {d.lit(a.pcF), d.lit(a.pcS), d.lit(a.sc), d.lit(a.wb), d.lit(a.dirty), d.lit(a.large), d.lit(a.e1),
-          d.num(a.p),   d.num(a.n),   d.num(a.m),  d.num(a.h), d.num(a.u),     d.num(a.used)};
+          d.num(a.p),   d.num(a.n),   d.num(a.m),  d.num(a.h), d.num(a.u),     d.num(a.used), d.num(a.pins)};
 }
 
 SState<ConcreteDomain> lower(const z3::model& m, const SState<Z3Domain>& s) {
   auto b = [&](const z3::expr& e) { return model_bool(m, e); };
   auto i = [&](const z3::expr& e) { return static_cast<int>(model_i64(m, e)); };
   return {b(s.pcF), b(s.pcS), b(s.sc), b(s.wb), b(s.dirty), b(s.large), b(s.e1),
-          i(s.p),   i(s.n),   i(s.m),  i(s.h),  i(s.u),     i(s.used)};
+          i(s.p),   i(s.n),   i(s.m),  i(s.h),  i(s.u),     i(s.used), i(s.pins)};
 }
 
 z3::expr equal(const SState<Z3Domain>& a, const SState<Z3Domain>& b) {
   return a.pcF == b.pcF && a.pcS == b.pcS && a.sc == b.sc && a.wb == b.wb && a.dirty == b.dirty &&
          a.large == b.large && a.e1 == b.e1 && a.p == b.p && a.n == b.n && a.m == b.m && a.h == b.h && a.u == b.u &&
-         a.used == b.used;
+         a.used == b.used && a.pins == b.pins;
 }
 
 }  // namespace
@@ -75,7 +75,7 @@ BmcResult bmc_to(const SParams<ConcreteDomain>& cp, const SState<ConcreteDomain>
   SParams<Z3Domain> p{d.lit(cp.PAGEOUT), d.lit(cp.XARRAY), d.lit(cp.ZEROMAP),
                       d.lit(cp.SYNC),    d.lit(cp.HUGE),   d.lit(cp.MEMFD)};
   Relation<Z3Domain> rel(d, p);
-  SChoice<Z3Domain> none{d.lit(false)};
+  SChoice<Z3Domain> none{d.lit(false), d.lit(false), d.lit(false)};
   z3::solver s = make_solver(c, opt);
   std::vector<SState<Z3Domain>> st = {lift(d, init)};
   std::vector<z3::expr> ev;
@@ -122,7 +122,7 @@ Replay replay(const Scenario& sc, const std::vector<SEvent>& events) {
   r.lines.push_back("start: " + describe(a));
   for (size_t i = 0; i < events.size(); i++) {
     const SEvent se = events[i];
-    SStep<ConcreteDomain> stp = rel.apply(a, se, SChoice<ConcreteDomain>{false});
+    SStep<ConcreteDomain> stp = rel.apply(a, se, SChoice<ConcreteDomain>{false, false, false});
     mm::Event e;
     if (!stp.enabled || !concretize(s, se, e)) {
       r.why = fmt::format("step {}: abstract event '{}' has no explicit counterpart here", i + 1,

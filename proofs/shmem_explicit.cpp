@@ -34,6 +34,16 @@ SParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flag
           (swap_flags & (mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK)) != 0, huge, memfd};
 }
 
+const std::vector<mm::EventKind>& shmem_alphabet_with_pins() {
+  static const std::vector<mm::EventKind> all = [] {
+    std::vector<mm::EventKind> v = full_shmem_alphabet();
+    v.push_back(K::PinRO);
+    v.push_back(K::Unpin);
+    return v;
+  }();
+  return all;
+}
+
 const std::vector<mm::EventKind>& full_shmem_alphabet() {
   static const std::vector<mm::EventKind> all = {K::ReadFault,   K::WriteFault, K::Fork,         K::MadvDontneed,
                                                  K::Munmap,      K::Exit,       K::MadvPageout,  K::MadvRemove,
@@ -147,6 +157,7 @@ bool alpha(const mm::State& s, SState<ConcreteDomain>& a, std::string& why) {
   a.dirty = f >= 0 && s.folio[f].test(mm::PG_dirty);
   a.large = a.pcF && s.folio[f].test(mm::PG_large);
   a.e1 = s.inode[0].npages < 2 || s.inode[0].pc[1].kind == mm::PcKind::Empty;
+  a.pins = f >= 0 ? mm::folio_pins(s, f) : 0;
   for (int pi = 0; pi < mm::MAX_PROCS; pi++) {
     const mm::Process& p = s.proc[pi];
     if (p.alive == mm::PROC_UNUSED) continue;
@@ -206,7 +217,8 @@ std::string describe(const SState<ConcreteDomain>& a) {
                               : "page cache: empty";
   return fmt::format("{}{}; PTEs: {} present, {} none, {} PAGEOUT marker{}; {} without the VMA; {} created", entry,
                      a.e1 ? "" : " (next index in use)", a.p, a.n, a.m,
-                     a.h ? fmt::format(", {} PMD-mapped", a.h) : "", a.u, a.used);
+                     a.h ? fmt::format(", {} PMD-mapped", a.h) : "", a.u, a.used) +
+         (a.pins ? fmt::format("; {} pin(s) on F", a.pins) : "");
 }
 
 std::string describe_event(const mm::Event& e) {
@@ -225,7 +237,7 @@ bool same(const SState<ConcreteDomain>& x, const SState<ConcreteDomain>& a, std:
            diff("PG_dirty", x.dirty, a.dirty) || diff("present PTEs", x.p, a.p) || diff("none PTEs", x.n, a.n) ||
            diff("PAGEOUT markers", x.m, a.m) || diff("processes without the VMA", x.u, a.u) ||
            diff("PG_large", x.large, a.large) || diff("next index empty", x.e1, a.e1) ||
-           diff("PMD mappings", x.h, a.h) ||
+           diff("PMD mappings", x.h, a.h) || diff("pins on F", x.pins, a.pins) ||
            diff("processes created", x.used, a.used));
 }
 

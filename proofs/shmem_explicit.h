@@ -32,8 +32,11 @@ mm::State initial_state(const Scenario& sc, const mm::Config& cfg);
 SParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flags, bool huge = false,
                                        bool memfd = false);
 
-// Every shmem event kind the abstraction covers.
+// Every shmem event kind of the cross-checks (no pins: the abstraction lets
+// a process pin twice, an over-approximation a shortest-path search must
+// not see), and the same with R/O pins and unpins (the simulation check).
 const std::vector<mm::EventKind>& full_shmem_alphabet();
+const std::vector<mm::EventKind>& shmem_alphabet_with_pins();
 
 // The explicit events of `alphabet` in state s (page 0 of every live
 // process; kernel events on every allocated folio), in a fixed order.

@@ -46,7 +46,7 @@ SState<Z3Domain> symbolic(z3::context& c) {
   auto b = [&](const char* n) { return c.bool_const(n); };
   auto i = [&](const char* n) { return c.int_const(n); };
   return {b("pcF"), b("pcS"), b("sc"), b("wb"), b("dirty"), b("large"), b("e1"),
-          i("p"),   i("n"),   i("m"),  i("h"),  i("u"),     i("used")};
+          i("p"),   i("n"),   i("m"),  i("h"),  i("u"),     i("used"), i("pins")};
 }
 
 // Knobs from the preset, or free (every config at once) without one.
@@ -63,7 +63,7 @@ SState<ConcreteDomain> lower(const z3::model& m, const SState<Z3Domain>& s) {
   auto b = [&](const z3::expr& e) { return model_bool(m, e); };
   auto i = [&](const z3::expr& e) { return static_cast<int>(model_i64(m, e)); };
   return {b(s.pcF), b(s.pcS), b(s.sc), b(s.wb), b(s.dirty), b(s.large), b(s.e1),
-          i(s.p),   i(s.n),   i(s.m),  i(s.h),  i(s.u),     i(s.used)};
+          i(s.p),   i(s.n),   i(s.m),  i(s.h),  i(s.u),     i(s.used), i(s.pins)};
 }
 
 ObligationResult prove_inductive(const char* preset, unsigned hyp, unsigned goal, const ProofOptions& opt) {
@@ -73,7 +73,7 @@ ObligationResult prove_inductive(const char* preset, unsigned hyp, unsigned goal
   if (preset) cfg = mm::config_preset(preset);
   const SParams<Z3Domain> p = params(c, d, cfg ? &*cfg : nullptr);
   const SState<Z3Domain> pre = symbolic(c);
-  const SChoice<Z3Domain> ch{c.bool_const("zero_filled")};
+  const SChoice<Z3Domain> ch{c.bool_const("zero_filled"), c.bool_const("drop_pin"), c.bool_const("tail_too")};
   Relation<Z3Domain> rel(d, p);
   ObligationResult r;
   {
@@ -148,7 +148,7 @@ ObligationResult refute_false_negative(const ProofOptions& opt) {
     Relation<Z3Domain> zr(d, p);
     expr breaks = d.lit(false);
     for (SEvent e : alphabet) {
-      SStep<Z3Domain> st = zr.apply(x, e, SChoice<Z3Domain>{d.lit(false)});
+      SStep<Z3Domain> st = zr.apply(x, e, SChoice<Z3Domain>{d.lit(false), d.lit(false), d.lit(false)});
       breaks = breaks || (st.enabled && !conj(d, parts(NO_FALSE_NEGATIVE, st.post, p)));
     }
     return conj(d, parts(LEMMAS | NO_FALSE_NEGATIVE | NO_FALSE_POSITIVE, x, p)) && breaks;
@@ -157,7 +157,7 @@ ObligationResult refute_false_negative(const ProofOptions& opt) {
   if (reach.unknown) return {Verdict::Unknown, {"Z3 gave up searching a reachable counterexample to induction"}};
   if (reach.length < 0) return {Verdict::Unknown, {"no counterexample to induction reachable within 6 events"}};
   for (SEvent e : alphabet) {
-    SStep<ConcreteDomain> st = rel.apply(reach.last, e, SChoice<ConcreteDomain>{false});
+    SStep<ConcreteDomain> st = rel.apply(reach.last, e, SChoice<ConcreteDomain>{false, false, false});
     if (!st.enabled || conj(cd, parts(NO_FALSE_NEGATIVE, st.post, cp))) continue;
     ObligationResult r;
     r.detail.push_back("counterexample to induction (lemmas and both facets hold before, the event breaks it):");

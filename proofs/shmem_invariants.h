@@ -39,13 +39,14 @@ std::vector<Named<D>> pm_swap_facets(const SState<D>& s, const SParams<D>& p, un
 template <class D>
 typename D::B initial(const SState<D>& s) {
   return !s.pcF && !s.pcS && !s.sc && !s.wb && !s.dirty && !s.large && s.e1 && s.p == 0 && s.m == 0 && s.h == 0 &&
-         s.n >= 0 && s.u >= 0 && s.n + s.u <= s.used;
+         s.pins == 0 && s.n >= 0 && s.u >= 0 && s.n + s.u <= s.used;
 }
 
 template <class D>
 std::vector<Named<D>> lemmas(const SState<D>& s, const SParams<D>& p) {
   return {
-      {"counters are non-negative", s.p >= 0 && s.n >= 0 && s.m >= 0 && s.h >= 0 && s.u >= 0},
+      {"counters are non-negative", s.p >= 0 && s.n >= 0 && s.m >= 0 && s.h >= 0 && s.u >= 0 && s.pins >= 0},
+      {"pins only on the page-cache folio", s.pins == 0 || s.pcF},
       {"a present PTE maps the page-cache folio, a small one", !(s.p > 0) || (s.pcF && !s.large)},
       {"a PMD maps the large page-cache folio", !(s.h > 0) || (s.pcF && s.large)},
       {"a large folio sits in the page cache over both indices (THP only in a huge VMA)",

@@ -25,7 +25,7 @@ struct SimulationResult {
 // Explicit model under `model_preset`, abstraction with the knobs of
 // `abstraction_preset` (a different preset shows the check can fail).
 SimulationResult simulate(const std::string& model_preset, const std::string& abstraction_preset, uint8_t swap_flags,
-                          int depth, bool huge = false, bool memfd = false);
+                          int depth, bool huge = false, bool memfd = false, bool pins = true);
 
 struct BmcResult {
   int length = -1;       // shortest number of steps to the target; -1: none up to the bound

@@ -76,6 +76,14 @@ std::vector<SEvent> candidates(const mm::State& s, const mm::Event& e, bool& ide
     case K::SplitPmd:
       if (x == Local::H) return {SEvent::SplitH};
       return id();
+    case K::PinRO:
+      if (x == Local::U) return id();
+      return by(SEvent::PinN, SEvent::PinP, SEvent::PinM, SEvent::PinN, SEvent::PinH);
+    case K::Unpin: {
+      const mm::Process& p = s.proc[e.proc];
+      if ((p.pinned & 1u) && tracked_folio(s) >= 0 && p.pin_folio[0] == tracked_folio(s)) return {SEvent::Unpin};
+      return id();
+    }
     default: return id();
   }
 }
@@ -92,8 +100,8 @@ struct StateHash {
 }  // namespace
 
 SimulationResult simulate(const std::string& preset, const std::string& abstraction_preset, uint8_t flags,
-                          int depth, bool huge, bool memfd) {
-  Scenario sc{"sim", preset, flags, full_shmem_alphabet(), 3, depth, huge, memfd};
+                          int depth, bool huge, bool memfd, bool pins) {
+  Scenario sc{"sim", preset, flags, pins ? shmem_alphabet_with_pins() : full_shmem_alphabet(), 3, depth, huge, memfd};
   const mm::Config cfg = scenario_config(sc);
   const SParams<ConcreteDomain> cp = concrete_params(*mm::config_preset(abstraction_preset), flags, huge, memfd);
   ConcreteDomain cd;
@@ -138,8 +146,9 @@ SimulationResult simulate(const std::string& preset, const std::string& abstract
       bool matched = identity && same(a2, a, why);
       std::string last = identity ? "unchanged? " + why : "";
       for (SEvent se : cands)
-        for (int c = 0; c < 2 && !matched; c++) {
-          SStep<ConcreteDomain> st = rel.apply(a, se, SChoice<ConcreteDomain>{c != 0});
+        for (int c = 0; c < 8 && !matched; c++) {
+          SStep<ConcreteDomain> st =
+              rel.apply(a, se, SChoice<ConcreteDomain>{(c & 1) != 0, (c & 2) != 0, (c & 4) != 0});
           matched = st.enabled && same(a2, st.post, why);
           if (c == 0) last = std::string(sevent_info()[static_cast<int>(se)].name) + ": " + (st.enabled ? why : "not enabled");
         }
@@ -158,19 +167,29 @@ SimulationResult simulate(const std::string& preset, const std::string& abstract
 
 namespace {
 
-ObligationResult run_simulation(const std::string& preset, int depth) {
+ObligationResult run_simulation(const std::string& preset, bool deep) {
   ObligationResult r;
-  const uint8_t devices[] = {0, mm::SWP_SYNCHRONOUS_IO, 0, mm::SWP_SYNCHRONOUS_IO};
-  const bool huge[] = {false, false, true, false};
-  const bool memfd[] = {false, false, false, true};
-  const char* names[] = {"shared anon, async device", "shared anon, SWP_SYNCHRONOUS_IO device",
-                         "shared anon VM_HUGEPAGE (THP), async device", "memfd, SWP_SYNCHRONOUS_IO device"};
-  for (size_t i = 0; i < std::size(devices); i++) {
-    const SimulationResult s = simulate(preset, preset, devices[i], depth, huge[i], memfd[i]);
+  struct Run {
+    const char* name;
+    uint8_t device;
+    bool huge, memfd, pins;
+    int depth;
+  };
+  const int d = deep ? 4 : 0;
+  const Run runs[] = {
+      {"shared anon, async device", 0, false, false, false, 10 + d},
+      {"shared anon, SWP_SYNCHRONOUS_IO device", mm::SWP_SYNCHRONOUS_IO, false, false, false, 10 + d},
+      {"shared anon VM_HUGEPAGE (THP), async device", 0, true, false, false, 10 + d},
+      {"memfd, SWP_SYNCHRONOUS_IO device", mm::SWP_SYNCHRONOUS_IO, false, true, false, 10 + d},
+      {"shared anon, async device, with R/O pins", 0, false, false, true, 7 + d},
+      {"shared anon VM_HUGEPAGE (THP), async device, with R/O pins", 0, true, false, true, 7 + d},
+  };
+  for (const Run& run : runs) {
+    const SimulationResult s = simulate(preset, preset, run.device, run.depth, run.huge, run.memfd, run.pins);
     if (!s.failure.empty()) return {Verdict::Refuted, {s.failure}};
     r.detail.push_back(fmt::format("{}: {} explicit transitions from {} states (depth {}), every one an abstract "
                                    "step",
-                                   names[i], s.transitions, s.states, depth));
+                                   run.name, s.transitions, s.states, run.depth));
   }
   r.verdict = Verdict::Proved;
   return r;
@@ -186,7 +205,7 @@ std::vector<Obligation> simulation_obligations() {
                                "zap, munmap, exit, pageout, MADV_REMOVE, reclaim, writeback) is an abstract step",
                                preset),
                    Expect::Proved,
-                   [p = std::string(preset)](const ProofOptions& o) { return run_simulation(p, o.deep ? 14 : 10); }});
+                   [p = std::string(preset)](const ProofOptions& o) { return run_simulation(p, o.deep); }});
   return out;
 }
 

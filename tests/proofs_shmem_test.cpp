@@ -19,7 +19,7 @@ struct Concrete {
   explicit Concrete(const char* preset, uint8_t flags = 0)
       : p(concrete_params(*mm::config_preset(preset), flags)), rel(d, p) {}
   SState<ConcreteDomain> step(const SState<ConcreteDomain>& s, SEvent e) {
-    SStep<ConcreteDomain> st = rel.apply(s, e, SChoice<ConcreteDomain>{false});
+    SStep<ConcreteDomain> st = rel.apply(s, e, SChoice<ConcreteDomain>{false, false, false});
     REQUIRE(st.enabled);
     return st.post;
   }
@@ -93,6 +93,23 @@ TEST_CASE("shmem abstraction: MADV_PAGEOUT skips a page two processes map; swap-
   CHECK_FALSE(s.pcS);
 }
 
+TEST_CASE("shmem abstraction: a pinned page is unmapped by reclaim but not written out") {
+  Concrete rfc("rfc-pte-marker-pageout");
+  auto s = rfc.step(rfc.rel.empty(1), SEvent::WriteN);
+  s = rfc.step(s, SEvent::PinP);
+  CHECK(s.pins == 1);
+  s = rfc.step(s, SEvent::PageoutP);
+  CHECK(s.pcF);  // still in the page cache, dirty
+  CHECK(s.dirty);
+  CHECK(s.m == 1);  // but the PTE carries the PAGEOUT marker
+  CHECK(rfc.false_positive(s));
+  // MADV_REMOVE frees the index; the pinned folio lives on outside it.
+  s = rfc.step(s, SEvent::RemoveM);
+  CHECK_FALSE(s.pcF);
+  CHECK(s.pins == 0);
+  CHECK(s.n == 1);
+}
+
 TEST_CASE("shmem abstraction: the last munmap of a shared-anon mapping frees the index") {
   Concrete c("v6.18");
   auto s = c.step(c.rel.empty(1), SEvent::WriteN);
@@ -110,7 +127,7 @@ TEST_CASE("shmem abstraction, THP: reclaim zaps the PMD before try_to_unmap, so 
   SParams<ConcreteDomain> p = concrete_params(*mm::config_preset("rfc-pte-marker-pageout"), 0, true);
   Relation<ConcreteDomain> rel(d, p);
   auto step = [&](const SState<ConcreteDomain>& s, SEvent e) {
-    SStep<ConcreteDomain> st = rel.apply(s, e, SChoice<ConcreteDomain>{false});
+    SStep<ConcreteDomain> st = rel.apply(s, e, SChoice<ConcreteDomain>{false, false, false});
     REQUIRE(st.enabled);
     return st.post;
   };
