@@ -18,7 +18,20 @@ void add_command(CLI::App&, CLI::App* sub, Action action) {
   sub->callback([shared] { chosen() = shared; });
 }
 
+// The first word that is not an option must name a subcommand.
+static bool unknown_command(CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    if (sub->get_name() == argv[1]) return false;
+  std::cerr << "mmcheck: error: unknown command '" << argv[1] << "'; the commands are:";
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    std::cerr << " " << sub->get_name();
+  std::cerr << "\n";
+  return true;
+}
+
 int run_app(CLI::App& app, int argc, char** argv) {
+  if (unknown_command(app, argc, argv)) return EXIT_BAD_INPUT;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -36,7 +49,13 @@ int run_app(CLI::App& app, int argc, char** argv) {
     std::cerr << "mmcheck: error: no command given\n" << app.help();
     return EXIT_BAD_INPUT;
   }
-  return (*chosen())();
+  try {
+    return (*chosen())();
+  } catch (const std::exception& e) {
+    // A bug in mmcheck, not in the input: say so instead of aborting.
+    std::cerr << "mmcheck: internal error: " << e.what() << "; please report it with the command line\n";
+    return EXIT_INTERNAL;
+  }
 }
 
 }  // namespace mmc::cli

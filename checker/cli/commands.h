@@ -10,6 +10,7 @@ inline constexpr int EXIT_OK = 0;          // every expectation holds
 inline constexpr int EXIT_VIOLATION = 1;   // an expectation or check failed
 inline constexpr int EXIT_BAD_INPUT = 2;   // bad input or bad usage
 inline constexpr int EXIT_SKIP = 77;       // live run impossible here (ctest SKIP)
+inline constexpr int EXIT_INTERNAL = 70;   // a bug in mmcheck (EX_SOFTWARE), never bad input
 
 // A subcommand's action returns its exit status through this slot.
 using Action = std::function<int()>;
