@@ -35,10 +35,12 @@ Outcome add_to_swap(State& s, int f) {
 }
 
 // try_to_unmap_one for one PTE mapping folio f: folio_mark_dirty from a
-// dirty PTE; anon: swap_duplicate, folio_try_share_anon_rmap_pte (fails on a
+// dirty PTE; file: the PTE is cleared (a marker where one is due; the RFC's
+// PAGEOUT marker only when `reclaim`, not for the unmap before a split);
+// anon: swap_duplicate, folio_try_share_anon_rmap_pte (fails on a
 // possibly pinned exclusive page: the walk aborts), a swap PTE with
 // pte_swp_mkexclusive iff the page was exclusive, soft-dirty and uffd-wp kept.
-bool try_to_unmap_one(State& s, int proc, int page, int f, const Config& cfg) {
+bool try_to_unmap_one(State& s, int proc, int page, int f, const Config& cfg, bool reclaim = true) {
   Process& p = s.proc[proc];
   Pte& pte = p.pte[page];
   const Vma& v = *find_vma(p, page);
@@ -52,7 +54,7 @@ bool try_to_unmap_one(State& s, int proc, int page, int f, const Config& cfg) {
     uint8_t marker = 0;
     if (cfg.CONFIG_PTE_MARKER_UFFD_WP && userfaultfd_wp(v) && (pte.bits & PTE_UFFD_WP))
       marker |= enc::PTE_MARKER_UFFD_WP;
-    if (cfg.CONFIG_PTE_MARKER_PAGEOUT) marker |= enc::PTE_MARKER_PAGEOUT;
+    if (cfg.CONFIG_PTE_MARKER_PAGEOUT && reclaim) marker |= enc::PTE_MARKER_PAGEOUT;
     pte = marker ? Pte{PteKind::Marker, 0, marker, 0} : Pte{};
     return true;
   }
@@ -67,10 +69,9 @@ bool try_to_unmap_one(State& s, int proc, int page, int f, const Config& cfg) {
   return true;
 }
 
-// split_folio (__split_huge_page): every PMD mapping is split first
-// (split_huge_pmd), then the large folio becomes small folios with the
-// subpages' exclusivity, PTEs and pins.  The tail takes the next free id.
-Outcome split_folio(State& s, int f, const Config& cfg) {
+// split_huge_pmd on every PMD mapping of folio f (TTU_SPLIT_HUGE_PMD): an
+// anon PMD becomes PTEs, a file PMD is zapped.
+void split_huge_pmds_of(State& s, int f, const Config& cfg) {
   for (int pi = 0; pi < MAX_PROCS; pi++)
     for (int pg = 0; pg < MAX_PAGES; pg++) {
       const Pte& pte = s.proc[pi].pte[pg];
@@ -78,15 +79,42 @@ Outcome split_folio(State& s, int f, const Config& cfg) {
           (pte.bits & PTE_PMD))
         split_huge_pmd(s, pi, pg, cfg);
     }
+}
+
+// unmap_folio for a file (shmem) folio: try_to_unmap of every PTE mapping,
+// with no PAGEOUT hint ("file pages can simply be left unmapped, then
+// faulted back on demand"); a uffd-wp PTE keeps its marker.
+void unmap_file_folio(State& s, int f, const Config& cfg) {
+  for (int pi = 0; pi < MAX_PROCS; pi++) {
+    if (s.proc[pi].alive != PROC_ALIVE) continue;
+    for (int pg = 0; pg < MAX_PAGES; pg++) {
+      const Pte& pte = s.proc[pi].pte[pg];
+      if (pte.kind == PteKind::Present && pte.a == f) try_to_unmap_one(s, pi, pg, f, cfg, false);
+    }
+  }
+}
+
+// split_folio (__folio_split): every PMD mapping is split first
+// (split_huge_pmd); a file folio is then unmapped from every PTE
+// (unmap_folio; remap_page leaves file pages unmapped), while an anon one
+// keeps its mappings (migration entries, restored by remap_page); then the
+// large folio becomes small folios with the subpages' exclusivity, PTEs and
+// pins.  The tail takes the next free id, returned in `tail` (-1 when it
+// was freed or there was nothing to split).
+Outcome split_folio(State& s, int f, const Config& cfg, int& tail) {
+  tail = -1;
+  split_huge_pmds_of(s, f, cfg);
   if (!s.folio[f].test(FOLIO_ALLOCATED)) return Outcome::done();  // shmem: zapped and freed
   if (folio_maybe_dma_pinned(s, f)) return Outcome::disabled("split_folio fails on a pinned large folio");
+  const bool file = !s.folio[f].test(PG_anon);
+  if (file) unmap_file_folio(s, f, cfg);
   int t = alloc_folio(s);
   if (t < 0) return {Status::OutOfCapacity, "no free folio to split a THP into (raise MAX_FOLIOS)"};
   Folio& head = s.folio[f];
-  Folio& tail = s.folio[t];
-  tail.flags = head.flags & ~PG_large;
-  tail.anon_exclusive = (head.anon_exclusive >> 1) & 1;
-  tail.content[0] = head.content[1];
+  Folio& tail_folio = s.folio[t];
+  tail_folio.flags = head.flags & ~PG_large;
+  tail_folio.anon_exclusive = (head.anon_exclusive >> 1) & 1;
+  tail_folio.content[0] = head.content[1];
   head.flags &= ~PG_large;
   head.anon_exclusive &= 1;
   head.content[1] = 0;
@@ -109,6 +137,7 @@ Outcome split_folio(State& s, int f, const Config& cfg) {
   // unmapped, unpinned part is freed.
   folio_put_if_unused(s, t);
   folio_put_if_unused(s, f);
+  if (s.folio[t].test(FOLIO_ALLOCATED)) tail = t;
   return Outcome::done();
 }
 
@@ -150,6 +179,18 @@ void remove_mapping_swapcache(State& s, int f) {
 
 }  // namespace
 
+static Outcome shrink_small_folio(State& s, int f, bool anon, const Config& cfg);
+
+// The tail of a shmem folio split by shmem_writeout, on the same
+// folio_list: unmapped and dirty like its head, it goes through the rest of
+// the pass.  It is not on the LRU (isolated on the list), so a Disabled
+// outcome only means "kept"; a capacity bound still surfaces.
+static Outcome shrink_split_tail(State& s, int t, const Config& cfg) {
+  if (!s.folio[t].test(FOLIO_ALLOCATED)) return Outcome::done();
+  Outcome o = shrink_small_folio(s, t, false, cfg);
+  return o.status == Status::Disabled ? Outcome::done() : o;
+}
+
 bool try_to_unmap(State& s, int f, const Config& cfg) {
   for (int pi = 0; pi < MAX_PROCS; pi++) {
     if (s.proc[pi].alive != PROC_ALIVE) continue;
@@ -164,8 +205,12 @@ bool try_to_unmap(State& s, int f, const Config& cfg) {
 
 // Model: one folio, isolated from the LRU, ignoring references (as
 // reclaim_pages does for MADV_PAGEOUT); folio_trylock succeeds; no mlock,
-// no demotion, no lazyfree.  A large folio is split first (large-folio
-// swap-out, THP_SWAP, is not modelled) and only its head folio continues.
+// no demotion, no lazyfree.  A large folio is split (large-folio swap-out,
+// THP_SWAP, is not modelled).  Anon: split first, and only the head folio
+// continues (the tail is reclaimed by its own event).  Shmem: try_to_unmap
+// (TTU_SPLIT_HUGE_PMD: a PMD is zapped, PTEs get their markers) comes
+// first; then shmem_writeout splits the folio and puts the tail on the
+// same folio_list, so the tail is written out in the same pass.
 Outcome shrink_folio_list(State& s, int f, const Config& cfg) {
   if (f < 0 || f >= MAX_FOLIOS || !s.folio[f].test(FOLIO_ALLOCATED))
     return Outcome::disabled("no such folio");
@@ -175,12 +220,28 @@ Outcome shrink_folio_list(State& s, int f, const Config& cfg) {
   const bool anon = s.folio[f].test(PG_anon);
   if (anon && !s.folio[f].test(PG_swapcache) && folio_maybe_dma_pinned(s, f))
     return Outcome::disabled("a possibly pinned anon folio is not added to swap (keep_locked)");
+  int tail = -1;
   if (s.folio[f].test(PG_large)) {
     if (folio_maybe_dma_pinned(s, f)) return Outcome::disabled("split_folio fails on a pinned large folio");
-    Outcome o = split_folio(s, f, cfg);
+    if (!anon) {
+      split_huge_pmds_of(s, f, cfg);
+      if (!s.folio[f].test(FOLIO_ALLOCATED)) return Outcome::done();
+      try_to_unmap(s, f, cfg);  // a file folio's unmap never aborts
+    }
+    Outcome o = split_folio(s, f, cfg, tail);
     if (o.status != Status::Done) return o;
-    if (!s.folio[f].test(FOLIO_ALLOCATED)) return Outcome::done();
+    if (anon) tail = -1;
+    if (!s.folio[f].test(FOLIO_ALLOCATED))
+      return tail < 0 ? Outcome::done() : shrink_split_tail(s, tail, cfg);
   }
+  Outcome o = shrink_small_folio(s, f, anon, cfg);
+  if (o.status != Status::Done || tail < 0) return o;
+  return shrink_split_tail(s, tail, cfg);
+}
+
+// The rest of shrink_folio_list for a small folio: swap allocation,
+// unmap, writeout, and freeing.
+static Outcome shrink_small_folio(State& s, int f, bool anon, const Config& cfg) {
   if (anon && !s.folio[f].test(PG_swapcache)) {
     Outcome o = add_to_swap(s, f);  // folio_alloc_swap + folio_mark_dirty
     if (o.status != Status::Done) return o;
@@ -240,9 +301,12 @@ Outcome madvise_pageout(State& s, int proc, int page, const Config& cfg) {
   if (s.folio[f].test(PG_large)) {
     if (folio_nr_mapping_procs(s, f) > 1) return Outcome::done();  // folio_maybe_mapped_shared
     if (folio_maybe_dma_pinned(s, f)) return Outcome::done();      // split_folio fails
-    Outcome o = split_folio(s, f, cfg);
+    int tail = -1;
+    Outcome o = split_folio(s, f, cfg, tail);
     if (o.status != Status::Done) return o.status == Status::Disabled ? Outcome::done() : o;
-    if (p.pte[page].kind != PteKind::Present) return Outcome::done();  // a file THP was zapped
+    // A file folio's split unmapped every PTE (unmap_folio): the re-read
+    // PTE is none and madvise moves on without paging anything out.
+    if (p.pte[page].kind != PteKind::Present) return Outcome::done();
     f = p.pte[page].a;
   }
   if (folio_mapcount(s, f) != s.folio[f].nr_pages()) return Outcome::done();
