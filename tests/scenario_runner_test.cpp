@@ -127,3 +127,17 @@ TEST_CASE("compare_results names every changed observation and verdict, ignoring
   REQUIRE(changed.size() == 1);
   CHECK(changed[0] == "Result changed: t [v6.18] observation m: Sometimes 2 1 -> Sometimes 3 1");
 }
+
+TEST_CASE("pagemap lookups=N: the shmem xarray lookups one read costs, per config") {
+  const std::string text =
+      "scenario \"t\"\nconfig v6.18 rfc-pagemap-xarray\nprocess A\nA: p = mmap 1 shared\n"
+      "expect A: pagemap p[0] lookups=1 as one\nexpect A: pagemap p[0] lookups=0 as none\n";
+  Scenario s = parse_scenario(text, "t.scenario");
+  ScenarioRun r = run_scenario(s, {});
+  REQUIRE(r.configs.size() == 2);
+  // v6.18: a none shmem PTE costs nothing; the xarray RFC looks it up.
+  CHECK(obs(r.configs[0], "one").actual() == Quant::Never);
+  CHECK(obs(r.configs[0], "none").actual() == Quant::Always);
+  CHECK(obs(r.configs[1], "one").actual() == Quant::Always);
+  CHECK(obs(r.configs[1], "none").actual() == Quant::Never);
+}

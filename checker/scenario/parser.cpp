@@ -625,7 +625,8 @@ class Parser {
         x.kind = ObsKind::Pagemap;
         x.page = page_ref();
         if (peek_punct("==")) whole_value(x, "pagemap p[0]");
-        else fields(x, {"present", "swap", "file", "exclusive", "uffd_wp", "soft_dirty", "guard", "frame"}, "pagemap");
+        else fields(x, {"present", "swap", "file", "exclusive", "uffd_wp", "soft_dirty", "guard", "frame", "lookups"},
+                    "pagemap");
       } else if (o.text == "mincore") {
         x.kind = ObsKind::Mincore;
         x.page = page_ref();

@@ -499,14 +499,17 @@ class ScriptRunner {
     }
     switch (x.kind) {
       case ObsKind::Pagemap: {
-        uint64_t entry = mm::pagemap_read(s, proc, page, cfg).entry;
+        const mm::PagemapRead read = mm::pagemap_read(s, proc, page, cfg);
+        const uint64_t entry = read.entry;
         if (x.whole) return entry == x.value;
         namespace e = mm::enc;
         std::map<std::string, uint64_t> got = {
             {"present", (entry & e::PM_PRESENT) != 0}, {"swap", (entry & e::PM_SWAP) != 0},
             {"file", (entry & e::PM_FILE) != 0},       {"exclusive", (entry & e::PM_MMAP_EXCLUSIVE) != 0},
             {"uffd_wp", (entry & e::PM_UFFD_WP) != 0}, {"soft_dirty", (entry & e::PM_SOFT_DIRTY) != 0},
-            {"guard", (entry & e::PM_GUARD_REGION) != 0}, {"frame", entry & e::PM_PFRAME_MASK}};
+            {"guard", (entry & e::PM_GUARD_REGION) != 0}, {"frame", entry & e::PM_PFRAME_MASK},
+            // Not a pagemap bit: the shmem xarray lookups this read cost (model-only).
+            {"lookups", static_cast<uint64_t>(read.page_cache_lookups)}};
         return fields_match(x.fields, got);
       }
       case ObsKind::Mincore: return mm::mincore_byte(s, proc, page) == x.value;
