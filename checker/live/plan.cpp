@@ -8,9 +8,9 @@
 #include <map>
 #include <memory>
 #include <string_view>
-#include <unordered_set>
 
 #include "checker/scenario/parser.h"
+#include "checker/scenario/script_model.h"
 #include "model/encoding.h"
 #include "model/events.h"
 #include "model/mm.h"
@@ -23,6 +23,7 @@ using scenario::Expect;
 using scenario::Item;
 using scenario::Loc;
 using scenario::ScenarioError;
+using scenario::StateSet;
 using scenario::Step;
 using scenario::StepKind;
 
@@ -68,23 +69,6 @@ std::string read_running_kconfig() {
 }
 
 namespace {
-
-std::string_view bytes(const mm::State& s) { return {reinterpret_cast<const char*>(&s), sizeof(mm::State)}; }
-
-class StateSet {
- public:
-  bool insert(const mm::State& s) {
-    if (!seen_.insert(std::string(bytes(s))).second) return false;
-    states_.push_back(s);
-    return true;
-  }
-  const std::vector<mm::State>& states() const { return states_; }
-  size_t size() const { return states_.size(); }
-
- private:
-  std::vector<mm::State> states_;
-  std::unordered_set<std::string> seen_;
-};
 
 std::string c_string(std::string_view s) {
   std::string out = "\"";
@@ -251,48 +235,24 @@ class PlanBuilder {
 
   // Applies e to every state; a state where it is impossible stays.  Returns the statuses seen.
   std::set<mm::Status> apply_all(const mm::Event& e, Loc loc) {
-    StateSet next;
-    std::set<mm::Status> seen;
-    size_t impossible = 0;
-    std::string why;
-    for (const mm::State& s0 : cur_.states()) {
-      mm::State s = s0;
-      mm::Outcome o = mm::apply(s, e, cfg_);
-      seen.insert(o.status);
-      switch (o.status) {
-        case mm::Status::OutOfCapacity:
-          fail(loc, fmt::format("the model ran out of capacity: {}; make the scenario smaller", o.reason));
-        case mm::Status::Sigsegv:
-          not_live(loc, "the step raises SIGSEGV/SIGBUS in the model");
-          [[fallthrough]];
-        case mm::Status::Disabled:
-          impossible++;
-          if (why.empty()) why = o.reason;
-          next.insert(s0);
-          break;
-        case mm::Status::Done:
-        case mm::Status::WpFault:
-          next.insert(s);
-          break;
-      }
-    }
-    if (impossible == cur_.size())
-      fail(loc, fmt::format("impossible step: {}; remove the step or change what comes before it", why));
-    cur_ = std::move(next);
-    return seen;
+    scenario::AppliedStep r = scenario::apply_to_each(cur_, [&](mm::State& s) { return mm::apply(s, e, cfg_); });
+    if (r.out_of_capacity)
+      fail(loc, fmt::format("the model ran out of capacity: {}; make the scenario smaller", r.out_of_capacity->reason));
+    if (r.seen.count(mm::Status::Sigsegv)) not_live(loc, "the step raises SIGSEGV/SIGBUS in the model");
+    if (r.impossible == cur_.size())
+      fail(loc, fmt::format("impossible step: {}; remove the step or change what comes before it", r.why));
+    cur_ = std::move(r.next);
+    return r.seen;
   }
 
+  // Unlike the runner, an event that hits a model bound is just not taken.
   void close_under_background(Loc loc) {
-    std::vector<mm::State> work = cur_.states();
-    for (size_t i = 0; i < work.size(); i++)
-      for (mm::EventKind k : background_)
-        for (int f = 0; f < mm::MAX_FOLIOS; f++) {
-          mm::State s = work[i];
-          if (mm::apply(s, mm::Event{k, 0, 0, static_cast<uint8_t>(f)}, cfg_).status != mm::Status::Done) continue;
-          if (!cur_.insert(s)) continue;
-          work.push_back(s);
-          if (cur_.size() > MAX_SET) fail(loc, fmt::format("more than {} states after this step", MAX_SET));
-        }
+    scenario::BackgroundOptions opt;
+    opt.kinds = background_;
+    opt.max_states = MAX_SET;
+    opt.stop_on_capacity = false;
+    if (scenario::close_under_background(cur_, cfg_, opt).result == scenario::BackgroundClosure::TooManyStates)
+      fail(loc, fmt::format("more than {} states after this step", MAX_SET));
   }
 
   void step(const Step& st) {
@@ -345,12 +305,7 @@ class PlanBuilder {
         break;
       }
       case StepKind::Fork: {
-        int child = -1;
-        for (int i = 0; i < mm::MAX_PROCS; i++)
-          if (cur_.states()[0].proc[i].alive == mm::PROC_UNUSED) {
-            child = i;
-            break;
-          }
+        const int child = scenario::free_proc_slot(cur_.states()[0]);
         if (child < 0) fail(st.loc, fmt::format("no free process slot for the child; the model has {}", mm::MAX_PROCS));
         LiveStep& ls = add_step(proc, fmt::format("{}: fork {}", st.proc, st.name));
         ls.kind = LiveStep::Fork;
@@ -380,9 +335,7 @@ class PlanBuilder {
         const int page = page_of(st.page);
         LiveStep& ls = add_step(proc, fmt::format("{}: uffd-wp {} {}", st.proc, page_text(st.page), st.on ? "on" : "off"));
         ls.code.push_back(fmt::format("live_uffd_wp({}, {});", page_c(st.page), st.on ? 1 : 0));
-        apply_all(mm::Event{st.on ? mm::EventKind::UffdWpProtect : mm::EventKind::UffdWpUnprotect,
-                            static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0},
-                  st.loc);
+        apply_all(mm::Event{scenario::process_event_kind(st), static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0}, st.loc);
         close_under_background(st.loc);
         observe_page(ls, proc, st.page, st.proc, st.on ? "uffd-wp on" : "uffd-wp off", st.loc);
         break;
@@ -461,23 +414,14 @@ class PlanBuilder {
   }
 
   void model_only(const Step& st, int proc) {
-    mm::EventKind k = st.kind == StepKind::Pin     ? mm::EventKind::PinRO
-                      : st.kind == StepKind::Unpin ? mm::EventKind::Unpin
-                                                   : mm::EventKind::SplitPmd;
-    apply_all(mm::Event{k, static_cast<uint8_t>(proc), static_cast<uint8_t>(page_of(st.page)), 0}, st.loc);
+    apply_all(mm::Event{scenario::process_event_kind(st), static_cast<uint8_t>(proc), static_cast<uint8_t>(page_of(st.page)), 0}, st.loc);
     close_under_background(st.loc);
   }
 
   void mmap_step(const Step& st, int proc) {
-    mm::VmaKind kind = mm::VmaKind::PrivateAnon;
-    switch (st.map_kind) {
-      case scenario::MapKind::Private: kind = mm::VmaKind::PrivateAnon; break;
-      case scenario::MapKind::Shared: kind = mm::VmaKind::SharedAnon; break;
-      case scenario::MapKind::MemfdShared: kind = mm::VmaKind::MemfdShared; break;
-      case scenario::MapKind::MemfdPrivate: kind = mm::VmaKind::MemfdPrivate; break;
-    }
+    const mm::VmaKind kind = scenario::vma_kind_of(st.map_kind);
     if (st.thp) not_live(st.loc, "the model's 2-page THP has no counterpart on a real 512-page THP");
-    uint8_t flags = (st.thp ? mm::VM_HUGEPAGE : 0) | (st.uffd_wp ? mm::VM_UFFD_WP : 0);
+    const uint8_t flags = scenario::vma_flags_of(st);
     int start = -1;
     StateSet next;
     for (const mm::State& s0 : cur_.states()) {
@@ -534,7 +478,7 @@ class PlanBuilder {
       if (st.has_page) {
         const std::string who = st.via.empty() ? map_of(st.page).owner : st.via;
         const int proc = proc_slot(who, st.loc);
-        int f = folio_behind(s0, proc, page_of(st.page));
+        int f = scenario::folio_behind(s0, proc, page_of(st.page));
         if (f >= 0) folios.push_back(f);
       } else {
         for (int f = 0; f < mm::MAX_FOLIOS; f++) folios.push_back(f);
@@ -548,19 +492,6 @@ class PlanBuilder {
     }
     cur_ = std::move(next);
     close_under_background(st.loc);
-  }
-
-  static int folio_behind(const mm::State& s, int proc, int page) {
-    const mm::Process& p = s.proc[proc];
-    const mm::Pte& pte = p.pte[page];
-    if (pte.kind == mm::PteKind::Present) return pte.a == mm::NONE ? -1 : pte.a;
-    if (pte.kind == mm::PteKind::Swap) return mm::swap_cache_get_folio(s, pte.a, pte.b);
-    const mm::Vma* v = mm::find_vma(p, page);
-    if (!v || !mm::vma_is_shmem(*v) || v->inode == mm::NONE) return -1;
-    const mm::PcEntry& e = s.inode[v->inode].pc[mm::vma_file_index(*v, page)];
-    if (e.kind == mm::PcKind::Folio) return e.a;
-    if (e.kind == mm::PcKind::Swap) return mm::swap_cache_get_folio(s, e.a, e.b);
-    return -1;
   }
 
   // ---- expectations ----
