@@ -201,8 +201,9 @@ std::vector<Obligation> simulation_obligations() {
   std::vector<Obligation> out;
   for (const char* preset : {"v6.18", "rfc-pte-marker-pageout", "rfc-pagemap-xarray"})
     out.push_back({fmt::format("shmem.simulation.{}", preset),
-                   fmt::format("{}: every explicit transition on a one-page MAP_SHARED shmem mapping (faults, fork, "
-                               "zap, munmap, exit, pageout, MADV_REMOVE, reclaim, writeback) is an abstract step",
+                   fmt::format("{}: every explicit transition on one MAP_SHARED shmem index (shared anon, memfd, "
+                               "THP; faults, fork, zap, munmap, exit, pageout, MADV_REMOVE, split, pins, reclaim, "
+                               "writeback) is an abstract step",
                                preset),
                    Expect::Proved,
                    [p = std::string(preset)](const ProofOptions& o) { return run_simulation(p, o.deep); }});
