@@ -76,11 +76,6 @@ template <class D>
 struct SChoice {
   typename D::B zero_filled;  // pageout: F holds zeroes (swap_zeromap: no I/O)
   typename D::B drop_pin;     // exit_mmap: the exiting process held a pin on F
-  // reclaim of a large F: the split-off tail (the next index) goes through
-  // the same pass (shmem_writeout's folio_list), so a clean tail is dropped
-  // with its head.  A choice: the model, edited while this was written, has
-  // done it both ways (tail left in the page cache, or reclaimed too).
-  typename D::B tail_too;
 };
 
 // The acting process's PTE for the index: N none, P present, M PAGEOUT
@@ -270,18 +265,18 @@ class Relation {
       case SEvent::Reclaim: {
         // A large F (model/reclaim.cpp shrink_folio_list): try_to_unmap zaps
         // the PMDs (TTU_SPLIT_HUGE_PMD) and unmaps the PTEs first; then
-        // the folio is split and the head goes on.  The tail half (the next
-        // index) may go through the same pass (tail_too): written out like
-        // the head when dirty (the next index holds a swap entry), dropped
-        // like it when clean (the next index empty).  A pinned large folio
-        // cannot be split: reclaim gives up on it.
+        // the folio is split and the head goes on; the tail half (the next
+        // index) goes through the same pass: written out like the head when
+        // dirty (the next index holds a swap entry), dropped like it when
+        // clean (the next index empty).  A pinned large folio cannot be
+        // split: reclaim gives up on it.
         S pmd_zapped = s;
         pmd_zapped.n = s.n + s.h;
         pmd_zapped.h = d_.num(0);
         S r = shrink_folio_list(sel<D>(s.large, pmd_zapped, s), ch);
         S split = r;
         split.large = F();
-        split.e1 = ch.tail_too && !s.dirty;
+        split.e1 = !s.dirty;
         return {hasF(s) && !s.wb && !(s.large && s.pins > 0), sel<D>(s.large, split, r)};
       }
       case SEvent::NextIndexEmptied: {

@@ -75,7 +75,7 @@ BmcResult bmc_to(const SParams<ConcreteDomain>& cp, const SState<ConcreteDomain>
   SParams<Z3Domain> p{d.lit(cp.PAGEOUT), d.lit(cp.XARRAY), d.lit(cp.ZEROMAP),
                       d.lit(cp.SYNC),    d.lit(cp.HUGE),   d.lit(cp.MEMFD)};
   Relation<Z3Domain> rel(d, p);
-  SChoice<Z3Domain> none{d.lit(false), d.lit(false), d.lit(false)};
+  SChoice<Z3Domain> none{d.lit(false), d.lit(false)};
   z3::solver s = make_solver(c, opt);
   std::vector<SState<Z3Domain>> st = {lift(d, init)};
   std::vector<z3::expr> ev;
@@ -122,7 +122,7 @@ Replay replay(const Scenario& sc, const std::vector<SEvent>& events) {
   r.lines.push_back("start: " + describe(a));
   for (size_t i = 0; i < events.size(); i++) {
     const SEvent se = events[i];
-    SStep<ConcreteDomain> stp = rel.apply(a, se, SChoice<ConcreteDomain>{false, false, false});
+    SStep<ConcreteDomain> stp = rel.apply(a, se, SChoice<ConcreteDomain>{false, false});
     mm::Event e;
     if (!stp.enabled || !concretize(s, se, e)) {
       r.why = fmt::format("step {}: abstract event '{}' has no explicit counterpart here", i + 1,

@@ -73,7 +73,7 @@ ObligationResult prove_inductive(const char* preset, unsigned hyp, unsigned goal
   if (preset) cfg = mm::config_preset(preset);
   const SParams<Z3Domain> p = params(c, d, cfg ? &*cfg : nullptr);
   const SState<Z3Domain> pre = symbolic(c);
-  const SChoice<Z3Domain> ch{c.bool_const("zero_filled"), c.bool_const("drop_pin"), c.bool_const("tail_too")};
+  const SChoice<Z3Domain> ch{c.bool_const("zero_filled"), c.bool_const("drop_pin")};
   Relation<Z3Domain> rel(d, p);
   ObligationResult r;
   {
@@ -148,7 +148,7 @@ ObligationResult refute_false_negative(const ProofOptions& opt) {
     Relation<Z3Domain> zr(d, p);
     expr breaks = d.lit(false);
     for (SEvent e : alphabet) {
-      SStep<Z3Domain> st = zr.apply(x, e, SChoice<Z3Domain>{d.lit(false), d.lit(false), d.lit(false)});
+      SStep<Z3Domain> st = zr.apply(x, e, SChoice<Z3Domain>{d.lit(false), d.lit(false)});
       breaks = breaks || (st.enabled && !conj(d, parts(NO_FALSE_NEGATIVE, st.post, p)));
     }
     return conj(d, parts(LEMMAS | NO_FALSE_NEGATIVE | NO_FALSE_POSITIVE, x, p)) && breaks;
@@ -157,7 +157,7 @@ ObligationResult refute_false_negative(const ProofOptions& opt) {
   if (reach.unknown) return {Verdict::Unknown, {"Z3 gave up searching a reachable counterexample to induction"}};
   if (reach.length < 0) return {Verdict::Unknown, {"no counterexample to induction reachable within 6 events"}};
   for (SEvent e : alphabet) {
-    SStep<ConcreteDomain> st = rel.apply(reach.last, e, SChoice<ConcreteDomain>{false, false, false});
+    SStep<ConcreteDomain> st = rel.apply(reach.last, e, SChoice<ConcreteDomain>{false, false});
     if (!st.enabled || conj(cd, parts(NO_FALSE_NEGATIVE, st.post, cp))) continue;
     ObligationResult r;
     r.detail.push_back("counterexample to induction (lemmas and both facets hold before, the event breaks it):");

@@ -146,9 +146,8 @@ SimulationResult simulate(const std::string& preset, const std::string& abstract
       bool matched = identity && same(a2, a, why);
       std::string last = identity ? "unchanged? " + why : "";
       for (SEvent se : cands)
-        for (int c = 0; c < 8 && !matched; c++) {
-          SStep<ConcreteDomain> st =
-              rel.apply(a, se, SChoice<ConcreteDomain>{(c & 1) != 0, (c & 2) != 0, (c & 4) != 0});
+        for (int c = 0; c < 4 && !matched; c++) {
+          SStep<ConcreteDomain> st = rel.apply(a, se, SChoice<ConcreteDomain>{(c & 1) != 0, (c & 2) != 0});
           matched = st.enabled && same(a2, st.post, why);
           if (c == 0) last = std::string(sevent_info()[static_cast<int>(se)].name) + ": " + (st.enabled ? why : "not enabled");
         }

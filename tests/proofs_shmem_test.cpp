@@ -19,7 +19,7 @@ struct Concrete {
   explicit Concrete(const char* preset, uint8_t flags = 0)
       : p(concrete_params(*mm::config_preset(preset), flags)), rel(d, p) {}
   SState<ConcreteDomain> step(const SState<ConcreteDomain>& s, SEvent e) {
-    SStep<ConcreteDomain> st = rel.apply(s, e, SChoice<ConcreteDomain>{false, false, false});
+    SStep<ConcreteDomain> st = rel.apply(s, e, SChoice<ConcreteDomain>{false, false});
     REQUIRE(st.enabled);
     return st.post;
   }
@@ -127,7 +127,7 @@ TEST_CASE("shmem abstraction, THP: reclaim zaps the PMD before try_to_unmap, so 
   SParams<ConcreteDomain> p = concrete_params(*mm::config_preset("rfc-pte-marker-pageout"), 0, true);
   Relation<ConcreteDomain> rel(d, p);
   auto step = [&](const SState<ConcreteDomain>& s, SEvent e) {
-    SStep<ConcreteDomain> st = rel.apply(s, e, SChoice<ConcreteDomain>{false, false, false});
+    SStep<ConcreteDomain> st = rel.apply(s, e, SChoice<ConcreteDomain>{false, false});
     REQUIRE(st.enabled);
     return st.post;
   };
