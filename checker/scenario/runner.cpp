@@ -12,11 +12,11 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <string_view>
 #include <unordered_set>
 
 #include "checker/scenario/explore_checks.h"
 #include "checker/scenario/parser.h"
+#include "checker/scenario/script_model.h"
 #include "model/encoding.h"
 #include "model/invariants.h"
 #include "model/describe.h"
@@ -121,26 +121,6 @@ std::vector<NamedConfig> scenario_configs(const Scenario& s, const RunOptions& o
 
 namespace {
 
-std::string_view state_bytes(const mm::State& s) {
-  return {reinterpret_cast<const char*>(&s), sizeof(mm::State)};
-}
-
-// The set of states after a step, in first-reached order (deterministic).
-class StateSet {
- public:
-  bool insert(const mm::State& s) {
-    if (!seen_.insert(std::string(state_bytes(s))).second) return false;
-    states_.push_back(s);
-    return true;
-  }
-  const std::vector<mm::State>& states() const { return states_; }
-  size_t size() const { return states_.size(); }
-
- private:
-  std::vector<mm::State> states_;
-  std::unordered_set<std::string> seen_;
-};
-
 struct MapInfo {
   int start = 0;
   int npages = 0;
@@ -240,21 +220,6 @@ class ScriptRunner {
 
   int page_of(const PageRef& r) const { return maps_.at(r.map).start + r.index; }
 
-  // The folio a kernel step or a folio observation names: the one mapped
-  // at the page, else the swap-cache folio behind its swap entry, else the
-  // page-cache folio (or swap-cache folio) of a shmem page.  -1 when none.
-  static int folio_behind(const mm::State& s, int proc, int page) {
-    const mm::Process& p = s.proc[proc];
-    const mm::Pte& pte = p.pte[page];
-    if (pte.kind == mm::PteKind::Present) return pte.a == mm::NONE ? -1 : pte.a;
-    if (pte.kind == mm::PteKind::Swap) return mm::swap_cache_get_folio(s, pte.a, pte.b);
-    const mm::Vma* v = mm::find_vma(p, page);
-    if (!v || !mm::vma_is_shmem(*v) || v->inode == mm::NONE) return -1;
-    const mm::PcEntry& e = s.inode[v->inode].pc[mm::vma_file_index(*v, page)];
-    if (e.kind == mm::PcKind::Folio) return e.a;
-    if (e.kind == mm::PcKind::Swap) return mm::swap_cache_get_folio(s, e.a, e.b);
-    return -1;
-  }
   static int subpage_behind(const mm::State& s, int proc, int page) {
     const mm::Pte& pte = s.proc[proc].pte[page];
     return pte.kind == mm::PteKind::Present ? pte.b : 0;
@@ -282,68 +247,27 @@ class ScriptRunner {
       if (it == maps_.end()) fail(st.page.loc, fmt::format("mapping '{}' does not exist at this point", st.page.map));
       e.page = static_cast<uint8_t>(page_of(st.page));
     }
-    switch (st.kind) {
-      case StepKind::Write:
-        e.kind = mm::EventKind::WriteFault;
-        e.arg = static_cast<uint8_t>(st.value);
-        break;
-      case StepKind::Read: e.kind = mm::EventKind::ReadFault; break;
-      case StepKind::Madvise: e.kind = st.event; break;
-      case StepKind::Munmap: e.kind = mm::EventKind::Munmap; break;
-      case StepKind::Exit: e.kind = mm::EventKind::Exit; break;
-      case StepKind::Pin: e.kind = mm::EventKind::PinRO; break;
-      case StepKind::Unpin: e.kind = mm::EventKind::Unpin; break;
-      case StepKind::UffdWp: e.kind = st.on ? mm::EventKind::UffdWpProtect : mm::EventKind::UffdWpUnprotect; break;
-      case StepKind::ClearRefs: e.kind = mm::EventKind::ClearRefs; break;
-      case StepKind::Split: e.kind = mm::EventKind::SplitPmd; break;
-      default: break;
-    }
+    e.kind = process_event_kind(st);
+    if (st.kind == StepKind::Write) e.arg = static_cast<uint8_t>(st.value);  // 0: the next value, in each state
     apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); });
   }
 
   // Applies `fn` to every state.  A state where the step is impossible
   // (Disabled, SIGSEGV) stays as it was; when it is impossible in every
   // state the script is wrong.
-  template <typename Fn>
-  void apply_everywhere(const Step& st, Fn fn) {
-    StateSet next;
-    size_t impossible = 0;
-    std::string why;
-    for (const mm::State& s0 : cur_.states()) {
-      mm::State s = s0;
-      mm::Outcome o = fn(s);
-      switch (o.status) {
-        case mm::Status::OutOfCapacity:
-          fail(st.loc, fmt::format("the model ran out of capacity: {}; make the scenario smaller", o.reason));
-        case mm::Status::Disabled:
-        case mm::Status::Sigsegv:
-          impossible++;
-          if (why.empty()) why = o.reason;
-          next.insert(s0);
-          break;
-        case mm::Status::Done:
-        case mm::Status::WpFault:
-          next.insert(s);
-          break;
-      }
-    }
-    if (impossible == cur_.size())
-      fail(st.loc, fmt::format("impossible step: {}; remove the step or change what comes before it", why));
-    cur_ = std::move(next);
+  void apply_everywhere(const Step& st, const std::function<mm::Outcome(mm::State&)>& fn) {
+    AppliedStep r = apply_to_each(cur_, fn);
+    if (r.out_of_capacity)
+      fail(st.loc, fmt::format("the model ran out of capacity: {}; make the scenario smaller", r.out_of_capacity->reason));
+    if (r.impossible == cur_.size())
+      fail(st.loc, fmt::format("impossible step: {}; remove the step or change what comes before it", r.why));
+    cur_ = std::move(r.next);
   }
 
   void mmap_step(const Step& st) {
     const int proc = proc_slot(st.proc, st.loc);
-    mm::VmaKind kind = mm::VmaKind::PrivateAnon;
-    switch (st.map_kind) {
-      case MapKind::Private: kind = mm::VmaKind::PrivateAnon; break;
-      case MapKind::Shared: kind = mm::VmaKind::SharedAnon; break;
-      case MapKind::MemfdShared: kind = mm::VmaKind::MemfdShared; break;
-      case MapKind::MemfdPrivate: kind = mm::VmaKind::MemfdPrivate; break;
-    }
-    uint8_t flags = 0;
-    if (st.thp) flags |= mm::VM_HUGEPAGE;
-    if (st.uffd_wp) flags |= mm::VM_UFFD_WP;
+    const mm::VmaKind kind = vma_kind_of(st.map_kind);
+    const uint8_t flags = vma_flags_of(st);
     int start = -1;
     StateSet next;
     for (const mm::State& s0 : cur_.states()) {
@@ -370,12 +294,7 @@ class ScriptRunner {
 
   void fork_step(const Step& st) {
     const int proc = proc_slot(st.proc, st.loc);
-    int child = -1;
-    for (int i = 0; i < mm::MAX_PROCS; i++)
-      if (cur_.states()[0].proc[i].alive == mm::PROC_UNUSED) {
-        child = i;
-        break;
-      }
+    const int child = free_proc_slot(cur_.states()[0]);
     if (child < 0) fail(st.loc, fmt::format("no free process slot for the child; the model has {}", mm::MAX_PROCS));
     mm::Event e{mm::EventKind::Fork, static_cast<uint8_t>(proc), 0, 0};
     apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); });
@@ -424,29 +343,19 @@ class ScriptRunner {
   }
 
   void close_under_background(Loc loc) {
-    std::vector<mm::State> work = cur_.states();
-    for (const auto& s : work) all_.insert(std::string(state_bytes(s)));
-    for (size_t i = 0; i < work.size(); i++) {
-      for (mm::EventKind k : sc_.background) {
-        for (int f = 0; f < mm::MAX_FOLIOS; f++) {
-          mm::State s = work[i];
-          mm::Event e{k, 0, 0, static_cast<uint8_t>(f)};
-          mm::Outcome o = mm::apply(s, e, cfg_.config);
-          // A background event the model cannot carry out for lack of room
-          // would silently drop outcomes: say so instead.
-          if (o.status == mm::Status::OutOfCapacity)
-            fail(loc, fmt::format("the model ran out of capacity during background {}: {}; make the scenario smaller",
-                                  mm::event_kind_name(k), o.reason));
-          if (o.status != mm::Status::Done) continue;
-          if (!cur_.insert(s)) continue;
-          all_.insert(std::string(state_bytes(s)));
-          work.push_back(s);
-          if (cur_.size() > opt_.max_script_states)
-            fail(loc, fmt::format("more than {} states after this step; use 'background none' and explicit kernel steps",
-                                  opt_.max_script_states));
-        }
-      }
-    }
+    for (const auto& s : cur_.states()) all_.insert(std::string(state_bytes(s)));
+    BackgroundOptions bg;
+    bg.kinds = sc_.background;
+    bg.max_states = opt_.max_script_states;
+    bg.stop_on_capacity = true;  // dropping outcomes silently would be a false pass
+    bg.on_new_state = [&](const mm::State& s) { all_.insert(std::string(state_bytes(s))); };
+    const BackgroundClosure c = scenario::close_under_background(cur_, cfg_.config, bg);
+    if (c.result == BackgroundClosure::OutOfCapacity)
+      fail(loc, fmt::format("the model ran out of capacity during background {}: {}; make the scenario smaller",
+                            mm::event_kind_name(c.event), c.reason));
+    if (c.result == BackgroundClosure::TooManyStates)
+      fail(loc, fmt::format("more than {} states after this step; use 'background none' and explicit kernel steps",
+                            opt_.max_script_states));
   }
 
   // ---- observations ----
