@@ -155,7 +155,10 @@ class Explorer {
     }
     for (size_t i = 1; i < ids.size() && out.size() == i; i++) {
       bool found = false;
-      m.expand(out.back(), [&](const Node& s) {
+      // A copy: the callback appends to `out`, which may move its elements
+      // while expand() is still reading the source node.
+      const Node src = out.back();
+      m.expand(src, [&](const Node& s) {
         if (found) return;
         Key k = m.pack(s);
         if (store.matches(ids[i], k, Store::hash(k))) {
