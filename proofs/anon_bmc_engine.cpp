@@ -2,6 +2,7 @@
 
 #include "model/mm.h"
 #include "proofs/anon_bmc.h"
+#include "proofs/bmc_unroll.h"
 #include "proofs/z3util.h"
 
 namespace mmproofs::anon {
@@ -59,39 +60,22 @@ BmcResult bmc(const AParams<ConcreteDomain>& cp, const AState<ConcreteDomain>& i
   Relation<Z3Domain> rel(d, p);
   AChoice<Z3Domain> none{d.lit(false), d.lit(false), d.lit(false), d.lit(false)};
   z3::solver s = make_solver(c, opt);
-  std::vector<AState<Z3Domain>> st = {lift_state(d, init)};
-  std::vector<z3::expr> ev;
+  const Unrolling<AState<Z3Domain>> u = unroll(
+      c, s, lift_state(d, init), alphabet, max_depth, max_procs,
+      [&](const std::string& tag) { return symbolic_state(c, tag); },
+      [&](const AState<Z3Domain>& from, AEvent a, const AState<Z3Domain>& to) {
+        AStep<Z3Domain> stp = rel.apply(from, a, none);
+        return stp.enabled && equal_states(to, stp.post);
+      },
+      [&](const AState<Z3Domain>& x) { return target(x, p); });
   BmcResult r;
-  for (int k = 0;; k++) {
-    s.push();
-    s.add(target(st[k], p));
-    const z3::check_result res = s.check();
-    if (res == z3::sat) {
-      z3::model m = s.get_model();
-      r.length = k;
-      for (int i = 0; i <= k; i++) r.states.push_back(lower_state(m, st[i]));
-      for (int i = 0; i < k; i++) r.events.push_back(static_cast<AEvent>(model_i64(m, ev[i])));
-      return r;
-    }
-    if (res == z3::unknown) {
-      r.unknown = true;
-      return r;
-    }
-    s.pop();
-    if (k == max_depth) return r;
-    // One step: some event of the alphabet, enabled, and its successor.
-    AState<Z3Domain> next = symbolic_state(c, std::to_string(k + 1));
-    z3::expr e = c.int_const(fmt::format("ev_{}", k).c_str());
-    z3::expr_vector choices(c);
-    for (AEvent a : alphabet) {
-      AStep<Z3Domain> stp = rel.apply(st[k], a, none);
-      choices.push_back(e == c.int_val(static_cast<int>(a)) && stp.enabled && equal_states(next, stp.post));
-    }
-    s.add(z3::mk_or(choices));
-    s.add(next.used <= max_procs);
-    st.push_back(next);
-    ev.push_back(e);
+  r.length = u.length;
+  r.unknown = u.unknown;
+  if (u.length >= 0) {
+    for (int i = 0; i <= u.length; i++) r.states.push_back(lower_state(*u.model, u.states[i]));
+    r.events = unrolled_events<AEvent>(u);
   }
+  return r;
 }
 
 Replay replay(const Scenario& sc, const std::vector<AEvent>& events) {

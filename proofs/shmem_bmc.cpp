@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "model/invariants.h"
+#include "proofs/bmc_unroll.h"
 #include "proofs/shmem_invariants.h"
 #include "proofs/shmem_proofs.h"
 #include "proofs/z3util.h"
@@ -77,38 +78,22 @@ BmcResult bmc_to(const SParams<ConcreteDomain>& cp, const SState<ConcreteDomain>
   Relation<Z3Domain> rel(d, p);
   SChoice<Z3Domain> none{d.lit(false), d.lit(false)};
   z3::solver s = make_solver(c, opt);
-  std::vector<SState<Z3Domain>> st = {lift(d, init)};
-  std::vector<z3::expr> ev;
+  const Unrolling<SState<Z3Domain>> u = unroll(
+      c, s, lift(d, init), alphabet, max_depth, max_procs,
+      [&](const std::string& tag) { return symbolic_state(c, tag); },
+      [&](const SState<Z3Domain>& from, SEvent a, const SState<Z3Domain>& to) {
+        SStep<Z3Domain> stp = rel.apply(from, a, none);
+        return stp.enabled && equal(to, stp.post);
+      },
+      [&](const SState<Z3Domain>& x) { return target(x, p); });
   BmcResult r;
-  for (int k = 0;; k++) {
-    s.push();
-    s.add(target(st[k], p));
-    const z3::check_result res = s.check();
-    if (res == z3::sat) {
-      z3::model m = s.get_model();
-      r.length = k;
-      r.last = lower(m, st[k]);
-      for (int i = 0; i < k; i++) r.events.push_back(static_cast<SEvent>(model_i64(m, ev[i])));
-      return r;
-    }
-    if (res == z3::unknown) {
-      r.unknown = true;
-      return r;
-    }
-    s.pop();
-    if (k == max_depth) return r;
-    SState<Z3Domain> next = symbolic_state(c, std::to_string(k + 1));
-    z3::expr e = c.int_const(fmt::format("ev_{}", k).c_str());
-    z3::expr_vector steps(c);
-    for (SEvent a : alphabet) {
-      SStep<Z3Domain> stp = rel.apply(st[k], a, none);
-      steps.push_back(e == c.int_val(static_cast<int>(a)) && stp.enabled && equal(next, stp.post));
-    }
-    s.add(z3::mk_or(steps));
-    s.add(next.used <= max_procs);
-    st.push_back(next);
-    ev.push_back(e);
+  r.length = u.length;
+  r.unknown = u.unknown;
+  if (u.length >= 0) {
+    r.last = lower(*u.model, u.states[u.length]);
+    r.events = unrolled_events<SEvent>(u);
   }
+  return r;
 }
 
 Replay replay(const Scenario& sc, const std::vector<SEvent>& events) {
