@@ -353,6 +353,10 @@ static bool do_huge_zero_wp_pmd(State& s, int proc, int page, const Config& cfg,
   return true;
 }
 
+// do_huge_pmd_wp_page (mm/huge_memory.c): reuse the whole PMD-mapped THP when
+// it is exclusive or the PMD holds the only reference (v5.14: reuse_swap_page's
+// mapcount test); otherwise split the PMD and return false so the caller falls
+// back to do_wp_page on the PTE (VM_FAULT_FALLBACK).
 static bool do_huge_pmd_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg) {
   Process& p = s.proc[proc];
   const int head = page & ~(MAX_FOLIO_PAGES - 1);
