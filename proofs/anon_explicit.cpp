@@ -1,4 +1,5 @@
 #include "proofs/anon_explicit.h"
+#include "proofs/explicit_common.h"
 
 #include <fmt/format.h>
 
@@ -12,10 +13,7 @@
 
 namespace mmproofs::anon {
 
-mm::Config scenario_config(const Scenario& sc) {
-  auto c = mm::config_preset(sc.config);
-  return c ? *c : mm::Config{};
-}
+mm::Config scenario_config(const Scenario& sc) { return preset_config(sc.config); }
 
 mm::State initial_state(const Scenario& sc, const mm::Config& cfg) {
   mm::State s{};
@@ -37,15 +35,6 @@ AParams<ConcreteDomain> concrete_params(const mm::Config& cfg, uint8_t swap_flag
 
 namespace {
 
-struct StateHash {
-  size_t operator()(const mm::State& s) const {
-    // FNV-1a over the bytes: a State's bytes are its identity.
-    const auto* b = reinterpret_cast<const unsigned char*>(&s);
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof(s); i++) h = (h ^ b[i]) * 1099511628211ull;
-    return static_cast<size_t>(h);
-  }
-};
 
 // Every event of the alphabet in state s, in a fixed order.
 std::vector<mm::Event> enabled_candidates(const mm::State& s, const std::vector<mm::EventKind>& alphabet) {

@@ -18,6 +18,7 @@
 #include "proofs/anon_invariants.h"
 #include "proofs/anon_simulation.h"
 #include "proofs/obligation.h"
+#include "proofs/explicit_common.h"
 
 namespace mmproofs::anon {
 
@@ -97,14 +98,6 @@ std::vector<AEvent> candidates(const mm::State& s, const Tracked& t, const mm::E
   }
 }
 
-struct StateHash {
-  size_t operator()(const mm::State& s) const {
-    const auto* b = reinterpret_cast<const unsigned char*>(&s);
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof(s); i++) h = (h ^ b[i]) * 1099511628211ull;
-    return static_cast<size_t>(h);
-  }
-};
 
 // Every object in an explicit state: each anonymous folio (with its slot
 // when it is in the swap cache), each slot in use without a cached folio,

@@ -1,4 +1,5 @@
 #include "proofs/shmem_explicit.h"
+#include "proofs/explicit_common.h"
 
 #include <fmt/format.h>
 
@@ -13,10 +14,7 @@ namespace mmproofs::shmem {
 
 using K = mm::EventKind;
 
-mm::Config scenario_config(const Scenario& sc) {
-  auto c = mm::config_preset(sc.config);
-  return c ? *c : mm::Config{};
-}
+mm::Config scenario_config(const Scenario& sc) { return preset_config(sc.config); }
 
 mm::State initial_state(const Scenario& sc, const mm::Config& cfg) {
   mm::State s{};
@@ -64,17 +62,6 @@ std::vector<mm::Event> candidate_events(const mm::State& s, const std::vector<mm
   }
   return out;
 }
-
-namespace {
-struct StateHash {
-  size_t operator()(const mm::State& s) const {
-    const auto* b = reinterpret_cast<const unsigned char*>(&s);
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof(s); i++) h = (h ^ b[i]) * 1099511628211ull;
-    return static_cast<size_t>(h);
-  }
-};
-}  // namespace
 
 BfsResult explicit_bfs(const Scenario& sc) {
   const mm::Config cfg = scenario_config(sc);

@@ -13,6 +13,7 @@
 #include "model/mm.h"
 #include "proofs/shmem_invariants.h"
 #include "proofs/shmem_proofs.h"
+#include "proofs/explicit_common.h"
 
 namespace mmproofs::shmem {
 
@@ -88,14 +89,6 @@ std::vector<SEvent> candidates(const mm::State& s, const mm::Event& e, bool& ide
   }
 }
 
-struct StateHash {
-  size_t operator()(const mm::State& s) const {
-    const auto* b = reinterpret_cast<const unsigned char*>(&s);
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof(s); i++) h = (h ^ b[i]) * 1099511628211ull;
-    return static_cast<size_t>(h);
-  }
-};
 
 }  // namespace
 
