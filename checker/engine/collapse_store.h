@@ -59,16 +59,10 @@ class ComponentTable {
 
  private:
   void grow() {
-    std::vector<uint64_t> t(table_.size() * 2, 0);
-    const size_t mask = t.size() - 1;
-    for (uint32_t id = 0; id < items_.size(); id++) {
-      const uint64_t h = hash_bytes(items_[id].data(), N);
-      size_t i = h & mask;
-      while (t[i] != 0) i = (i + 1) & mask;
-      t[i] = ((h >> 32) << 32) | (uint64_t{id} + 1);
-    }
-    table_ = std::move(t);
-    mask_ = mask;
+    const size_t slots = table_.size() * 2;
+    table_ = build_id_index(slots, static_cast<uint32_t>(items_.size()),
+                            [this](uint32_t id) { return hash_bytes(items_[id].data(), N); });
+    mask_ = slots - 1;
   }
   std::vector<Bytes> items_;
   std::vector<uint64_t> table_;

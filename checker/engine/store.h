@@ -20,6 +20,23 @@ namespace mmc::engine {
 
 inline uint64_t hash_bytes(const void* p, size_t n) { return XXH3_64bits(p, n); }
 
+// An open-addressing index over ids 0..n-1 with `slots` (a power of two)
+// slots: each slot holds (high 32 bits of the id's hash << 32) | (id + 1),
+// 0 meaning empty; linear probing.  ExactStore and the collapse store's
+// interners rebuild their tables with it when they grow.
+template <class HashOfId>
+std::vector<uint64_t> build_id_index(size_t slots, uint32_t n, HashOfId hash_of_id) {
+  std::vector<uint64_t> t(slots, 0);
+  const size_t mask = slots - 1;
+  for (uint32_t id = 0; id < n; id++) {
+    const uint64_t h = hash_of_id(id);
+    size_t i = h & mask;
+    while (t[i] != 0) i = (i + 1) & mask;
+    t[i] = ((h >> 32) << 32) | (uint64_t{id} + 1);
+  }
+  return t;
+}
+
 template <class Key>
 class ExactStore {
  public:
@@ -72,16 +89,9 @@ class ExactStore {
 
  private:
   void rehash(size_t slots) {
-    std::vector<uint64_t> t(slots, 0);
-    const size_t mask = slots - 1;
-    for (uint32_t id = 0; id < keys_.size(); id++) {
-      const uint64_t h = hash_bytes(&keys_[id], sizeof(Key));
-      size_t i = h & mask;
-      while (t[i] != 0) i = (i + 1) & mask;
-      t[i] = ((h >> 32) << 32) | (uint64_t{id} + 1);
-    }
-    table_ = std::move(t);
-    mask_ = mask;
+    table_ = build_id_index(slots, static_cast<uint32_t>(keys_.size()),
+                            [this](uint32_t id) { return hash_bytes(&keys_[id], sizeof(Key)); });
+    mask_ = slots - 1;
   }
   std::vector<Key> keys_;
   std::vector<uint64_t> table_;
