@@ -30,6 +30,8 @@ const std::vector<KnobInfo>& config_knobs() {
        "pagemap reader has CAP_SYS_ADMIN: PFN and swap frame are shown"},
       {"lru_batch_other_cpu", &Config::lru_batch_other_cpu,
        "new folios may sit in another CPU's lru_add batch until lru_add_drain: MADV_PAGEOUT and reclaim skip them"},
+      {"mm_forbids_zeropage", &Config::mm_forbids_zeropage,
+       "mm_forbids_zeropage(): read faults allocate a zeroed exclusive folio; no (huge) zero page is ever mapped"},
   };
   return knobs;
 }

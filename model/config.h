@@ -53,6 +53,13 @@ struct Config {
   // reclaim cannot isolate it and leave it alone.  Off in every preset: the
   // live runtime pins a reproducer to one CPU, where the drain always works.
   bool lru_batch_other_cpu = false;
+  // mm_forbids_zeropage(mm) (include/linux/mm.h; s390 KVM guests, and guests
+  // booted with pvm_no_zero_page=1): the shared zero page is never mapped.
+  // do_anonymous_page allocates a zeroed exclusive folio on a read fault too
+  // (writable and dirty when VM_WRITE), do_huge_pmd_anonymous_page never maps
+  // the huge zero folio, and so GUP of an unpopulated page (which faults it in
+  // for read) gets that fresh folio.  Off in every preset.
+  bool mm_forbids_zeropage = false;
 
   bool operator==(const Config&) const = default;
 };

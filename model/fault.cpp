@@ -36,8 +36,10 @@ bool thp_range_empty(const Process& p, const Vma& v, int page) {
   return true;
 }
 
-// do_huge_pmd_anonymous_page (write): __do_huge_pmd_anonymous_page maps a
-// new exclusive THP by a PMD, writable and dirty (map_anon_folio_pmd).
+// __do_huge_pmd_anonymous_page: a new exclusive THP mapped by a PMD, dirty,
+// writable when VM_WRITE (map_anon_folio_pmd: maybe_pmd_mkwrite(pmd_mkdirty)).
+// Reached by a write fault, or by a read fault when the huge zero folio is
+// not used (mm_forbids_zeropage).
 Outcome do_huge_pmd_anonymous_page(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
@@ -49,18 +51,21 @@ Outcome do_huge_pmd_anonymous_page(State& s, int proc, int page, const Config& c
   // folio_add_new_anon_rmap(RMAP_EXCLUSIVE): the head page (model: every page)
   fo.anon_exclusive = cfg.PG_anon_exclusive ? (1u << MAX_FOLIO_PAGES) - 1 : 0;
   int head = page & ~(MAX_FOLIO_PAGES - 1);
-  for (int i = 0; i < MAX_FOLIO_PAGES; i++)
-    p.pte[head + i] = make_present(f, i, PTE_WRITE | pte_mkdirty_bits(cfg) | PTE_PMD);
+  const uint8_t bits = pte_mkdirty_bits(cfg) | ((v.flags & VM_WRITE) ? PTE_WRITE : 0);
+  for (int i = 0; i < MAX_FOLIO_PAGES; i++) p.pte[head + i] = make_present(f, i, bits | PTE_PMD);
   return Outcome::done();
 }
 
 // do_anonymous_page: first touch of a private anonymous page.  Reads map
-// the shared zero page; writes get a new exclusive folio, writable and dirty.
+// the shared zero page unless mm_forbids_zeropage; writes (and then reads)
+// get a new exclusive folio, dirty, and writable when VM_WRITE.
 Outcome do_anonymous_page(State& s, int proc, int page, bool write, const Config& cfg) {
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
   bool uffd_wp = orig_pte_uffd_wp(p.pte[page]);
-  if (!write) {
+  if (!write && !cfg.mm_forbids_zeropage) {
+    // do_huge_pmd_anonymous_page: the huge zero folio needs
+    // !mm_forbids_zeropage && transparent_hugepage_use_zero_page().
     if (!uffd_wp && cfg.thp_use_zero_page && thp_range_empty(p, v, page)) {
       // do_huge_pmd_anonymous_page, read: vmf_anon_prepare, then the huge
       // zero folio mapped read-only by a PMD (set_huge_zero_folio).
@@ -73,6 +78,7 @@ Outcome do_anonymous_page(State& s, int proc, int page, bool write, const Config
     p.pte[page] = make_present(NONE, 0, uffd_wp ? PTE_UFFD_WP : 0);
     return Outcome::done();
   }
+  // "Allocate our own private page" (a read fault gets here only under mm_forbids_zeropage).
   if (!uffd_wp && thp_range_empty(p, v, page)) return do_huge_pmd_anonymous_page(s, proc, page, cfg);
   int f = alloc_folio(s, cfg);
   if (f < 0) return capacity("no free folio for do_anonymous_page (raise MAX_FOLIOS)");
@@ -80,7 +86,8 @@ Outcome do_anonymous_page(State& s, int proc, int page, bool write, const Config
   Folio& fo = s.folio[f];
   fo.flags |= PG_anon;
   fo.anon_exclusive = cfg.PG_anon_exclusive ? 1 : 0;
-  uint8_t bits = PTE_WRITE | pte_mkdirty_bits(cfg);
+  // if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry))
+  uint8_t bits = (v.flags & VM_WRITE) ? PTE_WRITE | pte_mkdirty_bits(cfg) : 0;
   if (uffd_wp) bits = (bits & ~PTE_WRITE) | PTE_UFFD_WP;  // pte_mkuffd_wp write-protects
   p.pte[page] = make_present(f, 0, bits);
   return Outcome::done();
