@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <algorithm>
 #include <filesystem>
@@ -32,6 +35,37 @@ std::string binary_dir() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   return ec ? std::string(".") : exe.parent_path().string();
+}
+
+static bool on_tmpfs(const std::string& dir) {
+  struct statfs st {};
+  return statfs(dir.c_str(), &st) == 0 && static_cast<unsigned long>(st.f_type) == 0x01021994UL;  // TMPFS_MAGIC
+}
+
+TempDir::TempDir(const std::string& given) {
+  if (!given.empty()) {
+    path_ = given;
+    fs::create_directories(path_);
+    return;
+  }
+  const char* t = std::getenv("TMPDIR");
+  std::string base = t && *t ? t : "/tmp";
+  if (on_tmpfs(base)) base = binary_dir();
+  std::string tmpl = base + "/mmcheck-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (mkdtemp(buf.data())) {
+    path_ = buf.data();
+    owned_ = true;
+  } else {
+    path_ = base;
+  }
+}
+
+TempDir::~TempDir() {
+  if (!owned_) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
 }
 
 namespace {

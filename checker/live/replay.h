@@ -40,4 +40,22 @@ std::vector<std::string> scenario_files_below(const std::string& dir);
 // Directory of the running mmcheck binary (the build directory).
 std::string binary_dir();
 
+// A work directory: `given` when non-empty (created, kept), else a fresh
+// mmcheck-XXXXXX under $TMPDIR (or /tmp), removed with everything in it at
+// destruction.  When that filesystem is tmpfs (no swapfiles there), the
+// fresh directory goes under the build directory instead.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& given);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  void keep() { owned_ = false; }
+
+ private:
+  std::string path_;
+  bool owned_ = false;
+};
+
 }  // namespace mmc::live
