@@ -7,6 +7,7 @@
 #include "checker/cli/commands.h"
 #include "checker/live/counterexample.h"
 #include "checker/live/emit.h"
+#include "checker/live/kernel_profile.h"
 #include "checker/live/plan.h"
 #include "checker/live/replay.h"
 #include "checker/scenario/parser.h"
@@ -28,12 +29,16 @@ int emit_c_command(const EmitArgs& a) {
     scenario::Scenario sc = scenario::load_scenario(a.file);
     mm::Config cfg;
     if (a.config.empty()) {
-      cfg = live::running_kernel_config(live::read_running_kconfig(), true);
+      // The running kernel's probed profile (`mmcheck kernel`, without swap).
+      const live::KernelProfile kp = live::classify(live::probe_running_kernel(""));
+      if (!kp.classified)
+        std::cerr << fmt::format("{}: warning: the kernel's profile is unclassified ({}); give --config\n", a.file, kp.name);
+      cfg = kp.config;
     } else {
       scenario::ConfigSpec spec = scenario::parse_config_option(a.config);
       cfg = *mm::config_preset(spec.preset);
       for (const auto& [k, v] : spec.knobs) mm::config_set_knob(cfg, k, v);
-      cfg.name = spec.preset;
+      cfg.name = spec.display_name();
     }
     live::Plan plan;
     if (a.counterexample) {
@@ -81,7 +86,7 @@ void register_live_commands(CLI::App& app) {
   e->add_option("file", emit->file, "scenario file")->required();
   e->add_option("-o,--output", emit->out, "write the C program here (default: stdout)");
   e->add_option("--config", emit->config,
-                "model config for the allowed values in comments (default: the running kernel's, v6.18 + /proc/config.gz)");
+                "model config for the allowed values in comments (default: the running kernel's probed profile)");
   e->add_flag("--counterexample", emit->counterexample,
               "emit the shortest counterexample trace of the explore block instead of the script "
               "(the script up to `explore`, then the trace's steps)");
@@ -95,7 +100,11 @@ void register_live_commands(CLI::App& app) {
   r->add_flag("--live", *live_flag, "run on the running kernel (root; creates and removes its own swapfile)");
   r->add_flag("--keep", rp->keep, "keep the generated C files and binaries");
   r->add_flag("-v,--verbose", rp->verbose, "print each program's TAP output");
-  r->add_option("--work-dir", rp->work_dir, "where C files, binaries and the swapfile go (default: BUILD/live-replay)");
+  r->add_option("--work-dir", rp->work_dir,
+                "where C files, binaries and the swapfile go (default: a fresh directory under $TMPDIR or /tmp, "
+                "removed afterwards; under the build directory when that is tmpfs)");
+  r->add_option("--config", rp->config,
+                "compare with this model config instead of the kernel's probed profile (`mmcheck kernel`)");
   r->add_option("--timeout", rp->timeout_s, "seconds per program (default 60)");
   r->add_flag("--counterexamples", rp->counterexamples,
               "also run each explore block's shortest counterexample (script up to `explore`, then the trace)");
@@ -104,8 +113,11 @@ void register_live_commands(CLI::App& app) {
       std::cerr << "replay: error: only live replay exists; add --live (model-only runs are `mmcheck run`)\n";
       return EXIT_BAD_INPUT;
     }
-    if (rp->work_dir.empty()) rp->work_dir = live::binary_dir() + "/live-replay";
-    return live::replay_live(*rp, std::cout, std::cerr);
+    live::TempDir wd(rp->work_dir);  // removed afterwards unless given
+    if (rp->keep) wd.keep();
+    live::ReplayOptions o = *rp;
+    o.work_dir = wd.path();
+    return live::replay_live(o, std::cout, std::cerr);
   });
 }
 

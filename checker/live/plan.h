@@ -52,6 +52,9 @@ struct Plan {
   std::string file;
   std::string title;
   mm::Config config;               // the model config the kernel is compared with
+  // The file's config the kernel's profile is (matching_config), or "" when
+  // it is none of them: the scenario's expectations are then not applicable.
+  std::string matched_config;
   std::string why_not_live;        // non-empty: this scenario cannot run for real
   bool needs_swap = false;
   int declared_procs = 0;          // created by the coordinator before the script
@@ -75,6 +78,18 @@ Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg);
 // steps, e.g. engine::TraceStep::event) as steps named with the script's
 // process and mapping names.  Kernel events in the trace are not forced.
 Plan build_trace_plan(const scenario::Scenario& sc, const std::vector<mm::Event>& events, const mm::Config& cfg);
+
+// The scenario config (its display name) that the kernel's profile is:
+// equal on every knob except those a live run fixes or reads elsewhere
+// (pagemap_show_pfn: the reader's CAP_SYS_ADMIN; lru_batch_other_cpu: the
+// runtime pins a reproducer to one CPU) and the build options that only
+// make some observations differ (CONFIG_MEM_SOFT_DIRTY,
+// CONFIG_PTE_MARKER_UFFD_WP), which are judged per expectation: one the
+// model does not make under the profile is not applicable.  "" when the
+// profile is none of the file's configs.
+std::string matching_config(const scenario::Scenario& sc, const mm::Config& profile);
+// The file's configs, for messages: "v6.18, v6.18+mm_forbids_zeropage".
+std::string file_configs_text(const scenario::Scenario& sc);
 
 // The part of a value that is the kernel's semantics rather than its
 // allocation order: pagemap flags, and the frame only of PTE markers

@@ -14,10 +14,12 @@
 
 #include "checker/live/counterexample.h"
 #include "checker/live/emit.h"
+#include "checker/live/kernel_profile.h"
 #include "checker/live/plan.h"
 #include "checker/live/program.h"
 #include "checker/live/swapfile.h"
 #include "checker/scenario/parser.h"
+#include "checker/scenario/runner.h"
 
 namespace mmc::live {
 
@@ -77,6 +79,12 @@ struct Job {
   Plan plan;
 };
 
+bool uses_uffd_wp(const scenario::Scenario& sc) {
+  for (const auto& it : sc.items)
+    if (!it.is_expect && it.step.kind == scenario::StepKind::Mmap && it.step.uffd_wp) return true;
+  return false;
+}
+
 bool uses_pageout(const scenario::Scenario& sc) {
   for (const auto& it : sc.items)
     if (!it.is_expect && ((it.step.kind == scenario::StepKind::Madvise && it.step.event == mm::EventKind::MadvPageout) ||
@@ -129,7 +137,37 @@ namespace {
 
 struct Tally {
   int agree = 0, disagree = 0, tap_failed = 0, scenarios = 0;
+  int checked = 0;            // scenario expectations checked on the kernel
+  int not_applicable = 0;     // ... not applicable under the profile (reported with the reason)
+  int internal = 0;           // ... about kernel-internal state (pte, folio, ...): model-only
+  int sometimes_unseen = 0;   // `sometimes` expectations the kernel did not show in this run
+  std::string profile;
 };
+
+// One TAP line of a program: its verdict, or why it was not checked.
+void report_tap(const std::string& file, const TapLine& t, Tally& tally, std::ostream& out) {
+  if (!t.ok) {
+    out << fmt::format("   expectation failed on the kernel: not ok {} {}\n", t.n, t.text);
+    tally.tap_failed++;
+    return;
+  }
+  if (!t.skip) {
+    tally.checked++;
+    return;
+  }
+  const size_t cut = t.text.find(" # SKIP ");
+  const std::string what = t.text.substr(0, cut);
+  const std::string why = cut == std::string::npos ? "" : t.text.substr(cut + 8);
+  if (why == "not seen in this run") {
+    tally.sometimes_unseen++;
+    out << fmt::format("unseen    {}: {}: a `sometimes` the kernel did not show in this run\n", file, what);
+  } else if (why.rfind("kernel-internal state", 0) == 0) {
+    tally.internal++;
+  } else {
+    tally.not_applicable++;
+    out << fmt::format("n/a       {}: {}: not applicable under {}: {}\n", file, what, tally.profile, why);
+  }
+}
 
 // Generate, compile, run and compare one scenario.
 void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream& out) {
@@ -158,11 +196,7 @@ void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream&
     out << verdict_line(j.file, v) << "\n";
     (v.agree ? tally.agree : tally.disagree)++;
   }
-  for (const auto& t : po.tests)
-    if (!t.ok) {
-      out << fmt::format("   expectation failed on the kernel: not ok {} {}\n", t.n, t.text);
-      tally.tap_failed++;
-    }
+  for (const auto& t : po.tests) report_tap(j.file, t, tally, out);
   for (const auto& b : po.bail) out << "   " << b << "\n";
   if (r.timed_out) out << fmt::format("   the program ran longer than {} s and was killed\n", opt.timeout_s);
   if (r.signal) out << fmt::format("   the program died of signal {}\n", r.signal);
@@ -191,7 +225,34 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     err << "replay --live: skip: needs root (swapon, and pagemap shows frames only to CAP_SYS_ADMIN)\n";
     return 77;
   }
-  const mm::Config cfg = running_kernel_config(read_running_kconfig(), true);
+  // The model config: the kernel's probed profile, or --config.
+  mm::Config cfg;
+  std::string profile_from;
+  bool uffd_wp_available = true;
+  if (!opt.config.empty()) {
+    try {
+      scenario::ConfigSpec spec = scenario::parse_config_option(opt.config);
+      cfg = *mm::config_preset(spec.preset);
+      for (const auto& [k, v] : spec.knobs) mm::config_set_knob(cfg, k, v);
+      cfg.name = spec.display_name();
+    } catch (const scenario::ScenarioError& e) {
+      err << e.what() << "\n";
+      return 2;
+    }
+    profile_from = "from --config";
+  } else {
+    const KernelProfile kp = classify(probe_running_kernel(""));
+    if (!kp.classified) {
+      for (const auto& u : kp.unclassified) err << "replay --live: unclassified: " << u << "\n";
+      err << fmt::format("replay --live: skip: the kernel's profile ({}) fits no model config; "
+                         "see `mmcheck kernel`, or give --config\n", kp.name);
+      return 77;
+    }
+    cfg = kp.config;
+    uffd_wp_available = kp.uffd_wp;
+    profile_from = "probed: see `mmcheck kernel`";
+  }
+  out << fmt::format("kernel profile: {} ({})\n", cfg.name, profile_from);
   std::vector<Job> jobs;
   std::vector<std::string> skipped, capable_unmarked;
   int unmarked = 0;
@@ -214,6 +275,10 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     }
     if (!j.plan.why_not_live.empty()) {
       skipped.push_back(fmt::format("{}: not live-capable: {}", path, j.plan.why_not_live));
+      continue;
+    }
+    if (!uffd_wp_available && uses_uffd_wp(j.sc)) {
+      skipped.push_back(fmt::format("{}: needs userfaultfd write-protect, which this kernel does not offer", path));
       continue;
     }
     if (opt.counterexamples && j.sc.explore) {
@@ -239,16 +304,19 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     jobs.push_back(std::move(j));
   }
   fs::create_directories(opt.work_dir);
-  out << fmt::format("live replay on {} against model config {} (from /proc/config.gz: CONFIG_MEM_SOFT_DIRTY={}, "
-                     "CONFIG_PTE_MARKER_UFFD_WP={}); PFNs and swap offsets are allocation order and not compared\n",
+  out << fmt::format("live replay on {} against the model under {} (CONFIG_MEM_SOFT_DIRTY={}, "
+                     "CONFIG_PTE_MARKER_UFFD_WP={}, mm_forbids_zeropage={}); PFNs and swap offsets are allocation "
+                     "order and not compared\n",
                      [] {
                        std::ifstream f("/proc/sys/kernel/osrelease");
                        std::string r;
                        std::getline(f, r);
                        return "Linux " + r;
                      }(),
-                     cfg.name, cfg.CONFIG_MEM_SOFT_DIRTY ? "y" : "n", cfg.CONFIG_PTE_MARKER_UFFD_WP ? "y" : "n");
+                     cfg.name, cfg.CONFIG_MEM_SOFT_DIRTY ? "y" : "n", cfg.CONFIG_PTE_MARKER_UFFD_WP ? "y" : "n",
+                     cfg.mm_forbids_zeropage ? "y" : "n");
   Tally tally;
+  tally.profile = cfg.name;
   // Scenarios without swap first, while no swap of ours is on.
   const std::string foreign = active_swaps();
   for (const Job& j : jobs) {
@@ -280,6 +348,9 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
   if (tally.tap_failed) out << fmt::format("{} scenario expectations failed on the kernel\n", tally.tap_failed);
   for (const auto& f : capable_unmarked) out << fmt::format("note: {} could run live: mark it `live`\n", f);
   out << fmt::format("{} scenarios, {} skipped, {} not marked live\n", tally.scenarios, skipped.size(), unmarked);
+  out << fmt::format("scenario expectations: {} checked, {} failed, {} not applicable under {}, {} `sometimes` not seen, "
+                     "{} kernel-internal (model-only)\n",
+                     tally.checked, tally.tap_failed, tally.not_applicable, cfg.name, tally.sometimes_unseen, tally.internal);
   out << fmt::format("{} agree, {} disagree\n", tally.agree, tally.disagree);
   if (bad_input) return 2;
   return tally.disagree || tally.tap_failed ? 1 : 0;

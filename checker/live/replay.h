@@ -17,6 +17,7 @@ struct ReplayOptions {
   bool verbose = false;            // print the program's TAP output too
   int timeout_s = 60;
   bool counterexamples = false;    // also replay each explore block's shortest counterexample
+  std::string config;              // --config: compare with this instead of the probed profile
 };
 
 struct Verdict {
