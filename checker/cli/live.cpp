@@ -9,6 +9,7 @@
 #include "checker/live/emit.h"
 #include "checker/live/kernel_profile.h"
 #include "checker/live/plan.h"
+#include "checker/live/recording.h"
 #include "checker/live/replay.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/runner.h"
@@ -96,7 +97,12 @@ void register_live_commands(CLI::App& app) {
   auto rp = std::make_shared<live::ReplayOptions>();
   auto live_flag = std::make_shared<bool>(false);
   CLI::App* r = app.add_subcommand("replay", "run scenarios on the real kernel and compare with the model (--live)");
-  r->add_option("paths", rp->paths, "scenario files, or directories (their `live` scenarios)")->required();
+  auto recorded = std::make_shared<std::vector<std::string>>();
+  r->add_option("paths", rp->paths, "scenario files, or directories (their `live` scenarios)");
+  r->add_option("--record", rp->record,
+                "with --live: write every observation and the kernel's profile to this JSON file (atomically)");
+  r->add_option("--recorded", *recorded,
+                "re-check the model against recorded observations (JSON files from --record); no root, no swap");
   r->add_flag("--live", *live_flag, "run on the running kernel (root; creates and removes its own swapfile)");
   r->add_flag("--keep", rp->keep, "keep the generated C files and binaries");
   r->add_flag("-v,--verbose", rp->verbose, "print each program's TAP output");
@@ -108,7 +114,20 @@ void register_live_commands(CLI::App& app) {
   r->add_option("--timeout", rp->timeout_s, "seconds per program (default 60)");
   r->add_flag("--counterexamples", rp->counterexamples,
               "also run each explore block's shortest counterexample (script up to `explore`, then the trace)");
-  add_command(app, r, [rp, live_flag] {
+  add_command(app, r, [rp, live_flag, recorded] {
+    if (!recorded->empty()) {
+      if (*live_flag) {
+        std::cerr << "replay: error: --recorded re-checks recordings without the kernel; drop --live\n";
+        return EXIT_BAD_INPUT;
+      }
+      std::vector<std::string> files = *recorded;
+      files.insert(files.end(), rp->paths.begin(), rp->paths.end());
+      return live::replay_recorded(files, rp->verbose, std::cout, std::cerr);
+    }
+    if (rp->paths.empty()) {
+      std::cerr << "replay: error: give scenario files or directories (with --live), or --recorded FILE...\n";
+      return EXIT_BAD_INPUT;
+    }
     if (!*live_flag) {
       std::cerr << "replay: error: only live replay exists; add --live (model-only runs are `mmcheck run`)\n";
       return EXIT_BAD_INPUT;

@@ -17,6 +17,7 @@
 #include "checker/live/kernel_profile.h"
 #include "checker/live/plan.h"
 #include "checker/live/program.h"
+#include "checker/live/recording.h"
 #include "checker/live/swapfile.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/runner.h"
@@ -142,6 +143,7 @@ struct Tally {
   int internal = 0;           // ... about kernel-internal state (pte, folio, ...): model-only
   int sometimes_unseen = 0;   // `sometimes` expectations the kernel did not show in this run
   std::string profile;
+  std::vector<RecordedScenario> recorded;  // with --record
 };
 
 // One TAP line of a program: its verdict, or why it was not checked.
@@ -192,6 +194,7 @@ void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream&
   ProgramOutput po = parse_output(r.output);
   if (opt.verbose) out << r.output;
   tally.scenarios++;
+  if (j.stem_suffix.empty()) tally.recorded.push_back(record_scenario(j.file, j.plan, po));
   for (const Verdict& v : compare(j.plan, po)) {
     out << verdict_line(j.file, v) << "\n";
     (v.agree ? tally.agree : tally.disagree)++;
@@ -229,6 +232,7 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
   mm::Config cfg;
   std::string profile_from;
   bool uffd_wp_available = true;
+  const ProbeResults probe = probe_running_kernel("");
   if (!opt.config.empty()) {
     try {
       scenario::ConfigSpec spec = scenario::parse_config_option(opt.config);
@@ -241,7 +245,7 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     }
     profile_from = "from --config";
   } else {
-    const KernelProfile kp = classify(probe_running_kernel(""));
+    const KernelProfile kp = classify(probe);
     if (!kp.classified) {
       for (const auto& u : kp.unclassified) err << "replay --live: unclassified: " << u << "\n";
       err << fmt::format("replay --live: skip: the kernel's profile ({}) fits no model config; "
@@ -351,6 +355,24 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
   out << fmt::format("scenario expectations: {} checked, {} failed, {} not applicable under {}, {} `sometimes` not seen, "
                      "{} kernel-internal (model-only)\n",
                      tally.checked, tally.tap_failed, tally.not_applicable, cfg.name, tally.sometimes_unseen, tally.internal);
+  if (!opt.record.empty()) {
+    Recording rec;
+    rec.note = "recorded by `mmcheck replay --live --record` on this kernel";
+    rec.release = probe.release;
+    rec.machine = probe.machine;
+    rec.boot_params = probe.boot_params;
+    rec.profile = cfg.name;
+    rec.config = cfg;
+    rec.probe_json = probe_results_json(probe);
+    rec.scenarios = tally.recorded;
+    std::string why;
+    if (!write_recording(opt.record, rec, why)) {
+      err << "replay --live: error: " << why << "\n";
+      bad_input = true;
+    } else {
+      out << fmt::format("recorded {} scenarios to {}\n", rec.scenarios.size(), opt.record);
+    }
+  }
   out << fmt::format("{} agree, {} disagree\n", tally.agree, tally.disagree);
   if (bad_input) return 2;
   return tally.disagree || tally.tap_failed ? 1 : 0;

@@ -18,6 +18,7 @@ struct ReplayOptions {
   int timeout_s = 60;
   bool counterexamples = false;    // also replay each explore block's shortest counterexample
   std::string config;              // --config: compare with this instead of the probed profile
+  std::string record;              // --record FILE.json: write every observation with the kernel profile
 };
 
 struct Verdict {

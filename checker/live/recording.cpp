@@ -1,0 +1,251 @@
+#include "checker/live/recording.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "checker/live/replay.h"
+#include "checker/scenario/parser.h"
+
+namespace mmc::live {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+// "…/scenarios/live/x.scenario" -> "scenarios/live/x.scenario": recordings
+// name scenarios relative to the source tree, wherever the run started.
+std::string source_relative(const std::string& file) {
+  const fs::path p = fs::path(file).lexically_normal();
+  std::vector<fs::path> parts(p.begin(), p.end());
+  for (size_t i = parts.size(); i-- > 0;)
+    if (parts[i] == "scenarios") {
+      fs::path out;
+      for (size_t k = i; k < parts.size(); k++) out /= parts[k];
+      return out.generic_string();
+    }
+  return p.generic_string();
+}
+
+ObsKind kind_of(const std::string& name, const std::string& file) {
+  for (ObsKind k : {ObsKind::Pagemap, ObsKind::Mincore, ObsKind::Value, ObsKind::Lseek, ObsKind::WriteStatus})
+    if (name == obs_kind_name(k)) return k;
+  throw std::runtime_error(fmt::format("{}: error: unknown observation kind '{}'", file, name));
+}
+
+std::string value_text(const std::string& kind, uint64_t v) {
+  if (kind == "pagemap") return fmt::format("{:#018x}", v);
+  return std::to_string(static_cast<int64_t>(v));
+}
+
+}  // namespace
+
+RecordedScenario record_scenario(const std::string& file, const Plan& plan, const ProgramOutput& out) {
+  RecordedScenario rs;
+  rs.file = source_relative(file);
+  rs.title = plan.title;
+  for (const Observation& o : plan.observations) {
+    auto it = out.obs.find(o.id);
+    if (it == out.obs.end()) continue;  // not printed: the live run already said DISAGREE
+    rs.observations.push_back(RecordedObs{o.id, o.loc.line, obs_kind_name(o.kind), o.text, it->second});
+  }
+  return rs;
+}
+
+std::string recording_json(const Recording& r) {
+  json j;
+  j["schema_version"] = 1;
+  j["note"] = r.note;
+  j["synthetic"] = r.synthetic;
+  json k;
+  k["release"] = r.release;
+  k["machine"] = r.machine;
+  k["boot_params"] = r.boot_params;
+  k["profile"] = r.profile;
+  json knobs;
+  for (const auto& kn : mm::config_knobs()) knobs[std::string(kn.name)] = r.config.*(kn.field);
+  k["config"] = knobs;
+  k["probe"] = r.probe_json.empty() ? json::object() : json::parse(r.probe_json);
+  j["kernel"] = k;
+  json sc = json::array();
+  for (const auto& s : r.scenarios) {
+    json obs = json::array();
+    for (const auto& o : s.observations)
+      obs.push_back({{"id", o.id}, {"line", o.line}, {"kind", o.kind}, {"text", o.text}, {"value", value_text(o.kind, o.value)}});
+    sc.push_back({{"file", s.file}, {"title", s.title}, {"observations", obs}});
+  }
+  j["scenarios"] = sc;
+  return j.dump(2) + "\n";
+}
+
+bool write_recording(const std::string& path, const Recording& r, std::string& why) {
+  const std::string tmp = fmt::format("{}.tmp-{}", path, getpid());
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    if (!f) {
+      why = fmt::format("{}: cannot write; give a writable --record path", tmp);
+      return false;
+    }
+    f << recording_json(r);
+    f.flush();
+    if (!f) {
+      why = fmt::format("{}: write failed", tmp);
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    why = fmt::format("{}: cannot rename into place", path);
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+Recording read_recording(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(fmt::format("{}: error: cannot read the recording", path));
+  json j;
+  try {
+    j = json::parse(f);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(fmt::format("{}: error: not JSON: {}", path, e.what()));
+  }
+  auto bad = [&](const std::string& what) { return std::runtime_error(fmt::format("{}: error: {}", path, what)); };
+  try {
+    if (j.value("schema_version", 0) != 1) throw bad("schema_version is not 1");
+    Recording r;
+    r.note = j.value("note", "");
+    r.synthetic = j.value("synthetic", false);
+    const json& k = j.at("kernel");
+    r.release = k.at("release").get<std::string>();
+    r.machine = k.value("machine", "");
+    r.boot_params = k.value("boot_params", std::vector<std::string>{});
+    r.profile = k.at("profile").get<std::string>();
+    // The preset is the profile's first word; the recorded knobs go on top.
+    const std::string preset = r.profile.substr(0, r.profile.find(' '));
+    auto base = mm::config_preset(preset);
+    if (!base) throw bad(fmt::format("profile '{}': unknown preset '{}'", r.profile, preset));
+    r.config = *base;
+    for (const auto& [name, v] : k.at("config").items())
+      if (!mm::config_set_knob(r.config, name, v.get<bool>()))
+        throw bad(fmt::format("knob '{}' no longer exists in the model; re-record or edit the recording", name));
+    r.config.name = r.profile;
+    if (k.contains("probe")) r.probe_json = k.at("probe").dump();
+    for (const json& s : j.at("scenarios")) {
+      RecordedScenario rs;
+      rs.file = s.at("file").get<std::string>();
+      rs.title = s.value("title", "");
+      for (const json& o : s.at("observations")) {
+        RecordedObs ro;
+        ro.id = o.at("id").get<int>();
+        ro.line = o.value("line", 0);
+        ro.kind = o.at("kind").get<std::string>();
+        kind_of(ro.kind, path);
+        ro.text = o.at("text").get<std::string>();
+        const std::string v = o.at("value").get<std::string>();
+        ro.value = ro.kind == "pagemap" ? std::stoull(v, nullptr, 0) : static_cast<uint64_t>(std::stoll(v));
+        rs.observations.push_back(ro);
+      }
+      r.scenarios.push_back(rs);
+    }
+    return r;
+  } catch (const json::exception& e) {
+    throw bad(fmt::format("malformed recording: {}", e.what()));
+  } catch (const std::invalid_argument&) {
+    throw bad("a value is not a number");
+  } catch (const std::out_of_range&) {
+    throw bad("a value is out of range");
+  }
+}
+
+namespace {
+
+// The scenario a recording names: relative to the current directory, or to
+// a directory above the recording (tests/conformance/ -> the source tree).
+std::string locate(const std::string& rel, const std::string& recording) {
+  if (fs::exists(rel)) return rel;
+  fs::path dir = fs::absolute(recording).parent_path();
+  for (int i = 0; i < 6 && !dir.empty(); i++, dir = dir.parent_path())
+    if (fs::exists(dir / rel)) return (dir / rel).string();
+  return "";
+}
+
+}  // namespace
+
+int replay_recorded(const std::vector<std::string>& files, bool verbose, std::ostream& out, std::ostream& err) {
+  int agree = 0, disagree = 0, stale = 0, scenarios = 0;
+  bool bad_input = false;
+  for (const auto& file : files) {
+    Recording r;
+    try {
+      r = read_recording(file);
+    } catch (const std::runtime_error& e) {
+      err << e.what() << "\n";
+      bad_input = true;
+      continue;
+    }
+    out << fmt::format("recording {}: Linux {} {}, profile {}{}{}\n", file, r.release, r.machine, r.profile,
+                       r.boot_params.empty() ? "" : ", boot " + [&] {
+                         std::string s;
+                         for (const auto& b : r.boot_params) s += (s.empty() ? "" : " ") + b;
+                         return s;
+                       }(),
+                       r.synthetic ? " (synthetic: see its note)" : "");
+    for (const auto& rs : r.scenarios) {
+      const std::string path = locate(rs.file, file);
+      if (path.empty()) {
+        out << fmt::format("stale     {}: the scenario no longer exists ({} observations not re-checked)\n", rs.file,
+                           rs.observations.size());
+        stale += static_cast<int>(rs.observations.size());
+        continue;
+      }
+      Plan plan;
+      try {
+        plan = build_plan(scenario::load_scenario(path), r.config);
+      } catch (const scenario::ScenarioError& e) {
+        err << e.what() << "\n";
+        bad_input = true;
+        continue;
+      }
+      scenarios++;
+      // Observations are matched by text and occurrence (robust to lines
+      // moving); one without a counterpart is stale, reported and counted.
+      std::map<std::string, std::vector<const Observation*>> by_text;
+      for (const Observation& o : plan.observations) by_text[o.text].push_back(&o);
+      std::map<std::string, size_t> used;
+      ProgramOutput po;
+      for (const auto& ro : rs.observations) {
+        auto it = by_text.find(ro.text);
+        size_t& n = used[ro.text];
+        if (it == by_text.end() || n >= it->second.size() || obs_kind_name(it->second[n]->kind) != ro.kind) {
+          out << fmt::format("stale     {}:{}: {}: no such observation in the scenario now; re-record\n", rs.file,
+                             ro.line, ro.text);
+          stale++;
+          continue;
+        }
+        po.obs[it->second[n]->id] = ro.value;
+        n++;
+      }
+      for (const Verdict& v : compare(plan, po)) {
+        if (!v.printed) continue;  // new observations the recording predates
+        if (verbose || !v.agree) out << verdict_line(rs.file, v) << "\n";
+        (v.agree ? agree : disagree)++;
+      }
+    }
+  }
+  out << fmt::format("{} recordings, {} scenarios, {} stale observations\n", files.size(), scenarios, stale);
+  out << fmt::format("{} agree, {} disagree\n", agree, disagree);
+  if (bad_input) return 2;
+  return disagree ? 1 : 0;
+}
+
+}  // namespace mmc::live

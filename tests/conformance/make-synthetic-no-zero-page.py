@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Derives the synthetic no-zero-page recording from a real zero-page one.
+
+No machine booted with pvm_no_zero_page=1 was reachable when the recordings
+were made.  Issue 10 reports what such a guest (Linux 6.18.44, like ours)
+showed: after `A: read p[0]` on untouched private anonymous memory, pagemap
+0x81000000001843d2 (present, PM_MMAP_EXCLUSIVE, a fresh PFN) where a
+zero-page kernel shows the shared zero page.  This script replaces every
+observation that was the zero page with that value and marks the profile
+`+mm_forbids_zeropage`.  Usage (from the source tree):
+  tests/conformance/make-synthetic-no-zero-page.py ZERO_PAGE_RECORDING.json OUT.json
+"""
+import json
+import sys
+
+ISSUE_VALUE = 0x81000000001843d2
+PRESENT, EXCL, PFN = 1 << 63, 1 << 56, (1 << 55) - 1
+
+src, dst = sys.argv[1], sys.argv[2]
+d = json.load(open(src))
+probe = d["kernel"]["probe"]
+zero = int(probe["pagemap_after_read"], 16)
+assert zero & PRESENT and not zero & EXCL, "the source recording is not from a zero-page kernel"
+zero_pfn = zero & PFN
+d["synthetic"] = True
+d["note"] = (
+    "SYNTHETIC: no machine booted with pvm_no_zero_page=1 was reachable. Derived by "
+    "tests/conformance/make-synthetic-no-zero-page.py from " + src.split("/")[-1] + " with the value issue 10 reports "
+    "from such a guest (the same Linux 6.18.44): after `A: read p[0]` on untouched private anonymous memory pagemap "
+    "shows 0x81000000001843d2 (present, PM_MMAP_EXCLUSIVE, a fresh PFN) where the zero-page machine showed the shared "
+    "zero page (PFN %#x). Every observation that was the zero page is replaced by that value; the others are the "
+    "zero-page machine's, which the model allows under both profiles (on the zero-page machine, replay --live --config "
+    "'v6.18+mm_forbids_zeropage-CONFIG_MEM_SOFT_DIRTY' disagreed at exactly the zero-page observations). Replace with "
+    "a real recording (replay scenarios/ --live --record) when such a machine is met." % zero_pfn)
+k = d["kernel"]
+k["boot_params"] = probe["boot_params"] = ["pvm_no_zero_page=1"]
+k["profile"] = k["profile"].replace("v6.18", "v6.18 +mm_forbids_zeropage", 1)
+k["config"]["mm_forbids_zeropage"] = True
+probe["pagemap_after_read"] = "%#018x" % ISSUE_VALUE
+probe["pagemap_after_read_second_mapping"] = None  # not reported
+changed = 0
+for s in d["scenarios"]:
+    for o in s["observations"]:
+        v = int(o["value"], 16) if o["kind"] == "pagemap" else None
+        if v is not None and v & PRESENT and not v & EXCL and (v & PFN) == zero_pfn:
+            o["value"] = "%#018x" % ISSUE_VALUE
+            changed += 1
+assert changed > 0, "no zero-page observation found"
+with open(dst + ".tmp", "w") as f:
+    f.write(json.dumps(d, indent=2) + "\n")
+import os
+os.replace(dst + ".tmp", dst)
+print("%d zero-page observations replaced" % changed)
