@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/engine/engine.h"
 #include "checker/engine/workload.h"
 #include "checker/scenario/ast.h"
 #include "model/config.h"
@@ -58,6 +59,7 @@ struct CheckResult {
   size_t trace_length = 0;
   std::vector<std::string> bounds_hit;
   Loc loc;
+  std::optional<engine::Trace> path;  // violated: the shortest trace itself (for the HTML view)
 };
 
 struct ConfigRun {
@@ -69,6 +71,7 @@ struct ConfigRun {
   bool explored = false;
   std::vector<ObservationResult> observations;
   std::vector<CheckResult> checks;
+  std::vector<std::string> proc_names, device_names;  // the explore block's display names
   bool ok() const;
 };
 
