@@ -44,6 +44,19 @@ Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::Scenario
         v.message = k.explanation;
         p.traces.push_back(std::move(v));
       }
+      for (const auto& k : c.conditions) {
+        p.summary.push_back({fmt::format("[{}] Condition {}", c.config, k.name),
+                             fmt::format("{} {} {}  {}", scenario::quant_title(k.actual()), k.pos, k.neg, k.verdict()),
+                             k.ok()});
+        if (!k.witness) continue;
+        TraceView v = trace_view(*k.witness, mm::DisplayNames{c.proc_names, c.device_names});
+        v.heading = fmt::format("Condition {} under {}", k.name, c.config);
+        v.verdict = k.verdict();
+        v.is_failure = !k.ok();
+        v.message = fmt::format("{}: the shortest path to a reachable state where it {}", k.text,
+                                k.witness_holds ? "holds" : "fails");
+        p.traces.push_back(std::move(v));
+      }
     }
   }
   return p;

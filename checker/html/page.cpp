@@ -32,9 +32,10 @@ td.ok { color: var(--ok); } td.fail { color: var(--bad); font-weight: 600; }
 section.trace { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px 16px 16px; margin: 16px 0; }
 section.trace > h2 { font-size: 16px; margin: 4px 0 8px 0; }
 .badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; margin-left: 8px; color: #fff; background: var(--dim); vertical-align: 2px; }
-.badge.violated { background: var(--bad); } .badge.holds { background: var(--ok); }
+.badge.violated { background: var(--bad); } .badge.holds, .badge.validated { background: var(--ok); }
 .message { border-left: 4px solid var(--bad); background: #fff5f4; padding: 6px 10px; margin: 8px 0; }
 .message b { color: var(--bad); }
+.witness { border-left: 4px solid var(--ok); background: #f3faf4; padding: 6px 10px; margin: 8px 0; }
 nav.timeline { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; margin: 10px 0; }
 nav.timeline a { text-decoration: none; color: var(--fg); border: 1px solid var(--line); background: #fafafa; border-radius: 14px; padding: 2px 10px; }
 nav.timeline a.violating { border-color: var(--bad); color: var(--bad); font-weight: 600; }
@@ -171,11 +172,13 @@ std::string step_id(size_t t, size_t i) { return fmt::format("t{}-s{}", t, i); }
 std::string render_trace(const TraceView& v, size_t t) {
   std::string out = fmt::format("<section class=\"trace\" id=\"t{}\">\n<h2>{}<span class=\"badge {}\">{}</span></h2>\n", t,
                                 escape(v.heading), escape(v.verdict), escape(v.verdict));
-  if (!v.message.empty())
+  const bool fails = v.is_failure && !v.message.empty();
+  if (fails)
     out += fmt::format("<div class=\"message\"><b>{} because:</b> {}</div>\n",
                        v.verdict == "violated" ? "Violated" : "Failed", escape(v.message));
+  else if (!v.message.empty())
+    out += fmt::format("<div class=\"witness\">{}</div>\n", escape(v.message));
   if (!v.has_trace) return out + "</section>\n";
-  const bool fails = !v.message.empty();
   // Timeline.
   out += "<nav class=\"timeline\">";
   out += fmt::format("<a href=\"#{}\">0 initial</a>", step_id(t, 0));

@@ -29,6 +29,7 @@ struct TraceView {
   mm::State initial;
   std::vector<TraceViewStep> steps;
   bool has_trace = true;  // false: a verdict without a path (holds), shown as a summary only
+  bool is_failure = true; // the last state is what is wrong (else the trace is a witness that all is well)
 };
 
 // The engine's trace as a view: states are chained (step k's `before` is
