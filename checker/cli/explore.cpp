@@ -15,6 +15,7 @@
 #include "checker/cli/commands.h"
 #include "checker/engine/engine.h"
 #include "checker/engine/loader.h"
+#include "checker/html/from_results.h"
 #include "checker/workloads/workloads.h"
 #include "model/config.h"
 
@@ -130,6 +131,7 @@ struct ExploreArgs {
   int max_depth = -1;
   long long max_states = -1, max_memory_mb = -1;
   std::string dot_file;
+  std::string html_file;
 };
 
 int run_explore(ExploreArgs& a) {
@@ -155,6 +157,10 @@ int run_explore(ExploreArgs& a) {
     std::ofstream out(a.dot_file);
     if (!out) return usage_error(fmt::format("cannot write '{}'", a.dot_file));
     out << engine::to_dot(r);
+  }
+  if (!a.html_file.empty()) {
+    const std::string err = html::write_page(a.html_file, html::render_page(html::explore_page(r)));
+    if (!err.empty()) return usage_error(err);
   }
   return r.exit_status();
 }
@@ -201,6 +207,8 @@ void register_explore_commands(CLI::App& app) {
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
   ex->add_flag("--fingerprint", ea->opt.fingerprint, "store 64-bit fingerprints instead of exact states");
   ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");
+  ex->add_option("--html", ea->html_file,
+                 "write the violation traces as one self-contained HTML page (timeline, states side by side, SVG)");
   ex->add_flag("--progress", ea->opt.progress, "progress line on stderr even when it is not a terminal");
   add_command(app, ex, [ea] { return run_explore(*ea); });
 

@@ -10,6 +10,7 @@
 
 #include "checker/cli/commands.h"
 #include "checker/engine/loader.h"
+#include "checker/html/from_results.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/report.h"
 #include "checker/scenario/runner.h"
@@ -30,6 +31,7 @@ struct ScenarioFlags {
   std::string baseline;
   int threads = 1;
   bool json = false;  // run: results as JSON (no timings in it)
+  std::string html_out;  // run: the traces as one HTML page
 };
 
 // --config and --set into run options; prints the error and returns false on bad input.
@@ -62,6 +64,7 @@ int cmd_run(const ScenarioFlags& f) {
   if (!make_options(f, opt)) return EXIT_BAD_INPUT;
   int status = EXIT_OK;
   nlohmann::json all = nlohmann::json::array();
+  std::vector<std::pair<Scenario, ScenarioRun>> for_html;
   for (size_t i = 0; i < f.files.size(); i++) {
     if (i && !f.json) std::cout << "\n";
     try {
@@ -69,6 +72,7 @@ int cmd_run(const ScenarioFlags& f) {
       ScenarioRun r = run_scenario(s, opt);
       if (f.json) all.push_back(run_to_json(s, r));
       else print_run(std::cout, s, r);
+      if (!f.html_out.empty()) for_html.emplace_back(s, r);
       if (!r.ok() && status == EXIT_OK) status = EXIT_VIOLATION;
     } catch (const ScenarioError& e) {
       std::cout << std::flush;
@@ -78,6 +82,13 @@ int cmd_run(const ScenarioFlags& f) {
   }
   if (f.json)
     std::cout << nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}.dump(2) << "\n";
+  if (!f.html_out.empty()) {
+    const std::string err = html::write_page(f.html_out, html::render_page(html::run_page(for_html)));
+    if (!err.empty()) {
+      std::cerr << "mmcheck: error: --html: " << err << "\n";
+      return EXIT_BAD_INPUT;
+    }
+  }
   return status;
 }
 
@@ -230,6 +241,8 @@ void register_scenario_commands(CLI::App& app) {
   CLI::App* run = app.add_subcommand("run", "run scenario files: script, expectations, explore and checks");
   run->add_option("FILE", flags->files, "scenario files")->required();
   run->add_flag("--json", flags->json, "print the results as JSON (the format of 'regress --json', without timings)");
+  run->add_option("--html", flags->html_out,
+                  "also write one self-contained HTML page of the traces (timeline, states side by side, SVG)");
   common_flags(run, *flags);
   add_command(app, run, [flags] { return cmd_run(*flags); });
 

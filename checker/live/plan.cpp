@@ -547,6 +547,7 @@ class PlanBuilder {
       case scenario::ObsKind::Slot: what = fmt::format("slot {}:{}", x.swapdev, x.offset); break;
       case scenario::ObsKind::Swap: what = fmt::format("swap {}", x.swapdev); break;
       case scenario::ObsKind::Folios: what = fmt::format("folios == {}", x.value); break;
+      case scenario::ObsKind::SameFolio: what = x.observation(); break;
     }
     const std::string text =
         fmt::format("{} {} (line {}){}", q, what, x.loc.line, other_config ? " under " + x.under : std::string());

@@ -99,6 +99,7 @@ enum class ObsKind {
   Swap,          // swap sda used=0                               (kernel-internal)
   Folios,        // folios == 0: allocated folios                  (kernel-internal)
   Invariant,     // holds NAME | violated NAME
+  SameFolio,     // A: folio p[0] same B: q[0]  |  A: folio p[0] same initial   (no PFN numbers)
 };
 
 // `present=1`, `frame=sda:1`: one field compared with a value.
@@ -126,6 +127,9 @@ struct Expect {
   int offset = 0;                 // Slot: kernel swap offset (slot index + 1)
   std::string invariant;          // Invariant
   bool holds = true;
+  std::string other_proc;         // SameFolio: the page whose folio it must be ...
+  PageRef other_page;
+  bool same_initial = false;      // ... or the folio the page had when exploration started
   std::string under;              // only under this config ("" = every config)
   Loc under_loc;
   std::string name;               // `as NAME`, or derived from the observation
@@ -162,6 +166,30 @@ struct CheckDecl {
   Loc under_loc;
 };
 
+// herd7-style conditions over the states an explore block reaches:
+//   exists  A: read p[0] == 2 /\ A: pte p[0] write=1
+//   forall  A: folio p[0] writeback=0 \/ A: pte p[0] write=0
+//   ~exists A: pte p[0] write=1 /\ ~A: folio p[0] same initial
+enum class CondQuant { Exists, Forall, NotExists };
+
+struct CondExpr {
+  enum class Op { Atom, And, Or, Not };
+  Op op = Op::Atom;
+  Expect atom;                 // Atom: the observation (quant/under/name unused)
+  std::vector<CondExpr> kids;  // And, Or: two or more; Not: one
+  std::string text() const;    // canonical, with parentheses where needed
+};
+
+struct ConditionDecl {
+  Loc loc;
+  CondQuant quant = CondQuant::Exists;
+  CondExpr expr;
+  std::string under;
+  Loc under_loc;
+  std::string name;   // `as NAME`, or "cond" + its position
+  bool named = false;
+};
+
 struct Scenario {
   std::string file;  // path as given
   std::string title;
@@ -179,11 +207,13 @@ struct Scenario {
   std::vector<Item> items;
   std::optional<ExploreDecl> explore;
   std::vector<CheckDecl> checks;
+  std::vector<ConditionDecl> conditions;  // explore conditions, in file order
 };
 
 // Text of the names used in the language.
 const char* quant_name(Quant q);          // "always" ...
 const char* map_kind_name(MapKind k);     // "private" ...
 const char* madvise_name(mm::EventKind k);  // "MADV_PAGEOUT" ...
+const char* cond_quant_name(CondQuant q);   // "exists", "forall", "~exists"
 
 }  // namespace mmc::scenario

@@ -45,6 +45,8 @@ void run_explore_checks(const Scenario& s, const engine::Workload& w, const std:
   out.explored_states = r.stats.states;
   out.explored_transitions = r.stats.transitions;
   out.explored_depth = r.stats.max_depth;
+  out.proc_names = w.proc_names;
+  out.device_names = w.device_names;
   for (const CheckDecl* c : checks) {
     CheckResult cr;
     cr.invariant = c->invariant;
@@ -67,6 +69,7 @@ void run_explore_checks(const Scenario& s, const engine::Workload& w, const std:
       if (worst->trace) {
         cr.trace = trace_lines(*worst->trace);
         cr.trace_length = worst->trace->steps.size();
+        cr.path = *worst->trace;
       }
     } else {
       cr.verdict = incomplete || !r.complete ? "incomplete" : "holds";

@@ -131,9 +131,20 @@ class Parser {
         c++;
         continue;
       }
+      // Explore conditions: /\ (and), \/ (or), ~ (not), parentheses.
+      if ((ch == '/' || ch == '\\') && c + 1 < line.size() && line[c + 1] == (ch == '/' ? '\\' : '/')) {
+        toks_.push_back({Tok::Punct, std::string(line.substr(c, 2)), loc});
+        c += 2;
+        continue;
+      }
+      if (ch == '~' || ch == '(' || ch == ')') {
+        toks_.push_back({Tok::Punct, std::string(1, ch), loc});
+        c++;
+        continue;
+      }
       if (word_char(ch)) {
         size_t k = c;
-        while (k < line.size() && word_char(line[k])) k++;
+        while (k < line.size() && word_char(line[k]) && !(line[k] == '/' && k + 1 < line.size() && line[k + 1] == '\\')) k++;
         toks_.push_back({Tok::Word, std::string(line.substr(c, k - c)), loc});
         c = k;
         continue;
@@ -271,6 +282,7 @@ class Parser {
   // ---- statements ----
   void statement() {
     const Token& first = peek();
+    if (first.kind == Tok::Punct && first.text == "~") return condition_line(first);
     if (first.kind != Tok::Word)
       fail(first.loc, fmt::format("a statement cannot start with {}; it starts with a keyword such as 'scenario', "
                                   "'process' or 'expect', or a process name as in 'A: write p[0] 1'",
@@ -310,6 +322,7 @@ class Parser {
     if (w == "expect") return expect_line(first);
     if (w == "explore") return explore_line(first);
     if (w == "check") return check_line(first);
+    if (w == "exists" || w == "forall") return condition_line(first);
     fail(first.loc, fmt::format("unknown statement '{}'; a line is one of scenario, source, config, set, live, "
                                 "background, swap, process, symmetric, file, expect, explore, check, "
                                 "'kernel: EVENT', or a step 'A: write p[0] 1'",
@@ -569,7 +582,8 @@ class Parser {
   // ---- expectations ----
   void fields(Expect& x, const std::vector<std::string>& allowed, const std::string& what) {
     if (at_end()) fail(here(), fmt::format("expected field=value tests for {}, e.g. {}=1", what, allowed[0]));
-    while (!at_end() && !peek_word("under") && !peek_word("as")) {
+    while (!at_end() && !peek_word("under") && !peek_word("as") && !peek_punct("/\\") && !peek_punct("\\/") &&
+           !peek_punct(")")) {
       Token f = word("a field name");
       bool ok = false;
       for (const auto& a : allowed) ok |= a == f.text;
@@ -615,6 +629,15 @@ class Parser {
     else if (peek_word("sometimes")) x.quant = Quant::Sometimes, i_++;
     else if (peek_word("never")) x.quant = Quant::Never, i_++;
     if (at_end()) fail(here(), "'expect' needs an observation, e.g. 'expect A: read p[0] == 1'");
+    observation(x);
+    if (x.kind == ObsKind::SameFolio && x.same_initial)
+      fail(x.loc, "'same initial' means the folio when an exploration starts: use it in an explore condition "
+                  "('exists', 'forall', '~exists'); in the script, compare with another page: 'same B: p[0]'");
+    expect_tail(kw, x);
+  }
+
+  // One observation, as in an expectation or an explore condition.
+  void observation(Expect& x) {
     Token t = word("an observation");
     if (peek_punct(":") && t.text != "slot") {
       check_process(t);
@@ -642,6 +665,7 @@ class Parser {
       } else if (o.text == "folio") {
         x.kind = ObsKind::Folio;
         x.page = page_ref();
+        if (peek_word("same")) return same_folio(x);
         fields(x, {"exists", "anon", "anon_exclusive", "swapcache", "writeback", "dirty", "uptodate", "large",
                    "mapcount", "refcount", "pinned", "content"},
                "folio");
@@ -682,6 +706,27 @@ class Parser {
                               "'folios == 0', or 'holds INVARIANT'",
                               t.text));
     }
+  }
+
+  // `A: folio p[0] same B: q[0]` / `A: folio p[0] same initial`: folio
+  // identity without naming a folio (the model's folio numbers, like PFNs,
+  // are reused).
+  void same_folio(Expect& x) {
+    x.kind = ObsKind::SameFolio;
+    i_++;
+    if (peek_word("initial")) {
+      i_++;
+      x.same_initial = true;
+      return;
+    }
+    Token q = word("a process, as in 'same B: p[0]', or 'initial'");
+    check_process(q);
+    x.other_proc = q.text;
+    punct(":", fmt::format("write 'same {}: p[0]'", q.text));
+    x.other_page = page_ref();
+  }
+
+  void expect_tail(const Token& kw, Expect& x) {
     suffixes(x.under, x.under_loc, &x.name);
     x.named = !x.name.empty();
     if (x.name.empty()) {
@@ -735,6 +780,10 @@ class Parser {
       case ObsKind::Swap: return fmt::format("swap({}){{{}}}", x.swapdev, f);
       case ObsKind::Folios: return fmt::format("folios=={}", x.value_text);
       case ObsKind::Invariant: return fmt::format("{}({})", x.holds ? "holds" : "violated", x.invariant);
+      case ObsKind::SameFolio:
+        return x.same_initial ? fmt::format("{}.folio({})==initial", x.proc, page)
+                              : fmt::format("{}.folio({})=={}.folio({}[{}])", x.proc, page, x.other_proc,
+                                            x.other_page.map, x.other_page.index);
     }
     return "?";
   }
@@ -806,6 +855,91 @@ class Parser {
     sc_.checks.push_back(c);
   }
 
+  // ---- explore conditions (herd7 style) ----
+  // exists|forall|~exists EXPR [under CONFIG] [as NAME]
+  //   EXPR := CONJ (\/ CONJ)* ; CONJ := UNARY (/\ UNARY)* ; UNARY := ~UNARY | ( EXPR ) | observation
+  void condition_line(const Token& kw) {
+    ConditionDecl c;
+    c.loc = kw.loc;
+    if (kw.kind == Tok::Punct) {  // '~' 'exists'
+      i_++;
+      Token e = word("'exists' after '~'");
+      if (e.text != "exists") fail(e.loc, fmt::format("expected 'exists' after '~' but found '{}'; a condition is "
+                                                      "'exists', 'forall' or '~exists'", e.text));
+      c.quant = CondQuant::NotExists;
+    } else {
+      c.quant = kw.text == "exists" ? CondQuant::Exists : CondQuant::Forall;
+    }
+    if (at_end())
+      fail(here(), fmt::format("'{}' needs a condition over observations, e.g. '{} A: read p[0] == 2 /\\ A: pte p[0] "
+                               "write=1'", cond_quant_name(c.quant), cond_quant_name(c.quant)));
+    c.expr = cond_or();
+    suffixes(c.under, c.under_loc, &c.name);
+    c.named = !c.name.empty();
+    if (c.name.empty()) c.name = fmt::format("{} {}", cond_quant_name(c.quant), c.expr.text());
+    if (expect_names_.count(c.name)) {
+      if (c.named) fail(kw.loc, fmt::format("name '{}' is used twice; names given with 'as' must be unique", c.name));
+      std::string base = c.name;
+      for (int n = 2; expect_names_.count(c.name); n++) c.name = fmt::format("{}#{}", base, n);
+    }
+    expect_names_.insert(c.name);
+    end("a condition is observations joined by /\\ (and), \\/ (or), ~ (not) and parentheses, then optional "
+        "'under CONFIG' and 'as NAME'");
+    sc_.conditions.push_back(std::move(c));
+  }
+
+  CondExpr cond_or() {
+    CondExpr first = cond_and();
+    if (!peek_punct("\\/")) return first;
+    CondExpr e;
+    e.op = CondExpr::Op::Or;
+    e.kids.push_back(std::move(first));
+    while (peek_punct("\\/")) {
+      i_++;
+      e.kids.push_back(cond_and());
+    }
+    return e;
+  }
+
+  CondExpr cond_and() {
+    CondExpr first = cond_unary();
+    if (!peek_punct("/\\")) return first;
+    CondExpr e;
+    e.op = CondExpr::Op::And;
+    e.kids.push_back(std::move(first));
+    while (peek_punct("/\\")) {
+      i_++;
+      e.kids.push_back(cond_unary());
+    }
+    return e;
+  }
+
+  CondExpr cond_unary() {
+    CondExpr e;
+    if (peek_punct("~")) {
+      i_++;
+      e.op = CondExpr::Op::Not;
+      e.kids.push_back(cond_unary());
+      return e;
+    }
+    if (peek_punct("(")) {
+      const Loc open = here();
+      i_++;
+      e = cond_or();
+      if (!peek_punct(")"))
+        fail(here(), fmt::format("expected ')' to close the '(' at {}:{} but found {}", open.line, open.col,
+                                 describe_next()));
+      i_++;
+      return e;
+    }
+    if (at_end() || peek().kind != Tok::Word)
+      fail(here(), fmt::format("expected an observation such as 'A: read p[0] == 1', '~' or '(' but found {}",
+                               describe_next()));
+    e.atom.loc = here();
+    observation(e.atom);
+    return e;
+  }
+
   // ---- whole-file checks ----
   void finish(int lines) {
     Loc top{1, 1};
@@ -824,6 +958,14 @@ class Parser {
     };
     for (const auto& it : sc_.items)
       if (it.is_expect) check_under(it.expect.under, it.expect.under_loc);
+    for (const auto& c : sc_.conditions) {
+      check_under(c.under, c.under_loc);
+      if (!sc_.explore)
+        fail(c.loc, fmt::format("'{}' is a condition over the states an explore block reaches; add an explore block "
+                                "such as 'explore events write read pageout writeback' before it, or use 'expect' "
+                                "in the script",
+                                cond_quant_name(c.quant)));
+    }
     for (const auto& c : sc_.checks) {
       check_under(c.under, c.under_loc);
       if (!sc_.explore)

@@ -16,6 +16,30 @@ const char* quant_title(Quant q) {
   return "?";
 }
 
+namespace {
+
+// herd7's answer to a condition: how many reachable states match, and the
+// shortest path to one that shows it.
+void print_condition(std::ostream& out, const Scenario& s, const ConfigRun& c, const ConditionResult& k,
+                     std::vector<std::string>& failed) {
+  out << fmt::format("  Condition {}: {} {} {}  {}  {}\n", k.named() ? k.name : k.text, quant_title(k.actual()), k.pos,
+                     k.neg, k.verdict(), k.ok() ? "ok" : "FAIL");
+  if (k.named()) out << fmt::format("    {}\n", k.text);
+  for (const auto& b : k.bounds_hit) out << fmt::format("    bound hit: {}\n", b);
+  if (k.witness) {
+    out << fmt::format("    {} ({} step{}):\n",
+                       k.witness_holds ? "witness: a reachable state where it holds"
+                                       : "counterexample: a reachable state where it fails",
+                       k.witness->steps.size(), k.witness->steps.size() == 1 ? "" : "s");
+    for (const auto& line : k.witness_lines) out << "      " << line << "\n";
+  }
+  if (!k.ok())
+    failed.push_back(fmt::format("{}:{}:{}: condition '{}' under {}: {} ({} states match, {} do not)", s.file, k.loc.line,
+                                 k.loc.col, k.text, c.config, k.verdict(), k.pos, k.neg));
+}
+
+}  // namespace
+
 void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
   out << fmt::format("Scenario \"{}\" ({})\n", s.title, s.file);
   if (!s.source.empty()) out << fmt::format("Source: {}\n", s.source);
@@ -50,6 +74,7 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
         failed.push_back(fmt::format("{}:{}:{}: check {} under {}: expected {}, got {}", s.file, k.loc.line, k.loc.col,
                                      k.invariant, c.config, k.expect_holds ? "holds" : "violated", k.verdict));
     }
+    for (const auto& k : c.conditions) print_condition(out, s, c, k, failed);
   }
   for (const auto& f : failed) out << "Failed: " << f << "\n";
   out << fmt::format("Result: {}\n", r.ok() ? "PASS" : "FAIL");
@@ -93,6 +118,21 @@ nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {
                         {"bounds_hit", k.bounds_hit},
                         {"ok", k.ok()}});
     jc["checks"] = checks;
+    if (!c.conditions.empty()) {
+      nlohmann::json conds = nlohmann::json::array();
+      for (const auto& k : c.conditions)
+        conds.push_back({{"name", k.name},
+                         {"condition", k.text},
+                         {"line", k.loc.line},
+                         {"actual", quant_title(k.actual())},
+                         {"pos", k.pos},
+                         {"neg", k.neg},
+                         {"verdict", k.verdict()},
+                         {"bounds_hit", k.bounds_hit},
+                         {"witness", k.witness_lines},
+                         {"ok", k.ok()}});
+      jc["conditions"] = conds;
+    }
     cfgs.push_back(jc);
   }
   j["configs"] = cfgs;

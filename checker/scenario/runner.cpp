@@ -14,6 +14,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "checker/scenario/conditions.h"
 #include "checker/scenario/explore_checks.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/script_model.h"
@@ -47,6 +48,8 @@ bool ConfigRun::ok() const {
   for (const auto& o : observations)
     if (!o.ok()) return false;
   for (const auto& c : checks)
+    if (!c.ok()) return false;
+  for (const auto& c : conditions)
     if (!c.ok()) return false;
   return true;
 }
@@ -151,6 +154,21 @@ class ScriptRunner {
   }
 
   const std::vector<mm::State>& states() const { return cur_.states(); }
+
+  // How explore conditions observe a state: with this script's names; an
+  // observation of a process that is not running is false there.
+  ConditionEnv condition_env() const {
+    ConditionEnv env;
+    env.observe = [this](const Expect& x, const mm::State& s) {
+      if (!x.proc.empty() && s.proc[proc_slot(x.proc, x.loc)].alive != mm::PROC_ALIVE) return false;
+      if (!x.other_proc.empty() && s.proc[proc_slot(x.other_proc, x.loc)].alive != mm::PROC_ALIVE) return false;
+      return observe(x, s);
+    };
+    env.locate = [this](const std::string& proc, const PageRef& page) {
+      return std::pair<int, int>{proc_slot(proc, page.loc), page_of(page)};
+    };
+    return env;
+  }
   uint64_t states_seen() const { return all_.size(); }
   std::vector<std::string> proc_names() const {
     std::vector<std::string> names(mm::MAX_PROCS);
@@ -475,6 +493,16 @@ class ScriptRunner {
         bool holds = mm::find_invariant(x.invariant)->check(s, cfg) == 0;
         return holds == x.holds;
       }
+      case ObsKind::SameFolio: {
+        if (x.same_initial) return false;  // explore conditions answer this one (they track the folio)
+        const int other = proc_slot(x.other_proc, x.loc);
+        if (s.proc[other].alive != mm::PROC_ALIVE)
+          fail(x.loc, fmt::format("process {} is not running here; an exited process cannot be observed", x.other_proc));
+        if (!maps_.count(x.other_page.map))
+          fail(x.other_page.loc, fmt::format("mapping '{}' does not exist at this point", x.other_page.map));
+        const int f = folio_behind(s, proc, page);
+        return f >= 0 && f == folio_behind(s, other, page_of(x.other_page));
+      }
     }
     return false;
   }
@@ -546,6 +574,10 @@ ScenarioRun run_scenario(const Scenario& s, const RunOptions& opt) {
       for (const auto& c : s.checks)
         if (c.under.empty() || c.under == cfg.name) checks.push_back(&c);
       run_explore_checks(s, w, checks, opt.threads, run);
+      std::vector<const ConditionDecl*> conds;
+      for (const auto& c : s.conditions)
+        if (c.under.empty() || c.under == cfg.name) conds.push_back(&c);
+      if (!conds.empty()) run.conditions = run_conditions(s, conds, w, r.condition_env());
       r.run_items(s.explore->position, s.items.size(), &run);
       run.script_states = r.states_seen();
     } else {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/engine/engine.h"
 #include "checker/engine/workload.h"
 #include "checker/scenario/ast.h"
 #include "model/config.h"
@@ -58,6 +59,28 @@ struct CheckResult {
   size_t trace_length = 0;
   std::vector<std::string> bounds_hit;
   Loc loc;
+  std::optional<engine::Trace> path;  // violated: the shortest trace itself (for the HTML view)
+};
+
+// A herd7-style condition over the states an explore block reaches.
+struct ConditionResult {
+  std::string name;  // `as NAME`, else the text
+  std::string text;  // "exists A: read p[0] == 2 /\ ..."
+  bool named() const { return name != text; }
+  CondQuant quant = CondQuant::Exists;
+  Loc loc;
+  uint64_t pos = 0, neg = 0;  // reachable states where the expression holds / does not
+  bool complete = true;       // every reachable state was visited
+  std::vector<std::string> bounds_hit;
+  Quant actual() const;       // Always (neg == 0), Never (pos == 0), else Sometimes
+  bool validated() const;     // exists: pos > 0; forall: neg == 0; ~exists: pos == 0
+  bool ok() const;            // validated, and decided (complete, or a witness settles it)
+  std::string verdict() const;  // "validated", "not validated", "incomplete"
+  // The shortest path to a state where the expression holds (exists,
+  // ~exists) or fails (forall), when there is one.
+  std::optional<engine::Trace> witness;
+  bool witness_holds = true;        // the expression holds in the witness's last state
+  std::vector<std::string> witness_lines;  // the witness as text, one line per step and change
 };
 
 struct ConfigRun {
@@ -69,6 +92,8 @@ struct ConfigRun {
   bool explored = false;
   std::vector<ObservationResult> observations;
   std::vector<CheckResult> checks;
+  std::vector<std::string> proc_names, device_names;  // the explore block's display names
+  std::vector<ConditionResult> conditions;
   bool ok() const;
 };
 

@@ -115,6 +115,9 @@ std::string Expect::observation() const {
     case ObsKind::Swap: return fmt::format("swap {}{}", swapdev, fields_text(fields));
     case ObsKind::Folios: return fmt::format("folios == {}", value_text);
     case ObsKind::Invariant: return fmt::format("{} {}", holds ? "holds" : "violated", invariant);
+    case ObsKind::SameFolio:
+      return same_initial ? fmt::format("{}: folio {} same initial", proc, page_text(page))
+                          : fmt::format("{}: folio {} same {}: {}", proc, page_text(page), other_proc, page_text(other_page));
   }
   return "?";
 }
@@ -177,6 +180,12 @@ std::string canonical_form(const Scenario& s) {
   for (const auto& c : s.checks) {
     o += fmt::format("check {} {}", c.invariant, c.expect_holds ? "holds" : "violated");
     if (!c.under.empty()) o += " under " + c.under;
+    o += "\n";
+  }
+  for (const auto& c : s.conditions) {
+    o += fmt::format("{} {}", cond_quant_name(c.quant), c.expr.text());
+    if (!c.under.empty()) o += " under " + c.under;
+    if (c.named) o += " as " + c.name;
     o += "\n";
   }
   return o;

@@ -1,0 +1,67 @@
+#!/bin/bash
+# run --html and explore --html write one self-contained page (no network:
+# no external script, style, font or image) with the trace's steps, the
+# violated invariant's message and an SVG per step; the write is atomic and
+# a bad path is an error (exit 2).  The page in a real browser:
+# html_chromium.sh.
+set -u
+MM=$1
+SRC=$2
+fail() { echo "FAIL: $*"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+scn=$SRC/scenarios/stable-writes/inverted-async-stable-device.scenario
+"$MM" run "$scn" --html "$tmp/run.html" >"$tmp/run.txt"; rc=$?
+[ $rc -eq 0 ] || fail "run --html: exit $rc, want 0"
+[ -s "$tmp/run.html" ] || fail "run --html wrote no page"
+ls "$tmp" | grep -q '\.tmp\.' && fail "temporary file left behind"
+page=$(cat "$tmp/run.html")
+# The text output is unchanged by --html.
+"$MM" run "$scn" | cmp -s - "$tmp/run.txt" || fail "--html changed the text output"
+
+# Self-contained: the only URL is the SVG namespace.
+urls=$(grep -o 'https\?://[^"]*' "$tmp/run.html" | sort -u)
+[ "$urls" = "http://www.w3.org/2000/svg" ] || fail "external references: $urls"
+echo "$page" | grep -qi '<link\|<img\|@import\|<script src\|<iframe' && fail "page loads something external"
+
+# The trace of the violated check: initial state + 3 steps, as a timeline and as sections.
+n=$(grep -c '<section class="step' "$tmp/run.html")
+[ "$n" -eq 4 ] || fail "want 4 step sections (initial + 3), got $n"
+grep -q '<section class="step violating" id="t0-s3"' "$tmp/run.html" || fail "last step not marked violating"
+for want in '>1 A: write p\[0\]=1</a>' '>2 A: madvise(p\[0\], MADV_PAGEOUT)</a>' '>3 A: write p\[0\]=2</a>' \
+            'Check stable_writes under anon-exclusive-v2-inverted' \
+            'mapped-writable: A.pte\[0\] maps F0 writable while it is under writeback' \
+            'A.pte\[0\]: swap(sda:1,excl,soft-dirty) -&gt; present(F0,rw,dirty,soft-dirty)'; do
+  grep -q "$want" "$tmp/run.html" || fail "page lacks: $want"
+done
+# Step 3 highlights the PTE that changed and the folio box, and pictures
+# the PTE -> F0 mapping and F0 -> sda:1 swap cache link.
+step3=$(sed -n '/id="t0-s3"/,/<\/section>/p' "$tmp/run.html")
+echo "$step3" | grep -q '<tr class="chg"><td class="key">A.pte\[0\]</td>' || fail "step 3: A.pte[0] not highlighted"
+echo "$step3" | grep -q '<rect class="folio changed"' || fail "step 3: F0 not highlighted in the SVG"
+echo "$step3" | grep -q '<path class="map"' || fail "step 3: no PTE -> folio arrow"
+echo "$step3" | grep -q '<path class="cache"' || fail "step 3: no folio -> swap slot arrow"
+echo "$step3" | grep -q '<tr class="chg"><td class="key">A.vma' && fail "step 3: unchanged VMA highlighted"
+# Step 2: a swap PTE -> slot arrow.
+sed -n '/id="t0-s2"/,/<\/section>/p' "$tmp/run.html" | grep -q '<path class="swp"' || fail "step 2: no swap PTE arrow"
+# Same input, same page.
+"$MM" run "$scn" --html "$tmp/run2.html" >/dev/null
+cmp -s "$tmp/run.html" "$tmp/run2.html" || fail "two runs wrote different pages"
+
+# explore --html: the engine's violated facet, same steps.
+"$MM" explore --workload anon-stable-writes --config anon-exclusive-v2-inverted --html "$tmp/ex.html" >/dev/null; rc=$?
+[ $rc -eq 1 ] || fail "explore --html: exit $rc, want 1"
+grep -q 'stable_writes/mapped-writable, stable_writes/modified under anon-exclusive-v2-inverted' "$tmp/ex.html" || fail "explore page: no heading"
+n=$(grep -c '<section class="step' "$tmp/ex.html")
+[ "$n" -eq 4 ] || fail "explore page: want 4 step sections, got $n"
+# A run where everything holds: a page that says there is no trace.
+"$MM" explore --workload anon-stable-writes --config v6.18 --html "$tmp/ok.html" >/dev/null; rc=$?
+[ $rc -eq 0 ] || fail "explore v6.18: exit $rc"
+grep -q 'No trace to show' "$tmp/ok.html" || fail "holds page does not say there is no trace"
+
+# A page that cannot be written is bad input, and leaves nothing behind.
+"$MM" run "$scn" --html "$tmp/no/such/dir/x.html" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "unwritable --html: exit $rc, want 2"
+grep -q "error: --html: cannot write" "$tmp/err" || fail "unwritable --html: message: $(cat "$tmp/err")"
+echo PASS
