@@ -20,6 +20,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <concepts>
 #include <cstdint>
 #include <cstdio>
@@ -102,21 +104,75 @@ class Progress {
   clock::time_point start_, last_;
 };
 
-// Run fn(chunk) for chunk in [0, n) on `threads` threads (dynamic hand-out).
-inline void parallel_chunks(size_t n, int threads, const std::function<void(size_t)>& fn) {
-  if (threads <= 1 || n <= 1) {
-    for (size_t c = 0; c < n; c++) fn(c);
-    return;
+// Worker threads that live as long as the search: run(n, fn) calls
+// fn(chunk) for every chunk in [0, n), handed out dynamically to the
+// caller and the workers, and returns when all are done.  No thread is
+// created per level.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int threads) {
+    for (int t = 1; t < threads; t++) workers_.emplace_back([this] { work(); });
   }
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t c; (c = next.fetch_add(1)) < n;) fn(c);
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads && static_cast<size_t>(t) < n; t++) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
-}
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      quit_ = true;
+    }
+    wake_.notify_all();
+    for (auto& th : workers_) th.join();
+  }
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void run(size_t n, const std::function<void(size_t)>& fn) {
+    if (workers_.empty() || n <= 1) {
+      for (size_t c = 0; c < n; c++) fn(c);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      fn_ = &fn;
+      n_ = n;
+      next_.store(0);
+      busy_ = workers_.size();
+      generation_++;
+    }
+    wake_.notify_all();
+    drain(fn, n);
+    std::unique_lock<std::mutex> g(mu_);
+    done_.wait(g, [&] { return busy_ == 0; });
+    fn_ = nullptr;
+  }
+
+ private:
+  void drain(const std::function<void(size_t)>& fn, size_t n) {
+    for (size_t c; (c = next_.fetch_add(1)) < n;) fn(c);
+  }
+  void work() {
+    uint64_t seen = 0;
+    std::unique_lock<std::mutex> g(mu_);
+    while (true) {
+      wake_.wait(g, [&] { return quit_ || generation_ != seen; });
+      if (quit_) return;
+      seen = generation_;
+      const auto* fn = fn_;
+      const size_t n = n_;
+      g.unlock();
+      drain(*fn, n);
+      g.lock();
+      if (--busy_ == 0) done_.notify_one();
+    }
+  }
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  const std::function<void(size_t)>* fn_ = nullptr;
+  size_t n_ = 0;
+  std::atomic<size_t> next_{0};
+  size_t busy_ = 0;
+  uint64_t generation_ = 0;
+  bool quit_ = false;
+};
 
 template <class M, class Store>
 class Explorer {
@@ -279,6 +335,7 @@ class Explorer {
 
   void bfs() {
     Progress progress(lim_.progress);
+    WorkerPool pool(lim_.threads);
     // The current level: ids [base, base + level); its nodes are kept in
     // `cur` only when the store cannot rebuild them.
     std::vector<Node> cur, next;
@@ -295,7 +352,7 @@ class Explorer {
       const size_t nchunks = (level + CHUNK - 1) / CHUNK;
       auto phase1 = std::chrono::steady_clock::now();
       std::vector<Chunk> chunks(nchunks);
-      parallel_chunks(nchunks, lim_.threads, [&](size_t ci) {
+      pool.run(nchunks, [&](size_t ci) {
         Chunk& c = chunks[ci];
         const size_t end = std::min(level, (ci + 1) * CHUNK);
         for (size_t i = ci * CHUNK; i < end; i++) {
