@@ -142,6 +142,13 @@ void canonicalize_resources(State& s) {
   }
 }
 
+void forget_unread(State& s, uint8_t ghost_kept) {
+  for (Process& p : s.proc) {
+    p.parent = NONE;
+    for (uint8_t& g : p.ghost) g &= ghost_kept;
+  }
+}
+
 State permute_processes(const State& s, const uint8_t (&perm)[MAX_PROCS]) {
   State t = s;
   uint8_t new_slot_of[MAX_PROCS];

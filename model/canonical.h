@@ -26,6 +26,20 @@ void canonicalize_resources(State& s);
 // that gives the lexicographically smallest byte encoding.
 State canonicalize(const State& s, uint8_t interchangeable);
 
+// Ghost bits some event reads: expected_value (the value a read must see,
+// from which a write derives the next value) reads GHOST_COWED.  Every
+// other ghost bit is written by events and read only by invariants.
+inline constexpr uint8_t GHOST_READ_BY_EVENTS = GHOST_COWED;
+
+// Forget what no event reads and no invariant the caller checks reads:
+// each process's `parent` (trace text only) and every ghost bit outside
+// `ghost_kept` (which should include GHOST_READ_BY_EVENTS).  Events act
+// on the forgotten fields only by writing them (fork copies ghost bits:
+// bit-wise, so forgetting before or after is the same), so a state and
+// its forgotten form have the same events with the same outcomes and
+// forgotten successors (docs/engine.md).
+void forget_unread(State& s, uint8_t ghost_kept);
+
 // Apply a process permutation: slot i of the result is slot perm[i] of `s`;
 // parent fields are renamed accordingly.
 State permute_processes(const State& s, const uint8_t (&perm)[MAX_PROCS]);

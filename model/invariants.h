@@ -21,6 +21,10 @@ struct Invariant {
   uint32_t (*check)(const State&, const Config&);
   // Human explanation of the violation in kernel terms.
   std::string (*explain)(const State&, const Config&);
+  // The ghost bits (GhostBits) check() and explain() read.  A search that
+  // checks only some invariants may forget the ghost bits none of them
+  // (and no event: GHOST_READ_BY_EVENTS) reads.  All bits unless declared.
+  uint8_t ghost_reads = 0xff;
 };
 
 // The library, in a fixed order.

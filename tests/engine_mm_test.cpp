@@ -107,7 +107,7 @@ TEST_CASE("symmetry reduction: fewer states, same verdicts") {
   opt.graph_cap = 0;
   Result with = explore(w, opt);
   opt.symmetry = false;
-  opt.max_states = 4 * with.stats.states;
+  opt.max_states = 8 * with.stats.states;  // 5.8x since the dead state is forgotten
   Result without = explore(w, opt);
   CHECK(with.complete);
   CHECK(without.complete);

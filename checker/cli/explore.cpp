@@ -127,7 +127,7 @@ void add_common(CLI::App* sub, CommonArgs& a) {
 struct ExploreArgs {
   CommonArgs c;
   engine::Options opt;
-  bool dfs = false, bfs = false, no_symmetry = false;
+  bool dfs = false, bfs = false, no_symmetry = false, keep_dead_state = false;
   int max_depth = -1;
   long long max_states = -1, max_memory_mb = -1;
   std::string dot_file;
@@ -141,6 +141,7 @@ int run_explore(ExploreArgs& a) {
   if (!w) return EXIT_BAD_INPUT;
   a.opt.search = a.dfs ? engine::Search::Dfs : engine::Search::Bfs;
   a.opt.symmetry = !a.no_symmetry;
+  a.opt.dead_state = a.keep_dead_state ? engine::DeadState::Keep : engine::DeadState::Forget;
   if (a.max_depth >= 0) a.opt.max_depth = a.max_depth;
   if (a.max_states >= 0) a.opt.max_states = static_cast<uint64_t>(a.max_states);
   if (a.max_memory_mb >= 0) a.opt.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
@@ -205,6 +206,8 @@ void register_explore_commands(CLI::App& app) {
   ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on visited store + frontier memory")
       ->check(at_least(1));
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
+  ex->add_flag("--keep-dead-state", ea->keep_dead_state,
+               "store fields nothing checked reads (fork parent, unchecked ghost bits) as identity");
   ex->add_flag("--fingerprint", ea->opt.fingerprint, "store 64-bit fingerprints instead of exact states");
   ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");
   ex->add_option("--html", ea->html_file,

@@ -55,6 +55,7 @@ class ComponentTable {
     return id;
   }
   size_t size() const { return items_.size(); }
+  const uint8_t* item(uint32_t id) const { return items_[id].data(); }
   uint64_t bytes() const { return table_.size() * sizeof(uint64_t) + items_.capacity() * N; }
 
  private:
@@ -121,6 +122,31 @@ class CollapseStore {
   }
 
   bool matches(uint32_t id, const MmNode& n, uint64_t = 0) const { return find(n) == int64_t{id}; }
+
+  // A hint whose parts were all known is the whole identity: insert needs
+  // no node, so the engine's per-level buffers keep 24 bytes, not a node.
+  static bool hint_complete(const Hint& h) { return h.known; }
+  static bool hint_equal(const Hint& a, uint64_t, const Hint& b, uint64_t) {
+    return std::memcmp(&a.r, &b.r, sizeof a.r) == 0;
+  }
+  static uint64_t hint_hash(const Hint& h, uint64_t) { return h.h; }
+
+  // The node stored as `id`, rebuilt from its parts: the BFS frontier is a
+  // range of ids, not a copy of each node.  Safe from several threads while
+  // no insert runs.
+  MmNode node(uint32_t id) const {
+    MmNode n;
+    const Record& r = records_[id];
+    uint32_t p[mm::MAX_PROCS];
+    std::memcpy(p, tuples_.item(r.tuple), sizeof p);
+    for (int i = 0; i < mm::MAX_PROCS; i++) std::memcpy(&n.s.proc[i], procs_.item(p[i]), sizeof(mm::Process));
+    std::memcpy(&n.s.folio, folios_.item(r.folios), sizeof n.s.folio);
+    const uint8_t* rest = rest_.item(r.rest);
+    std::memcpy(&n.s.swap, rest, sizeof n.s.swap);
+    std::memcpy(&n.s.inode, rest + sizeof n.s.swap, sizeof n.s.inode);
+    std::memcpy(n.used, rest + sizeof n.s.swap + sizeof n.s.inode, sizeof n.used);
+    return n;
+  }
 
   uint64_t bytes() const {
     return slots_.size() * sizeof(uint32_t) + records_.capacity() * sizeof(Record) + procs_.bytes() +

@@ -129,7 +129,7 @@ void finish(const MmModel& m, const Workload& w, const Options& opt, Store& stor
 }  // namespace
 
 Result explore(const Workload& w, const Options& opt) {
-  MmModel m(w, opt.symmetry);
+  MmModel m(w, opt.symmetry, opt.dead_state);
   SearchLimits lim;
   lim.dfs = opt.search == Search::Dfs;
   lim.threads = std::max(1, opt.threads);

@@ -30,6 +30,7 @@ struct Options {
   int threads = 1;            // results are byte-identical for any value
   bool symmetry = true;       // canonical renaming of folios, slots, interchangeable processes
   bool fingerprint = false;   // store 64-bit fingerprints instead of exact encodings
+  DeadState dead_state = DeadState::Forget;  // --keep-dead-state: Keep
   bool progress = false;      // progress line on stderr even when it is not a terminal
   // Overrides of the workload's bounds.
   std::optional<int> max_depth;

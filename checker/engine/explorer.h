@@ -20,6 +20,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -101,21 +104,75 @@ class Progress {
   clock::time_point start_, last_;
 };
 
-// Run fn(chunk) for chunk in [0, n) on `threads` threads (dynamic hand-out).
-inline void parallel_chunks(size_t n, int threads, const std::function<void(size_t)>& fn) {
-  if (threads <= 1 || n <= 1) {
-    for (size_t c = 0; c < n; c++) fn(c);
-    return;
+// Worker threads that live as long as the search: run(n, fn) calls
+// fn(chunk) for every chunk in [0, n), handed out dynamically to the
+// caller and the workers, and returns when all are done.  No thread is
+// created per level.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int threads) {
+    for (int t = 1; t < threads; t++) workers_.emplace_back([this] { work(); });
   }
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t c; (c = next.fetch_add(1)) < n;) fn(c);
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads && static_cast<size_t>(t) < n; t++) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
-}
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      quit_ = true;
+    }
+    wake_.notify_all();
+    for (auto& th : workers_) th.join();
+  }
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void run(size_t n, const std::function<void(size_t)>& fn) {
+    if (workers_.empty() || n <= 1) {
+      for (size_t c = 0; c < n; c++) fn(c);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      fn_ = &fn;
+      n_ = n;
+      next_.store(0);
+      busy_ = workers_.size();
+      generation_++;
+    }
+    wake_.notify_all();
+    drain(fn, n);
+    std::unique_lock<std::mutex> g(mu_);
+    done_.wait(g, [&] { return busy_ == 0; });
+    fn_ = nullptr;
+  }
+
+ private:
+  void drain(const std::function<void(size_t)>& fn, size_t n) {
+    for (size_t c; (c = next_.fetch_add(1)) < n;) fn(c);
+  }
+  void work() {
+    uint64_t seen = 0;
+    std::unique_lock<std::mutex> g(mu_);
+    while (true) {
+      wake_.wait(g, [&] { return quit_ || generation_ != seen; });
+      if (quit_) return;
+      seen = generation_;
+      const auto* fn = fn_;
+      const size_t n = n_;
+      g.unlock();
+      drain(*fn, n);
+      g.lock();
+      if (--busy_ == 0) done_.notify_one();
+    }
+  }
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  const std::function<void(size_t)>* fn_ = nullptr;
+  size_t n_ = 0;
+  std::atomic<size_t> next_{0};
+  size_t busy_ = 0;
+  uint64_t generation_ = 0;
+  bool quit_ = false;
+};
 
 template <class M, class Store>
 class Explorer {
@@ -171,33 +228,45 @@ class Explorer {
   }
 
  private:
+  // A successor not yet stored, as the level's buffers keep it: when the
+  // store's hint is the whole identity (collapse store with every part
+  // known, fingerprints) no node is kept; otherwise the node sits in the
+  // chunk's `nodes` at `node_ix`.
+  static constexpr uint32_t NO_NODE = 0xffffffffu;
   struct Candidate {
-    uint32_t src;  // index in the current level
+    uint32_t src;      // index in the current level
+    uint32_t node_ix;  // in Chunk::nodes, or NO_NODE
     uint64_t hash;
     typename Store::Hint hint;
-    Node node;
   };
-  // The candidates of one chunk, by node hash: finds repeats within it.
+  // The candidates of one chunk, by identity: finds repeats within it.
   struct LocalSet {
     std::vector<uint32_t> slots;  // candidate index + 1; 0 = empty
-    template <class Cands>
-    bool seen(const Node& n, const Cands& cands) {
-      if ((cands.size() + 1) * 2 > slots.size()) rebuild(cands, std::max<size_t>(1024, slots.size() * 2));
+    static uint64_t hash_of(const Candidate& c, const std::vector<Node>& nodes) {
+      return c.node_ix == NO_NODE ? Store::hint_hash(c.hint, c.hash) : hash_bytes(&nodes[c.node_ix], sizeof(Node));
+    }
+    static bool same(const Candidate& a, const Candidate& b, const std::vector<Node>& nodes) {
+      if ((a.node_ix == NO_NODE) != (b.node_ix == NO_NODE)) return false;
+      if (a.node_ix == NO_NODE) return Store::hint_equal(a.hint, a.hash, b.hint, b.hash);
+      return std::memcmp(&nodes[a.node_ix], &nodes[b.node_ix], sizeof(Node)) == 0;
+    }
+    // True when `c` (not yet appended) repeats an earlier candidate.
+    bool seen(const Candidate& c, const std::vector<Candidate>& cands, const std::vector<Node>& nodes) {
+      if ((cands.size() + 1) * 2 > slots.size()) rebuild(cands, nodes, std::max<size_t>(1024, slots.size() * 2));
       const size_t mask = slots.size() - 1;
-      for (size_t i = hash_bytes(&n, sizeof n) & mask;; i = (i + 1) & mask) {
+      for (size_t i = hash_of(c, nodes) & mask;; i = (i + 1) & mask) {
         if (slots[i] == 0) {
-          slots[i] = static_cast<uint32_t>(cands.size()) + 1;  // the caller appends n next
+          slots[i] = static_cast<uint32_t>(cands.size()) + 1;  // the caller appends c next
           return false;
         }
-        if (std::memcmp(&cands[slots[i] - 1].node, &n, sizeof n) == 0) return true;
+        if (same(cands[slots[i] - 1], c, nodes)) return true;
       }
     }
-    template <class Cands>
-    void rebuild(const Cands& cands, size_t size) {
+    void rebuild(const std::vector<Candidate>& cands, const std::vector<Node>& nodes, size_t size) {
       slots.assign(size, 0);
       const size_t mask = size - 1;
       for (size_t k = 0; k < cands.size(); k++) {
-        size_t i = hash_bytes(&cands[k].node, sizeof(Node)) & mask;
+        size_t i = hash_of(cands[k], nodes) & mask;
         while (slots[i] != 0) i = (i + 1) & mask;
         slots[i] = static_cast<uint32_t>(k) + 1;
       }
@@ -205,12 +274,22 @@ class Explorer {
   };
   struct Chunk {
     std::vector<Candidate> cands;
+    std::vector<Node> nodes;                                 // candidates the hint does not stand for
     std::vector<std::pair<uint32_t, uint64_t>> violations;  // (index in level, bits)
     std::vector<std::pair<uint32_t, uint32_t>> edges;       // to states already stored
     std::vector<uint8_t> marks;                              // per expanded state (graph kept)
     std::set<std::string> capacity;
     uint64_t transitions = 0, faults = 0;
     LocalSet local;
+    uint64_t bytes() const {
+      return cands.capacity() * sizeof(Candidate) + nodes.capacity() * sizeof(Node) +
+             local.slots.capacity() * sizeof(uint32_t) + edges.capacity() * sizeof(edges[0]);
+    }
+  };
+  // The store rebuilds a stored node from its id: the BFS frontier is then
+  // the id range of the current level and costs no memory.
+  static constexpr bool kIdFrontier = requires(const Store& st, uint32_t id) {
+    { st.node(id) } -> std::same_as<Node>;
   };
   static constexpr size_t CHUNK = 512;
 
@@ -256,22 +335,36 @@ class Explorer {
 
   void bfs() {
     Progress progress(lim_.progress);
+    WorkerPool pool(lim_.threads);
+    // The current level: ids [base, base + level); its nodes are kept in
+    // `cur` only when the store cannot rebuild them.
     std::vector<Node> cur, next;
     store_initial(cur);
+    size_t level = run_.parent.size();
+    if constexpr (kIdFrontier) std::vector<Node>().swap(cur);
     run_.edges_kept = lim_.edge_cap > 0;
     uint64_t base = 0;
     bool stop = false;
-    for (int depth = 0; !cur.empty(); depth++) {
+    static const Key kNoKey{};
+    for (int depth = 0; level > 0; depth++) {
       run_.max_depth = depth;
       const bool at_limit = depth >= lim_.max_depth;
-      const size_t nchunks = (cur.size() + CHUNK - 1) / CHUNK;
+      const size_t nchunks = (level + CHUNK - 1) / CHUNK;
       auto phase1 = std::chrono::steady_clock::now();
       std::vector<Chunk> chunks(nchunks);
-      parallel_chunks(nchunks, lim_.threads, [&](size_t ci) {
+      pool.run(nchunks, [&](size_t ci) {
         Chunk& c = chunks[ci];
-        const size_t end = std::min(cur.size(), (ci + 1) * CHUNK);
+        const size_t end = std::min(level, (ci + 1) * CHUNK);
         for (size_t i = ci * CHUNK; i < end; i++) {
-          const Node& n = cur[i];
+          Node held;
+          const Node* np;
+          if constexpr (kIdFrontier) {
+            held = store_.node(static_cast<uint32_t>(base + i));
+            np = &held;
+          } else {
+            np = &cur[i];
+          }
+          const Node& n = *np;
           if (uint64_t v = m_.violations(n)) c.violations.emplace_back(static_cast<uint32_t>(i), v);
           if (run_.edges_kept) c.marks.push_back(m_.mark(n));
           ExpandInfo info = m_.expand(n, [&](const Node& s) {
@@ -284,11 +377,21 @@ class Explorer {
               if (run_.edges_kept) c.edges.emplace_back(static_cast<uint32_t>(base + i), static_cast<uint32_t>(id));
               return;
             }
+            Candidate cand{static_cast<uint32_t>(i), NO_NODE, h, hint};
+            // Without an id frontier the node is the next level's copy.
+            const bool keep_node = !kIdFrontier || !Store::hint_complete(hint);
+            if (keep_node) {
+              cand.node_ix = static_cast<uint32_t>(c.nodes.size());
+              c.nodes.push_back(s);
+            }
             // A state reached twice from this chunk is merged once: the
             // first occurrence keeps its place, so ids and parents are as
             // without this filter.  (Not with the graph kept: every edge counts.)
-            if (!run_.edges_kept && c.local.seen(s, c.cands)) return;
-            c.cands.push_back(Candidate{static_cast<uint32_t>(i), h, hint, s});
+            if (!run_.edges_kept && c.local.seen(cand, c.cands, c.nodes)) {
+              if (keep_node) c.nodes.pop_back();
+              return;
+            }
+            c.cands.push_back(cand);
           });
           account(info, c);
         }
@@ -296,8 +399,9 @@ class Explorer {
       // Merge in chunk order: the only place ids are handed out.
       auto phase2 = std::chrono::steady_clock::now();
       next.clear();
-      size_t pending = 0;  // candidates buffered by this level (they count against the memory bound)
-      for (const Chunk& c : chunks) pending += c.cands.size();
+      uint64_t pending = 0;  // bytes buffered by this level (they count against the memory bound)
+      for (const Chunk& c : chunks) pending += c.bytes();
+      const uint64_t level_end = store_.size();
       for (Chunk& c : chunks) {
         for (auto [i, bits] : c.violations) record_violations(static_cast<uint32_t>(base + i), bits);
         run_.transitions += c.transitions;
@@ -318,33 +422,41 @@ class Explorer {
             stop = true;
             break;
           }
-          auto [id, fresh] = store_.insert(m_.pack(cand.node), cand.hash, &cand.hint);
+          const Key& k = cand.node_ix == NO_NODE ? kNoKey : m_.pack(c.nodes[cand.node_ix]);
+          auto [id, fresh] = store_.insert(k, cand.hash, &cand.hint);
           if (fresh) {
             grow_parents();
             run_.parent.push_back(static_cast<uint32_t>(base + cand.src));
-            next.push_back(cand.node);
+            if constexpr (!kIdFrontier) next.push_back(c.nodes[cand.node_ix]);
           }
           if (run_.edges_kept) run_.edges.emplace_back(static_cast<uint32_t>(base + cand.src), id);
         }
         std::vector<Candidate>().swap(c.cands);
+        std::vector<Node>().swap(c.nodes);
         std::vector<uint32_t>().swap(c.local.slots);
       }
       if (run_.edges_kept && store_.size() > lim_.edge_cap) drop_graph();
-      if (!stop && memory_in_use(cur.size() + next.size()) + pending * sizeof(Candidate) > lim_.max_memory_bytes) {
+      if (!stop && memory_in_use(cur.size() + next.size()) + pending > lim_.max_memory_bytes) {
         run_.memory_bound_hit = true;
         stop = true;
       }
-      progress.tick(store_.size(), depth, next.size(), run_.transitions);
+      const size_t next_level = store_.size() - level_end;
+      progress.tick(store_.size(), depth, next_level, run_.transitions);
       expand_seconds_ += std::chrono::duration<double>(phase2 - phase1).count();
       merge_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - phase2).count();
-      base += cur.size();
+      base += level;
+      level = next_level;
       cur.swap(next);
       if (stop) break;
     }
     // States stored but never expanded (a bound stopped the run) are still checked.
-    for (size_t i = 0; i < cur.size(); i++)
-      if (uint64_t v = m_.violations(cur[i])) record_violations(static_cast<uint32_t>(base + i), v);
-    if (!cur.empty()) run_.max_depth++;
+    for (size_t i = 0; i < level; i++) {
+      uint64_t v;
+      if constexpr (kIdFrontier) v = m_.violations(store_.node(static_cast<uint32_t>(base + i)));
+      else v = m_.violations(cur[i]);
+      if (v) record_violations(static_cast<uint32_t>(base + i), v);
+    }
+    if (level > 0) run_.max_depth++;
     run_.expand_seconds = expand_seconds_;
     run_.merge_seconds = merge_seconds_;
   }

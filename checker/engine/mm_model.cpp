@@ -11,7 +11,7 @@ namespace mmc::engine {
 
 bool mm_vma_at(const mm::State& s, int proc, int page) { return mm::find_vma(s.proc[proc], page) != nullptr; }
 
-MmModel::MmModel(const Workload& w, bool symmetry) : w_(w), symmetry_(symmetry) {
+MmModel::MmModel(const Workload& w, bool symmetry, DeadState dead) : w_(w), symmetry_(symmetry), dead_(dead) {
   if (w.initial.empty()) throw std::invalid_argument("workload '" + w.name + "' has no initial state");
   int counters = 0;
   for (const AlphabetEntry& a : w.alphabet) {
@@ -33,6 +33,8 @@ MmModel::MmModel(const Workload& w, bool symmetry) : w_(w), symmetry_(symmetry) 
       invs_.push_back(inv);
     }
   }
+  ghost_kept_ = mm::GHOST_READ_BY_EVENTS;
+  for (const mm::Invariant* inv : invs_) ghost_kept_ |= inv->ghost_reads;
   for (const mm::Invariant* inv : invs_) {
     inv_offset_.push_back(static_cast<int>(checks_.size()));
     for (size_t f = 0; f < inv->facets.size(); f++) checks_.push_back(Check{inv, static_cast<int>(f)});
@@ -45,7 +47,7 @@ std::vector<MmNode> MmModel::initial() const {
   for (const mm::State& s : w_.initial) {
     Node n{};
     n.s = s;
-    out.push_back(symmetry_ ? canonical(n) : n);
+    out.push_back(identity(n));
   }
   return out;
 }

@@ -22,6 +22,7 @@
 
 #include "checker/engine/explorer.h"
 #include "checker/engine/workload.h"
+#include "model/canonical.h"
 #include "model/invariants.h"
 
 namespace mmc::engine {
@@ -44,7 +45,9 @@ class MmModel {
   using Node = MmNode;
   using Key = MmNode;  // the exact encoding (see pack)
 
-  MmModel(const Workload& w, bool symmetry);
+  // With DeadState::Forget, nodes are kept in forgotten form
+  // (mm::forget_unread with the ghost bits the checks and events read).
+  MmModel(const Workload& w, bool symmetry, DeadState dead = DeadState::Keep);
 
   std::vector<Node> initial() const;
   Key pack(const Node& n) const { return n; }
@@ -70,6 +73,15 @@ class MmModel {
   ExpandInfo for_each_concrete_successor(const Node& n, Fn&& fn) const;
 
   Node canonical(const Node& n) const;
+  // What the search stores for a concrete node: forgotten, then canonical.
+  Node identity(const Node& n) const {
+    if (dead_ == DeadState::Keep) return symmetry_ ? canonical(n) : n;
+    Node f = n;
+    mm::forget_unread(f.s, ghost_kept_);
+    return symmetry_ ? canonical(f) : f;
+  }
+  uint8_t ghost_kept() const { return ghost_kept_; }
+  DeadState dead_state() const { return dead_; }
   // Every process exited, no folio allocated, no swap slot in use.
   static bool quiescent(const mm::State& s);
   bool has_exit_event() const;
@@ -85,6 +97,8 @@ class MmModel {
   };
   const Workload& w_;
   bool symmetry_;
+  DeadState dead_;
+  uint8_t ghost_kept_ = 0xff;
   std::vector<Letter> letters_;
   std::vector<Check> checks_;
   std::vector<const mm::Invariant*> invs_;
@@ -137,8 +151,15 @@ ExpandInfo MmModel::for_each_concrete_successor(const Node& n, Fn&& fn) const {
 template <class Fn>
 ExpandInfo MmModel::for_each_successor(const Node& n, Fn&& fn) const {
   return for_each_concrete_successor(n, [&](const mm::Event& e, mm::Status st, const Node& succ) {
-    if (!symmetry_) return fn(e, st, succ);
-    fn(e, st, canonical(succ));
+    if (dead_ == DeadState::Keep) {
+      if (!symmetry_) return fn(e, st, succ);
+      return fn(e, st, canonical(succ));
+    }
+    Node f = succ;
+    mm::forget_unread(f.s, ghost_kept_);
+    // An event that changed only forgotten fields is a no-op here.
+    if (std::memcmp(&f, &n, sizeof(Node)) == 0) return;
+    fn(e, st, symmetry_ ? canonical(f) : f);
   });
 }
 

@@ -86,6 +86,10 @@ class ExactStore {
   struct Hint {};  // what a failed find can pass on to insert (nothing here)
   int64_t find(const Key& k, uint64_t h, Hint*) const { return find(k, h); }
   std::pair<uint32_t, bool> insert(const Key& k, uint64_t h, const Hint*) { return insert(k, h); }
+  // A hint never stands for the key here: the engine keeps the key.
+  static bool hint_complete(const Hint&) { return false; }
+  static bool hint_equal(const Hint&, uint64_t, const Hint&, uint64_t) { return false; }
+  static uint64_t hint_hash(const Hint&, uint64_t h) { return h; }
 
  private:
   void rehash(size_t slots) {
@@ -130,6 +134,10 @@ class FingerprintStore {
   struct Hint {};  // what a failed find can pass on to insert (nothing here)
   int64_t find(const Key& k, uint64_t h, Hint*) const { return find(k, h); }
   std::pair<uint32_t, bool> insert(const Key& k, uint64_t h, const Hint*) { return insert(k, h); }
+  // The fingerprint is the whole identity: insert needs no key.
+  static bool hint_complete(const Hint&) { return true; }
+  static bool hint_equal(const Hint&, uint64_t ha, const Hint&, uint64_t hb) { return ha == hb; }
+  static uint64_t hint_hash(const Hint&, uint64_t h) { return h; }
 
  private:
   void rehash(size_t slots) {

@@ -18,7 +18,7 @@ Trace concrete_trace(const MmModel& m, const std::vector<MmNode>& path, const mm
   for (const mm::State& s : m.workload().initial) {
     MmNode n{};
     n.s = s;
-    if ((m.symmetry() ? m.canonical(n) : n) == path[0]) {
+    if (m.identity(n) == path[0]) {
       cur = n;
       break;
     }
@@ -29,7 +29,7 @@ Trace concrete_trace(const MmModel& m, const std::vector<MmNode>& path, const mm
     MmNode next{};
     m.for_each_concrete_successor(cur, [&](const mm::Event& e, mm::Status st, const MmNode& succ) {
       if (found) return;
-      if ((m.symmetry() ? m.canonical(succ) : succ) != path[k]) return;
+      if (m.identity(succ) != path[k]) return;
       found = true;
       next = succ;
       TraceStep step;

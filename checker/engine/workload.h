@@ -22,6 +22,11 @@ struct AlphabetEntry {
 // counters are part of the node's identity.
 inline constexpr int MAX_LIMITED_KINDS = 4;
 
+// Whether the stored identity of a state forgets what nothing the search
+// checks reads (Process::parent; ghost bits no checked invariant and no
+// event reads: mm::forget_unread).  Traces still replay concrete states.
+enum class DeadState : uint8_t { Forget, Keep };
+
 struct Bounds {
   int max_depth = 200;                  // BFS/DFS levels (events on a path)
   uint64_t max_states = 20'000'000;     // distinct stored states
