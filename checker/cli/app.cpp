@@ -1,5 +1,9 @@
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
+#include <new>
 
 #include "checker/cli/commands.h"
 
@@ -30,7 +34,20 @@ static bool unknown_command(CLI::App& app, int argc, char** argv) {
   return true;
 }
 
-int run_app(CLI::App& app, int argc, char** argv) {
+// Flushes std::cout and C stdout; the error (strerror words) if any write failed.
+std::string flush_stdout() {
+  std::cout.flush();
+  errno = 0;
+  bool failed = std::fflush(stdout) != 0;
+  int err = errno;
+  failed |= std::ferror(stdout) != 0 || !std::cout;
+  if (!failed) return "";
+  return err ? std::strerror(err) : "write error";
+}
+
+namespace {
+// The status of the command line: parse it, run the chosen command.
+int parse_and_run(CLI::App& app, int argc, char** argv) {
   if (unknown_command(app, argc, argv)) return EXIT_BAD_INPUT;
   try {
     app.parse(argc, argv);
@@ -51,11 +68,27 @@ int run_app(CLI::App& app, int argc, char** argv) {
   }
   try {
     return (*chosen())();
+  } catch (const std::bad_alloc&) {
+    // Out of memory outside the engine's own bound (which ends 'incomplete').
+    std::cerr << "mmcheck: internal error: out of memory (std::bad_alloc); please report it with the command line\n";
+    return EXIT_INTERNAL;
   } catch (const std::exception& e) {
     // A bug in mmcheck, not in the input: say so instead of aborting.
     std::cerr << "mmcheck: internal error: " << e.what() << "; please report it with the command line\n";
     return EXIT_INTERNAL;
   }
+}
+}  // namespace
+
+int run_app(CLI::App& app, int argc, char** argv) {
+  int status = parse_and_run(app, argc, argv);
+  // Output that did not reach stdout (a full disk, /dev/full) must not end
+  // as success, nor as a verdict: the reader never saw it.
+  if (std::string why = flush_stdout(); !why.empty()) {
+    std::cerr << "mmcheck: error: cannot write the output: " << why << "\n";
+    return EXIT_IO;
+  }
+  return status;
 }
 
 }  // namespace mmc::cli

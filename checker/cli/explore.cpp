@@ -9,13 +9,16 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <limits>
 #include <iostream>
 #include <memory>
 
 #include "checker/cli/commands.h"
+#include "checker/cli/flags.h"
 #include "checker/engine/engine.h"
 #include "checker/engine/loader.h"
 #include "checker/html/from_results.h"
+#include "checker/util/atomic_file.h"
 #include "checker/workloads/workloads.h"
 #include "model/config.h"
 
@@ -29,6 +32,7 @@ struct CommonArgs {
   std::string config;    // preset; empty = the workload's / v6.18
   std::vector<std::string> knobs;
   bool json = false;
+  bool config_given = false;  // --config on the command line, even empty
 };
 
 int usage_error(const std::string& msg) {
@@ -50,8 +54,9 @@ std::string list_presets() {
 
 // The config the flags ask for; nullopt after printing what is wrong.
 std::optional<mm::Config> config_from(const CommonArgs& a, bool& overridden) {
-  overridden = !a.config.empty() || !a.knobs.empty();
-  auto cfg = mm::config_preset(a.config.empty() ? "v6.18" : a.config);
+  overridden = a.config_given || !a.knobs.empty();
+  // `--config ''` names no preset: an error, not the default.
+  auto cfg = mm::config_preset(a.config_given ? a.config : "v6.18");
   if (!cfg) {
     usage_error(fmt::format("unknown config '{}'; presets: {}", a.config, list_presets()));
     return std::nullopt;
@@ -101,21 +106,6 @@ std::optional<engine::Workload> workload_from(const CommonArgs& a) {
   return w;
 }
 
-// A whole number >= min, with a message that says so.
-CLI::Validator at_least(long long min) {
-  return CLI::Validator(
-      [min](std::string& v) -> std::string {
-        try {
-          size_t used = 0;
-          long long x = std::stoll(v, &used);
-          if (used == v.size() && x >= min) return "";
-        } catch (...) {
-        }
-        return "'" + v + "' is not a whole number >= " + std::to_string(min);
-      },
-      "INT>=" + std::to_string(min));
-}
-
 void add_common(CLI::App* sub, CommonArgs& a) {
   sub->add_option("file", a.file, "scenario file (instead of --workload)");
   sub->add_option("--workload,-w", a.workload, "built-in workload: " + list_workloads());
@@ -136,7 +126,6 @@ struct ExploreArgs {
 
 int run_explore(ExploreArgs& a) {
   if (a.bfs && a.dfs) return usage_error("--bfs and --dfs exclude each other");
-  if (a.opt.threads < 1) return usage_error("--threads must be at least 1");
   auto w = workload_from(a.c);
   if (!w) return EXIT_BAD_INPUT;
   a.opt.search = a.dfs ? engine::Search::Dfs : engine::Search::Bfs;
@@ -145,7 +134,7 @@ int run_explore(ExploreArgs& a) {
   if (a.max_depth >= 0) a.opt.max_depth = a.max_depth;
   if (a.max_states >= 0) a.opt.max_states = static_cast<uint64_t>(a.max_states);
   if (a.max_memory_mb >= 0) a.opt.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
-  if (!a.opt.progress) a.opt.progress = isatty(STDERR_FILENO);
+  a.opt.progress = progress_wanted(a.opt.progress) == ProgressFlag::On;
   engine::Result r;
   try {
     r = engine::explore(*w, a.opt);
@@ -155,9 +144,10 @@ int run_explore(ExploreArgs& a) {
   if (a.c.json) std::cout << engine::to_json(r).dump(2) << "\n";
   else engine::print_text(std::cout, r);
   if (!a.dot_file.empty()) {
-    std::ofstream out(a.dot_file);
-    if (!out) return usage_error(fmt::format("cannot write '{}'", a.dot_file));
-    out << engine::to_dot(r);
+    if (std::string why = util::write_file_atomically(a.dot_file, engine::to_dot(r)); !why.empty()) {
+      fmt::print(stderr, "mmcheck: error: --dot {}: cannot write the file: {}\n", a.dot_file, why);
+      return EXIT_IO;
+    }
   }
   if (!a.html_file.empty()) {
     const std::string err = html::write_page(a.html_file, html::render_page(html::explore_page(r)));
@@ -173,7 +163,6 @@ struct SimulateArgs {
 };
 
 int run_simulate(SimulateArgs& a) {
-  if (a.steps < 0) return usage_error("--steps must be at least 0");
   auto w = workload_from(a.c);
   if (!w) return EXIT_BAD_INPUT;
   engine::SimResult r;
@@ -198,13 +187,15 @@ void register_explore_commands(CLI::App& app) {
       "exhaustive exploration of a workload: verdict per invariant, shortest counterexample traces.\n"
       "Exit status: 0 all hold, 1 violated, 2 bad usage, 3 incomplete (a bound was hit)");
   add_common(ex, ea->c);
-  ex->add_option("--threads,-j", ea->opt.threads, "worker threads (results identical for any N)");
+  add_threads_flag(ex, ea->opt.threads, "worker threads (results identical for any N)");
   ex->add_flag("--bfs", ea->bfs, "breadth-first (default; shortest traces)");
   ex->add_flag("--dfs", ea->dfs, "depth-first");
-  ex->add_option("--max-depth", ea->max_depth, "depth bound (events on a path)")->check(at_least(0));
-  ex->add_option("--max-states", ea->max_states, "bound on stored states")->check(at_least(1));
+  ex->add_option("--max-depth", ea->max_depth, "depth bound (events on a path)")
+      ->check(whole_number(0, std::numeric_limits<int>::max()));
+  ex->add_option("--max-states", ea->max_states, "bound on stored states")
+      ->check(whole_number(1, std::numeric_limits<long long>::max()));
   ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on visited store + frontier memory")
-      ->check(at_least(1));
+      ->check(whole_number(1, std::numeric_limits<long long>::max() >> 20));
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
   ex->add_flag("--keep-dead-state", ea->keep_dead_state,
                "store fields nothing checked reads (fork parent, unchecked ghost bits) as identity");
@@ -213,14 +204,21 @@ void register_explore_commands(CLI::App& app) {
   ex->add_option("--html", ea->html_file,
                  "write the violation traces as one self-contained HTML page (timeline, states side by side, SVG)");
   ex->add_flag("--progress", ea->opt.progress, "progress line on stderr even when it is not a terminal");
-  add_command(app, ex, [ea] { return run_explore(*ea); });
+  add_command(app, ex, [ea, ex] {
+    ea->c.config_given = given(ex, "--config");
+    return run_explore(*ea);
+  });
 
   auto sa = std::make_shared<SimulateArgs>();
   CLI::App* sim = app.add_subcommand("simulate", "seeded random walk: same seed, same walk; exit 1 on a violation");
   add_common(sim, sa->c);
-  sim->add_option("--seed", sa->seed, "random seed");
-  sim->add_option("--steps", sa->steps, "at most this many events");
-  add_command(app, sim, [sa] { return run_simulate(*sa); });
+  sim->add_option("--seed", sa->seed, "random seed")->check(whole_number_u64(0));
+  sim->add_option("--steps", sa->steps, "at most this many events")
+      ->check(whole_number(0, std::numeric_limits<int>::max()));
+  add_command(app, sim, [sa, sim] {
+    sa->c.config_given = given(sim, "--config");
+    return run_simulate(*sa);
+  });
 
   auto bench_json = std::make_shared<bool>(false);
   auto bench_quick = std::make_shared<bool>(false);

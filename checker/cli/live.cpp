@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "checker/cli/commands.h"
+#include "checker/cli/flags.h"
 #include "checker/live/counterexample.h"
 #include "checker/live/emit.h"
 #include "checker/live/kernel_profile.h"
@@ -13,6 +14,7 @@
 #include "checker/live/replay.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/runner.h"
+#include "checker/util/atomic_file.h"
 #include "model/config.h"
 
 namespace mmc::cli {
@@ -21,6 +23,7 @@ namespace {
 
 struct EmitArgs {
   std::string file, out, config;
+  bool config_given = false;  // --config on the command line, even empty
   bool counterexample = false;
   std::string invariant;  // with --counterexample: this invariant's trace
 };
@@ -29,7 +32,7 @@ int emit_c_command(const EmitArgs& a) {
   try {
     scenario::Scenario sc = scenario::load_scenario(a.file);
     mm::Config cfg;
-    if (a.config.empty()) {
+    if (!a.config_given) {
       // The running kernel's probed profile (`mmcheck kernel`, without swap).
       const live::KernelProfile kp = live::classify(live::probe_running_kernel(""));
       if (!kp.classified)
@@ -62,12 +65,10 @@ int emit_c_command(const EmitArgs& a) {
     if (a.out.empty() || a.out == "-") {
       std::cout << text;
     } else {
-      std::ofstream f(a.out);
-      if (!f) {
-        std::cerr << fmt::format("{}: error: cannot write; give a writable -o path\n", a.out);
-        return EXIT_BAD_INPUT;
+      if (std::string why = util::write_file_atomically(a.out, text); !why.empty()) {
+        std::cerr << fmt::format("mmcheck: error: -o {}: cannot write the file: {}\n", a.out, why);
+        return EXIT_IO;
       }
-      f << text;
     }
     return EXIT_OK;
   } catch (const scenario::ScenarioError& e) {
@@ -92,7 +93,10 @@ void register_live_commands(CLI::App& app) {
               "emit the shortest counterexample trace of the explore block instead of the script "
               "(the script up to `explore`, then the trace's steps)");
   e->add_option("--invariant", emit->invariant, "with --counterexample: the trace of this invariant");
-  add_command(app, e, [emit] { return emit_c_command(*emit); });
+  add_command(app, e, [emit, e] {
+    emit->config_given = given(e, "--config");
+    return emit_c_command(*emit);
+  });
 
   auto rp = std::make_shared<live::ReplayOptions>();
   auto live_flag = std::make_shared<bool>(false);
@@ -111,7 +115,7 @@ void register_live_commands(CLI::App& app) {
                 "removed afterwards; under the build directory when that is tmpfs)");
   r->add_option("--config", rp->config,
                 "compare with this model config instead of the kernel's probed profile (`mmcheck kernel`)");
-  r->add_option("--timeout", rp->timeout_s, "seconds per program (default 60)");
+  r->add_option("--timeout", rp->timeout_s, "seconds per program (default 60)")->check(whole_number(1, 86400));
   r->add_flag("--counterexamples", rp->counterexamples,
               "also run each explore block's shortest counterexample (script up to `explore`, then the trace)");
   add_command(app, r, [rp, live_flag, recorded] {

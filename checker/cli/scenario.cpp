@@ -9,11 +9,15 @@
 #include <memory>
 
 #include "checker/cli/commands.h"
+#include "checker/cli/flags.h"
 #include "checker/engine/loader.h"
 #include "checker/html/from_results.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/report.h"
+#include "checker/scenario/results_file.h"
 #include "checker/scenario/runner.h"
+#include "checker/util/atomic_file.h"
+#include "checker/util/bounded_read.h"
 
 namespace mmc::cli {
 
@@ -32,12 +36,15 @@ struct ScenarioFlags {
   int threads = 1;
   bool json = false;  // run: results as JSON (no timings in it)
   std::string html_out;  // run: the traces as one HTML page
+  bool progress = false;      // --progress
+  bool config_given = false;  // --config on the command line, even empty
 };
 
 // --config and --set into run options; prints the error and returns false on bad input.
 bool make_options(const ScenarioFlags& f, RunOptions& opt) {
   try {
-    if (!f.config.empty()) opt.override_config = parse_config_option(f.config);
+    // `--config ''` is an error (parse_config_option says so), not "no --config".
+    if (f.config_given) opt.override_config = parse_config_option(f.config);
   } catch (const ScenarioError& e) {
     std::cerr << "mmcheck: error: --config: " << e.message << "\n";
     return false;
@@ -55,7 +62,8 @@ bool make_options(const ScenarioFlags& f, RunOptions& opt) {
     }
     opt.sets.emplace_back(knob, val == "1");
   }
-  opt.threads = std::max(1, f.threads);
+  opt.threads = f.threads;  // validated by --threads' whole_number check
+  opt.progress = progress_wanted(f.progress) == ProgressFlag::On ? Progress::Stderr : Progress::Off;
   return true;
 }
 
@@ -102,6 +110,7 @@ int cmd_show(const ScenarioFlags& f) {
   }
 }
 
+// Throws fs::filesystem_error for a directory it cannot read.
 std::vector<fs::path> scenario_files(const fs::path& dir) {
   std::vector<fs::path> out;
   for (const auto& e : fs::recursive_directory_iterator(dir))
@@ -121,15 +130,26 @@ int cmd_regress(const ScenarioFlags& f) {
     std::cerr << fmt::format("mmcheck: error: {}: not a directory; give the directory holding .scenario files\n", f.dir);
     return EXIT_BAD_INPUT;
   }
+  std::vector<fs::path> files;
+  try {
+    files = scenario_files(f.dir);
+  } catch (const fs::filesystem_error& e) {
+    std::cerr << fmt::format("mmcheck: error: {}: cannot read the directory: {}\n", f.dir, e.code().message());
+    return EXIT_BAD_INPUT;
+  }
+  // Nothing checked is not a pass: a typo in DIR must not look like success.
+  if (files.empty()) {
+    std::cerr << fmt::format("mmcheck: error: {}: no .scenario file below it; give the directory holding the "
+                             "scenario files (e.g. scenarios/)\n",
+                             f.dir);
+    return EXIT_BAD_INPUT;
+  }
   nlohmann::json baseline;
   if (!f.baseline.empty()) {
-    std::ifstream in(f.baseline);
-    try {
-      if (!in) throw std::runtime_error("cannot read it");
-      baseline = nlohmann::json::parse(in);
-    } catch (const std::exception& e) {
+    std::string why;
+    if (!read_results_file(f.baseline, baseline, why)) {
       std::cerr << fmt::format("mmcheck: error: --baseline {}: {}; give a file written by 'regress --json'\n",
-                               f.baseline, e.what());
+                               f.baseline, why);
       return EXIT_BAD_INPUT;
     }
   }
@@ -139,7 +159,7 @@ int cmd_regress(const ScenarioFlags& f) {
   nlohmann::json timing = nlohmann::json::object();
   int passed = 0, failed = 0;
   const auto t_all = std::chrono::steady_clock::now();
-  for (const fs::path& p : scenario_files(f.dir)) {
+  for (const fs::path& p : files) {
     std::string name = fs::relative(p, f.dir).replace_extension().generic_string();
     const auto t0 = std::chrono::steady_clock::now();
     nlohmann::json j;
@@ -182,11 +202,9 @@ int cmd_regress(const ScenarioFlags& f) {
   results["timing"] = {{"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_all).count()},
                        {"scenario_seconds", timing}};
   if (!f.json_out.empty()) {
-    std::ofstream out(f.json_out);
-    out << results.dump(2) << "\n";
-    if (!out) {
-      std::cerr << fmt::format("mmcheck: error: --json {}: cannot write the file\n", f.json_out);
-      return EXIT_BAD_INPUT;
+    if (std::string why = util::write_file_atomically(f.json_out, results.dump(2) + "\n"); !why.empty()) {
+      std::cerr << fmt::format("mmcheck: error: --json {}: cannot write the file: {}\n", f.json_out, why);
+      return EXIT_IO;
     }
   }
   if (!f.baseline.empty())
@@ -200,7 +218,9 @@ void common_flags(CLI::App* sub, ScenarioFlags& f) {
                   "run under this config instead of the file's: a preset, optionally with +KNOB/-KNOB "
                   "(e.g. v6.18+CONFIG_PTE_MARKER_PAGEOUT)");
   sub->add_option("--set", f.sets, "KNOB=0|1 on top of every config (repeatable; config names unchanged)");
-  sub->add_option("--threads", f.threads, "engine threads for explore blocks (results do not depend on it)");
+  add_threads_flag(sub, f.threads, "engine threads for explore blocks (results do not depend on it)");
+  sub->add_flag("--progress", f.progress,
+                "progress line on stderr during explore blocks even when stderr is not a terminal (on by default on one)");
 }
 
 // `mmcheck explore FILE` and `mmcheck simulate FILE`: the engine asks for
@@ -244,7 +264,10 @@ void register_scenario_commands(CLI::App& app) {
   run->add_option("--html", flags->html_out,
                   "also write one self-contained HTML page of the traces (timeline, states side by side, SVG)");
   common_flags(run, *flags);
-  add_command(app, run, [flags] { return cmd_run(*flags); });
+  add_command(app, run, [flags, run] {
+    flags->config_given = given(run, "--config");
+    return cmd_run(*flags);
+  });
 
   CLI::App* regress = app.add_subcommand("regress", "run every .scenario below DIR; ends with 'N passed, N failed'");
   regress->add_option("DIR", flags->dir, "directory of scenario files")->required();
@@ -252,7 +275,10 @@ void register_scenario_commands(CLI::App& app) {
   regress->add_option("--baseline", flags->baseline,
                       "compare with an earlier --json file; print 'Result changed: ...' for each difference");
   common_flags(regress, *flags);
-  add_command(app, regress, [flags] { return cmd_regress(*flags); });
+  add_command(app, regress, [flags, regress] {
+    flags->config_given = given(regress, "--config");
+    return cmd_regress(*flags);
+  });
 
   CLI::App* show = app.add_subcommand("show", "print a scenario file in canonical form");
   show->add_option("FILE", flags->files, "scenario file")->required()->expected(1);

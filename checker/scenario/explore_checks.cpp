@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <stdexcept>
 
 #include "checker/engine/engine.h"
@@ -28,12 +29,37 @@ std::vector<std::string> trace_lines(const engine::Trace& t) {
   return out;
 }
 
+// The engine's bound hints name explore's flags; in a scenario the depth and
+// state bounds are settings of the explore line, and `run` has none of
+// those flags.
+std::string scenario_bound_hint(std::string b) {
+  const std::pair<const char*, const char*> words[] = {
+      {"raise --max-depth", "raise 'depth N' on the explore line"},
+      {"raise --max-states", "raise 'states N' on the explore line"},
+      {"raise --max-memory-mb", "narrow the explore block (memory bound"},
+  };
+  for (const auto& [flag, setting] : words) {
+    size_t at = b.find(flag);
+    if (at == std::string::npos) continue;
+    b.replace(at, std::strlen(flag), setting);
+    if (std::string(setting).find('(') != std::string::npos) {
+      // "(memory bound (now 300)" -> "(memory bound now 300 MB)"
+      size_t open = b.find(" (now ", at);
+      if (open != std::string::npos) b.replace(open, 6, " now ");
+      size_t close = b.find(')', at);
+      if (close != std::string::npos) b.insert(close, " MB");
+    }
+  }
+  return b;
+}
+
 }  // namespace
 
 void run_explore_checks(const Scenario& s, const engine::Workload& w, const std::vector<const CheckDecl*>& checks,
-                        int threads, ConfigRun& out) {
+                        const RunOptions& ropt, ConfigRun& out) {
   engine::Options opt;
-  opt.threads = threads;
+  opt.threads = ropt.threads;
+  opt.progress = ropt.progress == Progress::Stderr;
   opt.graph_cap = 0;  // no DOT or leak finder needed here
   engine::Result r;
   try {
@@ -52,7 +78,7 @@ void run_explore_checks(const Scenario& s, const engine::Workload& w, const std:
     cr.invariant = c->invariant;
     cr.expect_holds = c->expect_holds;
     cr.loc = c->loc;
-    cr.bounds_hit = r.bounds_hit;
+    for (const std::string& b : r.bounds_hit) cr.bounds_hit.push_back(scenario_bound_hint(b));
     const engine::FacetResult* worst = nullptr;
     bool incomplete = false;
     for (const engine::FacetResult& f : r.verdicts) {

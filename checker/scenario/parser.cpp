@@ -4,13 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
+#include <unordered_map>
 
 #include "checker/engine/workload.h"
+#include "checker/util/bounded_read.h"
 #include "model/config.h"
 #include "model/invariants.h"
 #include "model/state.h"
@@ -82,15 +83,32 @@ class Parser {
   std::map<std::string, int> files_;  // file -> pages
   std::set<std::string> swaps_;
   std::set<std::string> expect_names_;
+  std::unordered_map<std::string, int> next_suffix_;  // derived name -> next '#N' to try
+  std::map<std::string, int> symmetric_line_;         // process -> line of its symmetric group
   std::vector<std::pair<std::string, Loc>> exits_;  // processes that exited, for better errors
   bool seen_title_ = false;
 
   [[noreturn]] void fail(Loc loc, const std::string& msg) { throw ScenarioError(file_, loc, msg); }
 
   // ---- lexing ----
+  // Control characters (NUL included) anywhere on a line, comments and
+  // strings too: a scenario is text, and a NUL inside a title would cut it
+  // short in every C string it reaches (emit-c, the kernel's comm).
+  void reject_control_characters(std::string_view line, int lineno) {
+    for (size_t c = 0; c < line.size(); c++) {
+      unsigned char ch = static_cast<unsigned char>(line[c]);
+      if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f)
+        fail(Loc{lineno, static_cast<int>(c) + 1},
+             fmt::format("control character 0x{:02x}; a scenario file is text: words, numbers, \"strings\", "
+                         "tabs and '#' comments",
+                         ch));
+    }
+  }
+
   void tokenize(std::string_view line, int lineno) {
     toks_.clear();
     i_ = 0;
+    reject_control_characters(line, lineno);
     size_t c = 0;
     while (c < line.size()) {
       char ch = line[c];
@@ -149,9 +167,11 @@ class Parser {
         c = k;
         continue;
       }
+      unsigned char uch = static_cast<unsigned char>(ch);
+      std::string shown = uch < 0x80 ? std::string(1, ch) : fmt::format("\\x{:02x}", uch);
       fail(loc, fmt::format("unexpected character '{}'; words, numbers, \"strings\", ':', '[', ']', '=', "
                             "'==' and '<=' make up a statement, '#' starts a comment",
-                            ch));
+                            shown));
     }
     size_t end = line.find('#');
     if (end == std::string_view::npos) end = line.size();
@@ -418,7 +438,20 @@ class Parser {
 
   void symmetric_line() {
     std::vector<std::string> group;
-    while (!at_end()) group.push_back(process_ref());
+    const int line = here().line;
+    while (!at_end()) {
+      Token t = word("a process name");
+      check_process(t);
+      if (std::find(group.begin(), group.end(), t.text) != group.end())
+        fail(t.loc, fmt::format("'{}' is named twice in this symmetric group; name each interchangeable process once",
+                                t.text));
+      // One group per process: the canonical form renames within a group.
+      if (auto it = symmetric_line_.find(t.text); it != symmetric_line_.end())
+        fail(t.loc, fmt::format("'{}' is already in the symmetric group of line {}; a process belongs to one group",
+                                t.text, it->second));
+      group.push_back(t.text);
+    }
+    for (const auto& p : group) symmetric_line_[p] = line;
     if (group.size() < 2) fail(here(), "'symmetric' names two or more interchangeable processes, e.g. 'symmetric A B'");
     sc_.symmetric.push_back(group);
   }
@@ -731,8 +764,13 @@ class Parser {
     x.named = !x.name.empty();
     if (x.name.empty()) {
       x.name = derived_name(x);
+      // base, base#2, base#3, ...: each base remembers the next number to
+      // try, so N expectations with one derived name cost O(N), not O(N^2).
       std::string base = x.name;
-      for (int n = 2; expect_names_.count(x.name); n++) x.name = fmt::format("{}#{}", base, n);
+      int& n = next_suffix_[base];
+      if (n == 0) n = 2;
+      else x.name = fmt::format("{}#{}", base, n++);
+      while (expect_names_.count(x.name)) x.name = fmt::format("{}#{}", base, n++);
     } else if (expect_names_.count(x.name)) {
       fail(kw.loc, fmt::format("expectation name '{}' is used twice; names given with 'as' must be unique", x.name));
     }
@@ -992,11 +1030,25 @@ class Parser {
 Scenario parse_scenario(std::string_view text, const std::string& file) { return Parser(text, file).parse(); }
 
 Scenario load_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError(path, Loc{0, 0}, "cannot read the file; give the path of a .scenario file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_scenario(ss.str(), path);
+  util::ReadResult r = util::read_bounded(path, MAX_SCENARIO_BYTES);
+  switch (r.status) {
+    case util::ReadStatus::Ok: break;
+    case util::ReadStatus::IsDirectory:
+      throw ScenarioError(path, Loc{0, 0},
+                          "is a directory; give the path of a .scenario file, or run a whole directory with "
+                          "'mmcheck regress DIR'");
+    case util::ReadStatus::TooLarge:
+      throw ScenarioError(path, Loc{0, 0},
+                          fmt::format("the file is larger than {}, the limit for scenario files; a scenario "
+                                      "is text of a few KB",
+                                      util::size_words(MAX_SCENARIO_BYTES)));
+    case util::ReadStatus::CannotOpen:
+      throw ScenarioError(path, Loc{0, 0},
+                          fmt::format("cannot read the file ({}); give the path of a .scenario file", r.error));
+    case util::ReadStatus::ReadError:
+      throw ScenarioError(path, Loc{0, 0}, fmt::format("reading the file failed: {}", r.error));
+  }
+  return parse_scenario(r.text, path);
 }
 
 }  // namespace mmc::scenario

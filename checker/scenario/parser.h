@@ -19,6 +19,10 @@ class ScenarioError : public std::runtime_error {
 
 // Parses `text` (named `file` in errors).  Throws ScenarioError.
 Scenario parse_scenario(std::string_view text, const std::string& file);
+// The largest scenario file load_scenario reads (also from a pipe or a
+// device): 16 MiB, far above any real scenario (the suite's largest is a
+// few KB) and enough for generated ones of 10 MB.  Past it: a ScenarioError.
+inline constexpr size_t MAX_SCENARIO_BYTES = size_t{16} << 20;
 // Reads and parses the file at `path`.  Throws ScenarioError.
 Scenario load_scenario(const std::string& path);
 

@@ -573,7 +573,7 @@ ScenarioRun run_scenario(const Scenario& s, const RunOptions& opt) {
       std::vector<const CheckDecl*> checks;
       for (const auto& c : s.checks)
         if (c.under.empty() || c.under == cfg.name) checks.push_back(&c);
-      run_explore_checks(s, w, checks, opt.threads, run);
+      run_explore_checks(s, w, checks, opt, run);
       std::vector<const ConditionDecl*> conds;
       for (const auto& c : s.conditions)
         if (c.under.empty() || c.under == cfg.name) conds.push_back(&c);

@@ -15,12 +15,16 @@
 
 namespace mmc::scenario {
 
+// Whether explore blocks print the engine's progress line on stderr.
+enum class Progress { Off, Stderr };
+
 struct RunOptions {
   // `--config PRESET[+KNOB|-KNOB...]`: run under this config instead of the file's.
   std::optional<ConfigSpec> override_config;
   // `--set KNOB=V`: on top of every config, name unchanged (like the file's `set`).
   std::vector<std::pair<std::string, bool>> sets;
   int threads = 1;
+  Progress progress = Progress::Off;
   size_t max_script_states = 100000;  // bound on one step's set of states
 };
 

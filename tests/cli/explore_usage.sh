@@ -16,8 +16,8 @@ expect2 "KNOB=0 or KNOB=1" explore --workload anon-stable-writes --set PG_anon_e
 expect2 "built-in workloads" explore
 expect2 "exclude each other" explore --workload anon-stable-writes --bfs --dfs
 expect2 "built-in workloads" simulate --workload nosuch
-expect2 "not a whole number >= 0" explore --workload anon-stable-writes --max-depth -3
-expect2 "not a whole number >= 1" explore --workload anon-stable-writes --max-states x
+expect2 "not a whole number between 0 and" explore --workload anon-stable-writes --max-depth -3
+expect2 "not a whole number between 1 and" explore --workload anon-stable-writes --max-states x
 out=$("$MM" explore --workload anon-stable-writes --max-states 50); rc=$?
 [ $rc -eq 3 ] || fail "--max-states 50: exit $rc, want 3"
 echo "$out" | grep -q '^incomplete: state bound hit' || fail "no incomplete line"

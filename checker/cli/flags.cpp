@@ -1,0 +1,70 @@
+#include "checker/cli/flags.h"
+
+#include <unistd.h>
+
+namespace mmc::cli {
+
+namespace {
+
+// Parses an optional '-' and decimal digits; false on anything else or on
+// overflow of the magnitude.
+bool parse_whole(const std::string& v, bool& negative, uint64_t& magnitude) {
+  size_t i = 0;
+  negative = !v.empty() && v[0] == '-';
+  if (negative || (!v.empty() && v[0] == '+')) i = 1;
+  if (i == v.size()) return false;
+  magnitude = 0;
+  for (; i < v.size(); i++) {
+    if (v[i] < '0' || v[i] > '9') return false;
+    uint64_t d = static_cast<uint64_t>(v[i] - '0');
+    if (magnitude > (std::numeric_limits<uint64_t>::max() - d) / 10) return false;
+    magnitude = magnitude * 10 + d;
+  }
+  return true;
+}
+
+std::string range_message(const std::string& v, const std::string& min, const std::string& max) {
+  return "'" + v + "' is not a whole number between " + min + " and " + max;
+}
+
+}  // namespace
+
+std::string check_whole_number(const std::string& v, long long min, long long max) {
+  bool neg = false;
+  uint64_t mag = 0;
+  bool ok = parse_whole(v, neg, mag);
+  if (ok) {
+    // Every uint64 magnitude, with its sign, fits in 128 bits.
+    __int128 x = neg ? -static_cast<__int128>(mag) : static_cast<__int128>(mag);
+    ok = x >= min && x <= max;
+  }
+  return ok ? "" : range_message(v, std::to_string(min), std::to_string(max));
+}
+
+CLI::Validator whole_number(long long min, long long max) {
+  return CLI::Validator([min, max](std::string& v) { return check_whole_number(v, min, max); },
+                        "INT in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+}
+
+CLI::Validator whole_number_u64(uint64_t min, uint64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& v) -> std::string {
+        bool neg = false;
+        uint64_t mag = 0;
+        if (parse_whole(v, neg, mag) && (!neg || mag == 0) && mag >= min && mag <= max) return "";
+        return range_message(v, std::to_string(min), std::to_string(max));
+      },
+      "UINT in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+}
+
+CLI::Option* add_threads_flag(CLI::App* sub, int& threads, const std::string& what) {
+  return sub->add_option("--threads,-j", threads, what)->check(whole_number(1, MAX_THREADS));
+}
+
+ProgressFlag progress_wanted(bool flag_given) {
+  return flag_given || isatty(STDERR_FILENO) ? ProgressFlag::On : ProgressFlag::Off;
+}
+
+bool given(const CLI::App* sub, const std::string& name) { return sub->get_option(name)->count() > 0; }
+
+}  // namespace mmc::cli

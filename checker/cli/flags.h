@@ -1,0 +1,38 @@
+// Flags every command validates the same way: whole numbers in a range
+// (one message for all: "--threads: '0' is not a whole number between 1
+// and 1024"), --threads, --progress, and "was --config given at all".
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace mmc::cli {
+
+// The most engine threads a command accepts (the machine has far fewer;
+// more would only spawn idle threads).
+inline constexpr long long MAX_THREADS = 1024;
+
+// A whole number (decimal, optional '-') in [min, max]; anything else --
+// "1.5", "x", "", a number that overflows -- is rejected before conversion.
+CLI::Validator whole_number(long long min, long long max);
+// The same for unsigned 64-bit options whose range reaches past LLONG_MAX.
+CLI::Validator whole_number_u64(uint64_t min, uint64_t max = std::numeric_limits<uint64_t>::max());
+
+// The range check itself, for tests and for values that do not come from CLI11.
+// Empty when `text` is a whole number in [min, max], else the message.
+std::string check_whole_number(const std::string& text, long long min, long long max);
+
+// --threads N (1..MAX_THREADS) on a command that runs the engine.
+CLI::Option* add_threads_flag(CLI::App* sub, int& threads, const std::string& what);
+
+// Whether the progress line is wanted: --progress, or stderr is a terminal.
+enum class ProgressFlag { Off, On };
+ProgressFlag progress_wanted(bool flag_given);
+
+// True when the option was given on the command line, also with an empty
+// value (`--config ''` is an error, not "no --config").
+bool given(const CLI::App* sub, const std::string& name);
+
+}  // namespace mmc::cli
