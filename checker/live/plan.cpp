@@ -35,6 +35,7 @@ const char* obs_kind_name(ObsKind k) {
     case ObsKind::Value: return "read";
     case ObsKind::Lseek: return "lseek";
     case ObsKind::WriteStatus: return "write-status";
+    case ObsKind::PagemapMincore: return "pagemap+mincore";
   }
   return "?";
 }
@@ -64,6 +65,10 @@ std::string file_configs_text(const scenario::Scenario& sc) {
   std::string t;
   for (const auto& c : sc.configs) t += (t.empty() ? "" : ", ") + c.display_name();
   return t;
+}
+
+uint64_t pagemap_mincore_pair(uint64_t pagemap, uint64_t mincore) {
+  return comparable(ObsKind::Pagemap, pagemap) | (mincore & 1) << 54;
 }
 
 mm::Config running_kernel_config(const std::string& kconfig, bool root) {
@@ -248,9 +253,19 @@ class PlanBuilder {
     Observation& pm = add_obs(ObsKind::Pagemap, fmt::format("{}: pagemap {} after {}", name, page_text(r), after), loc);
     for (const mm::State& s : cur_.states()) allow(pm, mm::pagemap_read(s, proc, page, cfg_).entry);
     st.code.push_back(fmt::format("live_obs_hex({}, live_pagemap({}));", pm.id, page_c(r)));
+    const int pm_id = pm.id;  // add_obs may move the vector: no reference to pm below
     Observation& mc = add_obs(ObsKind::Mincore, fmt::format("{}: mincore {} after {}", name, page_text(r), after), loc);
     for (const mm::State& s : cur_.states()) allow(mc, mm::mincore_byte(s, proc, page));
     st.code.push_back(fmt::format("live_obs_int({}, live_mincore({}));", mc.id, page_c(r)));
+    // Both of one page in one observation: the pair must come from one state.
+    const int mc_id = mc.id;
+    Observation& both = add_obs(ObsKind::PagemapMincore, fmt::format("{}: pagemap+mincore {} after {}", name, page_text(r), after), loc);
+    both.parts = {pm_id, mc_id};
+    for (const mm::State& s : cur_.states()) {
+      const uint64_t v = pagemap_mincore_pair(mm::pagemap_read(s, proc, page, cfg_).entry, mm::mincore_byte(s, proc, page));
+      both.raw.insert(v);
+      both.allowed.insert(v);
+    }
   }
 
   // Applies e to every state; a state where it is impossible stays.  Returns the statuses seen.

@@ -22,7 +22,7 @@
 
 namespace mmc::live {
 
-enum class ObsKind { Pagemap, Mincore, Value, Lseek, WriteStatus };
+enum class ObsKind { Pagemap, Mincore, Value, Lseek, WriteStatus, PagemapMincore };
 const char* obs_kind_name(ObsKind k);
 
 struct Observation {
@@ -32,7 +32,15 @@ struct Observation {
   scenario::Loc loc;          // the step or expectation it belongs to
   std::set<uint64_t> allowed; // comparable values the model allows (see comparable())
   std::set<uint64_t> raw;     // the model's full values, for display
+  // PagemapMincore: not printed by the program but derived from two printed
+  // observations of one page at one point (pagemap, mincore), compared as a
+  // pair: the model must allow both values in the same state.
+  std::vector<int> parts;
 };
+// The pair (pagemap, mincore) as one comparable value: comparable(pagemap)
+// with mincore in bit 54 (never set in a comparable pagemap value: the frame
+// is dropped, and a marker's frame is small).
+uint64_t pagemap_mincore_pair(uint64_t pagemap, uint64_t mincore);
 
 // One thing the program does, in scenario order.
 struct LiveStep {

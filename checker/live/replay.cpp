@@ -96,6 +96,7 @@ bool uses_pageout(const scenario::Scenario& sc) {
 
 std::string value_text(ObsKind k, uint64_t v) {
   if (k == ObsKind::Pagemap) return fmt::format("{:#018x}", v);
+  if (k == ObsKind::PagemapMincore) return fmt::format("({:#018x}, {})", v & ~(1ull << 54), v >> 54 & 1);
   return std::to_string(static_cast<int64_t>(v));
 }
 
@@ -112,8 +113,14 @@ std::vector<Verdict> compare(const Plan& plan, const ProgramOutput& out) {
   for (const Observation& o : plan.observations) {
     Verdict v;
     v.obs = &o;
-    auto it = out.obs.find(o.id);
-    if (it != out.obs.end()) {
+    if (o.kind == ObsKind::PagemapMincore) {
+      auto pm = out.obs.find(o.parts.at(0)), mc = out.obs.find(o.parts.at(1));
+      if (pm != out.obs.end() && mc != out.obs.end()) {
+        v.printed = true;
+        v.kernel = pagemap_mincore_pair(pm->second, mc->second);
+        v.agree = o.allowed.count(v.kernel) > 0;
+      }
+    } else if (auto it = out.obs.find(o.id); it != out.obs.end()) {
       v.printed = true;
       v.kernel = it->second;
       v.agree = o.allowed.count(comparable(o.kind, it->second)) > 0;
