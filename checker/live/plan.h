@@ -22,7 +22,9 @@
 
 namespace mmc::live {
 
-enum class ObsKind { Pagemap, Mincore, Value, Lseek, WriteStatus, PagemapMincore };
+// PagemapMincore and SameFrame are derived from two printed pagemap/mincore
+// observations (`parts`), not printed themselves.
+enum class ObsKind { Pagemap, Mincore, Value, Lseek, WriteStatus, PagemapMincore, SameFrame };
 const char* obs_kind_name(ObsKind k);
 
 struct Observation {
@@ -41,6 +43,9 @@ struct Observation {
 // with mincore in bit 54 (never set in a comparable pagemap value: the frame
 // is dropped, and a marker's frame is small).
 uint64_t pagemap_mincore_pair(uint64_t pagemap, uint64_t mincore);
+// SameFrame: 1 when two pagemap entries are present with one PFN (the same
+// page: PFNs are shown to CAP_SYS_ADMIN), else 0.
+uint64_t same_frame(uint64_t earlier, uint64_t later);
 
 // One thing the program does, in scenario order.
 struct LiveStep {

@@ -97,6 +97,7 @@ bool uses_pageout(const scenario::Scenario& sc) {
 std::string value_text(ObsKind k, uint64_t v) {
   if (k == ObsKind::Pagemap) return fmt::format("{:#018x}", v);
   if (k == ObsKind::PagemapMincore) return fmt::format("({:#018x}, {})", v & ~(1ull << 54), v >> 54 & 1);
+  if (k == ObsKind::SameFrame) return v ? "same page" : "another page";
   return std::to_string(static_cast<int64_t>(v));
 }
 
@@ -113,11 +114,11 @@ std::vector<Verdict> compare(const Plan& plan, const ProgramOutput& out) {
   for (const Observation& o : plan.observations) {
     Verdict v;
     v.obs = &o;
-    if (o.kind == ObsKind::PagemapMincore) {
-      auto pm = out.obs.find(o.parts.at(0)), mc = out.obs.find(o.parts.at(1));
-      if (pm != out.obs.end() && mc != out.obs.end()) {
+    if (o.kind == ObsKind::PagemapMincore || o.kind == ObsKind::SameFrame) {
+      auto a = out.obs.find(o.parts.at(0)), b = out.obs.find(o.parts.at(1));
+      if (a != out.obs.end() && b != out.obs.end()) {
         v.printed = true;
-        v.kernel = pagemap_mincore_pair(pm->second, mc->second);
+        v.kernel = o.kind == ObsKind::SameFrame ? same_frame(a->second, b->second) : pagemap_mincore_pair(a->second, b->second);
         v.agree = o.allowed.count(v.kernel) > 0;
       }
     } else if (auto it = out.obs.find(o.id); it != out.obs.end()) {
