@@ -339,79 +339,79 @@ static void live_step(int n) {
     }
     case 4: { /* expect always A: pagemap p[0] present=1 uffd_wp=1 exclusive=1 (line 10) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(8, e);  /* obs 8: model allows 0x8380000000000100 */
+      live_obs_hex(9, e);  /* obs 9: model allows 0x8380000000000100 */
       live_tap(1, live_pm_present(e) == 1 && live_pm_uffd_wp(e) == 1 && live_pm_exclusive(e) == 1, "always A: pagemap p[0] present=1 uffd_wp=1 exclusive=1 (line 10)");
       break;
     }
     case 5: { /* A: madvise p[0] MADV_PAGEOUT */
       live_madvise(0, 0, MADV_PAGEOUT, "MADV_PAGEOUT");
-      live_obs_hex(9, live_pagemap(0, 0));  /* obs 9: model allows 0x4280000000000020 */
-      live_obs_int(10, live_mincore(0, 0));  /* obs 10: model allows 0 1 */
+      live_obs_hex(10, live_pagemap(0, 0));  /* obs 10: model allows 0x4280000000000020 */
+      live_obs_int(11, live_mincore(0, 0));  /* obs 11: model allows 0 1 */
       break;
     }
     case 6: { /* expect always A: pagemap p[0] present=0 swap=1 uffd_wp=1 (line 12) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(12, e);  /* obs 12: model allows 0x4280000000000020 */
+      live_obs_hex(13, e);  /* obs 13: model allows 0x4280000000000020 */
       live_tap(2, live_pm_present(e) == 0 && live_pm_swap(e) == 1 && live_pm_uffd_wp(e) == 1, "always A: pagemap p[0] present=0 swap=1 uffd_wp=1 (line 12)");
       break;
     }
     case 7: { /* A: read p[0] */
-      live_obs_int(13, live_read(0, 0));  /* obs 13: model allows 1 */
-      live_obs_hex(14, live_pagemap(0, 0));  /* obs 14: model allows 0x8380000000000100 */
-      live_obs_int(15, live_mincore(0, 0));  /* obs 15: model allows 1 */
+      live_obs_int(14, live_read(0, 0));  /* obs 14: model allows 1 */
+      live_obs_hex(15, live_pagemap(0, 0));  /* obs 15: model allows 0x8380000000000100 */
+      live_obs_int(16, live_mincore(0, 0));  /* obs 16: model allows 1 */
       break;
     }
     case 8: { /* expect always A: pagemap p[0] present=1 uffd_wp=1 (line 14) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(17, e);  /* obs 17: model allows 0x8380000000000100 */
+      live_obs_hex(18, e);  /* obs 18: model allows 0x8380000000000100 */
       live_tap(3, live_pm_present(e) == 1 && live_pm_uffd_wp(e) == 1, "always A: pagemap p[0] present=1 uffd_wp=1 (line 14)");
       break;
     }
     case 9: { /* A: write p[0] 2 */
-      live_obs_int(18, live_write(0, 0, 2));  /* obs 18: model allows 1 */
-      live_obs_hex(19, live_pagemap(0, 0));  /* obs 19: model allows 0x8380000000000100 */
-      live_obs_int(20, live_mincore(0, 0));  /* obs 20: model allows 1 */
+      live_obs_int(19, live_write(0, 0, 2));  /* obs 19: model allows 1 */
+      live_obs_hex(20, live_pagemap(0, 0));  /* obs 20: model allows 0x8380000000000100 */
+      live_obs_int(21, live_mincore(0, 0));  /* obs 21: model allows 1 */
       break;
     }
     case 10: { /* expect always A: read p[0] == 1 (line 16) */
       int v = live_read(0, 0);
-      live_obs_int(22, v);  /* obs 22: model allows 1 */
+      live_obs_int(23, v);  /* obs 23: model allows 1 */
       live_tap(4, v == 1, "always A: read p[0] == 1 (line 16)");
       break;
     }
     case 11: { /* A: uffd-wp p[0] off */
       live_uffd_wp(0, 0, 0);
-      live_obs_hex(23, live_pagemap(0, 0));  /* obs 23: model allows 0x8180000000000100 */
-      live_obs_int(24, live_mincore(0, 0));  /* obs 24: model allows 1 */
+      live_obs_hex(24, live_pagemap(0, 0));  /* obs 24: model allows 0x8180000000000100 */
+      live_obs_int(25, live_mincore(0, 0));  /* obs 25: model allows 1 */
       break;
     }
     case 12: { /* A: write p[0] 2 */
-      live_obs_int(26, live_write(0, 0, 2));  /* obs 26: model allows 0 */
-      live_obs_hex(27, live_pagemap(0, 0));  /* obs 27: model allows 0x8180000000000100 */
-      live_obs_int(28, live_mincore(0, 0));  /* obs 28: model allows 1 */
+      live_obs_int(27, live_write(0, 0, 2));  /* obs 27: model allows 0 */
+      live_obs_hex(28, live_pagemap(0, 0));  /* obs 28: model allows 0x8180000000000100 */
+      live_obs_int(29, live_mincore(0, 0));  /* obs 29: model allows 1 */
       break;
     }
     case 13: { /* expect always A: read p[0] == 2 (line 19) */
       int v = live_read(0, 0);
-      live_obs_int(30, v);  /* obs 30: model allows 2 */
+      live_obs_int(31, v);  /* obs 31: model allows 2 */
       live_tap(5, v == 2, "always A: read p[0] == 2 (line 19)");
       break;
     }
     case 14: { /* expect always A: pagemap p[0] uffd_wp=0 (line 20) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(31, e);  /* obs 31: model allows 0x8180000000000100 */
+      live_obs_hex(32, e);  /* obs 32: model allows 0x8180000000000100 */
       live_tap(6, live_pm_uffd_wp(e) == 0, "always A: pagemap p[0] uffd_wp=0 (line 20)");
       break;
     }
     case 15: { /* A: madvise p[0] MADV_DONTNEED */
       live_madvise(0, 0, MADV_DONTNEED, "MADV_DONTNEED");
-      live_obs_hex(32, live_pagemap(0, 0));  /* obs 32: model allows 0x0080000000000000 */
-      live_obs_int(33, live_mincore(0, 0));  /* obs 33: model allows 0 */
+      live_obs_hex(33, live_pagemap(0, 0));  /* obs 33: model allows 0x0080000000000000 */
+      live_obs_int(34, live_mincore(0, 0));  /* obs 34: model allows 0 */
       break;
     }
     case 16: { /* expect always A: pagemap p[0] present=0 swap=0 (line 22) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(35, e);  /* obs 35: model allows 0x0080000000000000 */
+      live_obs_hex(36, e);  /* obs 36: model allows 0x0080000000000000 */
       live_tap(7, live_pm_present(e) == 0 && live_pm_swap(e) == 0, "always A: pagemap p[0] present=0 swap=0 (line 22)");
       break;
     }
