@@ -550,9 +550,10 @@ class PlanBuilder {
                                               st.file.empty() ? std::to_string(st.npages) : st.file,
                                               st.file.empty() ? scenario::map_kind_name(st.map_kind) : shared ? "shared" : "private",
                                               st.thp ? " thp" : "",
-                                              st.uffd_wp ? " uffd-wp" : ""));
+                                              st.uffd_wp ? (st.uffd_wp_unpopulated ? " uffd-wp-unpopulated" : " uffd-wp") : ""));
     ls.code.push_back(fmt::format("live_mmap({}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset));
-    if (st.uffd_wp) ls.code.push_back(fmt::format("live_uffd_register({});", c));
+    if (st.uffd_wp_unpopulated) ls.code.push_back(fmt::format("live_uffd_register_features({}, 1);", c));
+    else if (st.uffd_wp) ls.code.push_back(fmt::format("live_uffd_register({});", c));
     close_under_background(st.loc);
   }
 

@@ -80,9 +80,11 @@ struct Job {
   Plan plan;
 };
 
-bool uses_uffd_wp(const scenario::Scenario& sc) {
+bool uses_uffd_wp(const scenario::Scenario& sc, bool unpopulated) {
   for (const auto& it : sc.items)
-    if (!it.is_expect && it.step.kind == scenario::StepKind::Mmap && it.step.uffd_wp) return true;
+    if (!it.is_expect && it.step.kind == scenario::StepKind::Mmap &&
+        (unpopulated ? it.step.uffd_wp_unpopulated : it.step.uffd_wp))
+      return true;
   return false;
 }
 
@@ -239,7 +241,7 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
   // The model config: the kernel's probed profile, or --config.
   mm::Config cfg;
   std::string profile_from;
-  bool uffd_wp_available = true;
+  bool uffd_wp_available = true, uffd_wp_unpopulated_available = true;
   const ProbeResults probe = probe_running_kernel("");
   if (!opt.config.empty()) {
     try {
@@ -262,6 +264,7 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     }
     cfg = kp.config;
     uffd_wp_available = kp.uffd_wp;
+    uffd_wp_unpopulated_available = kp.uffd_wp_unpopulated;
     profile_from = "probed: see `mmcheck kernel`";
   }
   out << fmt::format("kernel profile: {} ({})\n", cfg.name, profile_from);
@@ -289,8 +292,12 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
       skipped.push_back(fmt::format("{}: not live-capable: {}", path, j.plan.why_not_live));
       continue;
     }
-    if (!uffd_wp_available && uses_uffd_wp(j.sc)) {
+    if (!uffd_wp_available && uses_uffd_wp(j.sc, false)) {
       skipped.push_back(fmt::format("{}: needs userfaultfd write-protect, which this kernel does not offer", path));
+      continue;
+    }
+    if (!uffd_wp_unpopulated_available && uses_uffd_wp(j.sc, true)) {
+      skipped.push_back(fmt::format("{}: needs UFFD_FEATURE_WP_UNPOPULATED, which this kernel does not offer", path));
       continue;
     }
     if (opt.counterexamples && j.sc.explore) {

@@ -48,8 +48,11 @@ for s in d["scenarios"]:
         v = int(o["value"], 16)
         page = " ".join(o["text"].split(" ")[:3])  # "A: pagemap p[0]"
         if v & PRESENT and not v & EXCL and (v & PFN) == zero_pfn:
-            o["value"] = "%#018x" % ISSUE_VALUE
-            replaced[page] = ISSUE_VALUE & PFN
+            # The issue's value; other flags (uffd-wp) kept; another page of
+            # the same scenario gets the next PFN (two pages never share one).
+            pfn = replaced.get(page, (ISSUE_VALUE & PFN) + len(replaced))
+            o["value"] = "%#018x" % ((v & ~PFN) | EXCL | pfn)
+            replaced[page] = pfn
             changed += 1
         elif page in replaced and v & PRESENT and v & EXCL:
             # With mm_forbids_zeropage the read mapped a writable exclusive
