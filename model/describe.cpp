@@ -79,6 +79,7 @@ std::string describe_vma(const Vma& v) {
   add_bit(s, v.flags & VM_WRITE, "VM_WRITE");
   add_bit(s, v.flags & VM_SOFTDIRTY, "VM_SOFTDIRTY");
   add_bit(s, v.flags & VM_UFFD_WP, "VM_UFFD_WP");
+  add_bit(s, v.flags & VM_UFFD_WP_UNPOPULATED, "WP_UNPOPULATED");
   add_bit(s, v.flags & VM_HUGEPAGE, "VM_HUGEPAGE");
   add_bit(s, v.flags & VMA_ANON_VMA, "anon_vma");
   if (v.inode != NONE) s += fmt::format(",inode{}+{}", v.inode, v.pgoff);

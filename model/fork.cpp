@@ -123,7 +123,7 @@ Outcome copy_page_range(State& s, int proc, const Config& cfg, int& child_out) {
     const Vma src = parent.vma[vi];
     if (src.kind == VmaKind::None) continue;
     Vma dst = src;
-    dst.flags &= ~VM_UFFD_WP;  // dup_userfaultfd: no UFFD_FEATURE_EVENT_FORK in the model
+    dst.flags &= ~(VM_UFFD_WP | VM_UFFD_WP_UNPOPULATED);  // dup_userfaultfd: no UFFD_FEATURE_EVENT_FORK in the model
     child.vma[vi] = dst;
     if (!vma_needs_copy(dst, src)) continue;
     for (int pg = src.start; pg < src.start + src.npages; pg++) {

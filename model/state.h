@@ -54,6 +54,9 @@ enum VmaFlags : uint8_t {
   VM_UFFD_WP = 1 << 2,     // registered with UFFDIO_REGISTER_MODE_WP
   VM_HUGEPAGE = 1 << 3,    // THP-eligible (MADV_HUGEPAGE)
   VMA_ANON_VMA = 1 << 4,   // vma->anon_vma != NULL
+  // registered with a userfaultfd that has UFFD_FEATURE_WP_UNPOPULATED
+  // (userfaultfd_wp_unpopulated: ctx->features, one bit per VMA here)
+  VM_UFFD_WP_UNPOPULATED = 1 << 5,
 };
 
 struct Vma {

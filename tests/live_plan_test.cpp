@@ -151,7 +151,7 @@ TEST_CASE("live: a kernel value outside the model's set is a disagreement; a mis
     missing += v.printed ? 0 : 1;
     if (!v.agree) CHECK(live::verdict_line("t.scenario", v).rfind("DISAGREE", 0) == 0);
   }
-  CHECK(disagree == 2);
+  CHECK(disagree == 3);  // the pagemap, its pagemap+mincore pair, and the missing value
   CHECK(missing == 1);
 }
 
@@ -249,4 +249,37 @@ TEST_CASE("live: a profile that is none of the file's configs: observations comp
   CHECK(p.matched_config.empty());
   CHECK_FALSE(p.observations.empty());
   CHECK(live::emit_c(p).find("the kernel's profile is none of the file's configs (v6.18)") != std::string::npos);
+}
+
+TEST_CASE("live: same page as before, from folio identity on a deterministic path") {
+  const char* text = R"(scenario "t"
+config v6.18
+live
+process A
+A: p = mmap 1 private
+A: write p[0] 1
+A: fork B
+B: read p[0]
+A: write p[0] 2
+B: write p[0] 3
+)";
+  const live::Plan p = plan_of(text);
+  CHECK(find_obs(p, "A: p[0] same page as after line 6").allowed == std::set<uint64_t>{0});  // copied
+  CHECK(find_obs(p, "B: p[0] same page as after line 8").allowed == std::set<uint64_t>{1});  // reused
+  const auto& o = find_obs(p, "B: p[0] same page as after line 8");
+  REQUIRE(o.parts.size() == 2);
+  live::ProgramOutput out;
+  out.obs[o.parts[0]] = 0x8000000000001234ull;
+  out.obs[o.parts[1]] = 0x8100000000001234ull;
+  for (const auto& v : live::compare(p, out))
+    if (v.obs == &o) CHECK(v.agree);
+  out.obs[o.parts[1]] = 0x8100000000005678ull;  // another PFN: the kernel copied
+  for (const auto& v : live::compare(p, out))
+    if (v.obs == &o) CHECK_FALSE(v.agree);
+  CHECK(live::same_frame(0x8000000000001234ull, 0x4000000000001234ull) == 0);  // a swap entry is no page
+}
+
+TEST_CASE("live: no same-page observation once the model's run branches (pageout, writeback)") {
+  const live::Plan p = plan_of(PAGEOUT);
+  for (const auto& o : p.observations) CHECK(o.kind != live::ObsKind::SameFrame);
 }

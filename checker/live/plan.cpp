@@ -35,6 +35,8 @@ const char* obs_kind_name(ObsKind k) {
     case ObsKind::Value: return "read";
     case ObsKind::Lseek: return "lseek";
     case ObsKind::WriteStatus: return "write-status";
+    case ObsKind::PagemapMincore: return "pagemap+mincore";
+    case ObsKind::SameFrame: return "same-frame";
   }
   return "?";
 }
@@ -64,6 +66,18 @@ std::string file_configs_text(const scenario::Scenario& sc) {
   std::string t;
   for (const auto& c : sc.configs) t += (t.empty() ? "" : ", ") + c.display_name();
   return t;
+}
+
+uint64_t pagemap_mincore_pair(uint64_t pagemap, uint64_t mincore) {
+  return comparable(ObsKind::Pagemap, pagemap) | (mincore & 1) << 54;
+}
+
+uint64_t same_frame(uint64_t earlier, uint64_t later) {
+  const uint64_t pfn = mm::enc::PM_PFRAME_MASK;
+  return (earlier & mm::enc::PM_PRESENT) && (later & mm::enc::PM_PRESENT) && !(earlier & mm::enc::PM_SWAP) &&
+                 !(later & mm::enc::PM_SWAP) && (earlier & pfn) != 0 && (earlier & pfn) == (later & pfn)
+             ? 1
+             : 0;
 }
 
 mm::Config running_kernel_config(const std::string& kconfig, bool root) {
@@ -248,9 +262,67 @@ class PlanBuilder {
     Observation& pm = add_obs(ObsKind::Pagemap, fmt::format("{}: pagemap {} after {}", name, page_text(r), after), loc);
     for (const mm::State& s : cur_.states()) allow(pm, mm::pagemap_read(s, proc, page, cfg_).entry);
     st.code.push_back(fmt::format("live_obs_hex({}, live_pagemap({}));", pm.id, page_c(r)));
+    const int pm_id = pm.id;  // add_obs may move the vector: no reference to pm below
     Observation& mc = add_obs(ObsKind::Mincore, fmt::format("{}: mincore {} after {}", name, page_text(r), after), loc);
     for (const mm::State& s : cur_.states()) allow(mc, mm::mincore_byte(s, proc, page));
     st.code.push_back(fmt::format("live_obs_int({}, live_mincore({}));", mc.id, page_c(r)));
+    same_page_as_before(proc, page, name, page_text(r), pm_id, loc);
+    // Both of one page in one observation: the pair must come from one state.
+    const int mc_id = mc.id;
+    Observation& both = add_obs(ObsKind::PagemapMincore, fmt::format("{}: pagemap+mincore {} after {}", name, page_text(r), after), loc);
+    both.parts = {pm_id, mc_id};
+    for (const mm::State& s : cur_.states()) {
+      const uint64_t v = pagemap_mincore_pair(mm::pagemap_read(s, proc, page, cfg_).entry, mm::mincore_byte(s, proc, page));
+      both.raw.insert(v);
+      both.allowed.insert(v);
+    }
+  }
+
+  // "Same page as before": the folio a process's page mapped when it was
+  // last observed, while the model's run is one deterministic path (a single
+  // state at every point since, the folio never freed: so its id names the
+  // same page, not a reallocation).  Any branching drops every mark.
+  struct FrameMark {
+    int pm_id = 0;
+    int folio = 0, sub = 0;
+    Loc loc;
+  };
+  std::map<std::pair<int, int>, FrameMark> marks_;  // (process slot, page)
+
+  void age_marks() {
+    if (cur_.size() != 1) {
+      marks_.clear();
+      return;
+    }
+    const mm::State& s = cur_.states()[0];
+    for (auto it = marks_.begin(); it != marks_.end();)
+      it = s.folio[it->second.folio].test(mm::FOLIO_ALLOCATED) ? std::next(it) : marks_.erase(it);
+  }
+
+  // After a step's pagemap observation `pm_id` of (proc, page): is it the
+  // page the previous observation of that page showed?  Derived from the
+  // two printed PFNs; the model answers from folio identity.
+  void same_page_as_before(int proc, int page, const std::string& name, const std::string& what, int pm_id, Loc loc) {
+    const auto key = std::make_pair(proc, page);
+    if (!cfg_.pagemap_show_pfn || cur_.size() != 1) {
+      marks_.erase(key);
+      return;
+    }
+    const mm::Pte& pte = cur_.states()[0].proc[proc].pte[page];
+    if (pte.kind != mm::PteKind::Present || pte.a == mm::NONE) {  // the zero page: not a folio of ours
+      marks_.erase(key);
+      return;
+    }
+    if (auto it = marks_.find(key); it != marks_.end()) {
+      const FrameMark m = it->second;
+      const std::string when = m.loc.line ? fmt::format("line {}", m.loc.line) : fmt::format("trace step {}", m.loc.col);
+      Observation& o = add_obs(ObsKind::SameFrame, fmt::format("{}: {} same page as after {}", name, what, when), loc);
+      o.parts = {m.pm_id, pm_id};
+      const uint64_t v = m.folio == pte.a && m.sub == pte.b ? 1 : 0;
+      o.raw.insert(v);
+      o.allowed.insert(v);
+    }
+    marks_[key] = FrameMark{pm_id, pte.a, pte.b, loc};
   }
 
   // Applies e to every state; a state where it is impossible stays.  Returns the statuses seen.
@@ -273,6 +345,7 @@ class PlanBuilder {
     opt.stop_on_capacity = false;
     if (scenario::close_under_background(cur_, cfg_, opt).result == scenario::BackgroundClosure::TooManyStates)
       fail(loc, fmt::format("more than {} states after this step", MAX_SET));
+    age_marks();
   }
 
   void step(const Step& st) {
@@ -477,9 +550,10 @@ class PlanBuilder {
                                               st.file.empty() ? std::to_string(st.npages) : st.file,
                                               st.file.empty() ? scenario::map_kind_name(st.map_kind) : shared ? "shared" : "private",
                                               st.thp ? " thp" : "",
-                                              st.uffd_wp ? " uffd-wp" : ""));
+                                              st.uffd_wp ? (st.uffd_wp_unpopulated ? " uffd-wp-unpopulated" : " uffd-wp") : ""));
     ls.code.push_back(fmt::format("live_mmap({}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset));
-    if (st.uffd_wp) ls.code.push_back(fmt::format("live_uffd_register({});", c));
+    if (st.uffd_wp_unpopulated) ls.code.push_back(fmt::format("live_uffd_register_features({}, 1);", c));
+    else if (st.uffd_wp) ls.code.push_back(fmt::format("live_uffd_register({});", c));
     close_under_background(st.loc);
   }
 

@@ -22,7 +22,9 @@
 
 namespace mmc::live {
 
-enum class ObsKind { Pagemap, Mincore, Value, Lseek, WriteStatus };
+// PagemapMincore and SameFrame are derived from two printed pagemap/mincore
+// observations (`parts`), not printed themselves.
+enum class ObsKind { Pagemap, Mincore, Value, Lseek, WriteStatus, PagemapMincore, SameFrame };
 const char* obs_kind_name(ObsKind k);
 
 struct Observation {
@@ -32,7 +34,18 @@ struct Observation {
   scenario::Loc loc;          // the step or expectation it belongs to
   std::set<uint64_t> allowed; // comparable values the model allows (see comparable())
   std::set<uint64_t> raw;     // the model's full values, for display
+  // PagemapMincore: not printed by the program but derived from two printed
+  // observations of one page at one point (pagemap, mincore), compared as a
+  // pair: the model must allow both values in the same state.
+  std::vector<int> parts;
 };
+// The pair (pagemap, mincore) as one comparable value: comparable(pagemap)
+// with mincore in bit 54 (never set in a comparable pagemap value: the frame
+// is dropped, and a marker's frame is small).
+uint64_t pagemap_mincore_pair(uint64_t pagemap, uint64_t mincore);
+// SameFrame: 1 when two pagemap entries are present with one PFN (the same
+// page: PFNs are shown to CAP_SYS_ADMIN), else 0.
+uint64_t same_frame(uint64_t earlier, uint64_t later);
 
 // One thing the program does, in scenario order.
 struct LiveStep {

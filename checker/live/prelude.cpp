@@ -139,8 +139,14 @@ LIVE_FN long live_lseek(int fd, int from, int whence) {
   return (long)(r / live_ps);
 }
 
-/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c). */
-LIVE_FN void live_uffd_register(int map) {
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13) /* uapi headers older than 6.4 */
+#endif
+static int live_uffd_unpopulated = -1;         /* the features this process's userfaultfd got */
+
+/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c); `unpopulated`:
+ * the userfaultfd has UFFD_FEATURE_WP_UNPOPULATED (one per process). */
+LIVE_FN void live_uffd_register_features(int map, int unpopulated) {
   if (live_uffd < 0) {
     live_uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
     if (live_uffd < 0) live_die("userfaultfd");
@@ -148,8 +154,11 @@ LIVE_FN void live_uffd_register(int map) {
     memset(&api, 0, sizeof api);
     api.api = UFFD_API;
     api.features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM | UFFD_FEATURE_SIGBUS;
+    if (unpopulated) api.features |= UFFD_FEATURE_WP_UNPOPULATED;
     if (ioctl(live_uffd, UFFDIO_API, &api)) live_die("UFFDIO_API");
+    live_uffd_unpopulated = unpopulated;
   }
+  if (live_uffd_unpopulated != unpopulated) live_die("one userfaultfd per process: WP_UNPOPULATED for all its mappings or none");
   struct uffdio_register r;
   memset(&r, 0, sizeof r);
   r.range.start = (uintptr_t)live_map[map];
@@ -157,6 +166,7 @@ LIVE_FN void live_uffd_register(int map) {
   r.mode = UFFDIO_REGISTER_MODE_WP;
   if (ioctl(live_uffd, UFFDIO_REGISTER, &r)) live_die("UFFDIO_REGISTER");
 }
+LIVE_FN void live_uffd_register(int map) { live_uffd_register_features(map, 0); }
 
 LIVE_FN void live_uffd_wp(int map, int index, int on) {
   struct uffdio_writeprotect w;
@@ -234,6 +244,7 @@ LIVE_FN void live_fork(int child) {
        not registered; it must not use the parent's context. */
     if (live_uffd >= 0) close(live_uffd);
     live_uffd = -1;
+    live_uffd_unpopulated = -1;
     live_failed = 0;
     live_serve(child);
   }

@@ -53,6 +53,7 @@ RecordedScenario record_scenario(const std::string& file, const Plan& plan, cons
   rs.file = source_relative(file);
   rs.title = plan.title;
   for (const Observation& o : plan.observations) {
+    if (!o.parts.empty()) continue;  // derived from its parts
     auto it = out.obs.find(o.id);
     if (it == out.obs.end()) continue;  // not printed: the live run already said DISAGREE
     rs.observations.push_back(RecordedObs{o.id, o.loc.line, obs_kind_name(o.kind), o.text, it->second});

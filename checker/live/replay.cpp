@@ -80,9 +80,11 @@ struct Job {
   Plan plan;
 };
 
-bool uses_uffd_wp(const scenario::Scenario& sc) {
+bool uses_uffd_wp(const scenario::Scenario& sc, bool unpopulated) {
   for (const auto& it : sc.items)
-    if (!it.is_expect && it.step.kind == scenario::StepKind::Mmap && it.step.uffd_wp) return true;
+    if (!it.is_expect && it.step.kind == scenario::StepKind::Mmap &&
+        (unpopulated ? it.step.uffd_wp_unpopulated : it.step.uffd_wp))
+      return true;
   return false;
 }
 
@@ -96,6 +98,8 @@ bool uses_pageout(const scenario::Scenario& sc) {
 
 std::string value_text(ObsKind k, uint64_t v) {
   if (k == ObsKind::Pagemap) return fmt::format("{:#018x}", v);
+  if (k == ObsKind::PagemapMincore) return fmt::format("({:#018x}, {})", v & ~(1ull << 54), v >> 54 & 1);
+  if (k == ObsKind::SameFrame) return v ? "same page" : "another page";
   return std::to_string(static_cast<int64_t>(v));
 }
 
@@ -112,8 +116,14 @@ std::vector<Verdict> compare(const Plan& plan, const ProgramOutput& out) {
   for (const Observation& o : plan.observations) {
     Verdict v;
     v.obs = &o;
-    auto it = out.obs.find(o.id);
-    if (it != out.obs.end()) {
+    if (o.kind == ObsKind::PagemapMincore || o.kind == ObsKind::SameFrame) {
+      auto a = out.obs.find(o.parts.at(0)), b = out.obs.find(o.parts.at(1));
+      if (a != out.obs.end() && b != out.obs.end()) {
+        v.printed = true;
+        v.kernel = o.kind == ObsKind::SameFrame ? same_frame(a->second, b->second) : pagemap_mincore_pair(a->second, b->second);
+        v.agree = o.allowed.count(v.kernel) > 0;
+      }
+    } else if (auto it = out.obs.find(o.id); it != out.obs.end()) {
       v.printed = true;
       v.kernel = it->second;
       v.agree = o.allowed.count(comparable(o.kind, it->second)) > 0;
@@ -231,7 +241,7 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
   // The model config: the kernel's probed profile, or --config.
   mm::Config cfg;
   std::string profile_from;
-  bool uffd_wp_available = true;
+  bool uffd_wp_available = true, uffd_wp_unpopulated_available = true;
   const ProbeResults probe = probe_running_kernel("");
   if (!opt.config.empty()) {
     try {
@@ -254,6 +264,7 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     }
     cfg = kp.config;
     uffd_wp_available = kp.uffd_wp;
+    uffd_wp_unpopulated_available = kp.uffd_wp_unpopulated;
     profile_from = "probed: see `mmcheck kernel`";
   }
   out << fmt::format("kernel profile: {} ({})\n", cfg.name, profile_from);
@@ -281,8 +292,12 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
       skipped.push_back(fmt::format("{}: not live-capable: {}", path, j.plan.why_not_live));
       continue;
     }
-    if (!uffd_wp_available && uses_uffd_wp(j.sc)) {
+    if (!uffd_wp_available && uses_uffd_wp(j.sc, false)) {
       skipped.push_back(fmt::format("{}: needs userfaultfd write-protect, which this kernel does not offer", path));
+      continue;
+    }
+    if (!uffd_wp_unpopulated_available && uses_uffd_wp(j.sc, true)) {
+      skipped.push_back(fmt::format("{}: needs UFFD_FEATURE_WP_UNPOPULATED, which this kernel does not offer", path));
       continue;
     }
     if (opt.counterexamples && j.sc.explore) {

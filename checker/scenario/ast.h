@@ -83,6 +83,7 @@ struct Step {
   int offset = 0;        // page offset into the file
   bool thp = false;
   bool uffd_wp = false;
+  bool uffd_wp_unpopulated = false;  // the userfaultfd has UFFD_FEATURE_WP_UNPOPULATED
   std::string via;       // Kernel: `in B`, the process whose mapping names the folio
 };
 

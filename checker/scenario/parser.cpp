@@ -572,6 +572,7 @@ class Parser {
       Token f = word("a mapping flag");
       if (f.text == "thp") st.thp = true;
       else if (f.text == "uffd-wp") st.uffd_wp = true;
+      else if (f.text == "uffd-wp-unpopulated") st.uffd_wp = st.uffd_wp_unpopulated = true;
       else if (f.text == "offset" && !st.file.empty()) {
         st.offset = small_number("a page offset", 0, files_[st.file] - 1);
         if (st.offset + st.npages > files_[st.file])
@@ -579,7 +580,7 @@ class Parser {
                                   st.npages, st.file, files_[st.file]));
       } else
         fail(f.loc, fmt::format("unknown mapping flag '{}'; flags are thp (MADV_HUGEPAGE) and uffd-wp "
-                                "(UFFDIO_REGISTER_MODE_WP){}",
+                                "(UFFDIO_REGISTER_MODE_WP), uffd-wp-unpopulated (also UFFD_FEATURE_WP_UNPOPULATED){}",
                                 f.text, st.file.empty() ? "" : ", and 'offset N' for a file"));
     }
     maps_[st.name] = st.npages;

@@ -31,6 +31,7 @@ uint8_t vma_flags_of(const Step& st) {
   uint8_t flags = 0;
   if (st.thp) flags |= mm::VM_HUGEPAGE;
   if (st.uffd_wp) flags |= mm::VM_UFFD_WP;
+  if (st.uffd_wp_unpopulated) flags |= mm::VM_UFFD_WP_UNPOPULATED;
   return flags;
 }
 

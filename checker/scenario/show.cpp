@@ -63,7 +63,7 @@ std::string step_text(const Step& st) {
         s += fmt::format("{} {}", st.npages, map_kind_name(st.map_kind));
       if (st.offset) s += fmt::format(" offset {}", st.offset);
       if (st.thp) s += " thp";
-      if (st.uffd_wp) s += " uffd-wp";
+      if (st.uffd_wp) s += st.uffd_wp_unpopulated ? " uffd-wp-unpopulated" : " uffd-wp";
       return s;
     }
     case StepKind::Write:

@@ -28,8 +28,9 @@ d["note"] = (
     "tests/conformance/make-synthetic-no-zero-page.py from " + src.split("/")[-1] + " with the value issue 10 reports "
     "from such a guest (the same Linux 6.18.44): after `A: read p[0]` on untouched private anonymous memory pagemap "
     "shows 0x81000000001843d2 (present, PM_MMAP_EXCLUSIVE, a fresh PFN) where the zero-page machine showed the shared "
-    "zero page (PFN %#x). Every observation that was the zero page is replaced by that value; the others are the "
-    "zero-page machine's, which the model allows under both profiles (on the zero-page machine, replay --live --config "
+    "zero page (PFN %#x). Every observation that was the zero page is replaced by that value, and the later "
+    "observations of that page while it stays present and exclusive get its PFN (the read mapped it writable, so the "
+    "write does not fault); the others are the zero-page machine's, which the model allows under both profiles (on the zero-page machine, replay --live --config "
     "'v6.18+mm_forbids_zeropage-CONFIG_MEM_SOFT_DIRTY' disagreed at exactly the zero-page observations). Replace with "
     "a real recording (replay scenarios/ --live --record) when such a machine is met." % zero_pfn)
 k = d["kernel"]
@@ -40,14 +41,30 @@ probe["pagemap_after_read"] = "%#018x" % ISSUE_VALUE
 probe["pagemap_after_read_second_mapping"] = None  # not reported
 changed = 0
 for s in d["scenarios"]:
+    replaced = {}  # "A: pagemap p[0]" -> the PFN it got instead of the zero page
     for o in s["observations"]:
-        v = int(o["value"], 16) if o["kind"] == "pagemap" else None
-        if v is not None and v & PRESENT and not v & EXCL and (v & PFN) == zero_pfn:
-            o["value"] = "%#018x" % ISSUE_VALUE
+        if o["kind"] != "pagemap":
+            continue
+        v = int(o["value"], 16)
+        page = " ".join(o["text"].split(" ")[:3])  # "A: pagemap p[0]"
+        if v & PRESENT and not v & EXCL and (v & PFN) == zero_pfn:
+            # The issue's value; other flags (uffd-wp) kept; another page of
+            # the same scenario gets the next PFN (two pages never share one).
+            pfn = replaced.get(page, (ISSUE_VALUE & PFN) + len(replaced))
+            o["value"] = "%#018x" % ((v & ~PFN) | EXCL | pfn)
+            replaced[page] = pfn
             changed += 1
+        elif page in replaced and v & PRESENT and v & EXCL:
+            # With mm_forbids_zeropage the read mapped a writable exclusive
+            # page (do_anonymous_page: pte_mkwrite when VM_WRITE), so a later
+            # write does not fault: the page keeps the read's PFN.
+            o["value"] = "%#018x" % ((v & ~PFN) | replaced[page])
+            changed += 1
+        elif page in replaced:
+            del replaced[page]
 assert changed > 0, "no zero-page observation found"
 with open(dst + ".tmp", "w") as f:
     f.write(json.dumps(d, indent=2) + "\n")
 import os
 os.replace(dst + ".tmp", dst)
-print("%d zero-page observations replaced" % changed)
+print("%d observations changed" % changed)
