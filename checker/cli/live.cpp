@@ -7,6 +7,7 @@
 #include "checker/cli/commands.h"
 #include "checker/live/counterexample.h"
 #include "checker/live/emit.h"
+#include "checker/live/histogram.h"
 #include "checker/live/plan.h"
 #include "checker/live/replay.h"
 #include "checker/scenario/parser.h"
@@ -90,6 +91,7 @@ void register_live_commands(CLI::App& app) {
 
   auto rp = std::make_shared<live::ReplayOptions>();
   auto live_flag = std::make_shared<bool>(false);
+  auto runs = std::make_shared<int>(0);
   CLI::App* r = app.add_subcommand("replay", "run scenarios on the real kernel and compare with the model (--live)");
   r->add_option("paths", rp->paths, "scenario files, or directories (their `live` scenarios)")->required();
   r->add_flag("--live", *live_flag, "run on the running kernel (root; creates and removes its own swapfile)");
@@ -99,12 +101,16 @@ void register_live_commands(CLI::App& app) {
   r->add_option("--timeout", rp->timeout_s, "seconds per program (default 60)");
   r->add_flag("--counterexamples", rp->counterexamples,
               "also run each explore block's shortest counterexample (script up to `explore`, then the trace)");
-  add_command(app, r, [rp, live_flag] {
+  r->add_option("--runs", *runs,
+                "run each program N times and print, per observation, each value seen with its count and whether "
+                "the model allows it (a klitmus7-style histogram)");
+  add_command(app, r, [rp, live_flag, runs] {
     if (!*live_flag) {
       std::cerr << "replay: error: only live replay exists; add --live (model-only runs are `mmcheck run`)\n";
       return EXIT_BAD_INPUT;
     }
     if (rp->work_dir.empty()) rp->work_dir = live::binary_dir() + "/live-replay";
+    if (*runs != 0) return live::replay_histogram(*rp, *runs, std::cout, std::cerr);
     return live::replay_live(*rp, std::cout, std::cerr);
   });
 }
