@@ -34,8 +34,9 @@ Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::Scenario
                                          scenario::quant_title(o.expected)),
                              o.ok()});
       for (const auto& k : c.checks) {
-        p.summary.push_back({fmt::format("[{}] Check {}", c.config, k.invariant),
-                             fmt::format("{}  expected {}", k.verdict, k.expect_holds ? "holds" : "violated"), k.ok()});
+        std::string result = fmt::format("{}  expected {}", k.verdict, k.expect_holds ? "holds" : "violated");
+        for (const auto& b : k.bounds_hit) result += "  (bound hit: " + b + ")";
+        p.summary.push_back({fmt::format("[{}] Check {}", c.config, k.invariant), result, k.ok()});
         if (!k.path) continue;
         TraceView v = trace_view(*k.path, mm::DisplayNames{c.proc_names, c.device_names});
         v.heading = fmt::format("Check {} under {}{}", k.invariant, c.config,
