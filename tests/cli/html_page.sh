@@ -48,6 +48,8 @@ sed -n '/id="t0-s2"/,/<\/section>/p' "$tmp/run.html" | grep -q '<path class="swp
 # Same input, same page.
 "$MM" run "$scn" --html "$tmp/run2.html" >/dev/null
 cmp -s "$tmp/run.html" "$tmp/run2.html" || fail "two runs wrote different pages"
+"$MM" run "$scn" --threads 2 --html "$tmp/run3.html" >/dev/null
+cmp -s "$tmp/run.html" "$tmp/run3.html" || fail "--threads 2 wrote a different page"
 
 # explore --html: the engine's violated facet, same steps.
 "$MM" explore --workload anon-stable-writes --config anon-exclusive-v2-inverted --html "$tmp/ex.html" >/dev/null; rc=$?
