@@ -32,11 +32,11 @@ Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::Scenario
         p.summary.push_back({fmt::format("[{}] Observation {}", c.config, o.name),
                              fmt::format("{} {} {}  expected {}", scenario::quant_title(o.actual()), o.pos, o.neg,
                                          scenario::quant_title(o.expected)),
-                             o.ok()});
+                             o.ok(), o.ok() ? std::vector<std::string>{} : o.witness});
       for (const auto& k : c.checks) {
         std::string result = fmt::format("{}  expected {}", k.verdict, k.expect_holds ? "holds" : "violated");
         for (const auto& b : k.bounds_hit) result += "  (bound hit: " + b + ")";
-        p.summary.push_back({fmt::format("[{}] Check {}", c.config, k.invariant), result, k.ok()});
+        p.summary.push_back({fmt::format("[{}] Check {}", c.config, k.invariant), result, k.ok(), {}});
         if (!k.path) continue;
         TraceView v = trace_view(*k.path, mm::DisplayNames{c.proc_names, c.device_names});
         v.heading = fmt::format("Check {} under {}{}", k.invariant, c.config,
@@ -48,7 +48,7 @@ Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::Scenario
       for (const auto& k : c.conditions) {
         p.summary.push_back({fmt::format("[{}] Condition {}", c.config, k.name),
                              fmt::format("{} {} {}  {}", scenario::quant_title(k.actual()), k.pos, k.neg, k.verdict()),
-                             k.ok()});
+                             k.ok(), {}});
         if (!k.witness) continue;
         TraceView v = trace_view(*k.witness, mm::DisplayNames{c.proc_names, c.device_names});
         v.heading = fmt::format("Condition {} under {}", k.name, c.config);
@@ -74,7 +74,7 @@ Page explore_page(const engine::Result& r) {
   const engine::FacetResult* shown = nullptr;
   for (const engine::FacetResult& f : r.verdicts) {
     const std::string what = fmt::format("{}/{}", f.invariant, f.facet);
-    p.summary.push_back({what, engine::verdict_name(f.verdict), f.verdict == engine::Verdict::Holds});
+    p.summary.push_back({what, engine::verdict_name(f.verdict), f.verdict == engine::Verdict::Holds, {}});
     if (f.verdict != engine::Verdict::Violated || !f.trace) continue;
     // Facets violated by the same path share one section, as in the text output.
     if (shown && same_path(*shown->trace, *f.trace)) {

@@ -28,6 +28,7 @@ main { padding: 12px 24px 40px 24px; max-width: 1400px; }
 .mono, td, .changes, .decisions, .timeline a { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: 12.5px; }
 table.summary { border-collapse: collapse; margin: 8px 0 16px 0; background: #fff; }
 table.summary td { border: 1px solid var(--line); padding: 3px 8px; }
+details pre { margin: 4px 0 4px 12px; font-size: 12px; } details summary { color: var(--bad); cursor: pointer; }
 td.ok { color: var(--ok); } td.fail { color: var(--bad); font-weight: 600; }
 section.trace { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px 16px 16px; margin: 16px 0; }
 section.trace > h2 { font-size: 16px; margin: 4px 0 8px 0; }
@@ -230,9 +231,14 @@ std::string render_page(const Page& p) {
          "<kbd>j</kbd></div>\n";
   if (!p.summary.empty()) {
     out += "<table class=\"summary\">\n";
-    for (const SummaryRow& r : p.summary)
+    for (const SummaryRow& r : p.summary) {
       out += fmt::format("<tr><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"{}\">{}</td></tr>\n",
                          escape(r.what), escape(r.result), r.ok ? "ok" : "fail", r.ok ? "ok" : "FAIL");
+      if (r.detail.empty()) continue;
+      out += "<tr><td colspan=\"3\"><details open><summary>a state that contradicts it</summary><pre>";
+      for (const std::string& l : r.detail) out += escape(l) + "\n";
+      out += "</pre></details></td></tr>\n";
+    }
     out += "</table>\n";
   }
   for (size_t t = 0; t < p.traces.size(); t++) out += render_trace(p.traces[t], t);

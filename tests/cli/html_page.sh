@@ -51,6 +51,15 @@ cmp -s "$tmp/run.html" "$tmp/run2.html" || fail "two runs wrote different pages"
 "$MM" run "$scn" --threads 2 --html "$tmp/run3.html" >/dev/null
 cmp -s "$tmp/run.html" "$tmp/run3.html" || fail "--threads 2 wrote a different page"
 
+# A failed expectation: FAIL in the summary, with the state that contradicts it.
+sed 's/^expect A: read p\[0\] == 2/expect A: read p[0] == 3/' "$scn" >"$tmp/bad.scenario"
+"$MM" run "$tmp/bad.scenario" --html "$tmp/bad.html" >/dev/null; rc=$?
+[ $rc -eq 1 ] || fail "failed expectation: exit $rc, want 1"
+grep -q 'Observation A.read(p\[0\])==3</td><td class="mono">Never 0 1  expected Always</td><td class="fail">FAIL' "$tmp/bad.html" ||
+  fail "failed expectation not marked FAIL in the summary"
+grep -q '<summary>a state that contradicts it</summary><pre>A (running) pte\[0\]=present(F0' "$tmp/bad.html" ||
+  fail "failed expectation: no contradicting state"
+
 # explore --html: the engine's violated facet, same steps.
 "$MM" explore --workload anon-stable-writes --config anon-exclusive-v2-inverted --html "$tmp/ex.html" >/dev/null; rc=$?
 [ $rc -eq 1 ] || fail "explore --html: exit $rc, want 1"
