@@ -75,4 +75,9 @@ grep -q 'No trace to show' "$tmp/ok.html" || fail "holds page does not say there
 "$MM" run "$scn" --html "$tmp/no/such/dir/x.html" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] || fail "unwritable --html: exit $rc, want 2"
 grep -q "error: --html: cannot write" "$tmp/err" || fail "unwritable --html: message: $(cat "$tmp/err")"
+# A scenario with an error writes no page (it would say nothing was violated).
+printf 'scenario "bad"\nconfig v6.18\nprocess A\nA: write q[0] 1\n' >"$tmp/err.scenario"
+"$MM" run "$tmp/err.scenario" --html "$tmp/err.html" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "bad scenario: exit $rc, want 2"
+[ -e "$tmp/err.html" ] && fail "a page was written for a scenario that did not run"
 echo PASS
