@@ -84,7 +84,7 @@ int cmd_run(const ScenarioFlags& f) {
     std::cout << nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}.dump(2) << "\n";
   // No page when no scenario could run: a page saying nothing was violated would mislead.
   if (!f.html_out.empty() && !for_html.empty()) {
-    const std::string err = html::write_page(f.html_out, html::render_page(html::run_page(for_html)));
+    const std::string err = html::write_page(f.html_out, html::render_page(html::run_page(for_html, opt)));
     if (!err.empty()) {
       std::cerr << "mmcheck: error: --html: " << err << "\n";
       return EXIT_BAD_INPUT;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "checker/html/script_view.h"
 #include "checker/scenario/report.h"
 
 namespace mmc::html {
@@ -17,7 +18,8 @@ bool same_path(const engine::Trace& a, const engine::Trace& b) {
 
 }  // namespace
 
-Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::ScenarioRun>>& runs) {
+Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::ScenarioRun>>& runs,
+              const scenario::RunOptions& opt) {
   Page p;
   p.title = runs.size() == 1 ? runs[0].first.title : fmt::format("{} scenarios", runs.size());
   for (const auto& [s, r] : runs) {
@@ -59,6 +61,10 @@ Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::Scenario
         p.traces.push_back(std::move(v));
       }
     }
+    // Then the script itself, config by config.
+    for (const scenario::NamedConfig& nc : scenario::scenario_configs(s, opt))
+      for (const scenario::ConfigRun& c : r.configs)
+        if (c.config == nc.name) p.traces.push_back(script_view(s, nc, opt, c));
   }
   return p;
 }
