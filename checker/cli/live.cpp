@@ -9,6 +9,7 @@
 #include "checker/live/counterexample.h"
 #include "checker/live/emit.h"
 #include "checker/live/kernel_profile.h"
+#include "checker/live/histogram.h"
 #include "checker/live/plan.h"
 #include "checker/live/recording.h"
 #include "checker/live/replay.h"
@@ -100,6 +101,7 @@ void register_live_commands(CLI::App& app) {
 
   auto rp = std::make_shared<live::ReplayOptions>();
   auto live_flag = std::make_shared<bool>(false);
+  auto runs = std::make_shared<int>(0);
   CLI::App* r = app.add_subcommand("replay", "run scenarios on the real kernel and compare with the model (--live)");
   auto recorded = std::make_shared<std::vector<std::string>>();
   r->add_option("paths", rp->paths, "scenario files, or directories (their `live` scenarios)");
@@ -118,7 +120,11 @@ void register_live_commands(CLI::App& app) {
   r->add_option("--timeout", rp->timeout_s, "seconds per program (default 60)")->check(whole_number(1, 86400));
   r->add_flag("--counterexamples", rp->counterexamples,
               "also run each explore block's shortest counterexample (script up to `explore`, then the trace)");
-  add_command(app, r, [rp, live_flag, recorded] {
+  r->add_option("--runs", *runs,
+                "run each program N times and print, per observation, each value seen with its count and whether "
+                "the model allows it (a klitmus7-style histogram)")
+      ->check(whole_number(1, 1000000));
+  add_command(app, r, [rp, live_flag, recorded, runs] {
     if (!recorded->empty()) {
       if (*live_flag) {
         std::cerr << "replay: error: --recorded re-checks recordings without the kernel; drop --live\n";
@@ -140,6 +146,7 @@ void register_live_commands(CLI::App& app) {
     if (rp->keep) wd.keep();
     live::ReplayOptions o = *rp;
     o.work_dir = wd.path();
+    if (*runs != 0) return live::replay_histogram(o, *runs, std::cout, std::cerr);
     return live::replay_live(o, std::cout, std::cerr);
   });
 }

@@ -90,8 +90,9 @@ int cmd_run(const ScenarioFlags& f) {
   }
   if (f.json)
     std::cout << nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}.dump(2) << "\n";
-  if (!f.html_out.empty()) {
-    const std::string err = html::write_page(f.html_out, html::render_page(html::run_page(for_html)));
+  // No page when no scenario could run: a page saying nothing was violated would mislead.
+  if (!f.html_out.empty() && !for_html.empty()) {
+    const std::string err = html::write_page(f.html_out, html::render_page(html::run_page(for_html, opt)));
     if (!err.empty()) {
       std::cerr << "mmcheck: error: --html: " << err << "\n";
       return EXIT_BAD_INPUT;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "checker/html/script_view.h"
 #include "checker/scenario/report.h"
 
 namespace mmc::html {
@@ -17,7 +18,8 @@ bool same_path(const engine::Trace& a, const engine::Trace& b) {
 
 }  // namespace
 
-Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::ScenarioRun>>& runs) {
+Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::ScenarioRun>>& runs,
+              const scenario::RunOptions& opt) {
   Page p;
   p.title = runs.size() == 1 ? runs[0].first.title : fmt::format("{} scenarios", runs.size());
   for (const auto& [s, r] : runs) {
@@ -32,10 +34,11 @@ Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::Scenario
         p.summary.push_back({fmt::format("[{}] Observation {}", c.config, o.name),
                              fmt::format("{} {} {}  expected {}", scenario::quant_title(o.actual()), o.pos, o.neg,
                                          scenario::quant_title(o.expected)),
-                             o.ok()});
+                             o.ok(), o.ok() ? std::vector<std::string>{} : o.witness});
       for (const auto& k : c.checks) {
-        p.summary.push_back({fmt::format("[{}] Check {}", c.config, k.invariant),
-                             fmt::format("{}  expected {}", k.verdict, k.expect_holds ? "holds" : "violated"), k.ok()});
+        std::string result = fmt::format("{}  expected {}", k.verdict, k.expect_holds ? "holds" : "violated");
+        for (const auto& b : k.bounds_hit) result += "  (bound hit: " + b + ")";
+        p.summary.push_back({fmt::format("[{}] Check {}", c.config, k.invariant), result, k.ok(), {}});
         if (!k.path) continue;
         TraceView v = trace_view(*k.path, mm::DisplayNames{c.proc_names, c.device_names});
         v.heading = fmt::format("Check {} under {}{}", k.invariant, c.config,
@@ -47,7 +50,7 @@ Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::Scenario
       for (const auto& k : c.conditions) {
         p.summary.push_back({fmt::format("[{}] Condition {}", c.config, k.name),
                              fmt::format("{} {} {}  {}", scenario::quant_title(k.actual()), k.pos, k.neg, k.verdict()),
-                             k.ok()});
+                             k.ok(), {}});
         if (!k.witness) continue;
         TraceView v = trace_view(*k.witness, mm::DisplayNames{c.proc_names, c.device_names});
         v.heading = fmt::format("Condition {} under {}", k.name, c.config);
@@ -58,6 +61,10 @@ Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::Scenario
         p.traces.push_back(std::move(v));
       }
     }
+    // Then the script itself, config by config.
+    for (const scenario::NamedConfig& nc : scenario::scenario_configs(s, opt))
+      for (const scenario::ConfigRun& c : r.configs)
+        if (c.config == nc.name) p.traces.push_back(script_view(s, nc, opt, c));
   }
   return p;
 }
@@ -73,7 +80,7 @@ Page explore_page(const engine::Result& r) {
   const engine::FacetResult* shown = nullptr;
   for (const engine::FacetResult& f : r.verdicts) {
     const std::string what = fmt::format("{}/{}", f.invariant, f.facet);
-    p.summary.push_back({what, engine::verdict_name(f.verdict), f.verdict == engine::Verdict::Holds});
+    p.summary.push_back({what, engine::verdict_name(f.verdict), f.verdict == engine::Verdict::Holds, {}});
     if (f.verdict != engine::Verdict::Violated || !f.trace) continue;
     // Facets violated by the same path share one section, as in the text output.
     if (shown && same_path(*shown->trace, *f.trace)) {

@@ -10,9 +10,12 @@
 
 namespace mmc::html {
 
-// Every scenario run: a summary row per observation and check, and the
-// shortest trace of every violated check.
-Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::ScenarioRun>>& runs);
+// Every scenario run: a summary row per observation, check and condition,
+// the shortest trace of every violated check, each condition's witness,
+// and the script step by step under each config (when it has one outcome
+// per step).
+Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::ScenarioRun>>& runs,
+              const scenario::RunOptions& opt);
 
 // An exploration: a summary row per (invariant, facet), the trace of every
 // violated one, and the leak trace when there is one.

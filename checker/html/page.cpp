@@ -28,11 +28,12 @@ main { padding: 12px 24px 40px 24px; max-width: 1400px; }
 .mono, td, .changes, .decisions, .timeline a { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: 12.5px; }
 table.summary { border-collapse: collapse; margin: 8px 0 16px 0; background: #fff; }
 table.summary td { border: 1px solid var(--line); padding: 3px 8px; }
+details pre { margin: 4px 0 4px 12px; font-size: 12px; } details summary { color: var(--bad); cursor: pointer; }
 td.ok { color: var(--ok); } td.fail { color: var(--bad); font-weight: 600; }
 section.trace { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px 16px 16px; margin: 16px 0; }
 section.trace > h2 { font-size: 16px; margin: 4px 0 8px 0; }
 .badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; margin-left: 8px; color: #fff; background: var(--dim); vertical-align: 2px; }
-.badge.violated { background: var(--bad); } .badge.holds, .badge.validated { background: var(--ok); }
+.badge.violated, .badge.FAIL { background: var(--bad); } .badge.holds, .badge.validated, .badge.ok { background: var(--ok); }
 .message { border-left: 4px solid var(--bad); background: #fff5f4; padding: 6px 10px; margin: 8px 0; }
 .message b { color: var(--bad); }
 .witness { border-left: 4px solid var(--ok); background: #f3faf4; padding: 6px 10px; margin: 8px 0; }
@@ -50,6 +51,8 @@ section.step.violating h3 .n { background: var(--bad); }
 .decisions { background: #eef3ff; border-left: 4px solid #4a6cf7; padding: 4px 10px; margin: 4px 0 6px 0; list-style: none; }
 .decisions li::before { content: "\2192  "; color: #4a6cf7; }
 ul.changes { margin: 4px 0 8px 0; padding-left: 22px; }
+ul.notes { margin: 2px 0 8px 0; padding-left: 22px; list-style: "\2713  "; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: 12.5px; }
+ul.notes li.ok b { color: var(--ok); } ul.notes li.fail { list-style: "\2717  "; } ul.notes li.fail b { color: var(--bad); }
 .ghost { color: var(--dim); }
 body:not(.show-ghost) .ghost { display: none; }
 .cols { display: flex; gap: 16px; flex-wrap: wrap; align-items: flex-start; }
@@ -206,6 +209,12 @@ std::string render_trace(const TraceView& v, size_t t) {
     if (!s.decisions.empty()) out += li_list(s.decisions, "decisions");
     if (s.changes.empty()) out += "<ul class=\"changes\"><li>(nothing changed)</li></ul>\n";
     else out += li_list(s.changes, "changes");
+    if (!s.notes.empty()) {
+      out += "<ul class=\"notes\">";
+      for (const StepNote& n : s.notes)
+        out += fmt::format("<li class=\"{}\">{} <b>{}</b></li>", n.ok ? "ok" : "fail", escape(n.text), n.ok ? "ok" : "FAIL");
+      out += "</ul>\n";
+    }
     out += "<div class=\"cols\">" +
            state_table(s.before, s.after, v.names, fmt::format("before (after step {})", i), fmt::format("after step {}", i + 1),
                        false);
@@ -230,9 +239,14 @@ std::string render_page(const Page& p) {
          "<kbd>j</kbd></div>\n";
   if (!p.summary.empty()) {
     out += "<table class=\"summary\">\n";
-    for (const SummaryRow& r : p.summary)
+    for (const SummaryRow& r : p.summary) {
       out += fmt::format("<tr><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"{}\">{}</td></tr>\n",
                          escape(r.what), escape(r.result), r.ok ? "ok" : "fail", r.ok ? "ok" : "FAIL");
+      if (r.detail.empty()) continue;
+      out += "<tr><td colspan=\"3\"><details open><summary>a state that contradicts it</summary><pre>";
+      for (const std::string& l : r.detail) out += escape(l) + "\n";
+      out += "</pre></details></td></tr>\n";
+    }
     out += "</table>\n";
   }
   for (size_t t = 0; t < p.traces.size(); t++) out += render_trace(p.traces[t], t);

@@ -18,6 +18,7 @@ struct SummaryRow {
   std::string what;    // "Check stable_writes", "Observation A.read(p[0])==2"
   std::string result;  // "violated  expected violated"
   bool ok = true;
+  std::vector<std::string> detail;  // e.g. the state that contradicts a failed expectation
 };
 
 struct Page {

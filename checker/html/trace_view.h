@@ -13,11 +13,18 @@
 
 namespace mmc::html {
 
+// A line checked at a step (a script's expectation), with its outcome.
+struct StepNote {
+  std::string text;
+  bool ok = true;
+};
+
 struct TraceViewStep {
   std::string event;                   // "A: write p[0]=2"
   std::string note;                    // "SIGSEGV", "uffd-wp fault to userspace", or empty
   std::vector<std::string> decisions;  // "do_swap_page: ...": empty until the model records decisions
   std::vector<std::string> changes;    // describe_changes lines
+  std::vector<StepNote> notes;         // expectations checked after the step
   mm::State before, after;
 };
 

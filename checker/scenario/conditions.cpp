@@ -157,8 +157,9 @@ std::vector<ConditionResult> run_conditions(const Scenario& s, const std::vector
   }
   Evaluator ev(env, conds, s);
   engine::MmModel m(w, /*symmetry=*/false);
-  // Memory: one Rec (a few hundred bytes) and one key per state.
-  const uint64_t max_states = std::min<uint64_t>(w.bounds.max_states, 2'000'000);
+  // Memory: one Rec and one index entry per state, about 300 bytes (690k states
+  // of cow/explore-fork-swap-zap: 250 MB peak).
+  const uint64_t max_states = std::min<uint64_t>(w.bounds.max_states, 1'000'000);
   std::deque<Rec> recs;  // `seen` keys point into it: a deque never moves its elements
   std::unordered_map<std::string_view, int64_t> seen;
   std::vector<int64_t> witness(conds.size(), -1);
