@@ -197,7 +197,7 @@ void register_explore_commands(CLI::App& app) {
   ex->add_flag("--dfs", ea->dfs, "depth-first");
   ex->add_option("--max-depth", ea->max_depth, "depth bound (events on a path)")->check(at_least(0));
   ex->add_option("--max-states", ea->max_states, "bound on stored states")->check(at_least(1));
-  ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on visited store + frontier memory")
+  ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on the whole process's memory (default: half the physical memory)")
       ->check(at_least(1));
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
   ex->add_flag("--keep-dead-state", ea->keep_dead_state,
