@@ -31,6 +31,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "checker/engine/store.h"
@@ -186,7 +187,23 @@ class WorkerPool {
   bool quit_ = false;
 };
 
-template <class M, class Store>
+// The model interface above, as a concept (emit is any callable taking a
+// const Node&).
+template <class M>
+concept ExplorableModel = requires(const M& m, const typename M::Node& n) {
+  typename M::Node;
+  typename M::Key;
+  requires std::is_trivially_copyable_v<typename M::Node>;
+  requires std::is_trivially_copyable_v<typename M::Key>;
+  { m.initial() } -> std::same_as<std::vector<typename M::Node>>;
+  { m.expand(n, [](const typename M::Node&) {}) } -> std::same_as<ExpandInfo>;
+  { m.pack(n) } -> std::convertible_to<typename M::Key>;
+  { m.violations(n) } -> std::convertible_to<uint64_t>;
+  { m.num_checks() } -> std::convertible_to<int>;
+  { m.mark(n) } -> std::convertible_to<uint8_t>;
+};
+
+template <ExplorableModel M, class Store>
 class Explorer {
  public:
   using Node = typename M::Node;
