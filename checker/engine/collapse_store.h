@@ -94,6 +94,30 @@ class CollapseStore {
     bool known = false;
   };
 
+  // Batched lookups (the engine's three passes over one node's
+  // successors): resolve the parts and prefetch the first slot; then find
+  // the first slot with a matching tag and prefetch its record; then
+  // compare.  Same answers as find().
+  void prepare(const MmNode& n, Hint& hint) const {
+    hint = Hint{};
+    if (!lookup(n, hint.r)) return;
+    hint.h = record_hash(hint.r);
+    hint.known = true;
+    __builtin_prefetch(&slots_[hint.h & mask_]);
+  }
+  void prefetch_record(Hint& hint) const {
+    if (!hint.known) return;
+    const uint32_t tag = tag_of(hint.h);
+    for (size_t i = hint.h & mask_;; i = (i + 1) & mask_) {
+      const uint32_t slot = slots_[i];
+      if (slot == 0) return;
+      if ((slot & ~MAX_IDS) != tag) continue;
+      __builtin_prefetch(&records_[(slot & MAX_IDS) - 1]);
+      return;
+    }
+  }
+  int64_t find_prepared(const Hint& hint) const { return hint.known ? find_record(hint.r, hint.h) : -1; }
+
   int64_t find(const MmNode& n, uint64_t = 0, Hint* hint = nullptr) const {
     Record r;
     if (!lookup(n, r)) return -1;

@@ -312,6 +312,8 @@ class Explorer {
     size_t begin = 0, end = 0;  // the chunk's states (indices in the level)
     size_t expanded = 0;        // how many were expanded (all, unless memory ran out)
     LocalSet local;
+    std::vector<Node> batch;                      // one node's successors (batched lookups)
+    std::vector<typename Store::Hint> hints;
     uint64_t bytes() const {
       return cands.capacity() * sizeof(Candidate) + nodes.capacity() * sizeof(Node) +
              local.slots.capacity() * sizeof(uint32_t) + edges.capacity() * sizeof(edges[0]);
@@ -319,6 +321,13 @@ class Explorer {
   };
   // The store rebuilds a stored node from its id: the BFS frontier is then
   // the id range of the current level and costs no memory.
+  // The store can look successors up in three passes (prepare, prefetch,
+  // find) so that their cache misses overlap.
+  static constexpr bool kBatchLookup = requires(const Store& st, const Key& k, typename Store::Hint& h) {
+    st.prepare(k, h);
+    st.prefetch_record(h);
+    { st.find_prepared(h) } -> std::same_as<int64_t>;
+  };
   static constexpr bool kIdFrontier = requires(const Store& st, uint32_t id) {
     { st.node(id) } -> std::same_as<Node>;
   };
@@ -428,12 +437,8 @@ class Explorer {
               const Node& n = *np;
               if (uint64_t v = m_.violations(n)) c.violations.emplace_back(static_cast<uint32_t>(i), v);
               if (run_.edges_kept) c.marks.push_back(m_.mark(n));
-              ExpandInfo info = m_.expand(n, [&](const Node& s) {
-                c.transitions++;
-                Key k = m_.pack(s);
-                const uint64_t h = Store::hash(k);
-                typename Store::Hint hint{};
-                const int64_t id = store_.find(k, h, &hint);
+              // One successor, once the store has looked it up.
+              auto consider = [&](const Node& s, int64_t id, uint64_t h, const typename Store::Hint& hint) {
                 if (id >= 0) {
                   if (run_.edges_kept)
                     c.edges.emplace_back(static_cast<uint32_t>(base + i), static_cast<uint32_t>(id));
@@ -454,7 +459,31 @@ class Explorer {
                   return;
                 }
                 c.cands.push_back(cand);
-              });
+              };
+              ExpandInfo info;
+              if constexpr (kBatchLookup) {
+                // The successors of a node are looked up together: each
+                // one's table slot, then its record, is prefetched before
+                // any is compared, so the cache misses overlap.
+                c.batch.clear();
+                info = m_.expand(n, [&](const Node& s) { c.batch.push_back(s); });
+                const size_t nb = c.batch.size();
+                c.transitions += nb;
+                c.hints.resize(nb);
+                for (size_t j = 0; j < nb; j++) store_.prepare(m_.pack(c.batch[j]), c.hints[j]);
+                for (size_t j = 0; j < nb; j++) store_.prefetch_record(c.hints[j]);
+                for (size_t j = 0; j < nb; j++)
+                  consider(c.batch[j], store_.find_prepared(c.hints[j]), 0, c.hints[j]);
+              } else {
+                info = m_.expand(n, [&](const Node& s) {
+                  c.transitions++;
+                  Key k = m_.pack(s);
+                  const uint64_t h = Store::hash(k);
+                  typename Store::Hint hint{};
+                  const int64_t id = store_.find(k, h, &hint);
+                  consider(s, id, h, hint);
+                });
+              }
               account(info, c);
               c.expanded = i + 1 - ci * CHUNK;
             }
