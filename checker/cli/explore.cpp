@@ -194,7 +194,7 @@ void register_explore_commands(CLI::App& app) {
       ->check(whole_number(0, std::numeric_limits<int>::max()));
   ex->add_option("--max-states", ea->max_states, "bound on stored states")
       ->check(whole_number(1, std::numeric_limits<long long>::max()));
-  ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on visited store + frontier memory")
+  ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on the whole process's memory (default: half the physical memory)")
       ->check(whole_number(1, std::numeric_limits<long long>::max() >> 20));
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
   ex->add_flag("--keep-dead-state", ea->keep_dead_state,

@@ -57,6 +57,9 @@ class ComponentTable {
   size_t size() const { return items_.size(); }
   const uint8_t* item(uint32_t id) const { return items_[id].data(); }
   uint64_t bytes() const { return table_.size() * sizeof(uint64_t) + items_.capacity() * N; }
+  uint64_t growth_reserve(size_t margin) const {
+    return vector_growth(items_, margin) + table_growth(items_.size(), table_.size(), margin, 1, 2, sizeof(uint64_t));
+  }
 
  private:
   void grow() {
@@ -90,6 +93,30 @@ class CollapseStore {
     uint64_t h = 0;
     bool known = false;
   };
+
+  // Batched lookups (the engine's three passes over one node's
+  // successors): resolve the parts and prefetch the first slot; then find
+  // the first slot with a matching tag and prefetch its record; then
+  // compare.  Same answers as find().
+  void prepare(const MmNode& n, Hint& hint) const {
+    hint = Hint{};
+    if (!lookup(n, hint.r)) return;
+    hint.h = record_hash(hint.r);
+    hint.known = true;
+    __builtin_prefetch(&slots_[hint.h & mask_]);
+  }
+  void prefetch_record(Hint& hint) const {
+    if (!hint.known) return;
+    const uint32_t tag = tag_of(hint.h);
+    for (size_t i = hint.h & mask_;; i = (i + 1) & mask_) {
+      const uint32_t slot = slots_[i];
+      if (slot == 0) return;
+      if ((slot & ~MAX_IDS) != tag) continue;
+      __builtin_prefetch(&records_[(slot & MAX_IDS) - 1]);
+      return;
+    }
+  }
+  int64_t find_prepared(const Hint& hint) const { return hint.known ? find_record(hint.r, hint.h) : -1; }
 
   int64_t find(const MmNode& n, uint64_t = 0, Hint* hint = nullptr) const {
     Record r;
@@ -146,6 +173,19 @@ class CollapseStore {
     std::memcpy(&n.s.inode, rest + sizeof n.s.swap, sizeof n.s.inode);
     std::memcpy(n.used, rest + sizeof n.s.swap + sizeof n.s.inode, sizeof n.used);
     return n;
+  }
+
+  // What the next `margin` inserts may allocate on top of bytes(): the
+  // engine stops before an insert that would pass its memory bound.
+  uint64_t growth_reserve(size_t margin) const {
+    const uint64_t records = records_.size() + margin >= records_.capacity()
+                                 ? (records_.capacity() + records_.capacity() / 4 + 1024) * sizeof(Record)
+                                 : 0;
+    // Each insert adds at most MAX_PROCS + 3 parts.
+    const size_t parts = margin * (mm::MAX_PROCS + 3);
+    return records + table_growth(records_.size(), slots_.size(), margin, 3, 4, sizeof(uint32_t)) +
+           procs_.growth_reserve(parts) + tuples_.growth_reserve(parts) + folios_.growth_reserve(parts) +
+           rest_.growth_reserve(parts);
   }
 
   uint64_t bytes() const {

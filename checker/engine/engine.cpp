@@ -12,6 +12,7 @@
 
 #include "checker/engine/collapse_store.h"
 #include "checker/engine/explorer.h"
+#include "checker/engine/memory.h"
 #include "checker/engine/mm_model.h"
 #include "checker/engine/trace.h"
 #include "model/describe.h"
@@ -138,7 +139,9 @@ Result explore(const Workload& w, const Options& opt) {
   // State ids are 26 bits in the exact store (and 32 bits in the parent array).
   if (!opt.fingerprint) lim.max_states = std::min<uint64_t>(lim.max_states, CollapseStore::MAX_IDS - 1);
   lim.max_states = std::min<uint64_t>(lim.max_states, uint64_t{NO_PARENT} - 1);
-  lim.max_memory_bytes = opt.max_memory_mb.value_or(w.bounds.max_memory_mb) << 20;
+  const MemoryBudget budget = memory_budget(opt.max_memory_mb.value_or(w.bounds.max_memory_mb), lim.threads);
+  lim.max_memory_bytes = budget.accounted_bytes;
+  lim.max_rss_bytes = budget.rss_bytes;
   lim.edge_cap = opt.graph_cap;
   lim.progress = opt.progress;
 
@@ -170,7 +173,10 @@ Result explore(const Workload& w, const Options& opt) {
   if (run.depth_bound_hit) r.bounds_hit.push_back("depth bound hit: raise --max-depth (now " + std::to_string(lim.max_depth) + ")");
   if (run.state_bound_hit) r.bounds_hit.push_back("state bound hit: raise --max-states (now " + std::to_string(lim.max_states) + ")");
   if (run.memory_bound_hit)
-    r.bounds_hit.push_back("memory bound hit: raise --max-memory-mb (now " + std::to_string(lim.max_memory_bytes >> 20) + ")");
+    r.bounds_hit.push_back(budget.cut_by_address_space
+                               ? "memory bound hit: the address-space limit (ulimit -v) leaves " +
+                                     std::to_string(budget.total_mb) + " MB"
+                               : "memory bound hit: raise --max-memory-mb (now " + std::to_string(budget.total_mb) + ")");
   r.stats.states = run.states;
   r.stats.transitions = run.transitions;
   r.stats.max_depth = run.max_depth;

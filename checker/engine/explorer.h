@@ -22,6 +22,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <concepts>
 #include <cstdint>
 #include <cstdio>
@@ -30,6 +31,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "checker/engine/store.h"
@@ -47,7 +49,8 @@ struct SearchLimits {
   int threads = 1;
   int max_depth = 200;
   uint64_t max_states = 20'000'000;
-  uint64_t max_memory_bytes = uint64_t{8192} << 20;
+  uint64_t max_memory_bytes = uint64_t{8192} << 20;  // accounted: store, parents, graph, buffers, frontier
+  uint64_t max_rss_bytes = 0;  // the process's resident size (0: not checked)
   uint64_t edge_cap = 0;  // keep edges while states <= edge_cap (0: never)
   bool progress = false;
 };
@@ -103,6 +106,16 @@ class Progress {
   bool on_;
   clock::time_point start_, last_;
 };
+
+// The resident set size of this process (/proc/self/statm), 0 when unknown.
+inline uint64_t process_rss_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long long size = 0, resident = 0;
+  const int got = std::fscanf(f, "%llu %llu", &size, &resident);
+  std::fclose(f);
+  return got == 2 ? resident * 4096ull : 0;
+}
 
 // Worker threads that live as long as the search: run(n, fn) calls
 // fn(chunk) for every chunk in [0, n), handed out dynamically to the
@@ -174,7 +187,23 @@ class WorkerPool {
   bool quit_ = false;
 };
 
-template <class M, class Store>
+// The model interface above, as a concept (emit is any callable taking a
+// const Node&).
+template <class M>
+concept ExplorableModel = requires(const M& m, const typename M::Node& n) {
+  typename M::Node;
+  typename M::Key;
+  requires std::is_trivially_copyable_v<typename M::Node>;
+  requires std::is_trivially_copyable_v<typename M::Key>;
+  { m.initial() } -> std::same_as<std::vector<typename M::Node>>;
+  { m.expand(n, [](const typename M::Node&) {}) } -> std::same_as<ExpandInfo>;
+  { m.pack(n) } -> std::convertible_to<typename M::Key>;
+  { m.violations(n) } -> std::convertible_to<uint64_t>;
+  { m.num_checks() } -> std::convertible_to<int>;
+  { m.mark(n) } -> std::convertible_to<uint8_t>;
+};
+
+template <ExplorableModel M, class Store>
 class Explorer {
  public:
   using Node = typename M::Node;
@@ -280,7 +309,11 @@ class Explorer {
     std::vector<uint8_t> marks;                              // per expanded state (graph kept)
     std::set<std::string> capacity;
     uint64_t transitions = 0, faults = 0;
+    size_t begin = 0, end = 0;  // the chunk's states (indices in the level)
+    size_t expanded = 0;        // how many were expanded (all, unless memory ran out)
     LocalSet local;
+    std::vector<Node> batch;                      // one node's successors (batched lookups)
+    std::vector<typename Store::Hint> hints;
     uint64_t bytes() const {
       return cands.capacity() * sizeof(Candidate) + nodes.capacity() * sizeof(Node) +
              local.slots.capacity() * sizeof(uint32_t) + edges.capacity() * sizeof(edges[0]);
@@ -288,10 +321,18 @@ class Explorer {
   };
   // The store rebuilds a stored node from its id: the BFS frontier is then
   // the id range of the current level and costs no memory.
+  // The store can look successors up in three passes (prepare, prefetch,
+  // find) so that their cache misses overlap.
+  static constexpr bool kBatchLookup = requires(const Store& st, const Key& k, typename Store::Hint& h) {
+    st.prepare(k, h);
+    st.prefetch_record(h);
+    { st.find_prepared(h) } -> std::same_as<int64_t>;
+  };
   static constexpr bool kIdFrontier = requires(const Store& st, uint32_t id) {
     { st.node(id) } -> std::same_as<Node>;
   };
   static constexpr size_t CHUNK = 512;
+  static constexpr size_t WINDOW = 8;  // chunks expanded before a merge (bounds the buffers)
 
   // A quarter more at a time: less slack than doubling.
   void grow_parents() {
@@ -333,6 +374,19 @@ class Explorer {
     }
   }
 
+  // Whether the next insert, with the growth it may trigger, keeps the
+  // accounted memory (store, parents, graph, `extra`) within the bound.
+  bool memory_allows(uint64_t extra, size_t margin = 8) const {
+    const uint64_t parents = run_.parent.size() + margin >= run_.parent.capacity()
+                                 ? (run_.parent.capacity() + run_.parent.capacity() / 4 + 1024) * sizeof(uint32_t)
+                                 : 0;
+    return memory_in_use(0) + extra + store_.growth_reserve(margin) + parents <= lim_.max_memory_bytes;
+  }
+
+  // The process's resident size against the bound (a safety net beside
+  // the accounting; read every window).
+  bool rss_allows() const { return lim_.max_rss_bytes == 0 || process_rss_bytes() <= lim_.max_rss_bytes; }
+
   void bfs() {
     Progress progress(lim_.progress);
     WorkerPool pool(lim_.threads);
@@ -344,119 +398,181 @@ class Explorer {
     if constexpr (kIdFrontier) std::vector<Node>().swap(cur);
     run_.edges_kept = lim_.edge_cap > 0;
     uint64_t base = 0;
-    bool stop = false;
+    bool stop = false;        // no more inserts (state or memory bound)
+    bool memory_stop = false;  // and no more expansion
+    size_t expanded = 0;       // states of the current level expanded so far
     static const Key kNoKey{};
     for (int depth = 0; level > 0; depth++) {
       run_.max_depth = depth;
       const bool at_limit = depth >= lim_.max_depth;
       const size_t nchunks = (level + CHUNK - 1) / CHUNK;
-      auto phase1 = std::chrono::steady_clock::now();
-      std::vector<Chunk> chunks(nchunks);
-      pool.run(nchunks, [&](size_t ci) {
-        Chunk& c = chunks[ci];
-        const size_t end = std::min(level, (ci + 1) * CHUNK);
-        for (size_t i = ci * CHUNK; i < end; i++) {
-          Node held;
-          const Node* np;
-          if constexpr (kIdFrontier) {
-            held = store_.node(static_cast<uint32_t>(base + i));
-            np = &held;
-          } else {
-            np = &cur[i];
-          }
-          const Node& n = *np;
-          if (uint64_t v = m_.violations(n)) c.violations.emplace_back(static_cast<uint32_t>(i), v);
-          if (run_.edges_kept) c.marks.push_back(m_.mark(n));
-          ExpandInfo info = m_.expand(n, [&](const Node& s) {
-            c.transitions++;
-            Key k = m_.pack(s);
-            const uint64_t h = Store::hash(k);
-            typename Store::Hint hint{};
-            const int64_t id = store_.find(k, h, &hint);
-            if (id >= 0) {
-              if (run_.edges_kept) c.edges.emplace_back(static_cast<uint32_t>(base + i), static_cast<uint32_t>(id));
-              return;
-            }
-            Candidate cand{static_cast<uint32_t>(i), NO_NODE, h, hint};
-            // Without an id frontier the node is the next level's copy.
-            const bool keep_node = !kIdFrontier || !Store::hint_complete(hint);
-            if (keep_node) {
-              cand.node_ix = static_cast<uint32_t>(c.nodes.size());
-              c.nodes.push_back(s);
-            }
-            // A state reached twice from this chunk is merged once: the
-            // first occurrence keeps its place, so ids and parents are as
-            // without this filter.  (Not with the graph kept: every edge counts.)
-            if (!run_.edges_kept && c.local.seen(cand, c.cands, c.nodes)) {
-              if (keep_node) c.nodes.pop_back();
-              return;
-            }
-            c.cands.push_back(cand);
-          });
-          account(info, c);
-        }
-      });
-      // Merge in chunk order: the only place ids are handed out.
-      auto phase2 = std::chrono::steady_clock::now();
-      next.clear();
-      uint64_t pending = 0;  // bytes buffered by this level (they count against the memory bound)
-      for (const Chunk& c : chunks) pending += c.bytes();
       const uint64_t level_end = store_.size();
-      for (Chunk& c : chunks) {
-        for (auto [i, bits] : c.violations) record_violations(static_cast<uint32_t>(base + i), bits);
-        run_.transitions += c.transitions;
-        run_.userspace_faults += c.faults;
-        run_.capacity_reasons.insert(c.capacity.begin(), c.capacity.end());
-        if (run_.edges_kept) {
-          run_.edges.insert(run_.edges.end(), c.edges.begin(), c.edges.end());
-          run_.marks.insert(run_.marks.end(), c.marks.begin(), c.marks.end());
+      expanded = 0;
+      // A level is expanded and merged a window of chunks at a time, which
+      // bounds the buffered successors.  Ids and parents are as if the
+      // level were merged at once: a successor that an earlier window
+      // stored is found instead of merged again, as the merge would have
+      // found it.
+      for (size_t w0 = 0; w0 < nchunks && !memory_stop; w0 += WINDOW) {
+        const size_t wn = std::min(WINDOW, nchunks - w0);
+        auto phase1 = std::chrono::steady_clock::now();
+        std::vector<Chunk> chunks(wn);
+        std::atomic<bool> out_of_memory{false};
+        pool.run(wn, [&](size_t wi) {
+          Chunk& c = chunks[wi];
+          const size_t ci = w0 + wi;
+          const size_t end = std::min(level, (ci + 1) * CHUNK);
+          c.begin = ci * CHUNK;
+          c.end = end;
+          try {
+            for (size_t i = ci * CHUNK; i < end; i++) {
+              Node held;
+              const Node* np;
+              if constexpr (kIdFrontier) {
+                held = store_.node(static_cast<uint32_t>(base + i));
+                np = &held;
+              } else {
+                np = &cur[i];
+              }
+              const Node& n = *np;
+              if (uint64_t v = m_.violations(n)) c.violations.emplace_back(static_cast<uint32_t>(i), v);
+              if (run_.edges_kept) c.marks.push_back(m_.mark(n));
+              // One successor, once the store has looked it up.
+              auto consider = [&](const Node& s, int64_t id, uint64_t h, const typename Store::Hint& hint) {
+                if (id >= 0) {
+                  if (run_.edges_kept)
+                    c.edges.emplace_back(static_cast<uint32_t>(base + i), static_cast<uint32_t>(id));
+                  return;
+                }
+                Candidate cand{static_cast<uint32_t>(i), NO_NODE, h, hint};
+                // Without an id frontier the node is the next level's copy.
+                const bool keep_node = !kIdFrontier || !Store::hint_complete(hint);
+                if (keep_node) {
+                  cand.node_ix = static_cast<uint32_t>(c.nodes.size());
+                  c.nodes.push_back(s);
+                }
+                // A state reached twice from this chunk is merged once: the
+                // first occurrence keeps its place, so ids and parents are as
+                // without this filter.  (Not with the graph kept: every edge counts.)
+                if (!run_.edges_kept && c.local.seen(cand, c.cands, c.nodes)) {
+                  if (keep_node) c.nodes.pop_back();
+                  return;
+                }
+                c.cands.push_back(cand);
+              };
+              ExpandInfo info;
+              if constexpr (kBatchLookup) {
+                // The successors of a node are looked up together: each
+                // one's table slot, then its record, is prefetched before
+                // any is compared, so the cache misses overlap.
+                c.batch.clear();
+                info = m_.expand(n, [&](const Node& s) { c.batch.push_back(s); });
+                const size_t nb = c.batch.size();
+                c.transitions += nb;
+                c.hints.resize(nb);
+                for (size_t j = 0; j < nb; j++) store_.prepare(m_.pack(c.batch[j]), c.hints[j]);
+                for (size_t j = 0; j < nb; j++) store_.prefetch_record(c.hints[j]);
+                for (size_t j = 0; j < nb; j++)
+                  consider(c.batch[j], store_.find_prepared(c.hints[j]), 0, c.hints[j]);
+              } else {
+                info = m_.expand(n, [&](const Node& s) {
+                  c.transitions++;
+                  Key k = m_.pack(s);
+                  const uint64_t h = Store::hash(k);
+                  typename Store::Hint hint{};
+                  const int64_t id = store_.find(k, h, &hint);
+                  consider(s, id, h, hint);
+                });
+              }
+              account(info, c);
+              c.expanded = i + 1 - ci * CHUNK;
+            }
+          } catch (const std::bad_alloc&) {
+            out_of_memory = true;  // this chunk's successors so far are still merged
+          }
+        });
+        // Merge in chunk order: the only place ids are handed out.
+        auto phase2 = std::chrono::steady_clock::now();
+        size_t prefix_end = expanded;
+        uint64_t pending = 0;  // bytes buffered by this window (they count against the memory bound)
+        for (const Chunk& c : chunks) pending += c.bytes();
+        const uint64_t frontier = (cur.capacity() + next.capacity()) * sizeof(Node);
+        if (out_of_memory || !rss_allows() || !memory_allows(pending + frontier)) memory_stop = stop = true;
+        try {
+          for (Chunk& c : chunks) {
+            for (auto [i, bits] : c.violations) record_violations(static_cast<uint32_t>(base + i), bits);
+            if (expanded == prefix_end) expanded += c.expanded;  // a prefix of the level, in id order
+            prefix_end += c.end - c.begin;
+            run_.transitions += c.transitions;
+            run_.userspace_faults += c.faults;
+            run_.capacity_reasons.insert(c.capacity.begin(), c.capacity.end());
+            if (run_.edges_kept) {
+              run_.edges.insert(run_.edges.end(), c.edges.begin(), c.edges.end());
+              run_.marks.insert(run_.marks.end(), c.marks.begin(), c.marks.end());
+            }
+            if (stop) continue;
+            for (const Candidate& cand : c.cands) {
+              if (at_limit) {  // a state one step beyond the depth bound exists
+                run_.depth_bound_hit = true;
+                break;
+              }
+              if (store_.size() >= lim_.max_states) {
+                run_.state_bound_hit = true;
+                stop = true;
+                break;
+              }
+              if (!memory_allows(pending + frontier + (next.size() == next.capacity() ? next.capacity() * sizeof(Node) : 0))) {
+                memory_stop = stop = true;
+                break;
+              }
+              const Key& k = cand.node_ix == NO_NODE ? kNoKey : m_.pack(c.nodes[cand.node_ix]);
+              auto [id, fresh] = store_.insert(k, cand.hash, &cand.hint);
+              if (fresh) {
+                grow_parents();
+                run_.parent.push_back(static_cast<uint32_t>(base + cand.src));
+                if constexpr (!kIdFrontier) next.push_back(c.nodes[cand.node_ix]);
+              }
+              if (run_.edges_kept) run_.edges.emplace_back(static_cast<uint32_t>(base + cand.src), id);
+            }
+            std::vector<Candidate>().swap(c.cands);
+            std::vector<Node>().swap(c.nodes);
+            std::vector<uint32_t>().swap(c.local.slots);
+          }
+        } catch (const std::bad_alloc&) {
+          // Only reached when the accounting missed an allocation: every
+          // state stored so far is real, the run is incomplete.
+          memory_stop = stop = true;
         }
-        if (stop) continue;
-        for (const Candidate& cand : c.cands) {
-          if (at_limit) {  // a state one step beyond the depth bound exists
-            run_.depth_bound_hit = true;
-            break;
-          }
-          if (store_.size() >= lim_.max_states) {
-            run_.state_bound_hit = true;
-            stop = true;
-            break;
-          }
-          const Key& k = cand.node_ix == NO_NODE ? kNoKey : m_.pack(c.nodes[cand.node_ix]);
-          auto [id, fresh] = store_.insert(k, cand.hash, &cand.hint);
-          if (fresh) {
-            grow_parents();
-            run_.parent.push_back(static_cast<uint32_t>(base + cand.src));
-            if constexpr (!kIdFrontier) next.push_back(c.nodes[cand.node_ix]);
-          }
-          if (run_.edges_kept) run_.edges.emplace_back(static_cast<uint32_t>(base + cand.src), id);
-        }
-        std::vector<Candidate>().swap(c.cands);
-        std::vector<Node>().swap(c.nodes);
-        std::vector<uint32_t>().swap(c.local.slots);
+        if (memory_stop) run_.memory_bound_hit = true;
+        if (run_.edges_kept && store_.size() > lim_.edge_cap) drop_graph();
+        progress.tick(store_.size(), depth, store_.size() - level_end, run_.transitions);
+        expand_seconds_ += std::chrono::duration<double>(phase2 - phase1).count();
+        merge_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - phase2).count();
       }
-      if (run_.edges_kept && store_.size() > lim_.edge_cap) drop_graph();
-      if (!stop && memory_in_use(cur.size() + next.size()) + pending > lim_.max_memory_bytes) {
-        run_.memory_bound_hit = true;
-        stop = true;
-      }
-      const size_t next_level = store_.size() - level_end;
-      progress.tick(store_.size(), depth, next_level, run_.transitions);
-      expand_seconds_ += std::chrono::duration<double>(phase2 - phase1).count();
-      merge_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - phase2).count();
+      if (memory_stop) break;
       base += level;
-      level = next_level;
+      level = store_.size() - level_end;
       cur.swap(next);
+      next.clear();
       if (stop) break;
     }
-    // States stored but never expanded (a bound stopped the run) are still checked.
-    for (size_t i = 0; i < level; i++) {
+    // States stored but never expanded (a bound stopped the run) are still
+    // checked: the rest of the current level (after a memory stop), then
+    // the next.
+    const size_t from = memory_stop ? expanded : 0;
+    const uint64_t unexpanded_base = base + from;
+    for (uint64_t id = unexpanded_base; id < store_.size(); id++) {
       uint64_t v;
-      if constexpr (kIdFrontier) v = m_.violations(store_.node(static_cast<uint32_t>(base + i)));
-      else v = m_.violations(cur[i]);
-      if (v) record_violations(static_cast<uint32_t>(base + i), v);
+      if constexpr (kIdFrontier) {
+        v = m_.violations(store_.node(static_cast<uint32_t>(id)));
+      } else {
+        const uint64_t i = id - base;  // into cur, then next
+        v = m_.violations(i < cur.size() ? cur[i] : next[i - cur.size()]);
+      }
+      if (v) record_violations(static_cast<uint32_t>(id), v);
     }
-    if (level > 0) run_.max_depth++;
+    if (store_.size() > unexpanded_base && !memory_stop) run_.max_depth++;
+    if (memory_stop && store_.size() > base + level) run_.max_depth++;
     run_.expand_seconds = expand_seconds_;
     run_.merge_seconds = merge_seconds_;
   }
@@ -476,6 +592,7 @@ class Explorer {
     Chunk c;  // accounting only
     std::vector<Item> children;
     uint64_t pops = 0;
+    try {
     while (!stack.empty()) {
       Item it = stack.back();
       stack.pop_back();
@@ -514,11 +631,15 @@ class Explorer {
       for (size_t i = children.size(); i-- > 0;) stack.push_back(children[i]);
       if (run_.edges_kept && store_.size() > lim_.edge_cap) drop_graph();
       if (stop) break;
-      if ((++pops & 0xfff) == 0 && memory_in_use(stack.size()) > lim_.max_memory_bytes) {
+      if ((++pops & 0xff) == 0 &&
+          (!memory_allows(2 * stack.capacity() * sizeof(Item), 4096) || !rss_allows())) {
         run_.memory_bound_hit = true;
         break;
       }
       progress.tick(store_.size(), it.depth, stack.size(), c.transitions);
+    }
+    } catch (const std::bad_alloc&) {
+      run_.memory_bound_hit = true;  // the accounting missed an allocation: stop, incomplete
     }
     // Stored but never expanded: still checked.
     for (const Item& it : stack)

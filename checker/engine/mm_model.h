@@ -107,6 +107,8 @@ class MmModel {
 
 bool mm_vma_at(const mm::State& s, int proc, int page);
 
+static_assert(ExplorableModel<MmModel>);
+
 template <class Fn>
 ExpandInfo MmModel::for_each_concrete_successor(const Node& n, Fn&& fn) const {
   ExpandInfo info;

@@ -10,6 +10,7 @@
 // single-threaded (the engine merges in a fixed order, for determinism).
 #pragma once
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -35,6 +36,19 @@ std::vector<uint64_t> build_id_index(size_t slots, uint32_t n, HashOfId hash_of_
     t[i] = ((h >> 32) << 32) | (uint64_t{id} + 1);
   }
   return t;
+}
+
+// The bytes a vector allocates when push_back outgrows it (it doubles),
+// when it is within `margin` elements of doing so; else 0.
+template <class V>
+uint64_t vector_growth(const V& v, size_t margin) {
+  return v.size() + margin >= v.capacity() ? std::max<size_t>(1, v.capacity() * 2) * sizeof(v[0]) : 0;
+}
+// The bytes an open-addressing table of `slots` allocates when it doubles,
+// when `items` + `margin` reach `load_num/load_den` of it; else 0.
+inline uint64_t table_growth(size_t items, size_t slots, size_t margin, size_t load_num, size_t load_den,
+                             size_t slot_bytes) {
+  return (items + margin) * load_den > slots * load_num ? 2 * slots * slot_bytes : 0;
 }
 
 template <class Key>
@@ -81,6 +95,10 @@ class ExactStore {
 
   // Bytes held: the table and the key array (as allocated).
   uint64_t bytes() const { return table_.size() * sizeof(uint64_t) + keys_.capacity() * sizeof(Key); }
+  // What the next `margin` inserts may allocate on top of bytes().
+  uint64_t growth_reserve(size_t margin) const {
+    return vector_growth(keys_, margin) + table_growth(keys_.size(), table_.size(), margin, 1, 2, sizeof(uint64_t));
+  }
   static constexpr int record_bytes = sizeof(Key);
   static uint64_t hash(const Key& k) { return hash_bytes(&k, sizeof k); }
   struct Hint {};  // what a failed find can pass on to insert (nothing here)
@@ -129,6 +147,9 @@ class FingerprintStore {
   }
   bool matches(uint32_t id, const Key& k, uint64_t h) const { return find(k, h) == int64_t{id}; }
   uint64_t bytes() const { return fps_.size() * (sizeof(uint64_t) + sizeof(uint32_t)); }
+  uint64_t growth_reserve(size_t margin) const {
+    return table_growth(n_, fps_.size(), margin, 3, 4, sizeof(uint64_t) + sizeof(uint32_t));
+  }
   static constexpr int record_bytes = sizeof(uint64_t) + sizeof(uint32_t);
   static uint64_t hash(const Key& k) { return hash_bytes(&k, sizeof k); }
   struct Hint {};  // what a failed find can pass on to insert (nothing here)

@@ -30,7 +30,9 @@ enum class DeadState : uint8_t { Forget, Keep };
 struct Bounds {
   int max_depth = 200;                  // BFS/DFS levels (events on a path)
   uint64_t max_states = 20'000'000;     // distinct stored states
-  uint64_t max_memory_mb = 4096;        // visited store + frontier + a level's buffered successors
+  // The whole process (store, frontier, buffers, graph); 0: half the
+  // physical memory (engine/memory.h), always cut to what ulimit -v leaves.
+  uint64_t max_memory_mb = 0;
 };
 
 struct Workload {
