@@ -18,6 +18,7 @@
 #include "checker/engine/engine.h"
 #include "checker/engine/loader.h"
 #include "checker/util/atomic_file.h"
+#include "checker/util/json_text.h"
 #include "checker/workloads/workloads.h"
 #include "model/config.h"
 
@@ -138,7 +139,7 @@ int run_explore(ExploreArgs& a) {
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   }
-  if (a.c.json) std::cout << engine::to_json(r).dump(2) << "\n";
+  if (a.c.json) std::cout << util::json_text(engine::to_json(r)) << "\n";
   else engine::print_text(std::cout, r);
   if (!a.dot_file.empty()) {
     if (std::string why = util::write_file_atomically(a.dot_file, engine::to_dot(r)); !why.empty()) {
@@ -164,7 +165,7 @@ int run_simulate(SimulateArgs& a) {
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   }
-  if (a.c.json) std::cout << engine::to_json(r).dump(2) << "\n";
+  if (a.c.json) std::cout << util::json_text(engine::to_json(r)) << "\n";
   else engine::print_text(std::cout, r);
   return r.exit_status();
 }

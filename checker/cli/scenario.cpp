@@ -16,6 +16,7 @@
 #include "checker/scenario/results_file.h"
 #include "checker/scenario/runner.h"
 #include "checker/util/atomic_file.h"
+#include "checker/util/json_text.h"
 #include "checker/util/bounded_read.h"
 
 namespace mmc::cli {
@@ -85,7 +86,7 @@ int cmd_run(const ScenarioFlags& f) {
     }
   }
   if (f.json)
-    std::cout << nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}.dump(2) << "\n";
+    std::cout << util::json_text(nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}) << "\n";
   return status;
 }
 
@@ -191,7 +192,7 @@ int cmd_regress(const ScenarioFlags& f) {
   results["timing"] = {{"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_all).count()},
                        {"scenario_seconds", timing}};
   if (!f.json_out.empty()) {
-    if (std::string why = util::write_file_atomically(f.json_out, results.dump(2) + "\n"); !why.empty()) {
+    if (std::string why = util::write_file_atomically(f.json_out, util::json_text(results) + "\n"); !why.empty()) {
       std::cerr << fmt::format("mmcheck: error: --json {}: cannot write the file: {}\n", f.json_out, why);
       return EXIT_IO;
     }

@@ -90,4 +90,10 @@ done
 grep -q '^digraph' "$TMP/g.dot" || bad "no DOT written"
 ls "$TMP" | grep -q '\.tmp' && bad "a temporary file was left behind: $(ls "$TMP")"
 expect_rc 74 "cannot write" regress "$SRC/scenarios/cow" --json "$TMP/no/such/dir/r.json"
+
+# A file name that is not UTF-8 does not break the JSON output.
+mkdir "$TMP/names"; cp "$SC" "$TMP/names/$(printf 'bad\xff').scenario"
+"$MM" regress "$TMP/names" --json "$TMP/names.json" >/dev/null; rc=$?
+[ $rc -eq 0 ] || bad "regress with a non-UTF-8 file name: exit $rc"
+"$MM" run --json "$TMP/names/"*.scenario >/dev/null || bad "run --json with a non-UTF-8 file name fails"
 exit $fail
