@@ -66,6 +66,28 @@ bool make_options(const ScenarioFlags& f, RunOptions& opt) {
   return true;
 }
 
+// 1 when an expectation, or a check that reached a verdict, went wrong; 3
+// when the only shortfall is a check a bound left "incomplete"; else 0.
+int run_status(const ScenarioRun& r) {
+  bool incomplete = false;
+  for (const auto& c : r.configs) {
+    for (const auto& o : c.observations)
+      if (!o.ok()) return EXIT_VIOLATION;
+    for (const auto& k : c.checks) {
+      if (k.ok()) continue;
+      if (k.verdict != "incomplete") return EXIT_VIOLATION;
+      incomplete = true;
+    }
+  }
+  return incomplete ? EXIT_INCOMPLETE : EXIT_OK;
+}
+
+// The status of several results: bad input over violation over incomplete over ok.
+int worse(int a, int b) {
+  auto rank = [](int s) { return s == EXIT_BAD_INPUT ? 3 : s == EXIT_VIOLATION ? 2 : s == EXIT_INCOMPLETE ? 1 : 0; };
+  return rank(b) > rank(a) ? b : a;
+}
+
 int cmd_run(const ScenarioFlags& f) {
   RunOptions opt;
   if (!make_options(f, opt)) return EXIT_BAD_INPUT;
@@ -78,11 +100,11 @@ int cmd_run(const ScenarioFlags& f) {
       ScenarioRun r = run_scenario(s, opt);
       if (f.json) all.push_back(run_to_json(s, r));
       else print_run(std::cout, s, r);
-      if (!r.ok() && status == EXIT_OK) status = EXIT_VIOLATION;
+      status = worse(status, run_status(r));
     } catch (const ScenarioError& e) {
       std::cout << std::flush;
       std::cerr << e.what() << "\n";
-      status = EXIT_BAD_INPUT;
+      status = worse(status, EXIT_BAD_INPUT);
     }
   }
   if (f.json)
@@ -248,7 +270,10 @@ std::optional<engine::Workload> load_workload(const std::string& file, const mm:
 void register_scenario_commands(CLI::App& app) {
   engine::set_scenario_loader(load_workload);
   auto flags = std::make_shared<ScenarioFlags>();
-  CLI::App* run = app.add_subcommand("run", "run scenario files: script, expectations, explore and checks");
+  CLI::App* run = app.add_subcommand(
+      "run", "run scenario files: script, expectations, explore and checks.\n"
+             "Exit status: 0 all as expected, 1 an expectation or check failed, 2 bad input, 3 a check was left "
+             "incomplete by a bound, 74 the output could not be written");
   run->add_option("FILE", flags->files, "scenario files")->required();
   run->add_flag("--json", flags->json, "print the results as JSON (the format of 'regress --json', without timings)");
   common_flags(run, *flags);
