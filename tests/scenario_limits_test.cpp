@@ -122,3 +122,14 @@ TEST_CASE("control characters, NUL included, are rejected with their position") 
   // Tabs and carriage returns are white space; UTF-8 in strings is text.
   CHECK(error_of("scenario \"caf\xc3\xa9\"\r\n\tconfig v6.18\n") == "no error");
 }
+
+TEST_CASE("invalid UTF-8 is rejected where it is: JSON output could not carry it") {
+  // Found by tests/fuzz/fuzz_run: a title with byte 0x9c parsed, then
+  // `run --json` died in the JSON writer (internal error).
+  CHECK(error_of("scenario \"MADV\x9cPAGEOUT\"\n").rfind("1:15: invalid UTF-8 byte 0x9c", 0) == 0);
+  CHECK(error_of(kHead + "# comment \xc3\n").rfind("4:11: invalid UTF-8 byte 0xc3", 0) == 0);   // truncated sequence
+  CHECK(error_of(kHead + "source \"\xc0\xaf\"\n").rfind("4:9: invalid UTF-8 byte 0xc0", 0) == 0);  // overlong
+  CHECK(error_of(kHead + "source \"\xed\xa0\x80\"\n").rfind("4:9: invalid UTF-8 byte 0xed", 0) == 0);  // surrogate
+  CHECK(error_of(kHead + "source \"\xf4\x90\x80\x80\"\n").rfind("4:9: invalid UTF-8 byte 0xf4", 0) == 0);  // > U+10FFFF
+  CHECK(error_of(kHead + "source \"\xe2\x82\xac \xf0\x9f\x98\x80\"\n") == "no error");
+}

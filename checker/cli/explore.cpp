@@ -19,6 +19,7 @@
 #include "checker/engine/loader.h"
 #include "checker/html/from_results.h"
 #include "checker/util/atomic_file.h"
+#include "checker/util/json_text.h"
 #include "checker/workloads/workloads.h"
 #include "model/config.h"
 
@@ -141,7 +142,7 @@ int run_explore(ExploreArgs& a) {
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   }
-  if (a.c.json) std::cout << engine::to_json(r).dump(2) << "\n";
+  if (a.c.json) std::cout << util::json_text(engine::to_json(r)) << "\n";
   else engine::print_text(std::cout, r);
   if (!a.dot_file.empty()) {
     if (std::string why = util::write_file_atomically(a.dot_file, engine::to_dot(r)); !why.empty()) {
@@ -151,7 +152,10 @@ int run_explore(ExploreArgs& a) {
   }
   if (!a.html_file.empty()) {
     const std::string err = html::write_page(a.html_file, html::render_page(html::explore_page(r)));
-    if (!err.empty()) return usage_error(err);
+    if (!err.empty()) {
+      fmt::print(stderr, "mmcheck: error: --html: {}\n", err);
+      return EXIT_IO;
+    }
   }
   return r.exit_status();
 }
@@ -171,7 +175,7 @@ int run_simulate(SimulateArgs& a) {
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   }
-  if (a.c.json) std::cout << engine::to_json(r).dump(2) << "\n";
+  if (a.c.json) std::cout << util::json_text(engine::to_json(r)) << "\n";
   else engine::print_text(std::cout, r);
   return r.exit_status();
 }

@@ -17,6 +17,7 @@
 #include "checker/scenario/results_file.h"
 #include "checker/scenario/runner.h"
 #include "checker/util/atomic_file.h"
+#include "checker/util/json_text.h"
 #include "checker/util/bounded_read.h"
 
 namespace mmc::cli {
@@ -67,6 +68,28 @@ bool make_options(const ScenarioFlags& f, RunOptions& opt) {
   return true;
 }
 
+// 1 when an expectation, or a check that reached a verdict, went wrong; 3
+// when the only shortfall is a check a bound left "incomplete"; else 0.
+int run_status(const ScenarioRun& r) {
+  bool incomplete = false;
+  for (const auto& c : r.configs) {
+    for (const auto& o : c.observations)
+      if (!o.ok()) return EXIT_VIOLATION;
+    for (const auto& k : c.checks) {
+      if (k.ok()) continue;
+      if (k.verdict != "incomplete") return EXIT_VIOLATION;
+      incomplete = true;
+    }
+  }
+  return incomplete ? EXIT_INCOMPLETE : EXIT_OK;
+}
+
+// The status of several results: bad input over violation over incomplete over ok.
+int worse(int a, int b) {
+  auto rank = [](int s) { return s == EXIT_BAD_INPUT ? 3 : s == EXIT_VIOLATION ? 2 : s == EXIT_INCOMPLETE ? 1 : 0; };
+  return rank(b) > rank(a) ? b : a;
+}
+
 int cmd_run(const ScenarioFlags& f) {
   RunOptions opt;
   if (!make_options(f, opt)) return EXIT_BAD_INPUT;
@@ -81,21 +104,21 @@ int cmd_run(const ScenarioFlags& f) {
       if (f.json) all.push_back(run_to_json(s, r));
       else print_run(std::cout, s, r);
       if (!f.html_out.empty()) for_html.emplace_back(s, r);
-      if (!r.ok() && status == EXIT_OK) status = EXIT_VIOLATION;
+      status = worse(status, run_status(r));
     } catch (const ScenarioError& e) {
       std::cout << std::flush;
       std::cerr << e.what() << "\n";
-      status = EXIT_BAD_INPUT;
+      status = worse(status, EXIT_BAD_INPUT);
     }
   }
   if (f.json)
-    std::cout << nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}.dump(2) << "\n";
+    std::cout << util::json_text(nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}) << "\n";
   // No page when no scenario could run: a page saying nothing was violated would mislead.
   if (!f.html_out.empty() && !for_html.empty()) {
     const std::string err = html::write_page(f.html_out, html::render_page(html::run_page(for_html, opt)));
     if (!err.empty()) {
       std::cerr << "mmcheck: error: --html: " << err << "\n";
-      return EXIT_BAD_INPUT;
+      return EXIT_IO;
     }
   }
   return status;
@@ -203,7 +226,7 @@ int cmd_regress(const ScenarioFlags& f) {
   results["timing"] = {{"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_all).count()},
                        {"scenario_seconds", timing}};
   if (!f.json_out.empty()) {
-    if (std::string why = util::write_file_atomically(f.json_out, results.dump(2) + "\n"); !why.empty()) {
+    if (std::string why = util::write_file_atomically(f.json_out, util::json_text(results) + "\n"); !why.empty()) {
       std::cerr << fmt::format("mmcheck: error: --json {}: cannot write the file: {}\n", f.json_out, why);
       return EXIT_IO;
     }
@@ -259,7 +282,10 @@ std::optional<engine::Workload> load_workload(const std::string& file, const mm:
 void register_scenario_commands(CLI::App& app) {
   engine::set_scenario_loader(load_workload);
   auto flags = std::make_shared<ScenarioFlags>();
-  CLI::App* run = app.add_subcommand("run", "run scenario files: script, expectations, explore and checks");
+  CLI::App* run = app.add_subcommand(
+      "run", "run scenario files: script, expectations, explore and checks.\n"
+             "Exit status: 0 all as expected, 1 an expectation or check failed, 2 bad input, 3 a check was left "
+             "incomplete by a bound, 74 the output could not be written");
   run->add_option("FILE", flags->files, "scenario files")->required();
   run->add_flag("--json", flags->json, "print the results as JSON (the format of 'regress --json', without timings)");
   run->add_option("--html", flags->html_out,

@@ -46,6 +46,23 @@ bool is_identifier(const std::string& w) {
   return true;
 }
 
+// The length of the well-formed UTF-8 sequence at the start of `s` (Unicode
+// table 3-7), 0 when it is not one.
+size_t utf8_sequence_length(std::string_view s) {
+  auto b = [&](size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
+  auto cont = [&](size_t i, unsigned lo = 0x80, unsigned hi = 0xbf) { return b(i) >= lo && b(i) <= hi; };
+  unsigned c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c == 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;  // no UTF-16 surrogates
+  if (c == 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;  // <= U+10FFFF
+  return 0;
+}
+
 // The names the explore alphabet accepts beyond the model's event kinds.
 bool is_event_alias(const std::string& w) { return w == "fault" || w == "zap"; }
 
@@ -94,9 +111,21 @@ class Parser {
   // Control characters (NUL included) anywhere on a line, comments and
   // strings too: a scenario is text, and a NUL inside a title would cut it
   // short in every C string it reaches (emit-c, the kernel's comm).
+  //
+  // Bytes past ASCII must be UTF-8 (the JSON output can carry nothing else;
+  // found by tests/fuzz/fuzz_run): no truncated or overlong sequences, no
+  // surrogates, nothing past U+10FFFF.
   void reject_control_characters(std::string_view line, int lineno) {
     for (size_t c = 0; c < line.size(); c++) {
       unsigned char ch = static_cast<unsigned char>(line[c]);
+      if (ch >= 0x80) {
+        size_t len = utf8_sequence_length(line.substr(c));
+        if (len == 0)
+          fail(Loc{lineno, static_cast<int>(c) + 1},
+               fmt::format("invalid UTF-8 byte 0x{:02x}; a scenario file is UTF-8 text", ch));
+        c += len - 1;
+        continue;
+      }
       if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f)
         fail(Loc{lineno, static_cast<int>(c) + 1},
              fmt::format("control character 0x{:02x}; a scenario file is text: words, numbers, \"strings\", "

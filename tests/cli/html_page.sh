@@ -84,9 +84,9 @@ n=$(grep -c '<section class="step[^"]*" id="t0-s' "$tmp/ex.html")
 [ $rc -eq 0 ] || fail "explore v6.18: exit $rc"
 grep -q 'No trace to show' "$tmp/ok.html" || fail "holds page does not say there is no trace"
 
-# A page that cannot be written is bad input, and leaves nothing behind.
+# A page that cannot be written is an output error (74, as for --json/--dot), and leaves nothing behind.
 "$MM" run "$scn" --html "$tmp/no/such/dir/x.html" >/dev/null 2>"$tmp/err"; rc=$?
-[ $rc -eq 2 ] || fail "unwritable --html: exit $rc, want 2"
+[ $rc -eq 74 ] || fail "unwritable --html: exit $rc, want 74"
 grep -q "error: --html: cannot write" "$tmp/err" || fail "unwritable --html: message: $(cat "$tmp/err")"
 # A scenario with an error writes no page (it would say nothing was violated).
 printf 'scenario "bad"\nconfig v6.18\nprocess A\nA: write q[0] 1\n' >"$tmp/err.scenario"

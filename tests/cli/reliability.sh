@@ -75,7 +75,9 @@ expect_rc 2 "unknown config ''" explore --config '' --workload anon-fork-swap
 
 # The bound hint of `run` names only flags `run` has.
 sed 's/^explore events/explore states 20 events/' "$EX" > "$TMP/bounded.scenario"
-out=$("$MM" run "$TMP/bounded.scenario" 2>&1)
+out=$("$MM" run "$TMP/bounded.scenario" 2>&1); rc=$?
+# A bound hit is "incomplete": exit 3, never 0 and not a violation's 1.
+[ $rc -eq 3 ] || bad "run with a check left incomplete: exit $rc, want 3"
 printf '%s' "$out" | grep -q "state bound hit" || bad "bounded run: no bound line: $out"
 help=$("$MM" run --help)
 for flag in $(printf '%s' "$out" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
@@ -90,4 +92,10 @@ done
 grep -q '^digraph' "$TMP/g.dot" || bad "no DOT written"
 ls "$TMP" | grep -q '\.tmp' && bad "a temporary file was left behind: $(ls "$TMP")"
 expect_rc 74 "cannot write" regress "$SRC/scenarios/cow" --json "$TMP/no/such/dir/r.json"
+
+# A file name that is not UTF-8 does not break the JSON output.
+mkdir "$TMP/names"; cp "$SC" "$TMP/names/$(printf 'bad\xff').scenario"
+"$MM" regress "$TMP/names" --json "$TMP/names.json" >/dev/null; rc=$?
+[ $rc -eq 0 ] || bad "regress with a non-UTF-8 file name: exit $rc"
+"$MM" run --json "$TMP/names/"*.scenario >/dev/null || bad "run --json with a non-UTF-8 file name fails"
 exit $fail
