@@ -229,7 +229,7 @@ class PlanBuilder {
     for (const mm::State& s : cur_.states()) allow(pm, mm::pagemap_read(s, proc, page, cfg_).entry);
     st.code.push_back(fmt::format("live_obs_hex({}, live_pagemap({}));", pm.id, page_c(r)));
     Observation& mc = add_obs(ObsKind::Mincore, fmt::format("{}: mincore {} after {}", name, page_text(r), after), loc);
-    for (const mm::State& s : cur_.states()) allow(mc, mm::mincore_byte(s, proc, page));
+    for (const mm::State& s : cur_.states()) allow(mc, mm::mincore_byte(s, proc, page, cfg_));
     st.code.push_back(fmt::format("live_obs_int({}, live_mincore({}));", mc.id, page_c(r)));
   }
 
@@ -549,7 +549,7 @@ class PlanBuilder {
       case scenario::ObsKind::Mincore: {
         const int page = page_of(x.page);
         Observation& o = add_obs(ObsKind::Mincore, fmt::format("{}: mincore {}", x.proc, page_text(x.page)), x.loc);
-        for (const mm::State& s : cur_.states()) allow(o, mm::mincore_byte(s, proc, page));
+        for (const mm::State& s : cur_.states()) allow(o, mm::mincore_byte(s, proc, page, cfg_));
         ls.code.push_back(fmt::format("int v = live_mincore({});", page_c(x.page)));
         ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
         cond = fmt::format("v == {}", x.value);

@@ -421,7 +421,7 @@ class ScriptRunner {
             {"lookups", static_cast<uint64_t>(read.page_cache_lookups)}};
         return fields_match(x.fields, got);
       }
-      case ObsKind::Mincore: return mm::mincore_byte(s, proc, page) == x.value;
+      case ObsKind::Mincore: return mm::mincore_byte(s, proc, page, cfg) == x.value;
       case ObsKind::ReadValue: return mm::read_value(s, proc, page) == x.value;
       case ObsKind::Pte: {
         const mm::Pte& pte = s.proc[proc].pte[page];
