@@ -165,9 +165,8 @@ std::string to_dot(const Result& r) {
     out += "  }\n";
     t++;
   }
-  out += "}\n";
-  if (!r.dot.empty()) out += r.dot;  // the whole graph, as a second digraph
-  return out;
+  if (!r.dot.empty()) out += r.dot;  // the whole graph, a cluster of the same digraph
+  return out + "}\n";
 }
 
 void print_text(std::ostream& out, const SimResult& r) {
