@@ -349,6 +349,14 @@ class Parser {
   }
 
   void background_line() {
+    // The background events apply to the whole script (`show` prints them
+    // in the header): written after a step, they would read as applying
+    // from there on, which they do not.
+    for (const Item& it : sc_.items)
+      if (!it.is_expect)
+        fail(toks_[i_ - 1].loc, fmt::format("'background' after the first step (line {}): it applies to the whole "
+                                            "script, from the first step on; move it above line {}, with the declarations",
+                                            it.step.loc.line, it.step.loc.line));
     sc_.background_explicit = true;
     sc_.background.clear();
     if (peek_word("none")) {
