@@ -17,6 +17,7 @@
 #include "checker/engine/loader.h"
 #include "checker/workloads/workloads.h"
 #include "model/config.h"
+#include "model/config_requires.h"
 
 namespace mmc::cli {
 
@@ -70,6 +71,10 @@ std::optional<mm::Config> config_from(const CommonArgs& a, bool& overridden) {
       return std::nullopt;
     }
     cfg->name += fmt::format("+{}={}", knob, val);
+  }
+  if (std::string why = mm::config_contradiction(*cfg); !why.empty()) {
+    usage_error(fmt::format("config '{}' is no kernel: {}", cfg->name, why));
+    return std::nullopt;
   }
   return cfg;
 }

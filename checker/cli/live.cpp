@@ -12,6 +12,7 @@
 #include "checker/scenario/parser.h"
 #include "checker/scenario/runner.h"
 #include "model/config.h"
+#include "model/config_requires.h"
 
 namespace mmc::cli {
 
@@ -52,6 +53,8 @@ int emit_c_command(const EmitArgs& a) {
       cfg.name = ro.override_config->display_name();
     }
     for (const auto& [k, v] : ro.sets) mm::config_set_knob(cfg, k, v);
+    if (std::string why = mm::config_contradiction(cfg); !why.empty())
+      throw scenario::ScenarioError("--config", scenario::Loc{1, 1}, fmt::format("'{}' is no kernel: {}", cfg.name, why));
     live::Plan plan;
     if (a.counterexample) {
       std::string why;

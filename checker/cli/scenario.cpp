@@ -13,6 +13,7 @@
 #include "checker/scenario/parser.h"
 #include "checker/scenario/report.h"
 #include "checker/scenario/runner.h"
+#include "model/config_requires.h"
 
 namespace mmc::cli {
 
@@ -52,6 +53,15 @@ bool make_options(const ScenarioFlags& f, RunOptions& opt) {
       return false;
     }
     opt.sets.emplace_back(knob, val == "1");
+  }
+  if (opt.override_config) {
+    mm::Config cfg = *mm::config_preset(opt.override_config->preset);
+    for (const auto& [k, v] : opt.override_config->knobs) mm::config_set_knob(cfg, k, v);
+    for (const auto& [k, v] : opt.sets) mm::config_set_knob(cfg, k, v);
+    if (std::string why = mm::config_contradiction(cfg); !why.empty()) {
+      std::cerr << fmt::format("mmcheck: error: --config {}: no kernel has this: {}\n", f.config, why);
+      return false;
+    }
   }
   opt.threads = std::max(1, f.threads);
   return true;

@@ -12,6 +12,7 @@
 
 #include "checker/engine/workload.h"
 #include "model/config.h"
+#include "model/config_requires.h"
 #include "model/invariants.h"
 #include "model/state.h"
 
@@ -333,6 +334,12 @@ class Parser {
       if (!mm::config_preset(t.text)) {
         std::string all;
         for (const auto& p : mm::config_presets()) all += fmt::format("{}{}", all.empty() ? "" : ", ", p.name);
+        // `--config v6.18+KNOB` is one word; in a file the knobs are words of their own.
+        for (size_t i = 1; i < t.text.size(); i++)
+          if ((t.text[i] == '+' || t.text[i] == '-') && mm::config_preset(t.text.substr(0, i)))
+            fail(t.loc, fmt::format("unknown config preset '{}'; in a file a knob is a word of its own: write "
+                                    "'config {} {}' ('--config {}' is the command-line spelling)",
+                                    t.text, t.text.substr(0, i), t.text.substr(i), t.text));
         fail(t.loc, fmt::format("unknown config preset '{}'; presets are {} (see 'mmcheck configs')", t.text, all));
       }
       sc_.configs.push_back(ConfigSpec{t.text, {}, t.loc});
@@ -824,6 +831,14 @@ class Parser {
     for (const auto& c : sc_.configs)
       if (!names.insert(c.display_name()).second)
         fail(c.loc, fmt::format("config '{}' is listed twice", c.display_name()));
+    for (const auto& c : sc_.configs) {
+      // A knob combination no kernel has (model/config_requires.h), with the file's `set` lines.
+      mm::Config cfg = *mm::config_preset(c.preset);
+      for (const auto& [k, v] : c.knobs) mm::config_set_knob(cfg, k, v);
+      for (const auto& [k, v] : sc_.sets) mm::config_set_knob(cfg, k, v);
+      if (std::string why = mm::config_contradiction(cfg); !why.empty())
+        fail(c.loc, fmt::format("config '{}' is no kernel: {}", c.display_name(), why));
+    }
     auto check_under = [&](const std::string& u, Loc loc) {
       if (u.empty() || names.count(u)) return;
       std::string all;

@@ -17,6 +17,7 @@
 #include "checker/scenario/explore_checks.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/script_model.h"
+#include "model/config_requires.h"
 #include "model/encoding.h"
 #include "model/invariants.h"
 #include "model/describe.h"
@@ -113,6 +114,10 @@ std::vector<NamedConfig> scenario_configs(const Scenario& s, const RunOptions& o
     for (const auto& [k, v] : spec.knobs) mm::config_set_knob(nc.config, k, v);
     for (const auto& [k, v] : s.sets) mm::config_set_knob(nc.config, k, v);
     for (const auto& [k, v] : opt.sets) mm::config_set_knob(nc.config, k, v);
+    if (std::string why = mm::config_contradiction(nc.config); !why.empty()) {
+      if (opt.override_config) throw ScenarioError("--config", Loc{1, 1}, fmt::format("'{}' is no kernel: {}", nc.name, why));
+      throw ScenarioError(s.file, spec.loc, fmt::format("config '{}' with --set is no kernel: {}", nc.name, why));
+    }
     nc.config.name = nc.name;
     out.push_back(nc);
   }
