@@ -37,3 +37,21 @@ TEST_CASE("expect mincore uses the scenario's config (a PAGEOUT marker under the
   CHECK(find_obs(r.configs[1], "mc").actual() == Quant::Never);
   CHECK(find_obs(r.configs[1], "inv").actual() == Quant::Never);
 }
+
+TEST_CASE("--config reports the expectations and checks written for the configs it replaced") {
+  const std::string text =
+      "scenario \"t\"\nconfig v6.18 v5.14\nswap sda async\nprocess A\nA: p = mmap 1 private\n"
+      "explore events write read\ncheck cow_isolation holds under v5.14\n"
+      "A: write p[0] 1\nexpect A: read p[0] == 1\nexpect A: folio p[0] anon_exclusive=1 under v6.18 as ax\n"
+      "expect A: folio p[0] anon_exclusive=0 under v5.14 as old\n";
+  Scenario s = parse_scenario(text, "t.scenario");
+  RunOptions opt;
+  opt.override_config = parse_config_option("v6.18");
+  ScenarioRun r = run_scenario(s, opt);
+  REQUIRE(r.skipped.size() == 2);
+  CHECK(r.skipped[0].what == "check cow_isolation");
+  CHECK(r.skipped[0].loc.line == 7);
+  CHECK(r.skipped[1].what == "expectation old");
+  CHECK(r.skipped[1].under == "v5.14");
+  CHECK(run_scenario(s, RunOptions{}).skipped.empty());  // the file's own configs: nothing skipped
+}

@@ -26,7 +26,7 @@ namespace {
 struct CommonArgs {
   std::string file;      // scenario file (positional), or
   std::string workload;  // a built-in workload
-  std::string config;    // preset; empty = the workload's / v6.18
+  std::string config;    // preset; empty = the scenario file's first config / v6.18 for a workload
   std::vector<std::string> knobs;
   bool json = false;
 };
@@ -123,7 +123,8 @@ CLI::Validator at_least(long long min) {
 void add_common(CLI::App* sub, CommonArgs& a) {
   sub->add_option("file", a.file, "scenario file (instead of --workload)");
   sub->add_option("--workload,-w", a.workload, "built-in workload: " + list_workloads());
-  sub->add_option("--config,-c", a.config, "config preset (default v6.18): " + list_presets());
+  sub->add_option("--config,-c", a.config,
+                  "config preset (default: a scenario FILE's first config; v6.18 for --workload): " + list_presets());
   sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
   sub->add_flag("--json", a.json, "JSON output");
 }

@@ -164,6 +164,9 @@ int cmd_regress(const ScenarioFlags& f) {
     (pass ? passed : failed)++;
     std::cout << fmt::format("{} {}  states {}  time {:.3f}s\n", pass ? "PASS" : "FAIL", name, states, secs);
     if (!error.empty()) std::cout << "  " << error << "\n";
+    if (j.contains("skipped"))
+      std::cout << fmt::format("  skipped {} expectation(s)/check(s) written for configs this run does not use "
+                               "('mmcheck run --config ...' lists them)\n", j["skipped"].size());
     if (!pass && error.empty())
       for (const auto& c : j["configs"]) {
         for (const auto& o : c["observations"])

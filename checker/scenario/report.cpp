@@ -51,6 +51,12 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
                                      k.invariant, c.config, k.expect_holds ? "holds" : "violated", k.verdict));
     }
   }
+  for (const auto& k : r.skipped) {
+    std::string ran;
+    for (const ConfigRun& c : r.configs) ran += (ran.empty() ? "" : ", ") + c.config;
+    out << fmt::format("Skipped: {}:{}:{}: {} is written for {}, which this run does not use (configs run: {})\n", s.file,
+                       k.loc.line, k.loc.col, k.what, k.under, ran);
+  }
   for (const auto& f : failed) out << "Failed: " << f << "\n";
   out << fmt::format("Result: {}\n", r.ok() ? "PASS" : "FAIL");
 }
@@ -96,6 +102,11 @@ nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {
     cfgs.push_back(jc);
   }
   j["configs"] = cfgs;
+  if (!r.skipped.empty()) {
+    nlohmann::json sk = nlohmann::json::array();
+    for (const auto& k : r.skipped) sk.push_back({{"what", k.what}, {"under", k.under}, {"line", k.loc.line}});
+    j["skipped"] = sk;
+  }
   return j;
 }
 

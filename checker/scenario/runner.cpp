@@ -538,7 +538,21 @@ engine::Workload build_workload(const Scenario& s, const NamedConfig& cfg, const
 
 ScenarioRun run_scenario(const Scenario& s, const RunOptions& opt) {
   ScenarioRun out;
-  for (const NamedConfig& cfg : scenario_configs(s, opt)) {
+  const std::vector<NamedConfig> configs = scenario_configs(s, opt);
+  auto runs_under = [&](const std::string& under) {
+    if (under.empty()) return true;
+    for (const NamedConfig& c : configs)
+      if (c.name == under) return true;
+    return false;
+  };
+  for (const Item& it : s.items)
+    if (it.is_expect && !runs_under(it.expect.under))
+      out.skipped.push_back({fmt::format("expectation {}", it.expect.name), it.expect.under, it.expect.loc});
+  for (const CheckDecl& c : s.checks)
+    if (!runs_under(c.under)) out.skipped.push_back({fmt::format("check {}", c.invariant), c.under, c.loc});
+  std::stable_sort(out.skipped.begin(), out.skipped.end(),
+                   [](const SkippedItem& a, const SkippedItem& b) { return a.loc.line < b.loc.line; });
+  for (const NamedConfig& cfg : configs) {
     ConfigRun run;
     run.config = cfg.name;
     ScriptRunner r(s, cfg, opt);

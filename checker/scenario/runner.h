@@ -72,8 +72,17 @@ struct ConfigRun {
   bool ok() const;
 };
 
+// An expectation or check written `under` a config that no run used
+// (`--config` replaced the file's configs): reported, never silently dropped.
+struct SkippedItem {
+  std::string what;   // "expectation NAME" / "check INVARIANT"
+  std::string under;  // the config it is written for
+  Loc loc;
+};
+
 struct ScenarioRun {
   std::vector<ConfigRun> configs;
+  std::vector<SkippedItem> skipped;
   bool ok() const;
   uint64_t states() const;
 };
