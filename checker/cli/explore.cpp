@@ -29,6 +29,7 @@ struct CommonArgs {
   std::string config;    // preset; empty = the scenario file's first config / v6.18 for a workload
   std::vector<std::string> knobs;
   bool json = false;
+  engine::TraceStyle style;  // --ghost, --source-url
 };
 
 int usage_error(const std::string& msg) {
@@ -127,6 +128,10 @@ void add_common(CLI::App* sub, CommonArgs& a) {
                   "config preset (default: a scenario FILE's first config; v6.18 for --workload): " + list_presets());
   sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
   sub->add_flag("--json", a.json, "JSON output");
+  sub->add_flag("--ghost", a.style.ghost, "show the model's ghost-state lines in traces (what the program stored)");
+  sub->add_option("--source-url", a.style.source_url,
+                  "link each decision of a trace to the kernel source: {file} and {function} are replaced, e.g. "
+                  "https://elixir.bootlin.com/linux/v6.18/source/{file}");
 }
 
 struct ExploreArgs {
@@ -156,7 +161,7 @@ int run_explore(ExploreArgs& a) {
     return usage_error(e.what());
   }
   if (a.c.json) std::cout << engine::to_json(r).dump(2) << "\n";
-  else engine::print_text(std::cout, r);
+  else engine::print_text(std::cout, r, a.c.style);
   if (!a.dot_file.empty()) {
     std::ofstream out(a.dot_file);
     if (!out) return usage_error(fmt::format("cannot write '{}'", a.dot_file));
@@ -182,7 +187,7 @@ int run_simulate(SimulateArgs& a) {
     return usage_error(e.what());
   }
   if (a.c.json) std::cout << engine::to_json(r).dump(2) << "\n";
-  else engine::print_text(std::cout, r);
+  else engine::print_text(std::cout, r, a.c.style);
   return r.exit_status();
 }
 

@@ -169,6 +169,14 @@ class ScriptRunner {
     }
     return names;
   }
+  // The scenario's name of each page index: "s[0]" (the first mapping that covers it).
+  std::vector<std::string> page_names() const {
+    std::vector<std::string> names(mm::MAX_PAGES);
+    for (const auto& [name, m] : maps_)
+      for (int i = 0; i < m.npages && m.start + i < mm::MAX_PAGES; i++)
+        if (names[m.start + i].empty()) names[m.start + i] = fmt::format("{}[{}]", name, i);
+    return names;
+  }
   std::vector<std::string> device_names() const {
     std::vector<std::string> names;
     for (const auto& d : sc_.swaps) names.push_back(d.name);
@@ -382,6 +390,7 @@ class ScriptRunner {
       mm::DisplayNames names;
       names.procs = proc_names();
       names.devices = device_names();
+      names.pages = page_names();
       r.witness = mm::describe_state(*contra, names);
     }
     return r;
@@ -494,6 +503,7 @@ engine::Workload make_workload(const Scenario& s, const NamedConfig& cfg, const 
   w.interchangeable = r.interchangeable();
   w.proc_names = r.proc_names();
   w.device_names = r.device_names();
+  w.page_names = r.page_names();
   if (!s.explore) return w;
   const ExploreDecl& e = *s.explore;
   // fault = read write; zap = dontneed munmap exit.  A limit on an alias
