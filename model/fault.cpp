@@ -254,6 +254,8 @@ Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
   int f = -1, sub = 0;
   Outcome o = shmem_fault(s, v.inode, vma_file_index(v, page), shmem_vma_huge(v, page), cfg, f, sub);
   if (o.status != Status::Done) return o;
+  MM_DECIDE("do_fault", "mm/memory.c", "!(vmf->flags & FAULT_FLAG_WRITE) / !(vma->vm_flags & VM_SHARED)",
+            !write ? "do_read_fault" : vma_is_shared(v) ? "do_shared_fault" : "do_cow_fault: a private anon copy", proc, page, f);
   if (write && !vma_is_shared(v)) {
     // do_cow_fault: a private copy of the file page, exclusive and writable.
     int c = alloc_folio(s, cfg);

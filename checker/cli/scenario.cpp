@@ -31,6 +31,7 @@ struct ScenarioFlags {
   std::string baseline;
   int threads = 1;
   bool json = false;  // run: results as JSON (no timings in it)
+  engine::TraceStyle style;  // run: --ghost, --source-url
 };
 
 // --config and --set into run options; prints the error and returns false on bad input.
@@ -78,7 +79,7 @@ int cmd_run(const ScenarioFlags& f) {
       Scenario s = load_scenario(f.files[i]);
       ScenarioRun r = run_scenario(s, opt);
       if (f.json) all.push_back(run_to_json(s, r));
-      else print_run(std::cout, s, r);
+      else print_run(std::cout, s, r, f.style);
       if (!r.ok() && status == EXIT_OK) status = EXIT_VIOLATION;
     } catch (const ScenarioError& e) {
       std::cout << std::flush;
@@ -243,6 +244,10 @@ void register_scenario_commands(CLI::App& app) {
   CLI::App* run = app.add_subcommand("run", "run scenario files: script, expectations, explore and checks");
   run->add_option("FILE", flags->files, "scenario files")->required();
   run->add_flag("--json", flags->json, "print the results as JSON (the format of 'regress --json', without timings)");
+  run->add_flag("--ghost", flags->style.ghost, "show the model's ghost-state lines in traces (what the program stored)");
+  run->add_option("--source-url", flags->style.source_url,
+                  "link each decision of a trace to the kernel source: {file} and {function} are replaced, e.g. "
+                  "https://elixir.bootlin.com/linux/v6.18/source/{file}");
   common_flags(run, *flags);
   add_command(app, run, [flags] { return cmd_run(*flags); });
 

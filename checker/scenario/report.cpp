@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <map>
+
+#include "checker/engine/trace_text.h"
 #include <ostream>
 
 namespace mmc::scenario {
@@ -16,7 +18,7 @@ const char* quant_title(Quant q) {
   return "?";
 }
 
-void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
+void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r, const engine::TraceStyle& style) {
   out << fmt::format("Scenario \"{}\" ({})\n", s.title, s.file);
   if (!s.source.empty()) out << fmt::format("Source: {}\n", s.source);
   std::vector<std::string> failed;
@@ -43,7 +45,15 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
       for (const auto& b : k.bounds_hit) out << fmt::format("    bound hit: {}\n", b);
       if (k.verdict == "violated") {
         out << fmt::format("    shortest trace ({} step{}):\n", k.trace_length, k.trace_length == 1 ? "" : "s");
-        for (const auto& line : k.trace) out << "      " << line << "\n";
+        if (k.steps) {
+          for (size_t i = 0; i < k.steps->steps.size(); i++) {
+            const engine::TraceStep& st = k.steps->steps[i];
+            out << fmt::format("      {}. {}\n", i + 1, engine::step_title(st));
+            for (const auto& line : engine::step_detail_lines(st, style)) out << "           " << line << "\n";
+          }
+        } else {
+          for (const auto& line : k.trace) out << "      " << line << "\n";
+        }
         if (!k.explanation.empty()) out << fmt::format("    violated because: {}\n", k.explanation);
       }
       if (!k.ok())

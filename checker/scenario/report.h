@@ -9,6 +9,7 @@
 
 #include "checker/scenario/ast.h"
 #include "checker/scenario/runner.h"
+#include "checker/engine/engine.h"
 
 namespace mmc::scenario {
 
@@ -17,7 +18,7 @@ inline constexpr int RESULTS_SCHEMA_VERSION = 1;
 // `mmcheck run` output for one scenario: one `Observation` line per
 // expectation, one `Check` line per check with the shortest trace of a
 // violation, and the failed expectations named with their file position.
-void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r);
+void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r, const engine::TraceStyle& style = {});
 
 // The deterministic part of a run as JSON (no timings).
 nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r);

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "checker/engine/engine.h"
 #include "checker/engine/workload.h"
 #include "checker/scenario/ast.h"
 #include "model/config.h"
+#include "model/describe.h"
 #include "model/state.h"
 
 namespace mmc::scenario {
@@ -54,8 +56,10 @@ struct CheckResult {
   std::string verdict;  // "holds", "violated", "incomplete"
   bool ok() const;
   std::string explanation;            // violated: what is wrong in the last state
-  std::vector<std::string> trace;     // violated: shortest trace, one line per step and change
+  std::vector<std::string> trace;     // violated: shortest trace, one line per step, decision and change
   size_t trace_length = 0;
+  std::optional<engine::Trace> steps;  // violated: the same trace, structured (events, decisions, changes)
+  mm::DisplayNames names;              // the scenario's names for it
   std::vector<std::string> bounds_hit;
   Loc loc;
 };
