@@ -34,6 +34,17 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r, const
         out << fmt::format("    {} state:\n", o.expected == Quant::Never ? "a matching" : "a contradicting");
         for (const auto& line : o.witness) out << "      " << line << "\n";
       }
+      if (!o.ok() && o.path) {
+        out << fmt::format("    the path from the start to it ({} step{}):\n", o.path->steps.size(),
+                           o.path->steps.size() == 1 ? "" : "s");
+        out << "      0. initial state\n";
+        for (const auto& line : mm::describe_state(o.path->initial, o.names)) out << "           " << line << "\n";
+        for (size_t i = 0; i < o.path->steps.size(); i++) {
+          const engine::TraceStep& st = o.path->steps[i];
+          out << fmt::format("      {}. {}\n", i + 1, engine::step_title(st));
+          for (const auto& line : engine::step_detail_lines(st, style)) out << "           " << line << "\n";
+        }
+      }
       if (!o.ok())
         failed.push_back(fmt::format("{}:{}:{}: expectation {} failed under {}: expected {}, got {} ({} states match, {} do not)",
                                      s.file, o.loc.line, o.loc.col, o.name, c.config, quant_title(o.expected),

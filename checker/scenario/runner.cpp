@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -20,6 +21,7 @@
 #include "model/config_requires.h"
 #include "model/encoding.h"
 #include "model/invariants.h"
+#include "model/decisions.h"
 #include "model/describe.h"
 #include "model/mm.h"
 #include "model/observe.h"
@@ -124,6 +126,8 @@ std::vector<NamedConfig> scenario_configs(const Scenario& s, const RunOptions& o
   return out;
 }
 
+std::string step_description(const Step& st);  // show.cpp
+
 namespace {
 
 struct MapInfo {
@@ -202,6 +206,24 @@ class ScriptRunner {
   std::map<std::string, int> files_;    // name -> inode
   std::map<std::string, MapInfo> maps_;
 
+  // Where each state of the script came from, to print the path to a
+  // state that contradicts an expectation: the state before, the step's
+  // text (or the background event), and the single model event when the
+  // step is one (its decisions are then replayed).  First reach wins.
+  struct Origin {
+    std::string parent;
+    std::string label;
+    std::optional<mm::Event> event;
+  };
+  std::unordered_map<std::string, Origin> origin_;
+  std::string initial_;
+  void note_origin(const mm::State& from, const mm::State& to, const std::string& label, std::optional<mm::Event> e) {
+    std::string key(state_bytes(to));
+    if (key == initial_ || origin_.count(key)) return;
+    origin_.emplace(std::move(key), Origin{std::string(state_bytes(from)), label, e});
+  }
+  static std::string step_label(const Step& st) { return fmt::format("line {}: {}", st.loc.line, step_description(st)); }
+
   [[noreturn]] void fail(Loc loc, const std::string& msg) const {
     throw ScenarioError(sc_.file, loc, fmt::format("{} (under config {})", msg, cfg_.name));
   }
@@ -229,6 +251,7 @@ class ScriptRunner {
     cur_ = StateSet{};
     cur_.insert(s);
     all_.insert(std::string(state_bytes(s)));
+    initial_ = std::string(state_bytes(s));
   }
 
   int page_of(const PageRef& r) const { return maps_.at(r.map).start + r.index; }
@@ -262,14 +285,21 @@ class ScriptRunner {
     }
     e.kind = process_event_kind(st);
     if (st.kind == StepKind::Write) e.arg = static_cast<uint8_t>(st.value);  // 0: the next value, in each state
-    apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); });
+    apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); }, e);
   }
 
   // Applies `fn` to every state.  A state where the step is impossible
   // (Disabled, SIGSEGV) stays as it was; when it is impossible in every
   // state the script is wrong.
-  void apply_everywhere(const Step& st, const std::function<mm::Outcome(mm::State&)>& fn) {
-    AppliedStep r = apply_to_each(cur_, fn);
+  void apply_everywhere(const Step& st, const std::function<mm::Outcome(mm::State&)>& fn,
+                        std::optional<mm::Event> single = std::nullopt) {
+    const std::string label = step_label(st);
+    AppliedStep r = apply_to_each(cur_, [&](mm::State& s) {
+      const mm::State before = s;
+      mm::Outcome o = fn(s);
+      if (o.status == mm::Status::Done || o.status == mm::Status::WpFault) note_origin(before, s, label, single);
+      return o;
+    });
     if (r.out_of_capacity)
       fail(st.loc, fmt::format("the model ran out of capacity: {}; make the scenario smaller", r.out_of_capacity->reason));
     if (r.impossible == cur_.size())
@@ -299,6 +329,7 @@ class ScriptRunner {
                                  st.npages, st.npages == 1 ? "" : "s", mm::MAX_PAGES, mm::MAX_VMAS));
       if (start >= 0 && at != start) fail(st.loc, "mmap lands at different addresses in different states");
       start = at;
+      note_origin(s0, s, step_label(st), std::nullopt);
       next.insert(s);
     }
     cur_ = std::move(next);
@@ -310,7 +341,7 @@ class ScriptRunner {
     const int child = free_proc_slot(cur_.states()[0]);
     if (child < 0) fail(st.loc, fmt::format("no free process slot for the child; the model has {}", mm::MAX_PROCS));
     mm::Event e{mm::EventKind::Fork, static_cast<uint8_t>(proc), 0, 0};
-    apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); });
+    apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); }, e);
     procs_[st.name] = child;
   }
 
@@ -362,6 +393,9 @@ class ScriptRunner {
     bg.max_states = opt_.max_script_states;
     bg.stop_on_capacity = true;  // dropping outcomes silently would be a false pass
     bg.on_new_state = [&](const mm::State& s) { all_.insert(std::string(state_bytes(s))); };
+    bg.on_new_edge = [&](const mm::State& from, const mm::Event& e, const mm::State& to) {
+      note_origin(from, to, fmt::format("background: {}", mm::event_kind_name(e.kind)), e);
+    };
     const BackgroundClosure c = scenario::close_under_background(cur_, cfg_.config, bg);
     if (c.result == BackgroundClosure::OutOfCapacity)
       fail(loc, fmt::format("the model ran out of capacity during background {}: {}; make the scenario smaller",
@@ -392,8 +426,43 @@ class ScriptRunner {
       names.devices = device_names();
       names.pages = page_names();
       r.witness = mm::describe_state(*contra, names);
+      r.path = path_to(*contra, names);
+      r.names = names;
     }
     return r;
+  }
+
+  // The path from the script's initial state to `s`, from the origins.
+  engine::Trace path_to(const mm::State& s, const mm::DisplayNames& names) const {
+    std::vector<const Origin*> chain;
+    std::string key(state_bytes(s));
+    while (key != initial_) {
+      auto it = origin_.find(key);
+      if (it == origin_.end() || chain.size() > origin_.size()) break;  // cannot happen: every state has an origin
+      chain.push_back(&it->second);
+      key = it->second.parent;
+    }
+    engine::Trace t;
+    std::memcpy(static_cast<void*>(&t.initial), initial_.data(), sizeof(mm::State));
+    mm::State cur = t.initial;
+    for (auto o = chain.rbegin(); o != chain.rend(); ++o) {
+      engine::TraceStep st;
+      std::memcpy(static_cast<void*>(&st.after), ((*o) == chain.front() ? std::string(state_bytes(s)) : (*(o + 1))->parent).data(),
+                  sizeof(mm::State));
+      st.text = (*o)->label;
+      if ((*o)->event) {
+        st.event = *(*o)->event;
+        mm::State again = cur;
+        mm::apply(again, st.event, cfg_.config, &st.decisions);
+        if (st.event.kind == mm::EventKind::WritebackEnd || st.event.kind == mm::EventKind::SwapCacheDrop ||
+            st.event.kind == mm::EventKind::Reclaim || st.event.kind == mm::EventKind::LruAddDrain)
+          st.text = fmt::format("{} ({})", (*o)->label, mm::describe_event(st.event, cur, names));
+      }
+      st.changes = mm::describe_changes(cur, st.after, names);
+      cur = st.after;
+      t.steps.push_back(std::move(st));
+    }
+    return t;
   }
 
   bool fields_match(const std::vector<FieldTest>& fs, const std::map<std::string, uint64_t>& got) const {

@@ -46,8 +46,12 @@ struct ObservationResult {
   Quant actual() const;       // Always (neg == 0), Never (pos == 0), else Sometimes
   bool ok() const;
   Loc loc;
-  // A failed expectation: one state that contradicts it, described.
+  // A failed expectation: one state that contradicts it, described ...
   std::vector<std::string> witness;
+  // ... and the path from the start of the script to it: each scripted
+  // step and background event, with its decisions and changes.
+  std::optional<engine::Trace> path;
+  mm::DisplayNames names;
 };
 
 struct CheckResult {

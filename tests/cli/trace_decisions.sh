@@ -40,4 +40,22 @@ S
 "$MMCHECK" run "$TMP/names.scenario" > "$TMP/names.txt"
 check "traces use the file's mapping, device and process names" \
   'grep -q "P: write [qs]\[0\]=1" "$TMP/names.txt" && grep -q "P\.[qs]\[0\]\.pte: .*swap(zz:1" "$TMP/names.txt"'
+# A failed expectation prints the path from the start to the contradicting state.
+cat > "$TMP/fx.scenario" <<'S'
+scenario "a failing expectation"
+config v6.18
+swap sda async
+process A
+A: p = mmap 1 private
+A: write p[0] 1
+A: madvise p[0] MADV_PAGEOUT
+A: fork B
+B: read p[0]
+expect B: mincore p[0] == 0
+S
+"$MMCHECK" run "$TMP/fx.scenario" > "$TMP/fx.txt"; rc=$?
+check "the failed expectation exits 1 (got $rc)" '[ $rc -eq 1 ]'
+check "it prints the path from the start, step by step with file lines" \
+  'grep -q "the path from the start to it (5 steps):" "$TMP/fx.txt" && grep -q "^      5\. line 9: B: read p\[0\]$" "$TMP/fx.txt"'
+check "with the decisions of each step" 'grep -q "decided copy_nonpresent_pte (mm/memory.c): pte_swp_exclusive(orig_pte) => 1" "$TMP/fx.txt"'
 exit $fail
