@@ -184,6 +184,11 @@ int cmd_regress(const ScenarioFlags& f) {
   }
   results["timing"] = {{"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_all).count()},
                        {"scenario_seconds", timing}};
+  std::vector<ResultChange> changes;
+  if (!f.baseline.empty()) {
+    changes = diff_results(baseline, results);
+    results["comparison"] = comparison_json(changes);
+  }
   if (!f.json_out.empty()) {
     std::ofstream out(f.json_out);
     out << results.dump(2) << "\n";
@@ -192,8 +197,7 @@ int cmd_regress(const ScenarioFlags& f) {
       return EXIT_BAD_INPUT;
     }
   }
-  if (!f.baseline.empty())
-    for (const auto& line : compare_results(baseline, results)) std::cout << line << "\n";
+  if (!f.baseline.empty()) print_comparison(std::cout, changes);
   std::cout << fmt::format("{} passed, {} failed\n", passed, failed);
   return failed ? EXIT_VIOLATION : EXIT_OK;
 }
@@ -255,7 +259,9 @@ void register_scenario_commands(CLI::App& app) {
   regress->add_option("DIR", flags->dir, "directory of scenario files")->required();
   regress->add_option("--json", flags->json_out, "write the results to this file");
   regress->add_option("--baseline", flags->baseline,
-                      "compare with an earlier --json file; print 'Result changed: ...' for each difference");
+                      "compare with an earlier --json file: verdict changes first ('Result changed: ...', with the "
+                      "shortest trace of each newly violated check), then count-only changes ('Count changed: ...'); "
+                      "with --json the comparison is in the file too");
   common_flags(regress, *flags);
   add_command(app, regress, [flags] { return cmd_regress(*flags); });
 

@@ -22,7 +22,8 @@
 
 namespace mmc::engine {
 
-inline constexpr int JSON_SCHEMA_VERSION = 1;
+// 2: trace steps carry status, decisions and ghost_changes apart (docs/json.md).
+inline constexpr int JSON_SCHEMA_VERSION = 2;
 
 enum class Search { Bfs, Dfs };
 

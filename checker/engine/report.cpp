@@ -37,14 +37,6 @@ bool same_events(const Trace& a, const Trace& b) {
   return a.initial == b.initial;
 }
 
-nlohmann::json trace_json(const Trace& t, const mm::DisplayNames& names) {
-  nlohmann::json steps = nlohmann::json::array();
-  for (const TraceStep& s : t.steps)
-    steps.push_back({{"event", s.text}, {"kind", std::string(mm::event_kind_name(s.event.kind))},
-                     {"changes", s.changes}});
-  return {{"initial", mm::describe_state(t.initial, names)}, {"steps", steps}};
-}
-
 std::string human_count(double x) {
   if (x >= 1e6) return fmt::format("{:.2f}M", x / 1e6);
   if (x >= 1e3) return fmt::format("{:.1f}k", x / 1e3);

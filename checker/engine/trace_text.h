@@ -28,4 +28,11 @@ std::vector<std::string> step_detail_lines(const TraceStep& st, const TraceStyle
 // "A: write s[0]=2", with " (uffd-wp fault to userspace)" / " (SIGSEGV)".
 std::string step_title(const TraceStep& st);
 
+// JSON (docs/json.md): a decision {function, file, condition, value[, proc,
+// page, folio]}; a step {event, kind, status, decisions, changes,
+// ghost_changes}; a trace {initial, steps}.
+nlohmann::json decision_json(const mm::Decision& d, const mm::DisplayNames& names);
+nlohmann::json step_json(const TraceStep& st, const mm::DisplayNames& names);
+nlohmann::json trace_json(const Trace& t, const mm::DisplayNames& names);
+
 }  // namespace mmc::engine
