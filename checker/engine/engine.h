@@ -53,6 +53,7 @@ struct TraceStep {
   std::string text;                  // "A: write p[0]=1"
   std::vector<std::string> changes;  // "A.pte[0]: none -> present(F0,rw,dirty)"
   mm::Decisions decisions;           // what the modelled kernel decided, and why (model/decisions.h)
+  bool has_event = true;             // false: a scripted step that is no single model event (mmap, a kernel step)
   mm::State after;
 };
 

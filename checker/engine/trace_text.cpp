@@ -65,7 +65,7 @@ nlohmann::json step_json(const TraceStep& st, const mm::DisplayNames& names) {
   std::vector<std::string> changes, ghost;
   for (const std::string& c : st.changes) (is_ghost_change(c) ? ghost : changes).push_back(c);
   return {{"event", st.text},
-          {"kind", std::string(mm::event_kind_name(st.event.kind))},
+          {"kind", st.has_event ? std::string(mm::event_kind_name(st.event.kind)) : std::string("script")},
           {"status", status_name(st.status)},
           {"decisions", decisions},
           {"changes", changes},

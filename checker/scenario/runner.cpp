@@ -450,6 +450,7 @@ class ScriptRunner {
       std::memcpy(static_cast<void*>(&st.after), ((*o) == chain.front() ? std::string(state_bytes(s)) : (*(o + 1))->parent).data(),
                   sizeof(mm::State));
       st.text = (*o)->label;
+      st.has_event = (*o)->event.has_value();
       if ((*o)->event) {
         st.event = *(*o)->event;
         mm::State again = cur;
