@@ -10,6 +10,15 @@ std::string DisplayNames::proc(int i) const {
   if (i >= 0 && i < static_cast<int>(procs.size())) return procs[i];
   return fmt::format("P{}", i);
 }
+std::string DisplayNames::page(int pg) const {
+  if (pg >= 0 && pg < static_cast<int>(pages.size()) && !pages[pg].empty()) return pages[pg];
+  return fmt::format("p[{}]", pg);
+}
+std::string DisplayNames::page_field(int pi, int pg, const char* field) const {
+  if (pg >= 0 && pg < static_cast<int>(pages.size()) && !pages[pg].empty())
+    return fmt::format("{}.{}.{}", proc(pi), pages[pg], field);
+  return fmt::format("{}.{}[{}]", proc(pi), field, pg);
+}
 std::string DisplayNames::device(int t) const {
   if (t >= 0 && t < static_cast<int>(devices.size())) return devices[t];
   return fmt::format("swap{}", t);
@@ -151,11 +160,12 @@ std::string describe_pte(const Pte& pte, const DisplayNames& n) {
 std::string describe_event(const Event& e, const State& before, const DisplayNames& n) {
   const std::string who = n.proc(e.proc);
   const int pg = e.page;
+  const std::string pn = n.page(pg);
   switch (e.kind) {
-    case EventKind::ReadFault: return fmt::format("{}: read p[{}]", who, pg);
+    case EventKind::ReadFault: return fmt::format("{}: read {}", who, pn);
     case EventKind::WriteFault: {
       int v = e.arg ? e.arg : (e.proc < MAX_PROCS && pg < MAX_PAGES ? next_write_value(before, e.proc, pg) : 0);
-      return fmt::format("{}: write p[{}]={}", who, pg, v);
+      return fmt::format("{}: write {}={}", who, pn, v);
     }
     case EventKind::Fork: {
       int child = -1;
@@ -163,16 +173,16 @@ std::string describe_event(const Event& e, const State& before, const DisplayNam
         if (before.proc[i].alive == PROC_UNUSED) child = i;
       return child < 0 ? fmt::format("{}: fork", who) : fmt::format("{}: fork -> {}", who, n.proc(child));
     }
-    case EventKind::MadvDontneed: return fmt::format("{}: madvise(p[{}], MADV_DONTNEED)", who, pg);
-    case EventKind::Munmap: return fmt::format("{}: munmap(p[{}])", who, pg);
+    case EventKind::MadvDontneed: return fmt::format("{}: madvise({}, MADV_DONTNEED)", who, pn);
+    case EventKind::Munmap: return fmt::format("{}: munmap({})", who, pn);
     case EventKind::Exit: return fmt::format("{}: exit", who);
-    case EventKind::MadvPageout: return fmt::format("{}: madvise(p[{}], MADV_PAGEOUT)", who, pg);
-    case EventKind::MadvRemove: return fmt::format("{}: madvise(p[{}], MADV_REMOVE)", who, pg);
-    case EventKind::PinRO: return fmt::format("{}: pin_user_pages(p[{}], FOLL_PIN|FOLL_LONGTERM, R/O)", who, pg);
-    case EventKind::Unpin: return fmt::format("{}: unpin_user_page(p[{}])", who, pg);
-    case EventKind::SplitPmd: return fmt::format("{}: split_huge_pmd(p[{}])", who, pg);
-    case EventKind::UffdWpProtect: return fmt::format("{}: UFFDIO_WRITEPROTECT(p[{}], WP)", who, pg);
-    case EventKind::UffdWpUnprotect: return fmt::format("{}: UFFDIO_WRITEPROTECT(p[{}], 0)", who, pg);
+    case EventKind::MadvPageout: return fmt::format("{}: madvise({}, MADV_PAGEOUT)", who, pn);
+    case EventKind::MadvRemove: return fmt::format("{}: madvise({}, MADV_REMOVE)", who, pn);
+    case EventKind::PinRO: return fmt::format("{}: pin_user_pages({}, FOLL_PIN|FOLL_LONGTERM, R/O)", who, pn);
+    case EventKind::Unpin: return fmt::format("{}: unpin_user_page({})", who, pn);
+    case EventKind::SplitPmd: return fmt::format("{}: split_huge_pmd({})", who, pn);
+    case EventKind::UffdWpProtect: return fmt::format("{}: UFFDIO_WRITEPROTECT({}, WP)", who, pn);
+    case EventKind::UffdWpUnprotect: return fmt::format("{}: UFFDIO_WRITEPROTECT({}, 0)", who, pn);
     case EventKind::ClearRefs: return fmt::format("{}: echo 4 > /proc/pid/clear_refs", who);
     case EventKind::Reclaim: return fmt::format("kernel: shrink_folio_list(F{})", e.arg);
     case EventKind::WritebackEnd: return fmt::format("kernel: folio_end_writeback(F{})", e.arg);
@@ -201,13 +211,13 @@ std::vector<std::string> describe_changes(const State& a, const State& b, const 
         out.push_back(fmt::format("{}.vma[{}]: {} -> {}", who, v, describe_vma(p.vma[v]), describe_vma(q.vma[v])));
     for (int pg = 0; pg < MAX_PAGES; pg++) {
       if (p.pte[pg] != q.pte[pg])
-        out.push_back(fmt::format("{}.pte[{}]: {} -> {}", who, pg, describe_pte(p.pte[pg], n), describe_pte(q.pte[pg], n)));
+        out.push_back(fmt::format("{}: {} -> {}", n.page_field(pi, pg, "pte"), describe_pte(p.pte[pg], n), describe_pte(q.pte[pg], n)));
       const bool pa = p.pinned & (1u << pg), pb = q.pinned & (1u << pg);
       if (pa != pb || (pb && (p.pin_folio[pg] != q.pin_folio[pg] || p.pin_subpage[pg] != q.pin_subpage[pg])))
-        out.push_back(fmt::format("{}.pin[{}]: {} -> {}", who, pg, pa ? fmt::format("F{}", p.pin_folio[pg]) : "none",
+        out.push_back(fmt::format("{}: {} -> {}", n.page_field(pi, pg, "pin"), pa ? fmt::format("F{}", p.pin_folio[pg]) : "none",
                                   pb ? fmt::format("F{}", q.pin_folio[pg]) : "none"));
-      changed(out, fmt::format("{}.expect[{}] (ghost):", who, pg), int{p.expect[pg]}, int{q.expect[pg]});
-      changed(out, fmt::format("{}.ghost[{}]:", who, pg), ghost_bits(p.ghost[pg]), ghost_bits(q.ghost[pg]));
+      changed(out, n.page_field(pi, pg, "expect") + " (ghost):", int{p.expect[pg]}, int{q.expect[pg]});
+      changed(out, n.page_field(pi, pg, "ghost") + " (ghost):", ghost_bits(p.ghost[pg]), ghost_bits(q.ghost[pg]));
     }
   }
   for (int f = 0; f < MAX_FOLIOS; f++) {
@@ -266,8 +276,12 @@ std::vector<std::string> describe_state(const State& s, const DisplayNames& n) {
     if (p.alive == PROC_UNUSED) continue;
     std::string line = fmt::format("{} ({})", n.proc(pi), proc_state(p.alive));
     for (int pg = 0; pg < MAX_PAGES; pg++) {
-      if (p.pte[pg].kind != PteKind::None) line += fmt::format(" pte[{}]={}", pg, describe_pte(p.pte[pg], n));
-      if (p.pinned & (1u << pg)) line += fmt::format(" pin[{}]=F{}", pg, p.pin_folio[pg]);
+      const bool named = pg < static_cast<int>(n.pages.size()) && !n.pages[pg].empty();
+      if (p.pte[pg].kind != PteKind::None)
+        line += named ? fmt::format(" {}={}", n.pages[pg], describe_pte(p.pte[pg], n))
+                      : fmt::format(" pte[{}]={}", pg, describe_pte(p.pte[pg], n));
+      if (p.pinned & (1u << pg))
+        line += named ? fmt::format(" pin({})=F{}", n.pages[pg], p.pin_folio[pg]) : fmt::format(" pin[{}]=F{}", pg, p.pin_folio[pg]);
     }
     out.push_back(line);
   }

@@ -16,8 +16,13 @@ namespace mm {
 struct DisplayNames {
   std::vector<std::string> procs = {"A", "B", "C"};     // by process slot
   std::vector<std::string> devices = {"sda", "sdb"};    // by swap type
+  // The scenario's name of each page index ("s[0]"); empty: "p[N]".
+  std::vector<std::string> pages = {};
   std::string proc(int i) const;
   std::string device(int t) const;
+  std::string page(int pg) const;             // "s[0]", or "p[0]" without names
+  // "A.pte[0]" without page names, "A.s[0].pte" with them.
+  std::string page_field(int proc, int pg, const char* field) const;
 };
 
 // The event as it applies to `before` (e.g. the value a write stores and

@@ -2,6 +2,9 @@
 // with the v5.14 variants selected by Config).
 #include "model/fault.h"
 
+#include <fmt/format.h>
+
+#include "model/decisions.h"
 #include "model/encoding.h"
 #include "model/mm.h"
 #include "model/shmem.h"
@@ -63,10 +66,13 @@ Outcome do_anonymous_page(State& s, int proc, int page, bool write, const Config
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
   bool uffd_wp = orig_pte_uffd_wp(p.pte[page]);
+  MM_DECIDE("do_anonymous_page", "mm/memory.c", "vmf->flags & FAULT_FLAG_WRITE", write ? "write: a new exclusive folio" : cfg.mm_forbids_zeropage ? "read, but mm_forbids_zeropage(): a new zeroed exclusive folio" : "read: the zero page", proc, page);
+  if (uffd_wp) MM_DECIDE("do_anonymous_page", "mm/memory.c", "vmf_orig_pte_uffd_wp(vmf)", "true: the PTE stays write-protected (pte_mkuffd_wp)", proc, page);
   if (!write && !cfg.mm_forbids_zeropage) {
     // do_huge_pmd_anonymous_page: the huge zero folio needs
     // !mm_forbids_zeropage && transparent_hugepage_use_zero_page().
     if (!uffd_wp && cfg.thp_use_zero_page && thp_range_empty(p, v, page)) {
+      MM_DECIDE("do_huge_pmd_anonymous_page", "mm/huge_memory.c", "!(vmf->flags & FAULT_FLAG_WRITE) && mm_forbids_zeropage == false && transparent_hugepage_flags(USE_ZERO_PAGE)", "true: the huge zero folio by a PMD", proc, page);
       // do_huge_pmd_anonymous_page, read: vmf_anon_prepare, then the huge
       // zero folio mapped read-only by a PMD (set_huge_zero_folio).
       anon_vma_prepare(v);
@@ -79,9 +85,13 @@ Outcome do_anonymous_page(State& s, int proc, int page, bool write, const Config
     return Outcome::done();
   }
   // "Allocate our own private page" (a read fault gets here only under mm_forbids_zeropage).
-  if (!uffd_wp && thp_range_empty(p, v, page)) return do_huge_pmd_anonymous_page(s, proc, page, cfg);
+  if (!uffd_wp && thp_range_empty(p, v, page)) {
+    MM_DECIDE("do_huge_pmd_anonymous_page", "mm/huge_memory.c", "thp_vma_suitable_order(vma, haddr, PMD_ORDER) && pmd_none(*vmf->pmd)", "true: a THP mapped by a PMD", proc, page);
+    return do_huge_pmd_anonymous_page(s, proc, page, cfg);
+  }
   int f = alloc_folio(s, cfg);
   if (f < 0) return capacity("no free folio for do_anonymous_page (raise MAX_FOLIOS)");
+  MM_DECIDE("do_anonymous_page", "mm/memory.c", "folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE)", cfg.PG_anon_exclusive ? "PageAnonExclusive = 1" : "no PG_anon_exclusive in this kernel", proc, page, f);
   anon_vma_prepare(v);
   Folio& fo = s.folio[f];
   fo.flags |= PG_anon;
@@ -137,13 +147,21 @@ Outcome do_swap_page(State& s, int proc, int page, bool write, const Config& cfg
   SwapDevice& si = s.swap[type];
   int swapcache = swap_cache_get_folio(s, type, slot);
   int f = swapcache;
+  MM_DECIDE("do_swap_page", "mm/memory.c", "swap_cache_get_folio(entry)",
+            f >= 0 ? fmt::format("F{}: the folio is in the swap cache{}", f, s.folio[f].test(PG_writeback) ? ", under writeback" : "")
+                   : std::string("NULL: not in the swap cache, read it in"),
+            proc, page, f);
   if (f < 0) {
     f = alloc_folio(s, cfg);
     if (f < 0) return capacity("no free folio for swap-in (raise MAX_FOLIOS)");
     Folio& fo = s.folio[f];
     fo.flags |= PG_anon;
     fo.content[0] = si.slot[slot].content;  // swap_read_folio
-    if ((si.flags & SWP_SYNCHRONOUS_IO) && si.slot[slot].count == 1) {
+    const bool skip = (si.flags & SWP_SYNCHRONOUS_IO) && si.slot[slot].count == 1;
+    MM_DECIDE("do_swap_page", "mm/memory.c", "data_race(si->flags & SWP_SYNCHRONOUS_IO) && __swap_count(entry) == 1",
+              skip ? "true: a fresh folio outside the swap cache" : "false: swapin_readahead puts it in the swap cache",
+              proc, page, f);
+    if (skip) {
       // Skip the swap cache: a fresh folio nobody else can see.
     } else {
       // swapin_readahead: the folio enters the swap cache.
@@ -160,26 +178,54 @@ Outcome do_swap_page(State& s, int proc, int page, bool write, const Config& cfg
   bool map_writable = false;
   if (cfg.PG_anon_exclusive) {
     exclusive = cfg.pte_swp_exclusive && (orig.bits & PTE_SWP_EXCLUSIVE);
+    MM_DECIDE("do_swap_page", "mm/memory.c", cfg.pte_swp_exclusive ? "exclusive = pte_swp_exclusive(vmf->orig_pte)" : "exclusive = pte_swp_exclusive(vmf->orig_pte) (no swp pte bit in this kernel: 0)",
+              exclusive ? "1" : "0", proc, page, f);
     bool stable = si.flags & SWP_STABLE_WRITES;
     if (cfg.swp_stable_writes_check_inverted) stable = !stable;  // the v2 series as first posted
     if (f != swapcache) {
       exclusive = true;  // fresh folio, never exposed to the swap cache
-    } else if (exclusive && fo.test(PG_writeback) && stable) {
-      exclusive = false;  // stable writes: the page must not change under writeback
+      MM_DECIDE("do_swap_page", "mm/memory.c", "folio != swapcache", "true: a fresh folio, exclusive = true", proc, page, f);
+    } else if (exclusive) {
+      const bool drop = fo.test(PG_writeback) && stable;
+      MM_DECIDE("do_swap_page", "mm/memory.c",
+                fmt::format("exclusive && folio_test_writeback(folio) [{}] && {}(si->flags & SWP_STABLE_WRITES) [{}]",
+                            fo.test(PG_writeback) ? 1 : 0, cfg.swp_stable_writes_check_inverted ? "!" : "",
+                            (si.flags & SWP_STABLE_WRITES) ? "set" : "clear"),
+                drop ? "true: exclusive = false, the page must not change under writeback"
+                     : fo.test(PG_writeback) ? "false: exclusive stays true although the folio is under writeback"
+                                             : "false: exclusive stays true",
+                proc, page, f);
+      if (drop) exclusive = false;  // stable writes: the page must not change under writeback
     }
     // This PTE's reference to the slot goes (swap_free_nr), then maybe the slot.
     swap_free(s, type, slot);
-    if (should_try_to_free_swap(s, f, write)) folio_free_swap(s, f);
+    if (should_try_to_free_swap(s, f, write)) {
+      MM_DECIDE("do_swap_page", "mm/memory.c", "should_try_to_free_swap(folio, vma, vmf->flags)",
+                "true: folio_free_swap (a write fault and the swap cache holds the only other reference)", proc, page, f);
+      folio_free_swap(s, f);
+    }
+    if (!exclusive)
+      MM_DECIDE("do_swap_page", "mm/memory.c", "!exclusive && folio_ref_count(folio) == 1 (after folio_free_swap)",
+                folio_ref_count(s, f) == 0 ? "true: exclusive = true" : fmt::format("false (refcount {}): map read-only, shared", folio_ref_count(s, f) + 1),
+                proc, page, f);
     if (exclusive || folio_ref_count(s, f) == 0) {
       // userfaultfd_pte_wp and pte_needs_soft_dirty_wp keep the PTE read-only.
-      map_writable = (v.flags & VM_WRITE) && !(userfaultfd_wp(v) && (orig.bits & PTE_UFFD_WP)) &&
-                     !(vma_soft_dirty_enabled(v, cfg) && !(orig.bits & PTE_SOFT_DIRTY));
+      const bool uffd = userfaultfd_wp(v) && (orig.bits & PTE_UFFD_WP);
+      const bool sd = vma_soft_dirty_enabled(v, cfg) && !(orig.bits & PTE_SOFT_DIRTY);
+      map_writable = (v.flags & VM_WRITE) && !uffd && !sd;
       exclusive = true;  // RMAP_EXCLUSIVE
+      MM_DECIDE("do_swap_page", "mm/memory.c",
+                "exclusive && (vma->vm_flags & VM_WRITE) && !userfaultfd_pte_wp(vma, pte) && !pte_needs_soft_dirty_wp(vma, pte)",
+                map_writable ? "true: pte_mkwrite, mapped writable (RMAP_EXCLUSIVE)"
+                             : fmt::format("false: mapped read-only{}{}", uffd ? " (uffd-wp)" : "", sd ? " (soft-dirty tracking)" : ""),
+                proc, page, f);
     }
   } else {
     // v5.14: reuse_swap_page decides, only for write faults, before swap_free.
     if (f == swapcache) {
       map_writable = write && reuse_swap_page(s, f);
+      MM_DECIDE("do_swap_page", "mm/memory.c", "(vmf->flags & FAULT_FLAG_WRITE) && reuse_swap_page(page, NULL)",
+                map_writable ? "true: mapped writable and dirty" : "false: mapped read-only", proc, page, f);
     } else {
       map_writable = write;
     }
@@ -219,6 +265,8 @@ Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
   int f = -1, sub = 0;
   Outcome o = shmem_fault(s, v.inode, vma_file_index(v, page), shmem_vma_huge(v, page), cfg, f, sub);
   if (o.status != Status::Done) return o;
+  MM_DECIDE("do_fault", "mm/memory.c", "!(vmf->flags & FAULT_FLAG_WRITE) / !(vma->vm_flags & VM_SHARED)",
+            !write ? "do_read_fault" : vma_is_shared(v) ? "do_shared_fault" : "do_cow_fault: a private anon copy", proc, page, f);
   if (write && !vma_is_shared(v)) {
     // do_cow_fault: a private copy of the file page, exclusive and writable.
     int c = alloc_folio(s, cfg);
@@ -292,15 +340,30 @@ bool wp_can_reuse_anon_folio(State& s, int proc, int page, const Config& cfg) {
     // v5.14 do_wp_page: reuse only with the sole map and the sole reference
     // (page_count(page) == 1 && page_mapcount(page) == 1); a folio in the
     // swap cache holds a second reference and is copied.
-    return folio_ref_count(s, f) == 1;
+    const bool r = folio_ref_count(s, f) == 1;
+    MM_DECIDE("do_wp_page", "mm/memory.c", "PageAnon(page) && page_count(page) == 1 (v5.14)",
+              fmt::format("{} (refcount {})", yes_no(r), folio_ref_count(s, f)), proc, page, f);
+    return r;
   }
-  if (fo.test(PG_large)) return wp_can_reuse_large_anon_folio(s, f);
+  if (fo.test(PG_large)) {
+    const bool r = wp_can_reuse_large_anon_folio(s, f);
+    MM_DECIDE("wp_can_reuse_anon_folio", "mm/memory.c", "__wp_can_reuse_large_anon_folio(folio, vma)", yes_no(r), proc, page, f);
+    return r;
+  }
   // Model: no LRU-cache references (lru_add_drain has nothing to drain),
   // folio_trylock always succeeds.
   const int swapcache = fo.test(PG_swapcache) ? 1 : 0;
-  if (folio_ref_count(s, f) > 1 + swapcache) return false;
+  if (folio_ref_count(s, f) > 1 + swapcache) {
+    MM_DECIDE("wp_can_reuse_anon_folio", "mm/memory.c", "folio_ref_count(folio) > 1 + folio_test_swapcache(folio)",
+              fmt::format("true (refcount {}, swapcache {}): false, copy", folio_ref_count(s, f), swapcache), proc, page, f);
+    return false;
+  }
   if (swapcache) folio_free_swap(s, f);
-  return folio_ref_count(s, f) == 1;
+  const bool r = folio_ref_count(s, f) == 1;
+  MM_DECIDE("wp_can_reuse_anon_folio", "mm/memory.c",
+            swapcache ? "folio_free_swap(folio); folio_ref_count(folio) == 1" : "folio_ref_count(folio) == 1",
+            fmt::format("{} (refcount {})", yes_no(r), folio_ref_count(s, f)), proc, page, f);
+  return r;
 }
 
 // wp_page_copy: COW.  The new folio is exclusive; a write maps it writable
@@ -400,8 +463,10 @@ Outcome do_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg
   Vma& v = *find_vma(p, page);
   Pte& pte = p.pte[page];
   // userfaultfd_pte_wp: the write goes to the userfaultfd handler.
-  if (!unshare && userfaultfd_wp(v) && (pte.bits & PTE_UFFD_WP))
+  if (!unshare && userfaultfd_wp(v) && (pte.bits & PTE_UFFD_WP)) {
+    MM_DECIDE("do_wp_page", "mm/memory.c", "userfaultfd_pte_wp(vma, ptep_get(vmf->pte))", "true: handle_userfault (VM_UFFD_WP)", proc, page);
     return {Status::WpFault, "write to a uffd-wp protected page"};
+  }
   if ((pte.bits & PTE_PMD) && pte.a == NONE) {
     Outcome o;
     if (do_huge_zero_wp_pmd(s, proc, page, cfg, o)) return o;
@@ -411,12 +476,16 @@ Outcome do_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg
     return Outcome::done();
   if (pte.bits & PTE_PMD) split_huge_pmd(s, proc, page, cfg);  // file THP: zapped, refault
   if (pte.kind != PteKind::Present) return handle_mm_fault(s, proc, page, !unshare, unshare, cfg);
-  if (pte.a == NONE) return wp_page_copy(s, proc, page, unshare, cfg);  // the zero page
+  if (pte.a == NONE) {
+    MM_DECIDE("do_wp_page", "mm/memory.c", "vm_normal_folio(vma, addr, pte) == NULL", "the zero page: wp_page_copy", proc, page);
+    return wp_page_copy(s, proc, page, unshare, cfg);  // the zero page
+  }
   const int f = pte.a;
   Folio& fo = s.folio[f];
   if (vma_is_shared(v)) {
     // wp_page_shared: shmem has no ->page_mkwrite; the PTE becomes writable.
     // (gup_must_unshare is false for shared mappings: no unshare gets here.)
+    MM_DECIDE("do_wp_page", "mm/memory.c", "vma->vm_flags & (VM_SHARED | VM_MAYSHARE)", "true: wp_page_shared, the PTE becomes writable", proc, page, f);
     if (!unshare) {
       pte.bits |= PTE_WRITE | pte_mkdirty_bits(cfg);
       fo.flags |= PG_dirty;
@@ -427,11 +496,16 @@ Outcome do_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg
   // or one proven exclusive; otherwise copy (MAP_PRIVATE file pages too).
   if (fo.test(PG_anon)) {
     const bool excl = cfg.PG_anon_exclusive && (fo.anon_exclusive & (1u << pte.b));
+    if (cfg.PG_anon_exclusive)
+      MM_DECIDE("do_wp_page", "mm/memory.c", "folio_test_anon(folio) && PageAnonExclusive(vmf->page)",
+                excl ? "true: reuse without further checks" : "false: ask wp_can_reuse_anon_folio", proc, page, f);
     if (excl || wp_can_reuse_anon_folio(s, proc, page, cfg)) {
       if (cfg.PG_anon_exclusive) fo.anon_exclusive |= 1u << pte.b;  // SetPageAnonExclusive
+      MM_DECIDE("do_wp_page", "mm/memory.c", "reuse", unshare ? "wp_page_reuse (unshare: the PTE stays read-only)" : "wp_page_reuse: the PTE becomes writable and dirty", proc, page, f);
       return wp_page_reuse(s, proc, page, unshare, cfg);
     }
   }
+  MM_DECIDE("do_wp_page", "mm/memory.c", "copy", fo.test(PG_anon) ? "wp_page_copy: a new exclusive folio" : "wp_page_copy: a private copy of the file page", proc, page, f);
   return wp_page_copy(s, proc, page, unshare, cfg);
 }
 

@@ -1,4 +1,5 @@
 // fork: dup_mmap -> copy_page_range -> copy_pte_range (mm/memory.c v6.18).
+#include "model/decisions.h"
 #include "model/fork.h"
 
 #include "model/encoding.h"
@@ -48,6 +49,12 @@ Outcome copy_present_pte(State& s, int proc, Process& child, const Vma& dst, con
       // pinned page of a COW mapping, exclusive or not.
       bool needs_copy = folio_needs_cow_for_dma(s, proc, spte.a) &&
                         (!cfg.PG_anon_exclusive || (fo.anon_exclusive & bit));
+      MM_DECIDE("copy_present_pte", "mm/memory.c",
+                cfg.PG_anon_exclusive ? "PageAnonExclusive(page) && folio_needs_cow_for_dma(src_vma, folio)"
+                                      : "page_needs_cow_for_dma(src_vma, page) (v5.14)",
+                needs_copy ? "true: folio_try_dup_anon_rmap_pte -EBUSY, the child gets a copy now (copy_present_page)"
+                           : "false: shared with the child, ClearPageAnonExclusive",
+                proc, page, spte.a);
       if (needs_copy) {
         if (spte.bits & PTE_PMD) split_huge_pmd(s, proc, page, cfg);  // copy_huge_pmd -> -EAGAIN
         if (!copy_present_page(s, child, page, spte, cfg))
@@ -62,6 +69,8 @@ Outcome copy_present_pte(State& s, int proc, Process& child, const Vma& dst, con
   // COW mappings are write-protected in parent and child.
   Pte cpte = spte;
   if (is_cow_mapping(src) && (spte.bits & PTE_WRITE)) {
+    MM_DECIDE("copy_present_pte", "mm/memory.c", "is_cow_mapping(src_vma->vm_flags) && pte_write(pte)",
+              "true: ptep_set_wrprotect, both PTEs read-only", proc, page, spte.a == NONE ? -1 : spte.a);
     spte.bits &= ~PTE_WRITE;
     cpte.bits &= ~PTE_WRITE;
   }
@@ -92,6 +101,10 @@ void copy_nonpresent_pte(State& s, int proc, Process& child, const Vma& dst, int
     return;
   }
   s.swap[spte.a].slot[spte.b].count++;  // swap_duplicate
+  MM_DECIDE("copy_nonpresent_pte", "mm/memory.c", "pte_swp_exclusive(orig_pte)",
+            (spte.bits & PTE_SWP_EXCLUSIVE) ? "1: pte_swp_clear_exclusive in the parent (\"Mark the swap entry as shared.\")"
+                                            : "0: already shared",
+            proc, page);
   spte.bits &= ~PTE_SWP_EXCLUSIVE;      // "Mark the swap entry as shared."
   Pte cpte = spte;
   if (!userfaultfd_wp(dst)) cpte.bits &= ~PTE_UFFD_WP;
@@ -125,7 +138,11 @@ Outcome copy_page_range(State& s, int proc, const Config& cfg, int& child_out) {
     Vma dst = src;
     dst.flags &= ~(VM_UFFD_WP | VM_UFFD_WP_UNPOPULATED);  // dup_userfaultfd: no UFFD_FEATURE_EVENT_FORK in the model
     child.vma[vi] = dst;
-    if (!vma_needs_copy(dst, src)) continue;
+    if (!vma_needs_copy(dst, src)) {
+      MM_DECIDE("vma_needs_copy", "mm/memory.c", "userfaultfd_wp(dst_vma) || src_vma->anon_vma",
+                "false: no page tables copied, the child refaults from the page cache", proc, src.start);
+      continue;
+    }
     for (int pg = src.start; pg < src.start + src.npages; pg++) {
       const Pte& spte = s.proc[proc].pte[pg];
       if (spte.kind == PteKind::Present) {

@@ -1,5 +1,6 @@
 // GUP pins (mm/gup.c), UFFDIO_WRITEPROTECT (mm/userfaultfd.c,
 // change_pte_range in mm/mprotect.c) and clear_refs (fs/proc/task_mmu.c).
+#include "model/decisions.h"
 #include "model/gup.h"
 
 #include "model/encoding.h"
@@ -14,9 +15,20 @@ namespace mm {
 // (the shared zero page, a page-cache page) is unshared in a private COW
 // mapping only: the pin then holds a fresh exclusive anon copy.
 static bool gup_must_unshare(const State& s, const Vma& v, const Pte& pte, const Config& cfg) {
-  if (!cfg.gup_unshare_on_ro_pin) return false;
-  if (pte.a == NONE || !s.folio[pte.a].test(PG_anon)) return is_cow_mapping(v);
-  return !(s.folio[pte.a].anon_exclusive & (1u << pte.b));
+  if (!cfg.gup_unshare_on_ro_pin) {
+    MM_DECIDE("gup_must_unshare", "mm/internal.h", "FAULT_FLAG_UNSHARE exists (v5.19)", "false: v5.14 pins the page as it is");
+    return false;
+  }
+  if (pte.a == NONE || !s.folio[pte.a].test(PG_anon)) {
+    const bool r = is_cow_mapping(v);
+    MM_DECIDE("gup_must_unshare", "mm/internal.h", "!folio_test_anon(folio): is_cow_mapping(vma->vm_flags)",
+              r ? "true: unshare into a private anon copy" : "false", -1, -1, pte.a == NONE ? -1 : pte.a);
+    return r;
+  }
+  const bool r = !(s.folio[pte.a].anon_exclusive & (1u << pte.b));
+  MM_DECIDE("gup_must_unshare", "mm/internal.h", "!PageAnonExclusive(page)",
+            r ? "true: FAULT_FLAG_UNSHARE first" : "false: the page is exclusive, pin it", -1, -1, pte.a);
+  return r;
 }
 
 // __get_user_pages: follow_page_pte, faulting in (handle_mm_fault, read)

@@ -1,3 +1,6 @@
+#include <fmt/format.h>
+
+#include "model/decisions.h"
 #include "model/mm.h"
 
 namespace mm {
@@ -190,9 +193,22 @@ void delete_from_swap_cache(State& s, int f) {
 bool folio_free_swap(State& s, int f) {
   Folio& fo = s.folio[f];
   // folio_swapcache_freeable: in the swap cache and not under writeback.
-  if (!fo.test(PG_swapcache) || fo.test(PG_writeback)) return false;
+  if (!fo.test(PG_swapcache) || fo.test(PG_writeback)) {
+    if (fo.test(PG_swapcache))
+      MM_DECIDE("folio_free_swap", "mm/swapfile.c", "folio_swapcache_freeable(folio): !folio_test_writeback",
+                "false: under writeback, the folio stays in the swap cache", -1, -1, f);
+    return false;
+  }
   // folio_swapped: a swap PTE or shmem swap entry still needs the slot.
-  if (s.swap[fo.swap_type].slot[fo.swap_slot].count > 0) return false;
+  if (s.swap[fo.swap_type].slot[fo.swap_slot].count > 0) {
+    MM_DECIDE("folio_free_swap", "mm/swapfile.c", "folio_swapped(folio)",
+              fmt::format("true (swap count {}): the folio stays in the swap cache",
+                          int{s.swap[fo.swap_type].slot[fo.swap_slot].count}),
+              -1, -1, f);
+    return false;
+  }
+  MM_DECIDE("folio_free_swap", "mm/swapfile.c", "folio_swapped(folio)",
+            "false: delete_from_swap_cache, folio_set_dirty (the only copy is in memory)", -1, -1, f);
   delete_from_swap_cache(s, f);
   fo.flags |= PG_dirty;  // folio_set_dirty: the only copy is now in memory
   return true;

@@ -16,8 +16,9 @@ struct PagemapRead {
 PagemapRead pagemap_read(const State& s, int proc, int page, const Config& cfg);
 
 // mincore_pte_range / mincore_page / mincore_swap (mm/mincore.c): 0 or 1.
-// Without a config: mainline (v6.18) behaviour.
-uint8_t mincore_byte(const State& s, int proc, int page, const Config& cfg = Config{});
+// The config is required: a marker reads differently before v5.19, and a
+// default here once made `expect ... mincore` contradict mincore_semantics.
+uint8_t mincore_byte(const State& s, int proc, int page, const Config& cfg);
 
 // The value a load at (proc, page) returns (computed, not faulted in).
 uint8_t read_value(const State& s, int proc, int page);

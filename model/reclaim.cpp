@@ -1,6 +1,9 @@
 // Reclaim and swap-out (mm/vmscan.c shrink_folio_list, mm/rmap.c
 // try_to_unmap_one, mm/swapfile.c folio_alloc_swap (add_to_swap before
 // v6.14), mm/page_io.c swap_writeout / __swap_writepage, mm/madvise.c).
+#include <fmt/format.h>
+
+#include "model/decisions.h"
 #include "model/reclaim.h"
 
 #include "model/encoding.h"
@@ -55,12 +58,28 @@ bool try_to_unmap_one(State& s, int proc, int page, int f, const Config& cfg, bo
     if (cfg.CONFIG_PTE_MARKER_UFFD_WP && userfaultfd_wp(v) && (pte.bits & PTE_UFFD_WP))
       marker |= enc::PTE_MARKER_UFFD_WP;
     if (cfg.CONFIG_PTE_MARKER_PAGEOUT && reclaim) marker |= enc::PTE_MARKER_PAGEOUT;
+    MM_DECIDE("try_to_unmap_one", "mm/rmap.c",
+              "!folio_test_anon(folio): pte_clear, or a marker (pte_install_uffd_wp_if_needed; the RFC's PAGEOUT marker)",
+              marker & enc::PTE_MARKER_UFFD_WP ? "a UFFD_WP marker (the PTE was uffd-wp protected)"
+              : marker                         ? "a PAGEOUT marker (CONFIG_PTE_MARKER_PAGEOUT)"
+                                               : "pte_none: the page refaults from the page cache",
+              proc, page, f);
     pte = marker ? Pte{PteKind::Marker, 0, marker, 0} : Pte{};
     return true;
   }
   const bool anon_exclusive = cfg.PG_anon_exclusive && (fo.anon_exclusive & (1u << sub));
   // folio_try_share_anon_rmap_pte fails on a possibly pinned exclusive page.
-  if (anon_exclusive && folio_maybe_dma_pinned(s, f)) return false;
+  if (anon_exclusive && folio_maybe_dma_pinned(s, f)) {
+    MM_DECIDE("try_to_unmap_one", "mm/rmap.c", "anon_exclusive && folio_try_share_anon_rmap_pte(folio, subpage)",
+              "-EBUSY: the page may be pinned; the PTE is restored, the walk aborts", proc, page, f);
+    return false;
+  }
+  MM_DECIDE("try_to_unmap_one", "mm/rmap.c", "anon_exclusive = folio_test_anon(folio) && PageAnonExclusive(subpage)",
+            !cfg.PG_anon_exclusive ? "no PG_anon_exclusive in this kernel: 0"
+            : anon_exclusive ? (cfg.pte_swp_exclusive ? "1: the swap PTE gets pte_swp_mkexclusive"
+                                                      : "1, but no swp pte bit in this kernel: the swap PTE forgets it")
+                             : "0: a plain swap PTE",
+            proc, page, f);
   s.swap[fo.swap_type].slot[fo.swap_slot].count++;  // swap_duplicate
   if (anon_exclusive) fo.anon_exclusive &= ~(1u << sub);
   uint8_t bits = pte.bits & (PTE_SOFT_DIRTY | PTE_UFFD_WP);
@@ -158,16 +177,24 @@ bool folio_zero_filled(const Folio& fo) {
 // arch_prepare_to_swap, no plugging.
 void pageout(State& s, int f, const Config& cfg) {
   Folio& fo = s.folio[f];
-  if (folio_free_swap(s, f)) return;
+  if (folio_free_swap(s, f)) {
+    MM_DECIDE("swap_writeout", "mm/page_io.c", "folio_free_swap(folio)", "true: nothing uses the slot any more, no I/O", -1, -1, f);
+    return;
+  }
   fo.flags &= ~PG_dirty;  // folio_clear_dirty_for_io
   SwapDevice& dev = s.swap[fo.swap_type];
   if (cfg.swap_zeromap && folio_zero_filled(fo)) {
+    MM_DECIDE("swap_writeout", "mm/page_io.c", "is_folio_zero_filled(folio)", "true: swap_zeromap_folio_set, no writeback", -1, -1, f);
     dev.slot[fo.swap_slot].content = 0;  // swap_zeromap_folio_set: reads back as zeroes
     return;
   }
   fo.flags |= PG_writeback;  // folio_start_writeback
   dev.slot[fo.swap_slot].content = fo.content[0];
-  if (dev.flags & (SWP_SYNCHRONOUS_IO | SWP_SYNC_WRITEBACK)) fo.flags &= ~PG_writeback;
+  const bool sync = dev.flags & (SWP_SYNCHRONOUS_IO | SWP_SYNC_WRITEBACK);
+  MM_DECIDE("__swap_writepage", "mm/page_io.c", "data_race(sis->flags & SWP_SYNCHRONOUS_IO) (swap_writepage_bdev_sync)",
+            sync ? "true: writeback ends before pageout returns" : "false: the folio stays under writeback until folio_end_writeback",
+            -1, -1, f);
+  if (sync) fo.flags &= ~PG_writeback;
 }
 
 // __remove_mapping for an unmapped, clean, unpinned folio: it leaves the
@@ -309,8 +336,15 @@ Outcome madvise_pageout(State& s, int proc, int page, const Config& cfg) {
     if (p.pte[page].kind != PteKind::Present) return Outcome::done();
     f = p.pte[page].a;
   }
-  if (folio_mapcount(s, f) != s.folio[f].nr_pages()) return Outcome::done();
-  if (s.folio[f].test(PG_writeback)) return Outcome::done();
+  if (folio_mapcount(s, f) != s.folio[f].nr_pages()) {
+    MM_DECIDE("madvise_cold_or_pageout_pte_range", "mm/madvise.c", "folio_mapcount(folio) != folio_nr_pages(folio)",
+              fmt::format("true (mapcount {}): skipped, the folio is shared", folio_mapcount(s, f)), proc, page, f);
+    return Outcome::done();
+  }
+  if (s.folio[f].test(PG_writeback)) {
+    MM_DECIDE("shrink_folio_list", "mm/vmscan.c", "folio_test_writeback(folio)", "true: kept", proc, page, f);
+    return Outcome::done();
+  }
   Outcome o = shrink_folio_list(s, f, cfg);
   return o.status == Status::Disabled ? Outcome::done() : o;
 }

@@ -1,6 +1,7 @@
 // shmem page cache and PTE markers (mm/shmem.c, mm/memory.c v6.18; the
 // PAGEOUT marker from the 2021 RFC "mm: Enable PM_SWAP for shmem with
 // PTE_MARKER", patches 3/4 and 4/4).
+#include "model/decisions.h"
 #include "model/shmem.h"
 
 #include "model/encoding.h"
@@ -38,6 +39,10 @@ Outcome shmem_swapin_folio(State& s, int inode, int index, int& f, const Config&
   PcEntry& e = s.inode[inode].pc[index];
   const int type = e.a, slot = e.b;
   f = swap_cache_get_folio(s, type, slot);
+  MM_DECIDE("shmem_swapin_folio", "mm/shmem.c", "swap_cache_get_folio(swap)",
+            f >= 0 ? (s.folio[f].test(PG_writeback) ? "found, under writeback: folio_wait_writeback" : "found in the swap cache")
+                   : "NULL: read from swap",
+            -1, -1, f);
   if (f < 0) {
     f = alloc_folio(s, cfg);
     if (f < 0) return {Status::OutOfCapacity, "no free folio for shmem swap-in (raise MAX_FOLIOS)"};
@@ -127,6 +132,10 @@ Outcome shmem_fault(State& s, int inode, int index, bool huge, const Config& cfg
   (void)cfg;
   PcEntry& e = s.inode[inode].pc[index];
   sub = 0;
+  MM_DECIDE("shmem_get_folio_gfp", "mm/shmem.c", "filemap_get_entry(mapping, index)",
+            e.kind == PcKind::Folio  ? "a folio in the page cache"
+            : e.kind == PcKind::Swap ? "a swap value entry: shmem_swapin_folio"
+                                     : "nothing: shmem_alloc_and_add_folio (a zeroed folio)");
   switch (e.kind) {
     case PcKind::Folio:
       f = e.a;
@@ -154,7 +163,10 @@ Outcome handle_pte_marker(State& s, int proc, int page, const Config& cfg) {
   // pte_marker_handle_uffd_wp: a leftover marker in an unregistered VMA is
   // cleared (pte_marker_clear); in a registered one the fault goes on as a
   // missing page (do_pte_missing) that maps the page uffd-wp protected.
-  if ((marker & enc::PTE_MARKER_UFFD_WP) && !userfaultfd_wp(v)) marker &= ~enc::PTE_MARKER_UFFD_WP;
+  if ((marker & enc::PTE_MARKER_UFFD_WP) && !userfaultfd_wp(v)) {
+    MM_DECIDE("pte_marker_handle_uffd_wp", "mm/memory.c", "!userfaultfd_wp(vma)", "true: pte_marker_clear, a stale marker", proc, page);
+    marker &= ~enc::PTE_MARKER_UFFD_WP;
+  }
   pte = marker == 0 ? Pte{} : Pte{PteKind::Marker, 0, marker, 0};
   return Outcome::done();
 }
@@ -171,6 +183,8 @@ Outcome shmem_writeout(State& s, int f, const Config& cfg) {
     if (!any) return Outcome::disabled("no swap device: shmem_writeout redirties the folio");
     return {Status::OutOfCapacity, "swap is full (raise MAX_SLOTS)"};
   }
+  MM_DECIDE("shmem_writeout", "mm/shmem.c", "folio_alloc_swap(folio)",
+            "a slot: the page-cache entry becomes a swap value entry", -1, -1, f);
   Folio& fo = s.folio[f];
   // folio_alloc_swap + swap_shmem_alloc + shmem_delete_from_page_cache: the
   // folio sits in the swap cache and the page-cache slot holds the swap

@@ -41,7 +41,7 @@ struct Sim {
   }
   uint64_t flags(int proc, int page) { return pagemap_read(s, proc, page, cfg).entry & FLAGS; }
   uint64_t entry(int proc, int page) { return pagemap_read(s, proc, page, cfg).entry; }
-  int mc(int proc, int page) { return mincore_byte(s, proc, page); }
+  int mc(int proc, int page) { return mincore_byte(s, proc, page, cfg); }
   int val(int proc, int page) { return read_value(s, proc, page); }
 };
 

@@ -93,7 +93,7 @@ struct Machine {
   }
 
   uint64_t pm(int p, int pg) const { return pagemap_read(s, p, pg, cfg).entry; }
-  int mc(int p, int pg) const { return mincore_byte(s, p, pg); }
+  int mc(int p, int pg) const { return mincore_byte(s, p, pg, cfg); }
   int val(int p, int pg) const { return read_value(s, p, pg); }
 
   int folios_allocated() const {

@@ -22,6 +22,7 @@
 #include "checker/util/json_text.h"
 #include "checker/workloads/workloads.h"
 #include "model/config.h"
+#include "model/config_requires.h"
 
 namespace mmc::cli {
 
@@ -30,10 +31,11 @@ namespace {
 struct CommonArgs {
   std::string file;      // scenario file (positional), or
   std::string workload;  // a built-in workload
-  std::string config;    // preset; empty = the workload's / v6.18
+  std::string config;    // preset; empty = the scenario file's first config / v6.18 for a workload
   std::vector<std::string> knobs;
   bool json = false;
   bool config_given = false;  // --config on the command line, even empty
+  engine::TraceStyle style;  // --ghost, --source-url
 };
 
 int usage_error(const std::string& msg) {
@@ -78,6 +80,10 @@ std::optional<mm::Config> config_from(const CommonArgs& a, bool& overridden) {
     }
     cfg->name += fmt::format("+{}={}", knob, val);
   }
+  if (std::string why = mm::config_contradiction(*cfg); !why.empty()) {
+    usage_error(fmt::format("config '{}' is no kernel: {}", cfg->name, why));
+    return std::nullopt;
+  }
   return cfg;
 }
 
@@ -110,9 +116,14 @@ std::optional<engine::Workload> workload_from(const CommonArgs& a) {
 void add_common(CLI::App* sub, CommonArgs& a) {
   sub->add_option("file", a.file, "scenario file (instead of --workload)");
   sub->add_option("--workload,-w", a.workload, "built-in workload: " + list_workloads());
-  sub->add_option("--config,-c", a.config, "config preset (default v6.18): " + list_presets());
+  sub->add_option("--config,-c", a.config,
+                  "config preset (default: a scenario FILE's first config; v6.18 for --workload): " + list_presets());
   sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
   sub->add_flag("--json", a.json, "JSON output");
+  sub->add_flag("--ghost", a.style.ghost, "show the model's ghost-state lines in traces (what the program stored)");
+  sub->add_option("--source-url", a.style.source_url,
+                  "link each decision of a trace to the kernel source: {file} and {function} are replaced, e.g. "
+                  "https://elixir.bootlin.com/linux/v6.18/source/{file}");
 }
 
 struct ExploreArgs {
@@ -143,7 +154,7 @@ int run_explore(ExploreArgs& a) {
     return usage_error(e.what());
   }
   if (a.c.json) std::cout << util::json_text(engine::to_json(r)) << "\n";
-  else engine::print_text(std::cout, r);
+  else engine::print_text(std::cout, r, a.c.style);
   if (!a.dot_file.empty()) {
     if (std::string why = util::write_file_atomically(a.dot_file, engine::to_dot(r)); !why.empty()) {
       fmt::print(stderr, "mmcheck: error: --dot {}: cannot write the file: {}\n", a.dot_file, why);
@@ -176,7 +187,7 @@ int run_simulate(SimulateArgs& a) {
     return usage_error(e.what());
   }
   if (a.c.json) std::cout << util::json_text(engine::to_json(r)) << "\n";
-  else engine::print_text(std::cout, r);
+  else engine::print_text(std::cout, r, a.c.style);
   return r.exit_status();
 }
 

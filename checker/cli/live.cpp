@@ -17,6 +17,7 @@
 #include "checker/scenario/runner.h"
 #include "checker/util/atomic_file.h"
 #include "model/config.h"
+#include "model/config_requires.h"
 
 namespace mmc::cli {
 
@@ -27,11 +28,27 @@ struct EmitArgs {
   bool config_given = false;  // --config on the command line, even empty
   bool counterexample = false;
   std::string invariant;  // with --counterexample: this invariant's trace
+  std::vector<std::string> sets;  // --set KNOB=0|1: a patch modelled as a knob
 };
 
 int emit_c_command(const EmitArgs& a) {
   try {
     scenario::Scenario sc = scenario::load_scenario(a.file);
+    // --config and --set mean what they mean for `run`: the counterexample
+    // is searched under them, and the program's comments show what the
+    // model allows under them.
+    scenario::RunOptions ro;
+    for (const auto& kv : a.sets) {
+      auto eq = kv.find('=');
+      const std::string knob = kv.substr(0, eq), val = eq == std::string::npos ? "" : kv.substr(eq + 1);
+      mm::Config dummy;
+      if ((val != "0" && val != "1") || !mm::config_set_knob(dummy, knob, true)) {
+        std::cerr << fmt::format("mmcheck: error: --set {}: write --set KNOB=0 or --set KNOB=1 with a knob from "
+                                 "'mmcheck configs'\n", kv);
+        return EXIT_BAD_INPUT;
+      }
+      ro.sets.emplace_back(knob, val == "1");
+    }
     mm::Config cfg;
     if (!a.config_given) {
       // The running kernel's probed profile (`mmcheck kernel`, without swap).
@@ -40,22 +57,32 @@ int emit_c_command(const EmitArgs& a) {
         std::cerr << fmt::format("{}: warning: the kernel's profile is unclassified ({}); give --config\n", a.file, kp.name);
       cfg = kp.config;
     } else {
-      scenario::ConfigSpec spec = scenario::parse_config_option(a.config);
-      cfg = *mm::config_preset(spec.preset);
-      for (const auto& [k, v] : spec.knobs) mm::config_set_knob(cfg, k, v);
-      cfg.name = spec.display_name();
+      ro.override_config = scenario::parse_config_option(a.config);
+      cfg = *mm::config_preset(ro.override_config->preset);
+      for (const auto& [k, v] : ro.override_config->knobs) mm::config_set_knob(cfg, k, v);
+      cfg.name = ro.override_config->display_name();
     }
+    for (const auto& [k, v] : ro.sets) mm::config_set_knob(cfg, k, v);
+    if (std::string why = mm::config_contradiction(cfg); !why.empty())
+      throw scenario::ScenarioError("--config", scenario::Loc{1, 1}, fmt::format("'{}' is no kernel: {}", cfg.name, why));
     live::Plan plan;
     if (a.counterexample) {
       std::string why;
-      live::Counterexample cx = live::find_counterexample(sc, a.invariant, why);
+      live::Counterexample cx = live::find_counterexample(sc, a.invariant, why, ro);
       if (cx.events.empty()) {
         std::cerr << fmt::format("{}: error: no counterexample: {}; drop --counterexample to emit the script\n", a.file, why);
         return EXIT_BAD_INPUT;
       }
       std::cerr << fmt::format("{}: counterexample for {} ({}) under {}: {} steps\n", a.file, cx.invariant, cx.facet,
                                cx.config, cx.events.size());
-      plan = live::build_trace_plan(sc, cx.events, cfg);
+      if (cx.truths.empty())
+        std::cerr << fmt::format("{}: note: {}/{} is kernel-internal: no load, pagemap or mincore read shows it, so "
+                                 "the program asserts nothing about it ({})\n",
+                                 a.file, cx.invariant, cx.facet, cx.explanation);
+      else
+        for (const auto& t : cx.truths)
+          std::cerr << fmt::format("{}: the program asserts what a kernel without the bug returns ({})\n", a.file, t.why);
+      plan = live::build_trace_plan(sc, cx.events, cfg, cx.truths);
     } else {
       plan = live::build_plan(sc, cfg);
     }
@@ -94,6 +121,8 @@ void register_live_commands(CLI::App& app) {
               "emit the shortest counterexample trace of the explore block instead of the script "
               "(the script up to `explore`, then the trace's steps)");
   e->add_option("--invariant", emit->invariant, "with --counterexample: the trace of this invariant");
+  e->add_option("--set", emit->sets,
+                "KNOB=0|1 on top of every config (repeatable), also where the counterexample is searched");
   add_command(app, e, [emit, e] {
     emit->config_given = given(e, "--config");
     return emit_c_command(*emit);

@@ -19,6 +19,7 @@
 #include "checker/util/atomic_file.h"
 #include "checker/util/json_text.h"
 #include "checker/util/bounded_read.h"
+#include "model/config_requires.h"
 
 namespace mmc::cli {
 
@@ -39,6 +40,7 @@ struct ScenarioFlags {
   std::string html_out;  // run: the traces as one HTML page
   bool progress = false;      // --progress
   bool config_given = false;  // --config on the command line, even empty
+  engine::TraceStyle style;  // run: --ghost, --source-url
 };
 
 // --config and --set into run options; prints the error and returns false on bad input.
@@ -62,6 +64,15 @@ bool make_options(const ScenarioFlags& f, RunOptions& opt) {
       return false;
     }
     opt.sets.emplace_back(knob, val == "1");
+  }
+  if (opt.override_config) {
+    mm::Config cfg = *mm::config_preset(opt.override_config->preset);
+    for (const auto& [k, v] : opt.override_config->knobs) mm::config_set_knob(cfg, k, v);
+    for (const auto& [k, v] : opt.sets) mm::config_set_knob(cfg, k, v);
+    if (std::string why = mm::config_contradiction(cfg); !why.empty()) {
+      std::cerr << fmt::format("mmcheck: error: --config {}: no kernel has this: {}\n", f.config, why);
+      return false;
+    }
   }
   opt.threads = f.threads;  // validated by --threads' whole_number check
   opt.progress = progress_wanted(f.progress) == ProgressFlag::On ? Progress::Stderr : Progress::Off;
@@ -102,7 +113,7 @@ int cmd_run(const ScenarioFlags& f) {
       Scenario s = load_scenario(f.files[i]);
       ScenarioRun r = run_scenario(s, opt);
       if (f.json) all.push_back(run_to_json(s, r));
-      else print_run(std::cout, s, r);
+      else print_run(std::cout, s, r, f.style);
       if (!f.html_out.empty()) for_html.emplace_back(s, r);
       status = worse(status, run_status(r));
     } catch (const ScenarioError& e) {
@@ -209,6 +220,9 @@ int cmd_regress(const ScenarioFlags& f) {
     (pass ? passed : failed)++;
     std::cout << fmt::format("{} {}  states {}  time {:.3f}s\n", pass ? "PASS" : "FAIL", name, states, secs);
     if (!error.empty()) std::cout << "  " << error << "\n";
+    if (j.contains("skipped"))
+      std::cout << fmt::format("  skipped {} expectation(s)/check(s) written for configs this run does not use "
+                               "('mmcheck run --config ...' lists them)\n", j["skipped"].size());
     if (!pass && error.empty())
       for (const auto& c : j["configs"]) {
         for (const auto& o : c["observations"])
@@ -225,14 +239,18 @@ int cmd_regress(const ScenarioFlags& f) {
   }
   results["timing"] = {{"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_all).count()},
                        {"scenario_seconds", timing}};
+  std::vector<ResultChange> changes;
+  if (!f.baseline.empty()) {
+    changes = diff_results(baseline, results);
+    results["comparison"] = comparison_json(changes);
+  }
   if (!f.json_out.empty()) {
     if (std::string why = util::write_file_atomically(f.json_out, util::json_text(results) + "\n"); !why.empty()) {
       std::cerr << fmt::format("mmcheck: error: --json {}: cannot write the file: {}\n", f.json_out, why);
       return EXIT_IO;
     }
   }
-  if (!f.baseline.empty())
-    for (const auto& line : compare_results(baseline, results)) std::cout << line << "\n";
+  if (!f.baseline.empty()) print_comparison(std::cout, changes);
   std::cout << fmt::format("{} passed, {} failed\n", passed, failed);
   return failed ? EXIT_VIOLATION : EXIT_OK;
 }
@@ -290,6 +308,10 @@ void register_scenario_commands(CLI::App& app) {
   run->add_flag("--json", flags->json, "print the results as JSON (the format of 'regress --json', without timings)");
   run->add_option("--html", flags->html_out,
                   "also write one self-contained HTML page of the traces (timeline, states side by side, SVG)");
+  run->add_flag("--ghost", flags->style.ghost, "show the model's ghost-state lines in traces (what the program stored)");
+  run->add_option("--source-url", flags->style.source_url,
+                  "link each decision of a trace to the kernel source: {file} and {function} are replaced, e.g. "
+                  "https://elixir.bootlin.com/linux/v6.18/source/{file}");
   common_flags(run, *flags);
   add_command(app, run, [flags, run] {
     flags->config_given = given(run, "--config");
@@ -300,7 +322,9 @@ void register_scenario_commands(CLI::App& app) {
   regress->add_option("DIR", flags->dir, "directory of scenario files")->required();
   regress->add_option("--json", flags->json_out, "write the results to this file");
   regress->add_option("--baseline", flags->baseline,
-                      "compare with an earlier --json file; print 'Result changed: ...' for each difference");
+                      "compare with an earlier --json file: verdict changes first ('Result changed: ...', with the "
+                      "shortest trace of each newly violated check), then count-only changes ('Count changed: ...'); "
+                      "with --json the comparison is in the file too");
   common_flags(regress, *flags);
   add_command(app, regress, [flags, regress] {
     flags->config_given = given(regress, "--config");

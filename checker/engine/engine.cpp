@@ -93,7 +93,7 @@ int64_t first_stuck_state(const RawRun& run, uint64_t& stuck) {
 
 template <class Store>
 void finish(const MmModel& m, const Workload& w, const Options& opt, Store& store, const RawRun& run, Result& r) {
-  const mm::DisplayNames names{w.proc_names, w.device_names};
+  const mm::DisplayNames names{w.proc_names, w.device_names, w.page_names};
   using Ex = Explorer<MmModel, Store>;
   // Verdicts, and one trace per violated facet.
   for (int i = 0; i < m.num_checks(); i++) {
@@ -153,6 +153,7 @@ Result explore(const Workload& w, const Options& opt) {
   r.fingerprint = opt.fingerprint;
   r.proc_names = w.proc_names;
   r.device_names = w.device_names;
+  r.page_names = w.page_names;
 
   RawRun run;
   int record_bytes = 0;

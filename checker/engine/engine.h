@@ -18,10 +18,12 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/engine/workload.h"
+#include "model/decisions.h"
 
 namespace mmc::engine {
 
-inline constexpr int JSON_SCHEMA_VERSION = 1;
+// 2: trace steps carry status, decisions and ghost_changes apart (docs/json.md).
+inline constexpr int JSON_SCHEMA_VERSION = 2;
 
 enum class Search { Bfs, Dfs };
 
@@ -51,6 +53,8 @@ struct TraceStep {
   mm::Status status = mm::Status::Done;
   std::string text;                  // "A: write p[0]=1"
   std::vector<std::string> changes;  // "A.pte[0]: none -> present(F0,rw,dirty)"
+  mm::Decisions decisions;           // what the modelled kernel decided, and why (model/decisions.h)
+  bool has_event = true;             // false: a scripted step that is no single model event (mmap, a kernel step)
   mm::State after;
 };
 
@@ -111,7 +115,7 @@ struct Result {
   std::vector<FacetResult> verdicts;  // library order, one per (invariant, facet)
   LeakResult leak;
   std::string dot;                     // whole state graph when small, else empty
-  std::vector<std::string> proc_names, device_names;
+  std::vector<std::string> proc_names, device_names, page_names;
 
   bool any_violated() const;
   // 1 when an invariant is violated, 3 when a bound made a verdict
@@ -132,19 +136,27 @@ struct SimResult {
   std::vector<std::string> bounds_hit;
   std::optional<FacetResult> violation;  // first violation on the walk (trace = the walk so far)
   Trace walk;
-  std::vector<std::string> proc_names, device_names;
+  std::vector<std::string> proc_names, device_names, page_names;
   int exit_status() const;  // 1 violation, 0 otherwise
 };
 
 // A seeded random walk of at most `steps` events: same seed, same walk.
 SimResult simulate(const Workload& w, uint64_t seed, int steps, bool symmetry = true);
 
+// How traces are printed (checker/engine/trace_text.h).
+struct TraceStyle {
+  bool ghost = false;  // --ghost: show the ghost-state lines
+  // --source-url: a link per decision; {file} and {function} are replaced,
+  // e.g. "https://elixir.bootlin.com/linux/v6.18/source/{file}" (empty: none).
+  std::string source_url;
+};
+
 // Output.  Text: verdicts, traces step by step with what changed, stats,
 // then one line starting "timing:".  JSON: everything, with the
 // non-deterministic figures in the "timing" object only.
-void print_text(std::ostream& out, const Result& r);
+void print_text(std::ostream& out, const Result& r, const TraceStyle& style = {});
 nlohmann::json to_json(const Result& r);
-void print_text(std::ostream& out, const SimResult& r);
+void print_text(std::ostream& out, const SimResult& r, const TraceStyle& style = {});
 nlohmann::json to_json(const SimResult& r);
 // DOT of the violation traces (and of the whole graph when it was kept small).
 std::string to_dot(const Result& r);

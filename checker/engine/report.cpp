@@ -8,26 +8,25 @@
 
 #include "checker/engine/engine.h"
 #include "checker/engine/trace.h"
+#include "checker/engine/trace_text.h"
 #include "model/describe.h"
 
 namespace mmc::engine {
 
 namespace {
 
-mm::DisplayNames names_of(const std::vector<std::string>& procs, const std::vector<std::string>& devs) {
-  return mm::DisplayNames{procs, devs};
+template <class R>
+mm::DisplayNames names_of(const R& r) {
+  return mm::DisplayNames{r.proc_names, r.device_names, r.page_names};
 }
 
-void print_trace(std::ostream& out, const Trace& t, const mm::DisplayNames& names) {
+void print_trace(std::ostream& out, const Trace& t, const mm::DisplayNames& names, const TraceStyle& style) {
   fmt::print(out, "    0. initial state\n");
   for (const std::string& line : mm::describe_state(t.initial, names)) fmt::print(out, "         {}\n", line);
   for (size_t i = 0; i < t.steps.size(); i++) {
     const TraceStep& s = t.steps[i];
-    const char* note = s.status == mm::Status::WpFault ? " (uffd-wp fault to userspace)"
-                       : s.status == mm::Status::Sigsegv ? " (SIGSEGV)"
-                                                         : "";
-    fmt::print(out, "    {}. {}{}\n", i + 1, s.text, note);
-    for (const std::string& c : s.changes) fmt::print(out, "         {}\n", c);
+    fmt::print(out, "    {}. {}\n", i + 1, step_title(s));
+    for (const std::string& c : step_detail_lines(s, style)) fmt::print(out, "         {}\n", c);
   }
 }
 
@@ -38,14 +37,6 @@ bool same_events(const Trace& a, const Trace& b) {
   return a.initial == b.initial;
 }
 
-nlohmann::json trace_json(const Trace& t, const mm::DisplayNames& names) {
-  nlohmann::json steps = nlohmann::json::array();
-  for (const TraceStep& s : t.steps)
-    steps.push_back({{"event", s.text}, {"kind", std::string(mm::event_kind_name(s.event.kind))},
-                     {"changes", s.changes}});
-  return {{"initial", mm::describe_state(t.initial, names)}, {"steps", steps}};
-}
-
 std::string human_count(double x) {
   if (x >= 1e6) return fmt::format("{:.2f}M", x / 1e6);
   if (x >= 1e3) return fmt::format("{:.1f}k", x / 1e3);
@@ -54,8 +45,8 @@ std::string human_count(double x) {
 
 }  // namespace
 
-void print_text(std::ostream& out, const Result& r) {
-  const auto names = names_of(r.proc_names, r.device_names);
+void print_text(std::ostream& out, const Result& r, const TraceStyle& style) {
+  const auto names = names_of(r);
   fmt::print(out, "explore {} under {}: {}, symmetry {}, {} store\n", r.workload, r.config, r.search,
              r.symmetry ? "on" : "off", r.fingerprint ? "fingerprint" : "exact");
   for (const std::string& b : r.bounds_hit) fmt::print(out, "incomplete: {}\n", b);
@@ -70,7 +61,7 @@ void print_text(std::ostream& out, const Result& r) {
     if (f.trace && shown && shown->trace && same_events(*shown->trace, *f.trace)) {
       fmt::print(out, "    (the same trace as {}/{})\n", shown->invariant, shown->facet);
     } else if (f.trace) {
-      print_trace(out, *f.trace, names);
+      print_trace(out, *f.trace, names, style);
       shown = &f;
     }
     fmt::print(out, "    violated: {}\n", f.explanation);
@@ -80,7 +71,7 @@ void print_text(std::ostream& out, const Result& r) {
   else {
     fmt::print(out, "leak check: LEAK: {} states cannot reach a clean end; shortest path to one ({} steps):\n",
                r.leak.stuck_states, r.leak.trace ? r.leak.trace->steps.size() : 0);
-    if (r.leak.trace) print_trace(out, *r.leak.trace, names);
+    if (r.leak.trace) print_trace(out, *r.leak.trace, names, style);
   }
   fmt::print(out, "states: {}, transitions: {}, max depth: {}, bytes/state: {:.1f}, store: {} bytes{}\n",
              r.stats.states, r.stats.transitions, r.stats.max_depth, r.stats.bytes_per_state, r.stats.store_bytes,
@@ -95,7 +86,7 @@ void print_text(std::ostream& out, const Result& r) {
 }
 
 nlohmann::json to_json(const Result& r) {
-  const auto names = names_of(r.proc_names, r.device_names);
+  const auto names = names_of(r);
   nlohmann::json verdicts = nlohmann::json::array();
   for (const FacetResult& f : r.verdicts) {
     nlohmann::json v = {{"invariant", f.invariant}, {"facet", f.facet}, {"verdict", verdict_name(f.verdict)}};
@@ -143,7 +134,7 @@ nlohmann::json to_json(const Result& r) {
 }
 
 std::string to_dot(const Result& r) {
-  const auto names = names_of(r.proc_names, r.device_names);
+  const auto names = names_of(r);
   std::string out = "digraph mmcheck {\n  node [shape=box, fontname=monospace, fontsize=9];\n";
   int t = 0;
   for (const FacetResult& f : r.verdicts) {
@@ -165,29 +156,28 @@ std::string to_dot(const Result& r) {
     out += "  }\n";
     t++;
   }
-  out += "}\n";
-  if (!r.dot.empty()) out += r.dot;  // the whole graph, as a second digraph
-  return out;
+  if (!r.dot.empty()) out += r.dot;  // the whole graph, a cluster of the same digraph
+  return out + "}\n";
 }
 
-void print_text(std::ostream& out, const SimResult& r) {
-  const auto names = names_of(r.proc_names, r.device_names);
+void print_text(std::ostream& out, const SimResult& r, const TraceStyle& style) {
+  const auto names = names_of(r);
   fmt::print(out, "simulate seed {}: {} steps{}\n", r.seed, r.steps_taken,
              r.dead_end ? " (dead end: no enabled event)" : "");
   for (const std::string& b : r.bounds_hit) fmt::print(out, "note: {}\n", b);
   if (r.violation) {
     fmt::print(out, "{}/{}: VIOLATED after {} steps\n", r.violation->invariant, r.violation->facet,
                r.walk.steps.size());
-    print_trace(out, r.walk, names);
+    print_trace(out, r.walk, names, style);
     fmt::print(out, "    violated: {}\n", r.violation->explanation);
   } else {
     fmt::print(out, "no invariant violated on this walk\n");
-    print_trace(out, r.walk, names);
+    print_trace(out, r.walk, names, style);
   }
 }
 
 nlohmann::json to_json(const SimResult& r) {
-  const auto names = names_of(r.proc_names, r.device_names);
+  const auto names = names_of(r);
   nlohmann::json j = {{"schema_version", JSON_SCHEMA_VERSION},
                       {"seed", r.seed},
                       {"steps", r.steps_taken},

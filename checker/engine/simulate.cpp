@@ -25,11 +25,12 @@ SimResult simulate(const Workload& w, uint64_t seed, int steps, bool symmetry) {
   // flag is kept for interface symmetry with explore.
   (void)symmetry;
   MmModel m(w, false);
-  const mm::DisplayNames names{w.proc_names, w.device_names};
+  const mm::DisplayNames names{w.proc_names, w.device_names, w.page_names};
   SimResult r;
   r.seed = seed;
   r.proc_names = w.proc_names;
   r.device_names = w.device_names;
+  r.page_names = w.page_names;
   uint64_t rng = seed;
   std::vector<MmNode> init = m.initial();
   MmNode cur = init[splitmix64(rng) % init.size()];

@@ -38,6 +38,9 @@ Trace concrete_trace(const MmModel& m, const std::vector<MmNode>& path, const mm
       step.text = mm::describe_event(e, cur.s, names);
       step.changes = mm::describe_changes(cur.s, succ.s, names);
       step.after = succ.s;
+      // The same event once more, on a copy, with the decision log on.
+      mm::State again = cur.s;
+      mm::apply(again, e, m.workload().config, &step.decisions);
       t.steps.push_back(std::move(step));
     });
     if (!found) break;  // cannot happen: the stored path was made of these transitions

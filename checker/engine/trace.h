@@ -29,7 +29,10 @@ Trace concrete_trace(const MmModel& m, const std::vector<MmNode>& path, const mm
 std::string dot_escape(const std::string& s);
 
 // The whole explored graph with event labels (canonical names), rebuilt by
-// a BFS over the stored states (only for small graphs).
+// a BFS over the stored states (only for small graphs).  A `subgraph
+// cluster_graph { ... }` body, not a digraph: to_dot puts it inside the one
+// digraph it writes beside the traces (two digraphs in one file render as
+// an empty picture).
 template <class Store>
 std::string graph_dot(const MmModel& m, const Store& store, const RawRun& run, const mm::DisplayNames& names) {
   const size_t n = run.states;
@@ -54,7 +57,7 @@ std::string graph_dot(const MmModel& m, const Store& store, const RawRun& run, c
     m.for_each_successor(node[from], [&](const mm::Event& e, mm::Status, const MmNode& succ) {
       int64_t to = id_of(succ);
       if (to < 0) return;
-      edges.push_back("  s" + std::to_string(from) + " -> s" + std::to_string(to) + " [label=\"" +
+      edges.push_back("    s" + std::to_string(from) + " -> s" + std::to_string(to) + " [label=\"" +
                       dot_escape(mm::describe_event(e, node[from].s, names)) + "\"];\n");
       if (!seen[to]) {
         seen[to] = 1;
@@ -63,16 +66,16 @@ std::string graph_dot(const MmModel& m, const Store& store, const RawRun& run, c
       }
     });
   }
-  std::string out = "digraph states {\n  node [shape=box, fontname=monospace, fontsize=9];\n";
+  std::string out = "  subgraph cluster_graph {\n    label=\"explored states\";\n";
   for (size_t v = 0; v < n; v++) {
     std::string label = "#" + std::to_string(v);
     if (seen[v])
       for (const std::string& line : mm::describe_state(node[v].s, names)) label += "\\n" + dot_escape(line);
-    out += "  s" + std::to_string(v) + " [label=\"" + label + "\"" +
+    out += "    s" + std::to_string(v) + " [label=\"" + label + "\"" +
            (v < run.marks.size() && run.marks[v] ? ", style=bold" : "") + "];\n";
   }
   for (const std::string& e : edges) out += e;
-  return out + "}\n";
+  return out + "  }\n";
 }
 
 }  // namespace mmc::engine

@@ -51,6 +51,8 @@ struct Workload {
   std::vector<std::string> proc_names = {"A", "B", "C"};
   // Display name of each swap device (index = swap type).
   std::vector<std::string> device_names = {"sda", "sdb"};
+  // The scenario's name of each page index ("s[0]"); empty: "p[N]".
+  std::vector<std::string> page_names;
   Bounds bounds;
 };
 

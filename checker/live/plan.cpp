@@ -141,7 +141,7 @@ class PlanBuilder {
   }
 
   // The script's items [0, upto), then `events` (a trace) as steps.
-  Plan build(size_t upto, const std::vector<mm::Event>& events) {
+  Plan build(size_t upto, const std::vector<mm::Event>& events, const std::vector<TruthCheck>& truths = {}) {
     setup();
     for (size_t i = 0; i < upto && i < sc_.items.size(); i++) {
       const Item& it = sc_.items[i];
@@ -153,6 +153,7 @@ class PlanBuilder {
       st.loc = Loc{0, static_cast<int>(i) + 1};  // line 0: a trace step; col = its number
       step(st);
     }
+    for (const TruthCheck& t : truths) truth(t);
     plan_.proc_names.assign(mm::MAX_PROCS, "");
     for (const auto& [n, slot] : procs_) plan_.proc_names[slot] = n;
     return plan_;
@@ -264,7 +265,7 @@ class PlanBuilder {
     st.code.push_back(fmt::format("live_obs_hex({}, live_pagemap({}));", pm.id, page_c(r)));
     const int pm_id = pm.id;  // add_obs may move the vector: no reference to pm below
     Observation& mc = add_obs(ObsKind::Mincore, fmt::format("{}: mincore {} after {}", name, page_text(r), after), loc);
-    for (const mm::State& s : cur_.states()) allow(mc, mm::mincore_byte(s, proc, page));
+    for (const mm::State& s : cur_.states()) allow(mc, mm::mincore_byte(s, proc, page, cfg_));
     st.code.push_back(fmt::format("live_obs_int({}, live_mincore({}));", mc.id, page_c(r)));
     same_page_as_before(proc, page, name, page_text(r), pm_id, loc);
     // Both of one page in one observation: the pair must come from one state.
@@ -272,7 +273,7 @@ class PlanBuilder {
     Observation& both = add_obs(ObsKind::PagemapMincore, fmt::format("{}: pagemap+mincore {} after {}", name, page_text(r), after), loc);
     both.parts = {pm_id, mc_id};
     for (const mm::State& s : cur_.states()) {
-      const uint64_t v = pagemap_mincore_pair(mm::pagemap_read(s, proc, page, cfg_).entry, mm::mincore_byte(s, proc, page));
+      const uint64_t v = pagemap_mincore_pair(mm::pagemap_read(s, proc, page, cfg_).entry, mm::mincore_byte(s, proc, page, cfg_));
       both.raw.insert(v);
       both.allowed.insert(v);
     }
@@ -599,12 +600,36 @@ class PlanBuilder {
     return t;
   }
 
-  void expect(const Expect& x) {
+  // A counterexample's observation, asserted with the value a kernel
+  // without the bug gives: what the model allows under cfg_ does not matter
+  // (under the buggy config it allows the buggy value), nor do the kernel
+  // events the program cannot force (the invariant holds in every state).
+  void truth(const TruthCheck& t) {
+    Expect x;
+    x.quant = scenario::Quant::Always;
+    x.kind = t.kind;
+    for (const auto& [n, slot] : procs_)
+      if (slot == t.proc) x.proc = n;
+    if (x.proc.empty()) fail(Loc{}, fmt::format("the violation names process slot {} the trace does not", t.proc));
+    bool found = false;
+    for (const auto& [name, m] : maps_)
+      if (!found && t.page >= m.start && t.page < m.start + m.npages) {
+        x.page = scenario::PageRef{name, t.page - m.start, Loc{}};
+        found = true;
+      }
+    if (!found) fail(Loc{}, fmt::format("the violation is at page {}, outside every mapping", t.page));
+    if (t.kind == scenario::ObsKind::Pagemap) x.fields.push_back(scenario::FieldTest{t.field, t.value, "", Loc{}});
+    else x.value = t.value;
+    expect(x, t.why);
+  }
+
+  void expect(const Expect& x, const std::string& truth_why = "") {
+    const bool is_truth = !truth_why.empty();
     const int n = static_cast<int>(plan_.tests.size()) + 1;
     // Written for another of the file's configs: the observation is still
     // made and compared with the model under the kernel's profile; the
     // expectation is reported as not applicable.
-    const bool other_config = !x.under.empty() && x.under != plan_.matched_config;
+    const bool other_config = !is_truth && !x.under.empty() && x.under != plan_.matched_config;
     const char* q = scenario::quant_name(x.quant);
     std::string what;
     switch (x.kind) {
@@ -624,7 +649,8 @@ class PlanBuilder {
       case scenario::ObsKind::SameFolio: what = x.observation(); break;
     }
     const std::string text =
-        fmt::format("{} {} (line {}){}", q, what, x.loc.line, other_config ? " under " + x.under : std::string());
+        is_truth ? fmt::format("{} {} (shows {})", q, what, truth_why)
+                 : fmt::format("{} {} (line {}){}", q, what, x.loc.line, other_config ? " under " + x.under : std::string());
     plan_.tests.push_back(TapTest{n, text});
     const int proc = x.proc.empty() ? -1 : proc_slot(x.proc, x.loc);
     LiveStep& ls = add_step(proc, fmt::format("expect {}", text));
@@ -648,7 +674,7 @@ class PlanBuilder {
       case scenario::ObsKind::Mincore: {
         const int page = page_of(x.page);
         Observation& o = add_obs(ObsKind::Mincore, fmt::format("{}: mincore {}", x.proc, page_text(x.page)), x.loc);
-        for (const mm::State& s : cur_.states()) allow(o, mm::mincore_byte(s, proc, page));
+        for (const mm::State& s : cur_.states()) allow(o, mm::mincore_byte(s, proc, page, cfg_));
         ls.code.push_back(fmt::format("int v = live_mincore({});", page_c(x.page)));
         ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
         cond = fmt::format("v == {}", x.value);
@@ -690,14 +716,14 @@ class PlanBuilder {
                                                                                       : plan_.matched_config))));
       return;
     }
-    if (unforced_line_) {
+    if (unforced_line_ && !is_truth) {
       // The script assumed a kernel event the program could not force; the
       // observation is still compared with every state the model allows.
       ls.code.push_back(fmt::format("live_tap_skip({}, {}, \"follows the kernel step at line {}, which a program cannot force\");",
                                     n, c_string(text), unforced_line_));
       return;
     }
-    if (plan_.matched_config.empty()) {
+    if (!is_truth && plan_.matched_config.empty()) {
       // The kernel's profile is none of the file's configs: the observation
       // is compared with the model under the profile; the expectation,
       // written for those configs, is not applicable.
@@ -706,7 +732,7 @@ class PlanBuilder {
                                                          file_configs_text(sc_)))));
       return;
     }
-    if (!model_expects(x, plan_.observations.back())) {
+    if (!is_truth && !model_expects(x, plan_.observations.back())) {
       // Written for another config (an RFC, or knobs this kernel lacks such
       // as CONFIG_MEM_SOFT_DIRTY): the model under this kernel's config does
       // not expect it either.  The observation is still compared.
@@ -780,8 +806,9 @@ Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg) {
   return PlanBuilder(sc, cfg).build(sc.items.size(), {});
 }
 
-Plan build_trace_plan(const scenario::Scenario& sc, const std::vector<mm::Event>& events, const mm::Config& cfg) {
-  Plan p = PlanBuilder(sc, cfg).build(sc.explore ? sc.explore->position : sc.items.size(), events);
+Plan build_trace_plan(const scenario::Scenario& sc, const std::vector<mm::Event>& events, const mm::Config& cfg,
+                      const std::vector<TruthCheck>& truths) {
+  Plan p = PlanBuilder(sc, cfg).build(sc.explore ? sc.explore->position : sc.items.size(), events, truths);
   p.notes.insert(p.notes.begin(), fmt::format("a counterexample trace of {} events after the script's first {} lines",
                                               events.size(), sc.explore ? sc.explore->loc.line - 1 : 0));
   return p;

@@ -90,7 +90,19 @@ Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg);
 // the script up to the scenario's explore block, then `events` (the trace's
 // steps, e.g. engine::TraceStep::event) as steps named with the script's
 // process and mapping names.  Kernel events in the trace are not forced.
-Plan build_trace_plan(const scenario::Scenario& sc, const std::vector<mm::Event>& events, const mm::Config& cfg);
+//
+// `truths`: after the trace, the observations that show the violation, each
+// asserted (TAP) with the value a kernel without the bug returns, so the
+// reproducer fails on a kernel with the bug (live/counterexample.cpp picks them).
+struct TruthCheck {
+  scenario::ObsKind kind = scenario::ObsKind::ReadValue;  // ReadValue, Mincore or Pagemap
+  int proc = 0, page = 0;  // model process slot and page index in the violating state
+  std::string field;       // Pagemap: the bit ("swap", "soft_dirty", "uffd_wp", "exclusive")
+  uint64_t value = 0;      // what a correct kernel returns
+  std::string why;         // "cow_isolation/wrong-value: a read of A.page[0] returns 2 but ..."
+};
+Plan build_trace_plan(const scenario::Scenario& sc, const std::vector<mm::Event>& events, const mm::Config& cfg,
+                      const std::vector<TruthCheck>& truths = {});
 
 // The scenario config (its display name) that the kernel's profile is:
 // equal on every knob except those a live run fixes or reads elsewhere

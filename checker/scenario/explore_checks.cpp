@@ -8,23 +8,20 @@
 #include <stdexcept>
 
 #include "checker/engine/engine.h"
+#include "checker/engine/trace_text.h"
 #include "checker/scenario/parser.h"
 
 namespace mmc::scenario {
 
 namespace {
 
-// The trace of a violation, one line per step and one per change.
+// The trace of a violation, one line per step, decision and change.
 std::vector<std::string> trace_lines(const engine::Trace& t) {
   std::vector<std::string> out;
   int n = 0;
   for (const engine::TraceStep& st : t.steps) {
-    std::string status;
-    if (st.status == mm::Status::WpFault) status = "  (uffd-wp fault to userspace)";
-    if (st.status == mm::Status::Sigsegv) status = "  (SIGSEGV)";
-    out.push_back(fmt::format("{}. {}{}", ++n, st.text, status));
-    for (const std::string& c : st.changes) out.push_back("     " + c);
-    if (st.changes.empty()) out.push_back("     (nothing changed)");
+    out.push_back(fmt::format("{}. {}", ++n, engine::step_title(st)));
+    for (const std::string& c : engine::step_detail_lines(st, engine::TraceStyle{})) out.push_back("     " + c);
   }
   return out;
 }
@@ -96,6 +93,8 @@ void run_explore_checks(const Scenario& s, const engine::Workload& w, const std:
         cr.trace = trace_lines(*worst->trace);
         cr.trace_length = worst->trace->steps.size();
         cr.path = *worst->trace;
+        cr.steps = *worst->trace;
+        cr.names = mm::DisplayNames{w.proc_names, w.device_names, w.page_names};
       }
     } else {
       cr.verdict = incomplete || !r.complete ? "incomplete" : "holds";

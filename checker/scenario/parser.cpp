@@ -13,6 +13,7 @@
 #include "checker/engine/workload.h"
 #include "checker/util/bounded_read.h"
 #include "model/config.h"
+#include "model/config_requires.h"
 #include "model/invariants.h"
 #include "model/state.h"
 
@@ -395,6 +396,12 @@ class Parser {
       if (!mm::config_preset(t.text)) {
         std::string all;
         for (const auto& p : mm::config_presets()) all += fmt::format("{}{}", all.empty() ? "" : ", ", p.name);
+        // `--config v6.18+KNOB` is one word; in a file the knobs are words of their own.
+        for (size_t i = 1; i < t.text.size(); i++)
+          if ((t.text[i] == '+' || t.text[i] == '-') && mm::config_preset(t.text.substr(0, i)))
+            fail(t.loc, fmt::format("unknown config preset '{}'; in a file a knob is a word of its own: write "
+                                    "'config {} {}' ('--config {}' is the command-line spelling)",
+                                    t.text, t.text.substr(0, i), t.text.substr(i), t.text));
         fail(t.loc, fmt::format("unknown config preset '{}'; presets are {} (see 'mmcheck configs')", t.text, all));
       }
       sc_.configs.push_back(ConfigSpec{t.text, {}, t.loc});
@@ -411,6 +418,14 @@ class Parser {
   }
 
   void background_line() {
+    // The background events apply to the whole script (`show` prints them
+    // in the header): written after a step, they would read as applying
+    // from there on, which they do not.
+    for (const Item& it : sc_.items)
+      if (!it.is_expect)
+        fail(toks_[i_ - 1].loc, fmt::format("'background' after the first step (line {}): it applies to the whole "
+                                            "script, from the first step on; move it above line {}, with the declarations",
+                                            it.step.loc.line, it.step.loc.line));
     sc_.background_explicit = true;
     sc_.background.clear();
     if (peek_word("none")) {
@@ -1018,6 +1033,14 @@ class Parser {
     for (const auto& c : sc_.configs)
       if (!names.insert(c.display_name()).second)
         fail(c.loc, fmt::format("config '{}' is listed twice", c.display_name()));
+    for (const auto& c : sc_.configs) {
+      // A knob combination no kernel has (model/config_requires.h), with the file's `set` lines.
+      mm::Config cfg = *mm::config_preset(c.preset);
+      for (const auto& [k, v] : c.knobs) mm::config_set_knob(cfg, k, v);
+      for (const auto& [k, v] : sc_.sets) mm::config_set_knob(cfg, k, v);
+      if (std::string why = mm::config_contradiction(cfg); !why.empty())
+        fail(c.loc, fmt::format("config '{}' is no kernel: {}", c.display_name(), why));
+    }
     auto check_under = [&](const std::string& u, Loc loc) {
       if (u.empty() || names.count(u)) return;
       std::string all;

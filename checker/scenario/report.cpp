@@ -4,6 +4,10 @@
 
 #include <map>
 #include <ostream>
+#include <tuple>
+
+#include "checker/engine/trace_text.h"
+#include "model/describe.h"
 
 namespace mmc::scenario {
 
@@ -40,7 +44,7 @@ void print_condition(std::ostream& out, const Scenario& s, const ConfigRun& c, c
 
 }  // namespace
 
-void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
+void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r, const engine::TraceStyle& style) {
   out << fmt::format("Scenario \"{}\" ({})\n", s.title, s.file);
   if (!s.source.empty()) out << fmt::format("Source: {}\n", s.source);
   std::vector<std::string> failed;
@@ -56,6 +60,17 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
         out << fmt::format("    {} state:\n", o.expected == Quant::Never ? "a matching" : "a contradicting");
         for (const auto& line : o.witness) out << "      " << line << "\n";
       }
+      if (!o.ok() && o.path) {
+        out << fmt::format("    the path from the start to it ({} step{}):\n", o.path->steps.size(),
+                           o.path->steps.size() == 1 ? "" : "s");
+        out << "      0. initial state\n";
+        for (const auto& line : mm::describe_state(o.path->initial, o.names)) out << "           " << line << "\n";
+        for (size_t i = 0; i < o.path->steps.size(); i++) {
+          const engine::TraceStep& st = o.path->steps[i];
+          out << fmt::format("      {}. {}\n", i + 1, engine::step_title(st));
+          for (const auto& line : engine::step_detail_lines(st, style)) out << "           " << line << "\n";
+        }
+      }
       if (!o.ok())
         failed.push_back(fmt::format("{}:{}:{}: expectation {} failed under {}: expected {}, got {} ({} states match, {} do not)",
                                      s.file, o.loc.line, o.loc.col, o.name, c.config, quant_title(o.expected),
@@ -67,7 +82,15 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
       for (const auto& b : k.bounds_hit) out << fmt::format("    bound hit: {}\n", b);
       if (k.verdict == "violated") {
         out << fmt::format("    shortest trace ({} step{}):\n", k.trace_length, k.trace_length == 1 ? "" : "s");
-        for (const auto& line : k.trace) out << "      " << line << "\n";
+        if (k.steps) {
+          for (size_t i = 0; i < k.steps->steps.size(); i++) {
+            const engine::TraceStep& st = k.steps->steps[i];
+            out << fmt::format("      {}. {}\n", i + 1, engine::step_title(st));
+            for (const auto& line : engine::step_detail_lines(st, style)) out << "           " << line << "\n";
+          }
+        } else {
+          for (const auto& line : k.trace) out << "      " << line << "\n";
+        }
         if (!k.explanation.empty()) out << fmt::format("    violated because: {}\n", k.explanation);
       }
       if (!k.ok())
@@ -75,6 +98,12 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r) {
                                      k.invariant, c.config, k.expect_holds ? "holds" : "violated", k.verdict));
     }
     for (const auto& k : c.conditions) print_condition(out, s, c, k, failed);
+  }
+  for (const auto& k : r.skipped) {
+    std::string ran;
+    for (const ConfigRun& c : r.configs) ran += (ran.empty() ? "" : ", ") + c.config;
+    out << fmt::format("Skipped: {}:{}:{}: {} is written for {}, which this run does not use (configs run: {})\n", s.file,
+                       k.loc.line, k.loc.col, k.what, k.under, ran);
   }
   for (const auto& f : failed) out << "Failed: " << f << "\n";
   out << fmt::format("Result: {}\n", r.ok() ? "PASS" : "FAIL");
@@ -97,26 +126,33 @@ nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {
       jc["explored_depth"] = c.explored_depth;
     }
     nlohmann::json obs = nlohmann::json::array();
-    for (const auto& o : c.observations)
-      obs.push_back({{"name", o.name},
-                     {"observation", o.text},
-                     {"line", o.loc.line},
-                     {"expected", quant_title(o.expected)},
-                     {"actual", quant_title(o.actual())},
-                     {"pos", o.pos},
-                     {"neg", o.neg},
-                     {"ok", o.ok()}});
+    for (const auto& o : c.observations) {
+      nlohmann::json jo = {{"name", o.name},
+                           {"observation", o.text},
+                           {"line", o.loc.line},
+                           {"expected", quant_title(o.expected)},
+                           {"actual", quant_title(o.actual())},
+                           {"pos", o.pos},
+                           {"neg", o.neg},
+                           {"ok", o.ok()}};
+      if (!o.ok() && !o.witness.empty()) jo["state"] = o.witness;
+      if (!o.ok() && o.path) jo["path"] = engine::trace_json(*o.path, o.names);
+      obs.push_back(jo);
+    }
     jc["observations"] = obs;
     nlohmann::json checks = nlohmann::json::array();
-    for (const auto& k : c.checks)
-      checks.push_back({{"invariant", k.invariant},
-                        {"expected", k.expect_holds ? "holds" : "violated"},
-                        {"verdict", k.verdict},
-                        {"trace_length", k.trace_length},
-                        {"trace", k.trace},
-                        {"explanation", k.explanation},
-                        {"bounds_hit", k.bounds_hit},
-                        {"ok", k.ok()}});
+    for (const auto& k : c.checks) {
+      nlohmann::json jk = {{"invariant", k.invariant},
+                           {"expected", k.expect_holds ? "holds" : "violated"},
+                           {"verdict", k.verdict},
+                           {"trace_length", k.trace_length},
+                           {"trace", k.trace},
+                           {"explanation", k.explanation},
+                           {"bounds_hit", k.bounds_hit},
+                           {"ok", k.ok()}};
+      if (k.steps) jk["steps"] = engine::trace_json(*k.steps, k.names)["steps"];
+      checks.push_back(jk);
+    }
     jc["checks"] = checks;
     if (!c.conditions.empty()) {
       nlohmann::json conds = nlohmann::json::array();
@@ -136,6 +172,11 @@ nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {
     cfgs.push_back(jc);
   }
   j["configs"] = cfgs;
+  if (!r.skipped.empty()) {
+    nlohmann::json sk = nlohmann::json::array();
+    for (const auto& k : r.skipped) sk.push_back({{"what", k.what}, {"under", k.under}, {"line", k.loc.line}});
+    j["skipped"] = sk;
+  }
   return j;
 }
 
@@ -183,6 +224,157 @@ std::vector<std::string> compare_results(const nlohmann::json& baseline, const n
     }
   }
   return out;
+}
+
+}  // namespace mmc::scenario
+
+namespace mmc::scenario {
+
+std::string ResultChange::line() const {
+  return fmt::format("{}{} {}: {} -> {}", scenario, config.empty() ? "" : " [" + config + "]", what, before, after);
+}
+
+namespace {
+
+// One result of a file, keyed for the comparison.
+struct Entry {
+  std::string verdict;  // compared for verdict changes
+  std::string counts;   // compared for count-only changes ("" = none)
+  std::vector<std::string> trace;
+  bool violated_check = false;
+};
+
+using EntryKey = std::tuple<std::string, std::string, std::string>;  // scenario, config, what
+
+std::map<EntryKey, Entry> entries(const nlohmann::json& results) {
+  std::map<EntryKey, Entry> m;
+  if (!results.is_object() || !results.contains("scenarios")) return m;
+  for (const auto& sc : results["scenarios"]) {
+    const std::string name = sc.value("name", "?");
+    m[{name, "", "scenario"}] = Entry{sc.value("pass", false) ? "PASS" : "FAIL", "", {}, false};
+    if (sc.contains("error")) m[{name, "", "error"}] = Entry{sc["error"].get<std::string>(), "", {}, false};
+    if (!sc.contains("configs")) continue;
+    for (const auto& c : sc["configs"]) {
+      const std::string cfg = c.value("config", "?");
+      const uint64_t script_states = c.value("script_states", uint64_t{0});
+      m[{name, cfg, "script states"}] = Entry{"", std::to_string(script_states), {}, false};
+      if (c.contains("explored_states"))
+        m[{name, cfg, "explored states"}] =
+            Entry{"", fmt::format("{} states, {} transitions, depth {}", c.value("explored_states", uint64_t{0}),
+                                  c.value("explored_transitions", uint64_t{0}), c.value("explored_depth", 0)),
+                  {}, false};
+      for (const auto& o : c["observations"]) {
+        Entry e;
+        e.verdict = fmt::format("{}{}", o.value("actual", "?"),
+                                o.value("ok", true) ? "" : fmt::format(" (expected {}: FAILS)", o.value("expected", "?")));
+        e.counts = fmt::format("{} {} {}", o.value("actual", "?"), o.value("pos", 0), o.value("neg", 0));
+        if (!o.value("ok", true) && o.contains("path") && o["path"].contains("steps")) {
+          int n = 0;
+          for (const auto& st : o["path"]["steps"]) {
+            e.trace.push_back(fmt::format("{}. {}", ++n, st.value("event", "?")));
+            for (const auto& d : st["decisions"])
+              e.trace.push_back(fmt::format("     decided {} ({}): {} => {}", d.value("function", ""), d.value("file", ""),
+                                            d.value("condition", ""), d.value("value", "")));
+            for (const auto& ch : st["changes"]) e.trace.push_back("     " + ch.get<std::string>());
+          }
+        }
+        m[{name, cfg, fmt::format("observation {}", o.value("name", "?"))}] = std::move(e);
+      }
+      for (const auto& k : c["checks"]) {
+        Entry e;
+        e.verdict = k.value("verdict", "?");
+        e.violated_check = e.verdict == "violated";
+        if (k.contains("trace")) e.trace = k["trace"].get<std::vector<std::string>>();
+        m[{name, cfg, fmt::format("check {}", k.value("invariant", "?"))}] = std::move(e);
+      }
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+std::vector<ResultChange> diff_results(const nlohmann::json& baseline, const nlohmann::json& now) {
+  const auto a = entries(baseline), b = entries(now);
+  std::vector<ResultChange> verdicts, counts;
+  auto ia = a.begin();
+  auto ib = b.begin();
+  auto add = [&](const EntryKey& k, const Entry* x, const Entry* y) {
+    ResultChange c;
+    std::tie(c.scenario, c.config, c.what) = k;
+    const std::string vx = x ? x->verdict : "(absent)", vy = y ? y->verdict : "(absent)";
+    const bool counts_only = x && y && x->verdict == y->verdict;
+    if (!counts_only) {
+      if (vx.empty() && vy.empty()) {  // a count entry appearing or going
+        c.before = x ? x->counts : "(absent)";
+        c.after = y ? y->counts : "(absent)";
+        counts.push_back(c);
+        return;
+      }
+      c.before = vx.empty() ? "(absent)" : vx;
+      c.after = vy.empty() ? "(absent)" : vy;
+      c.verdict = true;
+      c.newly_violated = y && y->violated_check && !(x && x->violated_check);
+      // The shortest trace of a newly violated check; a newly failed
+      // expectation's path is in the JSON and in `mmcheck run FILE`.
+      if (c.newly_violated) c.trace = y->trace;
+      verdicts.push_back(c);
+      return;
+    }
+    if (x->counts == y->counts) return;
+    c.before = x->counts;
+    c.after = y->counts;
+    counts.push_back(c);
+  };
+  while (ia != a.end() || ib != b.end()) {
+    if (ib == b.end() || (ia != a.end() && ia->first < ib->first)) {
+      add(ia->first, &ia->second, nullptr);
+      ++ia;
+    } else if (ia == a.end() || ib->first < ia->first) {
+      add(ib->first, nullptr, &ib->second);
+      ++ib;
+    } else {
+      add(ia->first, &ia->second, &ib->second);
+      ++ia;
+      ++ib;
+    }
+  }
+  verdicts.insert(verdicts.end(), counts.begin(), counts.end());
+  return verdicts;
+}
+
+void print_comparison(std::ostream& out, const std::vector<ResultChange>& changes) {
+  size_t nv = 0;
+  for (const auto& c : changes) nv += c.verdict ? 1 : 0;
+  const size_t nc = changes.size() - nv;
+  out << fmt::format("Verdict changes against the baseline: {}\n", nv);
+  for (const auto& c : changes) {
+    if (!c.verdict) continue;
+    out << "Result changed: " << c.line() << "\n";
+    if (!c.trace.empty()) {
+      out << "  shortest trace:\n";
+      for (const auto& l : c.trace) out << "    " << l << "\n";
+    }
+  }
+  out << fmt::format("Count-only changes (same verdicts, other numbers): {}\n", nc);
+  for (const auto& c : changes)
+    if (!c.verdict) out << "Count changed: " << c.line() << "\n";
+}
+
+nlohmann::json comparison_json(const std::vector<ResultChange>& changes) {
+  nlohmann::json v = nlohmann::json::array(), n = nlohmann::json::array();
+  for (const auto& c : changes) {
+    nlohmann::json j = {{"scenario", c.scenario}, {"config", c.config}, {"what", c.what},
+                        {"before", c.before},     {"after", c.after}};
+    if (c.verdict) {
+      j["newly_violated"] = c.newly_violated;
+      if (!c.trace.empty()) j["trace"] = c.trace;
+      v.push_back(j);
+    } else {
+      n.push_back(j);
+    }
+  }
+  return {{"verdict_changes", v}, {"count_changes", n}};
 }
 
 }  // namespace mmc::scenario

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -18,8 +19,10 @@
 #include "checker/scenario/explore_checks.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/script_model.h"
+#include "model/config_requires.h"
 #include "model/encoding.h"
 #include "model/invariants.h"
+#include "model/decisions.h"
 #include "model/describe.h"
 #include "model/mm.h"
 #include "model/observe.h"
@@ -116,11 +119,17 @@ std::vector<NamedConfig> scenario_configs(const Scenario& s, const RunOptions& o
     for (const auto& [k, v] : spec.knobs) mm::config_set_knob(nc.config, k, v);
     for (const auto& [k, v] : s.sets) mm::config_set_knob(nc.config, k, v);
     for (const auto& [k, v] : opt.sets) mm::config_set_knob(nc.config, k, v);
+    if (std::string why = mm::config_contradiction(nc.config); !why.empty()) {
+      if (opt.override_config) throw ScenarioError("--config", Loc{1, 1}, fmt::format("'{}' is no kernel: {}", nc.name, why));
+      throw ScenarioError(s.file, spec.loc, fmt::format("config '{}' with --set is no kernel: {}", nc.name, why));
+    }
     nc.config.name = nc.name;
     out.push_back(nc);
   }
   return out;
 }
+
+std::string step_description(const Step& st);  // show.cpp
 
 namespace {
 
@@ -182,6 +191,14 @@ class ScriptRunner {
     }
     return names;
   }
+  // The scenario's name of each page index: "s[0]" (the first mapping that covers it).
+  std::vector<std::string> page_names() const {
+    std::vector<std::string> names(mm::MAX_PAGES);
+    for (const auto& [name, m] : maps_)
+      for (int i = 0; i < m.npages && m.start + i < mm::MAX_PAGES; i++)
+        if (names[m.start + i].empty()) names[m.start + i] = fmt::format("{}[{}]", name, i);
+    return names;
+  }
   std::vector<std::string> device_names() const {
     std::vector<std::string> names;
     for (const auto& d : sc_.swaps) names.push_back(d.name);
@@ -206,6 +223,24 @@ class ScriptRunner {
   std::map<std::string, int> devices_;  // name -> swap type
   std::map<std::string, int> files_;    // name -> inode
   std::map<std::string, MapInfo> maps_;
+
+  // Where each state of the script came from, to print the path to a
+  // state that contradicts an expectation: the state before, the step's
+  // text (or the background event), and the single model event when the
+  // step is one (its decisions are then replayed).  First reach wins.
+  struct Origin {
+    std::string parent;
+    std::string label;
+    std::optional<mm::Event> event;
+  };
+  std::unordered_map<std::string, Origin> origin_;
+  std::string initial_;
+  void note_origin(const mm::State& from, const mm::State& to, const std::string& label, std::optional<mm::Event> e) {
+    std::string key(state_bytes(to));
+    if (key == initial_ || origin_.count(key)) return;
+    origin_.emplace(std::move(key), Origin{std::string(state_bytes(from)), label, e});
+  }
+  static std::string step_label(const Step& st) { return fmt::format("line {}: {}", st.loc.line, step_description(st)); }
 
   [[noreturn]] void fail(Loc loc, const std::string& msg) const {
     throw ScenarioError(sc_.file, loc, fmt::format("{} (under config {})", msg, cfg_.name));
@@ -234,6 +269,7 @@ class ScriptRunner {
     cur_ = StateSet{};
     cur_.insert(s);
     all_.insert(std::string(state_bytes(s)));
+    initial_ = std::string(state_bytes(s));
   }
 
   int page_of(const PageRef& r) const { return maps_.at(r.map).start + r.index; }
@@ -267,14 +303,21 @@ class ScriptRunner {
     }
     e.kind = process_event_kind(st);
     if (st.kind == StepKind::Write) e.arg = static_cast<uint8_t>(st.value);  // 0: the next value, in each state
-    apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); });
+    apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); }, e);
   }
 
   // Applies `fn` to every state.  A state where the step is impossible
   // (Disabled, SIGSEGV) stays as it was; when it is impossible in every
   // state the script is wrong.
-  void apply_everywhere(const Step& st, const std::function<mm::Outcome(mm::State&)>& fn) {
-    AppliedStep r = apply_to_each(cur_, fn);
+  void apply_everywhere(const Step& st, const std::function<mm::Outcome(mm::State&)>& fn,
+                        std::optional<mm::Event> single = std::nullopt) {
+    const std::string label = step_label(st);
+    AppliedStep r = apply_to_each(cur_, [&](mm::State& s) {
+      const mm::State before = s;
+      mm::Outcome o = fn(s);
+      if (o.status == mm::Status::Done || o.status == mm::Status::WpFault) note_origin(before, s, label, single);
+      return o;
+    });
     if (r.out_of_capacity)
       fail(st.loc, fmt::format("the model ran out of capacity: {}; make the scenario smaller", r.out_of_capacity->reason));
     if (r.impossible == cur_.size())
@@ -304,6 +347,7 @@ class ScriptRunner {
                                  st.npages, st.npages == 1 ? "" : "s", mm::MAX_PAGES, mm::MAX_VMAS));
       if (start >= 0 && at != start) fail(st.loc, "mmap lands at different addresses in different states");
       start = at;
+      note_origin(s0, s, step_label(st), std::nullopt);
       next.insert(s);
     }
     cur_ = std::move(next);
@@ -315,7 +359,7 @@ class ScriptRunner {
     const int child = free_proc_slot(cur_.states()[0]);
     if (child < 0) fail(st.loc, fmt::format("no free process slot for the child; the model has {}", mm::MAX_PROCS));
     mm::Event e{mm::EventKind::Fork, static_cast<uint8_t>(proc), 0, 0};
-    apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); });
+    apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); }, e);
     procs_[st.name] = child;
   }
 
@@ -367,6 +411,9 @@ class ScriptRunner {
     bg.max_states = opt_.max_script_states;
     bg.stop_on_capacity = true;  // dropping outcomes silently would be a false pass
     bg.on_new_state = [&](const mm::State& s) { all_.insert(std::string(state_bytes(s))); };
+    bg.on_new_edge = [&](const mm::State& from, const mm::Event& e, const mm::State& to) {
+      note_origin(from, to, fmt::format("background: {}", mm::event_kind_name(e.kind)), e);
+    };
     const BackgroundClosure c = scenario::close_under_background(cur_, cfg_.config, bg);
     if (c.result == BackgroundClosure::OutOfCapacity)
       fail(loc, fmt::format("the model ran out of capacity during background {}: {}; make the scenario smaller",
@@ -395,9 +442,46 @@ class ScriptRunner {
       mm::DisplayNames names;
       names.procs = proc_names();
       names.devices = device_names();
+      names.pages = page_names();
       r.witness = mm::describe_state(*contra, names);
+      r.path = path_to(*contra, names);
+      r.names = names;
     }
     return r;
+  }
+
+  // The path from the script's initial state to `s`, from the origins.
+  engine::Trace path_to(const mm::State& s, const mm::DisplayNames& names) const {
+    std::vector<const Origin*> chain;
+    std::string key(state_bytes(s));
+    while (key != initial_) {
+      auto it = origin_.find(key);
+      if (it == origin_.end() || chain.size() > origin_.size()) break;  // cannot happen: every state has an origin
+      chain.push_back(&it->second);
+      key = it->second.parent;
+    }
+    engine::Trace t;
+    std::memcpy(static_cast<void*>(&t.initial), initial_.data(), sizeof(mm::State));
+    mm::State cur = t.initial;
+    for (auto o = chain.rbegin(); o != chain.rend(); ++o) {
+      engine::TraceStep st;
+      std::memcpy(static_cast<void*>(&st.after), ((*o) == chain.front() ? std::string(state_bytes(s)) : (*(o + 1))->parent).data(),
+                  sizeof(mm::State));
+      st.text = (*o)->label;
+      st.has_event = (*o)->event.has_value();
+      if ((*o)->event) {
+        st.event = *(*o)->event;
+        mm::State again = cur;
+        mm::apply(again, st.event, cfg_.config, &st.decisions);
+        if (st.event.kind == mm::EventKind::WritebackEnd || st.event.kind == mm::EventKind::SwapCacheDrop ||
+            st.event.kind == mm::EventKind::Reclaim || st.event.kind == mm::EventKind::LruAddDrain)
+          st.text = fmt::format("{} ({})", (*o)->label, mm::describe_event(st.event, cur, names));
+      }
+      st.changes = mm::describe_changes(cur, st.after, names);
+      cur = st.after;
+      t.steps.push_back(std::move(st));
+    }
+    return t;
   }
 
   bool fields_match(const std::vector<FieldTest>& fs, const std::map<std::string, uint64_t>& got) const {
@@ -439,7 +523,7 @@ class ScriptRunner {
             {"lookups", static_cast<uint64_t>(read.page_cache_lookups)}};
         return fields_match(x.fields, got);
       }
-      case ObsKind::Mincore: return mm::mincore_byte(s, proc, page) == x.value;
+      case ObsKind::Mincore: return mm::mincore_byte(s, proc, page, cfg) == x.value;
       case ObsKind::ReadValue: return mm::read_value(s, proc, page) == x.value;
       case ObsKind::Pte: {
         const mm::Pte& pte = s.proc[proc].pte[page];
@@ -517,6 +601,7 @@ engine::Workload make_workload(const Scenario& s, const NamedConfig& cfg, const 
   w.interchangeable = r.interchangeable();
   w.proc_names = r.proc_names();
   w.device_names = r.device_names();
+  w.page_names = r.page_names();
   if (!s.explore) return w;
   const ExploreDecl& e = *s.explore;
   // fault = read write; zap = dontneed munmap exit.  A limit on an alias
@@ -561,7 +646,21 @@ engine::Workload build_workload(const Scenario& s, const NamedConfig& cfg, const
 
 ScenarioRun run_scenario(const Scenario& s, const RunOptions& opt) {
   ScenarioRun out;
-  for (const NamedConfig& cfg : scenario_configs(s, opt)) {
+  const std::vector<NamedConfig> configs = scenario_configs(s, opt);
+  auto runs_under = [&](const std::string& under) {
+    if (under.empty()) return true;
+    for (const NamedConfig& c : configs)
+      if (c.name == under) return true;
+    return false;
+  };
+  for (const Item& it : s.items)
+    if (it.is_expect && !runs_under(it.expect.under))
+      out.skipped.push_back({fmt::format("expectation {}", it.expect.name), it.expect.under, it.expect.loc});
+  for (const CheckDecl& c : s.checks)
+    if (!runs_under(c.under)) out.skipped.push_back({fmt::format("check {}", c.invariant), c.under, c.loc});
+  std::stable_sort(out.skipped.begin(), out.skipped.end(),
+                   [](const SkippedItem& a, const SkippedItem& b) { return a.loc.line < b.loc.line; });
+  for (const NamedConfig& cfg : configs) {
     ConfigRun run;
     run.config = cfg.name;
     ScriptRunner r(s, cfg, opt);

@@ -11,6 +11,7 @@
 #include "checker/engine/workload.h"
 #include "checker/scenario/ast.h"
 #include "model/config.h"
+#include "model/describe.h"
 #include "model/state.h"
 
 namespace mmc::scenario {
@@ -49,8 +50,12 @@ struct ObservationResult {
   Quant actual() const;       // Always (neg == 0), Never (pos == 0), else Sometimes
   bool ok() const;
   Loc loc;
-  // A failed expectation: one state that contradicts it, described.
+  // A failed expectation: one state that contradicts it, described ...
   std::vector<std::string> witness;
+  // ... and the path from the start of the script to it: each scripted
+  // step and background event, with its decisions and changes.
+  std::optional<engine::Trace> path;
+  mm::DisplayNames names;
 };
 
 struct CheckResult {
@@ -59,8 +64,10 @@ struct CheckResult {
   std::string verdict;  // "holds", "violated", "incomplete"
   bool ok() const;
   std::string explanation;            // violated: what is wrong in the last state
-  std::vector<std::string> trace;     // violated: shortest trace, one line per step and change
+  std::vector<std::string> trace;     // violated: shortest trace, one line per step, decision and change
   size_t trace_length = 0;
+  std::optional<engine::Trace> steps;  // violated: the same trace, structured (events, decisions, changes)
+  mm::DisplayNames names;              // the scenario's names for it
   std::vector<std::string> bounds_hit;
   Loc loc;
   std::optional<engine::Trace> path;  // violated: the shortest trace itself (for the HTML view)
@@ -101,8 +108,17 @@ struct ConfigRun {
   bool ok() const;
 };
 
+// An expectation or check written `under` a config that no run used
+// (`--config` replaced the file's configs): reported, never silently dropped.
+struct SkippedItem {
+  std::string what;   // "expectation NAME" / "check INVARIANT"
+  std::string under;  // the config it is written for
+  Loc loc;
+};
+
 struct ScenarioRun {
   std::vector<ConfigRun> configs;
+  std::vector<SkippedItem> skipped;
   bool ok() const;
   uint64_t states() const;
 };

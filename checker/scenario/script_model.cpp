@@ -99,6 +99,7 @@ BackgroundClosure close_under_background(StateSet& set, const mm::Config& cfg, c
         if (o.status != mm::Status::Done) continue;
         if (!set.insert(s)) continue;
         if (opt.on_new_state) opt.on_new_state(s);
+        if (opt.on_new_edge) opt.on_new_edge(work[i], mm::Event{k, 0, 0, static_cast<uint8_t>(f)}, s);
         work.push_back(s);
         if (set.size() > opt.max_states) return {BackgroundClosure::TooManyStates, k, ""};
       }

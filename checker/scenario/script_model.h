@@ -63,6 +63,8 @@ struct BackgroundOptions {
   // false: such an event is just not taken.
   bool stop_on_capacity = true;
   std::function<void(const mm::State&)> on_new_state;  // each state added, optional
+  // Each state added, with the state and event it came from (optional).
+  std::function<void(const mm::State& from, const mm::Event& e, const mm::State& to)> on_new_edge;
 };
 BackgroundClosure close_under_background(StateSet& set, const mm::Config& cfg, const BackgroundOptions& opt);
 

@@ -38,4 +38,9 @@ if [ ${#messages[@]} -lt 15 ]; then echo "FAIL: fewer than 15 distinct error mes
 [ $? -eq 2 ] || { echo "FAIL: unknown --config should exit 2"; fail=1; }
 "$MMCHECK" run --set nosuchknob=1 "$SRC/scenarios/cow/fork-write-no-swap.scenario" >/dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL: unknown --set knob should exit 2"; fail=1; }
+# A knob combination no kernel has, on the command line: named, exit 2.
+out=$("$MMCHECK" run --config v5.14+pte_swp_exclusive "$SRC/scenarios/cow/fork-write-no-swap.scenario" 2>&1 >/dev/null)
+[ $? -eq 2 ] && [[ "$out" == *"pte_swp_exclusive=1 needs PG_anon_exclusive=1"* ]] || { echo "FAIL: --config v5.14+pte_swp_exclusive should exit 2 naming the dependency: $out"; fail=1; }
+out=$("$MMCHECK" explore --config v5.14 --set pte_swp_exclusive=1 -w anon-stable-writes 2>&1 >/dev/null)
+[ $? -eq 2 ] && [[ "$out" == *"needs PG_anon_exclusive=1"* ]] || { echo "FAIL: explore --set pte_swp_exclusive=1 on v5.14 should exit 2: $out"; fail=1; }
 exit $fail
