@@ -15,6 +15,7 @@
 #include "checker/cli/commands.h"
 #include "checker/engine/engine.h"
 #include "checker/engine/loader.h"
+#include "checker/engine/mpi/distributed.h"
 #include "checker/workloads/workloads.h"
 #include "model/config.h"
 
@@ -130,11 +131,17 @@ struct ExploreArgs {
   int max_depth = -1;
   long long max_states = -1, max_memory_mb = -1;
   std::string dot_file;
+  bool mpi = false;  // distributed over the ranks of an MPI job (checker/engine/mpi/)
 };
 
 int run_explore(ExploreArgs& a) {
   if (a.bfs && a.dfs) return usage_error("--bfs and --dfs exclude each other");
   if (a.opt.threads < 1) return usage_error("--threads must be at least 1");
+  if (a.mpi) {
+    std::string why;
+    if (!engine::mpi_ready(why)) return usage_error(why);
+    if (a.dfs) return usage_error("--mpi searches breadth-first only; drop --dfs");
+  }
   auto w = workload_from(a.c);
   if (!w) return EXIT_BAD_INPUT;
   a.opt.search = a.dfs ? engine::Search::Dfs : engine::Search::Bfs;
@@ -145,10 +152,11 @@ int run_explore(ExploreArgs& a) {
   if (!a.opt.progress) a.opt.progress = isatty(STDERR_FILENO);
   engine::Result r;
   try {
-    r = engine::explore(*w, a.opt);
+    r = a.mpi ? engine::explore_distributed(*w, a.opt) : engine::explore(*w, a.opt);
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   }
+  if (a.mpi && engine::mpi_rank() != 0) return r.exit_status();  // rank 0 reports for the job
   if (a.c.json) std::cout << engine::to_json(r).dump(2) << "\n";
   else engine::print_text(std::cout, r);
   if (!a.dot_file.empty()) {
@@ -201,6 +209,9 @@ void register_explore_commands(CLI::App& app) {
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
   ex->add_flag("--fingerprint", ea->opt.fingerprint, "store 64-bit fingerprints instead of exact states");
   ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");
+  ex->add_flag("--mpi", ea->mpi,
+               "distributed search over the ranks of an MPI job: mpirun -np N mmcheck explore ... --mpi "
+               "(same answer as one process)");
   ex->add_flag("--progress", ea->opt.progress, "progress line on stderr even when it is not a terminal");
   add_command(app, ex, [ea] { return run_explore(*ea); });
 

@@ -55,6 +55,7 @@ class ComponentTable {
     return id;
   }
   size_t size() const { return items_.size(); }
+  const Bytes& item(uint32_t id) const { return items_[id]; }
   uint64_t bytes() const { return table_.size() * sizeof(uint64_t) + items_.capacity() * N; }
 
  private:
@@ -121,6 +122,14 @@ class CollapseStore {
   }
 
   bool matches(uint32_t id, const MmNode& n, uint64_t = 0) const { return find(n) == int64_t{id}; }
+
+  // The interned parts (a distributed run counts the distinct ones over
+  // every rank's store: checker/engine/mpi/).
+  const ComponentTable<sizeof(mm::Process)>& proc_parts() const { return procs_; }
+  const ComponentTable<sizeof(uint32_t) * mm::MAX_PROCS>& tuple_parts() const { return tuples_; }
+  const ComponentTable<sizeof(mm::State::folio)>& folio_parts() const { return folios_; }
+  static constexpr size_t REST_BYTES = sizeof(mm::State::swap) + sizeof(mm::State::inode) + sizeof(MmNode::used);
+  const ComponentTable<REST_BYTES>& rest_parts() const { return rest_; }
 
   uint64_t bytes() const {
     return slots_.size() * sizeof(uint32_t) + records_.capacity() * sizeof(Record) + procs_.bytes() +
