@@ -62,10 +62,66 @@ struct Tag {
   bool operator<(const Tag& o) const { return g != o.g ? g < o.g : k < o.k; }
 };
 constexpr size_t NODE_BYTES = sizeof(Node);
-constexpr size_t CAND_BYTES = NODE_BYTES + sizeof(Tag);
 // At most this many bytes to one destination per MPI_Alltoallv round
 // (its counts are ints; a round also bounds the receive buffer).
 constexpr size_t ROUND_BYTES = size_t{64} << 20;
+
+// A candidate on the wire: its tag, then the node without its zero bytes
+// (a bitmap of the non-zero ones first): a kernel-model node is mostly
+// zeros (unused slots, folios, PTEs), so this sends a fraction of it.
+constexpr size_t MASK_BYTES = (NODE_BYTES + 7) / 8;
+constexpr size_t MAX_WIRE = sizeof(Tag) + MASK_BYTES + NODE_BYTES;
+
+size_t encode(const Tag& t, const Node& n, uint8_t* out) {
+  std::memcpy(out, &t, sizeof t);
+  uint8_t* mask = out + sizeof t;
+  std::memset(mask, 0, MASK_BYTES);
+  uint8_t* p = mask + MASK_BYTES;
+  const auto* b = reinterpret_cast<const uint8_t*>(&n);
+  for (size_t i = 0; i < NODE_BYTES; i++)
+    if (b[i]) {
+      mask[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+      *p++ = b[i];
+    }
+  return static_cast<size_t>(p - out);
+}
+
+size_t decode(const uint8_t* in, Tag& t, Node& n) {
+  std::memcpy(&t, in, sizeof t);
+  const uint8_t* mask = in + sizeof t;
+  const uint8_t* p = mask + MASK_BYTES;
+  auto* b = reinterpret_cast<uint8_t*>(&n);
+  for (size_t i = 0; i < NODE_BYTES; i++) b[i] = (mask[i >> 3] >> (i & 7)) & 1 ? *p++ : 0;
+  return static_cast<size_t>(p - in);
+}
+
+// Variable-length records per destination, in chunks of at most
+// ROUND_BYTES (a record never straddles two): chunk r goes in round r.
+class Outbox {
+ public:
+  explicit Outbox(int ranks) : chunks_(ranks) {}
+  // Room for a record of at most `max` bytes to `d`; then commit(d, used).
+  uint8_t* reserve(int d, size_t max) {
+    auto& c = chunks_[d];
+    if (c.empty() || c.back().size() + max > ROUND_BYTES) c.emplace_back();
+    pending_ = c.back().size();
+    c.back().resize(pending_ + max);
+    return c.back().data() + pending_;
+  }
+  // The record's position, for at().
+  uint64_t commit(int d, size_t used) {
+    auto& c = chunks_[d];
+    c.back().resize(pending_ + used);
+    return (uint64_t{c.size() - 1} << 32) | pending_;
+  }
+  const uint8_t* at(int d, uint64_t pos) const { return chunks_[d][pos >> 32].data() + (pos & 0xffffffffu); }
+  size_t rounds(int d) const { return chunks_[d].size(); }
+  const std::vector<uint8_t>& chunk(int d, size_t r) const { return chunks_[d][r]; }
+
+ private:
+  std::vector<std::vector<std::vector<uint8_t>>> chunks_;
+  size_t pending_ = 0;
+};
 
 struct Comm {
   int rank = 0, size = 1;
@@ -130,16 +186,51 @@ class Exchange {
     }
   }
 
+  // The same for an Outbox: on_recv(src, data, bytes) once per source and
+  // round, whole records only.
+  template <class OnRecv>
+  void run(const Outbox& out, OnRecv&& on_recv) {
+    uint64_t most = 0;
+    for (int d = 0; d < c_.size; d++) most = std::max<uint64_t>(most, out.rounds(d));
+    const uint64_t rounds = allreduce_max(most);
+    std::vector<int> scount(c_.size), sdispl(c_.size), rcount(c_.size), rdispl(c_.size);
+    std::vector<uint8_t> sbuf, rbuf;
+    for (uint64_t round = 0; round < rounds; round++) {
+      sbuf.clear();
+      for (int d = 0; d < c_.size; d++) {
+        sdispl[d] = static_cast<int>(sbuf.size());
+        scount[d] = 0;
+        if (round < out.rounds(d)) {
+          const auto& b = out.chunk(d, round);
+          sbuf.insert(sbuf.end(), b.begin(), b.end());
+          scount[d] = static_cast<int>(b.size());
+        }
+        if (d != c_.rank) bytes_sent += scount[d];
+      }
+      MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, MPI_COMM_WORLD);
+      size_t total = 0;
+      for (int s = 0; s < c_.size; s++) {
+        rdispl[s] = static_cast<int>(total);
+        total += rcount[s];
+      }
+      rbuf.resize(total);
+      MPI_Alltoallv(sbuf.data(), scount.data(), sdispl.data(), MPI_BYTE, rbuf.data(), rcount.data(), rdispl.data(),
+                    MPI_BYTE, MPI_COMM_WORLD);
+      for (int s = 0; s < c_.size; s++) on_recv(s, rbuf.data() + rdispl[s], static_cast<size_t>(rcount[s]));
+    }
+  }
+
  private:
   Comm c_;
 };
 
-// Open-addressing set of nodes stored elsewhere (at_(index)), by node
-// bytes: index of the equal node, or -1 after remembering `idx`.
-template <class At>
+// Open-addressing set of nodes stored elsewhere (same_(index, node) tells
+// whether the node of `index` equals one): index of the equal node, or -1
+// after remembering `idx`.
+template <class Same>
 class NodeSet {
  public:
-  explicit NodeSet(At at) : at_(at) {}
+  explicit NodeSet(Same same) : same_(same) {}
   int64_t find_or_add(const Node& n, uint64_t h, uint32_t idx) {
     if ((count_ + 1) * 2 > slots_.size()) grow();
     const uint64_t hi = h >> 32;
@@ -151,7 +242,7 @@ class NodeSet {
         return -1;
       }
       const uint32_t j = static_cast<uint32_t>(s) - 1;
-      if ((s >> 32) == hi && std::memcmp(at_(j), &n, NODE_BYTES) == 0) return j;
+      if ((s >> 32) == hi && same_(j, n)) return j;
     }
   }
   void clear() {
@@ -172,13 +263,13 @@ class NodeSet {
       slots_[i] = s;
     }
   }
-  At at_;
+  Same same_;
   std::vector<uint64_t> slots_;
   size_t mask_ = 0, count_ = 0;
 };
-template <class At>
-NodeSet<At> make_node_set(At at) {
-  return NodeSet<At>(at);
+template <class Same>
+NodeSet<Same> make_node_set(Same same) {
+  return NodeSet<Same>(same);
 }
 
 // A new state at its owner during a level.
@@ -329,14 +420,22 @@ class DistSearch {
     states_ = initial_.size();
   }
 
-  // Step 1: the owned frontier's successors, batched by owner.
-  void expand_level(std::vector<std::vector<uint8_t>>& out) {
-    std::vector<size_t> counts(c_.size, 0);
-    auto dedup = [&](int d) {
-      return make_node_set([&out, d](uint32_t j) { return out[d].data() + size_t{j} * CAND_BYTES; });
+  // Step 1: the owned frontier's successors, batched by owner.  A rank
+  // sends each distinct successor once per level (its first tag is the
+  // smallest); with the graph kept, a repeat is sent as a reference
+  // (parent id, index of the first) in `refs`.
+  void expand_level(Outbox& out, std::vector<std::vector<uint8_t>>& refs) {
+    std::vector<std::vector<uint64_t>> pos(c_.size);  // per destination: where candidate j is in `out`
+    auto same_as = [&](int d) {
+      return [&out, &pos, d](uint32_t j, const Node& n) {
+        Tag t;
+        Node x;
+        decode(out.at(d, pos[d][j]), t, x);
+        return x == n;
+      };
     };
-    std::vector<decltype(dedup(0))> seen;
-    for (int d = 0; d < c_.size; d++) seen.push_back(dedup(d));
+    std::vector<decltype(make_node_set(same_as(0)))> seen;
+    for (int d = 0; d < c_.size; d++) seen.push_back(make_node_set(same_as(d)));
     for (size_t i = 0; i < cur_.size(); i++) {
       const Node& n = cur_[i];
       const uint32_t g = cur_gid_[i];
@@ -348,14 +447,17 @@ class DistSearch {
         const Tag tag{g, k++};
         const uint64_t h = hash_bytes(&s, NODE_BYTES);
         const int d = owner_of(h, c_.size);
-        // Every edge counts when the graph is kept (as in explorer.h).
-        if (!run_.edges_kept && seen[d].find_or_add(s, h, static_cast<uint32_t>(counts[d])) >= 0) return;
-        counts[d]++;
-        auto& b = out[d];
-        const size_t at = b.size();
-        b.resize(at + CAND_BYTES);
-        std::memcpy(b.data() + at, &s, NODE_BYTES);
-        std::memcpy(b.data() + at + NODE_BYTES, &tag, sizeof tag);
+        const int64_t first = seen[d].find_or_add(s, h, static_cast<uint32_t>(pos[d].size()));
+        if (first >= 0) {
+          if (run_.edges_kept) {
+            const uint32_t ref[2] = {g, static_cast<uint32_t>(first)};
+            refs[d].insert(refs[d].end(), reinterpret_cast<const uint8_t*>(ref),
+                           reinterpret_cast<const uint8_t*>(ref) + sizeof ref);
+          }
+          return;
+        }
+        uint8_t* p = out.reserve(d, MAX_WIRE);
+        pos[d].push_back(out.commit(d, encode(tag, s, p)));
       });
       faults_ += info.userspace_faults;
       if (info.capacity_reason) capacity_.insert(info.capacity_reason);
@@ -425,22 +527,28 @@ class DistSearch {
       const bool at_limit = depth >= lim_.max_depth;
       const uint64_t sent_before = ex_.bytes_sent;
       // 1-2: expand, exchange, look up, keep each new state's smallest tag.
-      std::vector<std::vector<uint8_t>> out(c_.size);
-      expand_level(out);
+      Outbox out(c_.size);
+      std::vector<std::vector<uint8_t>> refs(c_.size);
+      expand_level(out, refs);
       std::vector<Winner> win;
       std::vector<std::pair<uint32_t, uint32_t>> pending_edges;  // (parent gid, winner index)
-      auto winners = make_node_set([&win](uint32_t j) { return reinterpret_cast<const uint8_t*>(&win[j].node); });
+      // With the graph kept: what each received candidate turned out to be
+      // (a stored gid, or -(winner index + 1)), for the references.
+      std::vector<std::vector<int64_t>> target(c_.size);
+      auto winners = make_node_set([&win](uint32_t j, const Node& n) { return win[j].node == n; });
       const uint64_t sent_cands = ex_.bytes_sent;
-      ex_.run(out, CAND_BYTES, [&](int src, const uint8_t* p, size_t n) {
-        for (size_t i = 0; i < n; i++) {
+      ex_.run(out, [&](int src, const uint8_t* p, size_t bytes) {
+        for (const uint8_t* end = p + bytes; p < end;) {
           Node s;
           Tag tag;
-          std::memcpy(&s, p + i * CAND_BYTES, NODE_BYTES);
-          std::memcpy(&tag, p + i * CAND_BYTES + NODE_BYTES, sizeof tag);
+          p += decode(p, tag, s);
           const uint64_t h = hash_bytes(&s, NODE_BYTES);
           const int64_t lid = store_.find(s, h);
           if (lid >= 0) {
-            if (run_.edges_kept) edges_.emplace_back(tag.g, gid_[lid]);
+            if (run_.edges_kept) {
+              edges_.emplace_back(tag.g, gid_[lid]);
+              target[src].push_back(gid_[lid]);
+            }
             continue;
           }
           int64_t wi = winners.find_or_add(s, h, static_cast<uint32_t>(win.size()));
@@ -451,11 +559,25 @@ class DistSearch {
             win[wi].tag = tag;
             win[wi].src = static_cast<uint16_t>(src);
           }
-          if (run_.edges_kept) pending_edges.emplace_back(tag.g, static_cast<uint32_t>(wi));
+          if (run_.edges_kept) {
+            pending_edges.emplace_back(tag.g, static_cast<uint32_t>(wi));
+            target[src].push_back(-(wi + 1));
+          }
         }
       });
+      if (run_.edges_kept)
+        ex_.run(refs, 2 * sizeof(uint32_t), [&](int src, const uint8_t* p, size_t n) {
+          for (size_t i = 0; i < n; i++) {
+            uint32_t ref[2];
+            std::memcpy(ref, p + i * sizeof ref, sizeof ref);
+            const int64_t t = target[src][ref[1]];
+            if (t >= 0) edges_.emplace_back(ref[0], static_cast<uint32_t>(t));
+            else pending_edges.emplace_back(ref[0], static_cast<uint32_t>(-t - 1));
+          }
+        });
       successor_bytes_ += ex_.bytes_sent - sent_cands;
-      std::vector<std::vector<uint8_t>>().swap(out);
+      out = Outbox(c_.size);  // the level's batches are done with
+      std::vector<std::vector<uint8_t>>(c_.size).swap(refs);
       winners.clear();
       const uint64_t total_new = allreduce_sum(win.size());
       next_.clear();
