@@ -102,6 +102,7 @@ struct Timing {
   int levels = 0;                  // BFS levels exchanged
   std::vector<uint64_t> level_bytes;  // all ranks, by BFS level
   std::vector<uint64_t> rank_states, rank_store_bytes, rank_peak_rss_kb;
+  std::vector<double> rank_cpu_seconds;  // user + system, whole process (a shared machine's wall time misleads)
 };
 
 struct Result {

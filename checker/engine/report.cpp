@@ -155,7 +155,8 @@ nlohmann::json to_json(const Result& r) {
                           {"level_bytes", r.timing.level_bytes},
                           {"rank_states", r.timing.rank_states},
                           {"rank_store_bytes", r.timing.rank_store_bytes},
-                          {"rank_peak_rss_kb", r.timing.rank_peak_rss_kb}};
+                          {"rank_peak_rss_kb", r.timing.rank_peak_rss_kb},
+                          {"rank_cpu_seconds", r.timing.rank_cpu_seconds}};
   return j;
 }
 

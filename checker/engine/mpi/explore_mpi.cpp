@@ -28,6 +28,7 @@
 // step), then every rank re-expands along it and the owner of each next id
 // broadcasts which successor it is.
 #include <mpi.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -273,10 +274,12 @@ NodeSet<Same> make_node_set(Same same) {
 }
 
 // A new state at its owner during a level.
+template <class Store>
 struct Winner {
   Node node;
   Tag tag;
   uint16_t src;      // the rank that sent the winning tag (owns the parent)
+  typename Store::Hint hint;  // what the failed lookup found out, for the insert
   uint32_t gid = 0;  // assigned in step 3
 };
 
@@ -396,8 +399,9 @@ class DistSearch {
     }
   }
 
-  void store_state(const Node& n, uint64_t h, uint32_t gid, uint32_t parent, uint16_t parent_rank) {
-    auto [lid, fresh] = store_.insert(n, h);
+  void store_state(const Node& n, uint64_t h, uint32_t gid, uint32_t parent, uint16_t parent_rank,
+                   const typename Store::Hint* hint = nullptr) {
+    auto [lid, fresh] = store_.insert(n, h, hint);
     if (!fresh || lid != gid_.size()) throw std::logic_error("mpi: a state stored twice on its rank");
     gid_.push_back(gid);
     parent_.push_back(parent);
@@ -466,7 +470,7 @@ class DistSearch {
 
   // Step 3: global ids for this rank's winners (in the order of
   // (parent id, successor index), as one process hands them out).
-  void assign_ids(std::vector<Winner>& win, uint64_t base, uint64_t n_cur) {
+  void assign_ids(std::vector<Winner<Store>>& win, uint64_t base, uint64_t n_cur) {
     const uint64_t block = std::max<uint64_t>(1, (n_cur + c_.size - 1) / c_.size);
     std::vector<std::vector<uint8_t>> out(c_.size);
     std::vector<std::vector<uint32_t>> sent(c_.size);
@@ -513,7 +517,7 @@ class DistSearch {
 
   uint64_t memory_in_use(size_t pending) const {
     return local_bytes() + (cur_.capacity() + next_.capacity()) * (sizeof(Node) + sizeof(uint32_t)) +
-           pending * sizeof(Winner) + edges_.capacity() * sizeof(edges_[0]) + marks_.capacity() * sizeof(marks_[0]);
+           pending * sizeof(Winner<Store>) + edges_.capacity() * sizeof(edges_[0]) + marks_.capacity() * sizeof(marks_[0]);
   }
 
   void bfs() {
@@ -530,7 +534,7 @@ class DistSearch {
       Outbox out(c_.size);
       std::vector<std::vector<uint8_t>> refs(c_.size);
       expand_level(out, refs);
-      std::vector<Winner> win;
+      std::vector<Winner<Store>> win;
       std::vector<std::pair<uint32_t, uint32_t>> pending_edges;  // (parent gid, winner index)
       // With the graph kept: what each received candidate turned out to be
       // (a stored gid, or -(winner index + 1)), for the references.
@@ -543,7 +547,8 @@ class DistSearch {
           Tag tag;
           p += decode(p, tag, s);
           const uint64_t h = hash_bytes(&s, NODE_BYTES);
-          const int64_t lid = store_.find(s, h);
+          typename Store::Hint hint{};
+          const int64_t lid = store_.find(s, h, &hint);
           if (lid >= 0) {
             if (run_.edges_kept) {
               edges_.emplace_back(tag.g, gid_[lid]);
@@ -554,7 +559,7 @@ class DistSearch {
           int64_t wi = winners.find_or_add(s, h, static_cast<uint32_t>(win.size()));
           if (wi < 0) {
             wi = static_cast<int64_t>(win.size());
-            win.push_back(Winner{s, tag, static_cast<uint16_t>(src)});
+            win.push_back(Winner<Store>{s, tag, static_cast<uint16_t>(src), hint});
           } else if (tag < win[wi].tag) {
             win[wi].tag = tag;
             win[wi].src = static_cast<uint16_t>(src);
@@ -601,8 +606,8 @@ class DistSearch {
           if (win[wi].gid < limit_gid) order.push_back(wi);
         std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return win[a].gid < win[b].gid; });
         for (uint32_t wi : order) {
-          const Winner& w = win[wi];
-          store_state(w.node, hash_bytes(&w.node, NODE_BYTES), w.gid, w.tag.g, w.src);
+          const Winner<Store>& w = win[wi];
+          store_state(w.node, hash_bytes(&w.node, NODE_BYTES), w.gid, w.tag.g, w.src, &w.hint);
           next_.push_back(w.node);
           next_gid_.push_back(w.gid);
         }
@@ -892,6 +897,11 @@ Result explore_distributed(const Workload& w, const Options& opt) {
     r.timing.transitions_per_second = run.transitions / run.seconds;
   }
   r.timing.rank_peak_rss_kb = gather_all(peak_rss_kb());
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  double cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  r.timing.rank_cpu_seconds.resize(r.timing.ranks);
+  MPI_Allgather(&cpu, 1, MPI_DOUBLE, r.timing.rank_cpu_seconds.data(), 1, MPI_DOUBLE, MPI_COMM_WORLD);
   for (uint64_t kb : r.timing.rank_peak_rss_kb) r.timing.peak_rss_kb = std::max(r.timing.peak_rss_kb, kb);
   return r;
 }
