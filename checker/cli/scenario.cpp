@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "checker/cli/commands.h"
 #include "checker/engine/loader.h"
@@ -30,6 +31,7 @@ struct ScenarioFlags {
   std::string baseline;
   int threads = 1;
   bool json = false;  // run: results as JSON (no timings in it)
+  bool mpi = false;   // run: explore blocks over the ranks of an MPI job
 };
 
 // --config and --set into run options; prints the error and returns false on bad input.
@@ -60,15 +62,32 @@ bool make_options(const ScenarioFlags& f, RunOptions& opt) {
 int cmd_run(const ScenarioFlags& f) {
   RunOptions opt;
   if (!make_options(f, opt)) return EXIT_BAD_INPUT;
+  if (f.mpi) {
+    std::string why;
+    if (!engine::mpi_ready(why)) {
+      std::cerr << "mmcheck: error: " << why << "\n";
+      return EXIT_BAD_INPUT;
+    }
+    if (f.threads > 1) {
+      std::cerr << "mmcheck: error: --mpi runs one thread per rank; start more ranks (mpirun -np) instead of --threads\n";
+      return EXIT_BAD_INPUT;
+    }
+    opt.distribution = engine::Distribution::Mpi;
+    engine::mpi_start();
+  }
+  // Under --mpi every rank runs the scenarios (the explore blocks together);
+  // rank 0 alone prints.
+  std::ostringstream discard;
+  std::ostream& cout = f.mpi && engine::mpi_rank() != 0 ? discard : std::cout;
   int status = EXIT_OK;
   nlohmann::json all = nlohmann::json::array();
   for (size_t i = 0; i < f.files.size(); i++) {
-    if (i && !f.json) std::cout << "\n";
+    if (i && !f.json) cout << "\n";
     try {
       Scenario s = load_scenario(f.files[i]);
       ScenarioRun r = run_scenario(s, opt);
       if (f.json) all.push_back(run_to_json(s, r));
-      else print_run(std::cout, s, r);
+      else print_run(cout, s, r);
       if (!r.ok() && status == EXIT_OK) status = EXIT_VIOLATION;
     } catch (const ScenarioError& e) {
       std::cout << std::flush;
@@ -77,7 +96,7 @@ int cmd_run(const ScenarioFlags& f) {
     }
   }
   if (f.json)
-    std::cout << nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}.dump(2) << "\n";
+    cout << nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}.dump(2) << "\n";
   return status;
 }
 
@@ -230,6 +249,8 @@ void register_scenario_commands(CLI::App& app) {
   CLI::App* run = app.add_subcommand("run", "run scenario files: script, expectations, explore and checks");
   run->add_option("FILE", flags->files, "scenario files")->required();
   run->add_flag("--json", flags->json, "print the results as JSON (the format of 'regress --json', without timings)");
+  run->add_flag("--mpi", flags->mpi,
+                "explore blocks over the ranks of an MPI job: mpirun -np N mmcheck run FILE --mpi (same results)");
   common_flags(run, *flags);
   add_command(app, run, [flags] { return cmd_run(*flags); });
 

@@ -31,13 +31,13 @@ std::vector<std::string> trace_lines(const engine::Trace& t) {
 }  // namespace
 
 void run_explore_checks(const Scenario& s, const engine::Workload& w, const std::vector<const CheckDecl*>& checks,
-                        int threads, ConfigRun& out) {
+                        int threads, engine::Distribution distribution, ConfigRun& out) {
   engine::Options opt;
   opt.threads = threads;
   opt.graph_cap = 0;  // no DOT or leak finder needed here
   engine::Result r;
   try {
-    r = engine::explore(w, opt);
+    r = engine::explore_on(w, opt, distribution);
   } catch (const std::invalid_argument& e) {
     throw ScenarioError(s.file, s.explore->loc, fmt::format("the engine rejects this explore block: {}", e.what()));
   }

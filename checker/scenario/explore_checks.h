@@ -13,6 +13,6 @@ namespace mmc::scenario {
 // out.explored_states and out.explored.  Throws ScenarioError when the
 // engine rejects the workload.
 void run_explore_checks(const Scenario& s, const engine::Workload& w, const std::vector<const CheckDecl*>& checks,
-                        int threads, ConfigRun& out);
+                        int threads, engine::Distribution distribution, ConfigRun& out);
 
 }  // namespace mmc::scenario

@@ -545,7 +545,7 @@ ScenarioRun run_scenario(const Scenario& s, const RunOptions& opt) {
       std::vector<const CheckDecl*> checks;
       for (const auto& c : s.checks)
         if (c.under.empty() || c.under == cfg.name) checks.push_back(&c);
-      run_explore_checks(s, w, checks, opt.threads, run);
+      run_explore_checks(s, w, checks, opt.threads, opt.distribution, run);
       r.run_items(s.explore->position, s.items.size(), &run);
       run.script_states = r.states_seen();
     } else {

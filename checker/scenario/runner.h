@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/engine/mpi/distributed.h"
 #include "checker/engine/workload.h"
 #include "checker/scenario/ast.h"
 #include "model/config.h"
@@ -21,6 +22,8 @@ struct RunOptions {
   std::vector<std::pair<std::string, bool>> sets;
   int threads = 1;
   size_t max_script_states = 100000;  // bound on one step's set of states
+  // `run --mpi`: explore blocks over the ranks of an MPI job (same results).
+  engine::Distribution distribution = engine::Distribution::OneProcess;
 };
 
 // A config the scenario runs under, with the name expectations use in `under`.

@@ -12,4 +12,7 @@ echo "$out" | grep -q -E 'mpirun|without MPI' || fail "message does not say what
 echo "$out" | grep -q 'verdict' && fail "a report was printed"
 out=$("$MM" explore --workload anon-stable-writes-sync --mpi --dfs 2>&1)
 [ $? -eq 2 ] || fail "--mpi --dfs: want exit 2"
+out=$("$MM" run --mpi /nonexistent.scenario 2>&1)
+[ $? -eq 2 ] || fail "run --mpi outside a launcher: want exit 2"
+echo "$out" | grep -q -- '--mpi: ' || fail "run --mpi message: $out"
 echo PASS

@@ -28,8 +28,19 @@ bool mpi_ready(std::string& why);
 // and finalises it at exit.
 Result explore_distributed(const Workload& w, const Options& opt);
 
+// Initialise MPI now (explore_distributed does it on first use; a command
+// that must know its rank before exploring calls this first).
+void mpi_start();
+
 // This process's rank (0 before MPI is initialised or without MPI): only
 // rank 0 prints the report.
 int mpi_rank();
+
+// Where an exploration runs: this process, or every rank of the MPI job
+// (then every rank calls it alike).
+enum class Distribution { OneProcess, Mpi };
+inline Result explore_on(const Workload& w, const Options& opt, Distribution d) {
+  return d == Distribution::Mpi ? explore_distributed(w, opt) : explore(w, opt);
+}
 
 }  // namespace mmc::engine

@@ -823,10 +823,12 @@ bool mpi_ready(std::string& why) {
   // Open MPI's mpirun, PMIx (Open MPI 5, srun --mpi=pmix), PMI-1/2 (MPICH, srun).
   for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
     if (std::getenv(var)) return true;
-  why = "--mpi: not started by an MPI launcher; run `mpirun -np N mmcheck explore ... --mpi` (or srun under Slurm), "
+  why = "--mpi: not started by an MPI launcher; run `mpirun -np N mmcheck explore|run ... --mpi` (or srun under Slurm), "
         "or drop --mpi for a single-process run";
   return false;
 }
+
+void mpi_start() { ensure_mpi(); }
 
 int mpi_rank() {
   int up = 0;

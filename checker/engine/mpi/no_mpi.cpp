@@ -20,4 +20,6 @@ Result explore_distributed(const Workload&, const Options&) {
 
 int mpi_rank() { return 0; }
 
+void mpi_start() {}
+
 }  // namespace mmc::engine
