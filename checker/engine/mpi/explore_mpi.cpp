@@ -73,17 +73,25 @@ constexpr size_t ROUND_BYTES = size_t{64} << 20;
 constexpr size_t MASK_BYTES = (NODE_BYTES + 7) / 8;
 constexpr size_t MAX_WIRE = sizeof(Tag) + MASK_BYTES + NODE_BYTES;
 
+// Eight node bytes at a time: most groups are all zero (fast path).
 size_t encode(const Tag& t, const Node& n, uint8_t* out) {
   std::memcpy(out, &t, sizeof t);
   uint8_t* mask = out + sizeof t;
-  std::memset(mask, 0, MASK_BYTES);
   uint8_t* p = mask + MASK_BYTES;
   const auto* b = reinterpret_cast<const uint8_t*>(&n);
-  for (size_t i = 0; i < NODE_BYTES; i++)
-    if (b[i]) {
-      mask[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
-      *p++ = b[i];
-    }
+  for (size_t group = 0; group < MASK_BYTES; group++) {
+    const size_t at = group * 8, len = std::min<size_t>(8, NODE_BYTES - at);
+    uint64_t word = 0;
+    std::memcpy(&word, b + at, len);
+    uint8_t m = 0;
+    if (word != 0)
+      for (size_t i = 0; i < len; i++)
+        if (b[at + i]) {
+          m |= static_cast<uint8_t>(1u << i);
+          *p++ = b[at + i];
+        }
+    mask[group] = m;
+  }
   return static_cast<size_t>(p - out);
 }
 
@@ -92,7 +100,15 @@ size_t decode(const uint8_t* in, Tag& t, Node& n) {
   const uint8_t* mask = in + sizeof t;
   const uint8_t* p = mask + MASK_BYTES;
   auto* b = reinterpret_cast<uint8_t*>(&n);
-  for (size_t i = 0; i < NODE_BYTES; i++) b[i] = (mask[i >> 3] >> (i & 7)) & 1 ? *p++ : 0;
+  for (size_t group = 0; group < MASK_BYTES; group++) {
+    const size_t at = group * 8, len = std::min<size_t>(8, NODE_BYTES - at);
+    const uint8_t m = mask[group];
+    if (m == 0) {
+      std::memset(b + at, 0, len);
+      continue;
+    }
+    for (size_t i = 0; i < len; i++) b[at + i] = (m >> i) & 1 ? *p++ : 0;
+  }
   return static_cast<size_t>(p - in);
 }
 
@@ -232,7 +248,8 @@ template <class Same>
 class NodeSet {
  public:
   explicit NodeSet(Same same) : same_(same) {}
-  int64_t find_or_add(const Node& n, uint64_t h, uint32_t idx) {
+  template <class Probe>
+  int64_t find_or_add(const Probe& n, uint64_t h, uint32_t idx) {
     if ((count_ + 1) * 2 > slots_.size()) grow();
     const uint64_t hi = h >> 32;
     for (size_t i = hi & mask_;; i = (i + 1) & mask_) {
@@ -430,14 +447,18 @@ class DistSearch {
   // (parent id, index of the first) in `refs`.
   void expand_level(Outbox& out, std::vector<std::vector<uint8_t>>& refs) {
     std::vector<std::vector<uint64_t>> pos(c_.size);  // per destination: where candidate j is in `out`
+    // The encoding is a function of the node: repeats are found by
+    // comparing encodings (after the tag), without decoding.
+    struct Encoded {
+      const uint8_t* p;
+      size_t len;
+    };
     auto same_as = [&](int d) {
-      return [&out, &pos, d](uint32_t j, const Node& n) {
-        Tag t;
-        Node x;
-        decode(out.at(d, pos[d][j]), t, x);
-        return x == n;
+      return [&out, &pos, d](uint32_t j, const Encoded& e) {
+        return std::memcmp(out.at(d, pos[d][j]) + sizeof(Tag), e.p + sizeof(Tag), e.len - sizeof(Tag)) == 0;
       };
     };
+    std::vector<uint8_t> scratch(MAX_WIRE);
     std::vector<decltype(make_node_set(same_as(0)))> seen;
     for (int d = 0; d < c_.size; d++) seen.push_back(make_node_set(same_as(d)));
     for (size_t i = 0; i < cur_.size(); i++) {
@@ -451,7 +472,8 @@ class DistSearch {
         const Tag tag{g, k++};
         const uint64_t h = hash_bytes(&s, NODE_BYTES);
         const int d = owner_of(h, c_.size);
-        const int64_t first = seen[d].find_or_add(s, h, static_cast<uint32_t>(pos[d].size()));
+        const Encoded e{scratch.data(), encode(tag, s, scratch.data())};
+        const int64_t first = seen[d].find_or_add(e, h, static_cast<uint32_t>(pos[d].size()));
         if (first >= 0) {
           if (run_.edges_kept) {
             const uint32_t ref[2] = {g, static_cast<uint32_t>(first)};
@@ -460,8 +482,8 @@ class DistSearch {
           }
           return;
         }
-        uint8_t* p = out.reserve(d, MAX_WIRE);
-        pos[d].push_back(out.commit(d, encode(tag, s, p)));
+        std::memcpy(out.reserve(d, e.len), e.p, e.len);
+        pos[d].push_back(out.commit(d, e.len));
       });
       faults_ += info.userspace_faults;
       if (info.capacity_reason) capacity_.insert(info.capacity_reason);
