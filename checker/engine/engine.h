@@ -99,6 +99,7 @@ struct Timing {
   int ranks = 0;
   uint64_t bytes_sent = 0;         // all ranks: successor batches + id assignment + final counts
   uint64_t successor_bytes = 0;    // all ranks: the successor batches alone
+  uint64_t successor_records = 0;  // all ranks: successors sent to another rank
   int levels = 0;                  // BFS levels exchanged
   std::vector<uint64_t> level_bytes;  // all ranks, by BFS level
   std::vector<uint64_t> rank_states, rank_store_bytes, rank_peak_rss_kb;

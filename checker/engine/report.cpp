@@ -152,6 +152,7 @@ nlohmann::json to_json(const Result& r) {
                           {"levels", r.timing.levels},
                           {"bytes_sent", r.timing.bytes_sent},
                           {"successor_bytes", r.timing.successor_bytes},
+                          {"successor_records", r.timing.successor_records},
                           {"level_bytes", r.timing.level_bytes},
                           {"rank_states", r.timing.rank_states},
                           {"rank_store_bytes", r.timing.rank_store_bytes},

@@ -398,6 +398,7 @@ class DistSearch {
   uint64_t initial_states() const { return initial_.size(); }
   uint64_t bytes_sent() const { return ex_.bytes_sent; }
   uint64_t successor_bytes() const { return successor_bytes_; }
+  uint64_t successor_records() const { return successor_records_; }
   const std::vector<uint64_t>& level_bytes() const { return level_bytes_; }
   int levels() const { return static_cast<int>(level_bytes_.size()); }
   uint64_t bytes_sent_total() { return allreduce_sum(ex_.bytes_sent); }
@@ -484,6 +485,7 @@ class DistSearch {
         }
         std::memcpy(out.reserve(d, e.len), e.p, e.len);
         pos[d].push_back(out.commit(d, e.len));
+        if (d != c_.rank) successor_records_++;
       });
       faults_ += info.userspace_faults;
       if (info.capacity_reason) capacity_.insert(info.capacity_reason);
@@ -707,7 +709,7 @@ class DistSearch {
   std::vector<std::pair<uint32_t, uint8_t>> marks_;
   std::vector<uint64_t> local_first_, first_violation_at_;  // (gid << 16) | rank
   std::set<std::string> capacity_;
-  uint64_t states_ = 0, transitions_ = 0, faults_ = 0, successor_bytes_ = 0;
+  uint64_t states_ = 0, transitions_ = 0, faults_ = 0, successor_bytes_ = 0, successor_records_ = 0;
   std::vector<uint64_t> level_bytes_;
 };
 
@@ -829,6 +831,7 @@ RawRun search(const MmModel& m, const Workload& w, const Options& opt, const Sea
     run.store_bytes = fingerprint_store_bytes(run.states) + parents;
   }
   r.timing.successor_bytes = allreduce_sum(ds.successor_bytes());
+  r.timing.successor_records = allreduce_sum(ds.successor_records());
   r.timing.level_bytes = ds.level_bytes();
   r.timing.levels = ds.levels();
   r.timing.rank_states = gather_all(ds.local_states());
