@@ -101,7 +101,8 @@ struct Timing {
   uint64_t successor_bytes = 0;    // all ranks: the successor batches alone
   uint64_t successor_records = 0;  // all ranks: successors sent to another rank
   int levels = 0;                  // BFS levels exchanged
-  std::vector<uint64_t> level_bytes;  // all ranks, by BFS level
+  std::vector<uint64_t> level_bytes;   // all ranks, by BFS level
+  std::vector<uint64_t> level_states;  // new states each level stored
   std::vector<uint64_t> rank_states, rank_store_bytes, rank_peak_rss_kb;
   std::vector<double> rank_cpu_seconds;  // user + system, whole process (a shared machine's wall time misleads)
 };

@@ -154,6 +154,7 @@ nlohmann::json to_json(const Result& r) {
                           {"successor_bytes", r.timing.successor_bytes},
                           {"successor_records", r.timing.successor_records},
                           {"level_bytes", r.timing.level_bytes},
+                          {"level_states", r.timing.level_states},
                           {"rank_states", r.timing.rank_states},
                           {"rank_store_bytes", r.timing.rank_store_bytes},
                           {"rank_peak_rss_kb", r.timing.rank_peak_rss_kb},

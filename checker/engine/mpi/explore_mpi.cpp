@@ -400,6 +400,7 @@ class DistSearch {
   uint64_t successor_bytes() const { return successor_bytes_; }
   uint64_t successor_records() const { return successor_records_; }
   const std::vector<uint64_t>& level_bytes() const { return level_bytes_; }
+  const std::vector<uint64_t>& level_states() const { return level_states_; }
   int levels() const { return static_cast<int>(level_bytes_.size()); }
   uint64_t bytes_sent_total() { return allreduce_sum(ex_.bytes_sent); }
   Exchange& exchange() { return ex_; }
@@ -651,6 +652,7 @@ class DistSearch {
         stop = true;
       }
       level_bytes_.push_back(allreduce_sum(ex_.bytes_sent - sent_before));
+      level_states_.push_back(stored);
       progress.tick(states_, depth, stored, allreduce_sum(transitions_));
       base += n_cur;
       n_cur = stored;
@@ -710,7 +712,7 @@ class DistSearch {
   std::vector<uint64_t> local_first_, first_violation_at_;  // (gid << 16) | rank
   std::set<std::string> capacity_;
   uint64_t states_ = 0, transitions_ = 0, faults_ = 0, successor_bytes_ = 0, successor_records_ = 0;
-  std::vector<uint64_t> level_bytes_;
+  std::vector<uint64_t> level_bytes_, level_states_;
 };
 
 // Distinct parts of N bytes over every rank's store: each part goes to the
@@ -833,6 +835,7 @@ RawRun search(const MmModel& m, const Workload& w, const Options& opt, const Sea
   r.timing.successor_bytes = allreduce_sum(ds.successor_bytes());
   r.timing.successor_records = allreduce_sum(ds.successor_records());
   r.timing.level_bytes = ds.level_bytes();
+  r.timing.level_states = ds.level_states();
   r.timing.levels = ds.levels();
   r.timing.rank_states = gather_all(ds.local_states());
   r.timing.rank_store_bytes = gather_all(ds.local_bytes());
