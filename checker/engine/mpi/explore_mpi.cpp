@@ -395,6 +395,11 @@ class DistSearch {
            parent_rank_.capacity() * sizeof(uint16_t);
   }
   uint64_t local_states() const { return store_.size(); }
+  bool rank_store_full = false;  // the state bound hit was a rank's store capacity
+  static uint64_t rank_capacity() {
+    if constexpr (std::is_same_v<Store, CollapseStore>) return CollapseStore::MAX_IDS - 1;
+    return uint64_t{NO_PARENT} - 1;
+  }
   uint64_t initial_states() const { return initial_.size(); }
   uint64_t bytes_sent() const { return ex_.bytes_sent; }
   uint64_t successor_bytes() const { return successor_bytes_; }
@@ -629,6 +634,16 @@ class DistSearch {
         std::vector<uint32_t> order;
         for (uint32_t wi = 0; wi < win.size(); wi++)
           if (win[wi].gid < limit_gid) order.push_back(wi);
+        // A rank's exact store holds at most 2^26 states: when one would
+        // overflow, no rank stores this level (the stored states stay a
+        // prefix in id order) and the run is incomplete.
+        if (allreduce_or(store_.size() + order.size() > rank_capacity())) {
+          rank_store_full = true;
+          run_.state_bound_hit = true;
+          stop = true;
+          stored = 0;
+          order.clear();
+        }
         std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return win[a].gid < win[b].gid; });
         for (uint32_t wi : order) {
           const Winner<Store>& w = win[wi];
@@ -638,7 +653,7 @@ class DistSearch {
         }
         if (run_.edges_kept)
           for (auto [g, wi] : pending_edges)
-            if (win[wi].gid < limit_gid) edges_.emplace_back(g, win[wi].gid);
+            if (win[wi].gid < base + n_cur + stored) edges_.emplace_back(g, win[wi].gid);
       }
       states_ += stored;
       if (run_.edges_kept && states_ > lim_.edge_cap) {
@@ -821,10 +836,12 @@ void ensure_mpi() {
 }
 
 template <class Store>
-RawRun search(const MmModel& m, const Workload& w, const Options& opt, const SearchLimits& lim, Result& r) {
+RawRun search(const MmModel& m, const Workload& w, const Options& opt, const SearchLimits& lim, Result& r,
+              bool& store_full) {
   Store store;
   DistSearch<Store> ds(m, store, lim);
   RawRun run = ds.run();
+  store_full = ds.rank_store_full;
   finish(m, w, opt, ds, run, r);
   const uint64_t parents = parent_array_bytes(run.states, ds.initial_states());
   if constexpr (std::is_same_v<Store, CollapseStore>) {
@@ -877,9 +894,9 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   lim.threads = 1;
   lim.max_depth = opt.max_depth.value_or(w.bounds.max_depth);
   lim.max_states = opt.max_states.value_or(w.bounds.max_states);
-  // The same bound as one process (so the reports agree); each rank's
-  // store holds a part of it.
-  if (!opt.fingerprint) lim.max_states = std::min<uint64_t>(lim.max_states, CollapseStore::MAX_IDS - 1);
+  // Unlike one process, not capped at one exact store's 2^26 states: each
+  // rank's store holds a part (a full one ends the run, see bfs()).  Ids
+  // are 32-bit, as in one process.
   lim.max_states = std::min<uint64_t>(lim.max_states, uint64_t{NO_PARENT} - 1);
   lim.max_memory_bytes = opt.max_memory_mb.value_or(w.bounds.max_memory_mb) << 20;  // per rank
   lim.edge_cap = opt.graph_cap;
@@ -894,8 +911,10 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   r.proc_names = w.proc_names;
   r.device_names = w.device_names;
   RawRun run;
+  bool store_full = false;  // the state bound hit was a rank's store capacity
   try {
-    run = opt.fingerprint ? search<FingerprintStore<MmNode>>(m, w, opt, lim, r) : search<CollapseStore>(m, w, opt, lim, r);
+    run = opt.fingerprint ? search<FingerprintStore<MmNode>>(m, w, opt, lim, r, store_full)
+                          : search<CollapseStore>(m, w, opt, lim, r, store_full);
   } catch (const std::exception& e) {
     // One rank cannot go on: end the whole job rather than leave the others
     // waiting in a collective.
@@ -905,7 +924,10 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   r.complete = run.complete();
   for (const std::string& why : run.capacity_reasons) r.bounds_hit.push_back("model bound hit: " + why);
   if (run.depth_bound_hit) r.bounds_hit.push_back("depth bound hit: raise --max-depth (now " + std::to_string(lim.max_depth) + ")");
-  if (run.state_bound_hit) r.bounds_hit.push_back("state bound hit: raise --max-states (now " + std::to_string(lim.max_states) + ")");
+  if (run.state_bound_hit && store_full)
+    r.bounds_hit.push_back("state bound hit: a rank's exact store is full (2^26 - 1 states); add ranks or use --fingerprint");
+  else if (run.state_bound_hit)
+    r.bounds_hit.push_back("state bound hit: raise --max-states (now " + std::to_string(lim.max_states) + ")");
   if (run.memory_bound_hit)
     r.bounds_hit.push_back("memory bound hit (per rank): raise --max-memory-mb (now " +
                            std::to_string(lim.max_memory_bytes >> 20) + ")");
