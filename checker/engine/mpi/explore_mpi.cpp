@@ -9,8 +9,8 @@
 // One BFS level, every rank in lockstep:
 //   1. expand the owned frontier (in global id order); each successor k of
 //      state g becomes a candidate (node, g, k) in the batch of the rank
-//      that owns it (a rank drops its own repeats: the first has the
-//      smallest tag);
+//      that owns it, encoded without the node's zero bytes (a rank drops
+//      its own repeats: the first has the smallest tag);
 //   2. MPI_Alltoallv of the batches (in rounds of at most ROUND_BYTES per
 //      destination); the owner looks each candidate up in its store and
 //      keeps, per new state, the smallest tag (g, k) it was reached by;
@@ -32,7 +32,6 @@
 
 #include <algorithm>
 #include <array>
-#include <type_traits>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +39,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "checker/engine/collapse_store.h"
