@@ -20,6 +20,7 @@
 #include "checker/html/from_results.h"
 #include "checker/util/atomic_file.h"
 #include "checker/util/json_text.h"
+#include "checker/engine/mpi/distributed.h"
 #include "checker/workloads/workloads.h"
 #include "model/config.h"
 #include "model/config_requires.h"
@@ -134,10 +135,17 @@ struct ExploreArgs {
   long long max_states = -1, max_memory_mb = -1;
   std::string dot_file;
   std::string html_file;
+  bool mpi = false;  // distributed over the ranks of an MPI job (checker/engine/mpi/)
 };
 
 int run_explore(ExploreArgs& a) {
   if (a.bfs && a.dfs) return usage_error("--bfs and --dfs exclude each other");
+  if (a.mpi) {
+    std::string why;
+    if (!engine::mpi_ready(why)) return usage_error(why);
+    if (a.dfs) return usage_error("--mpi searches breadth-first only; drop --dfs");
+    if (a.opt.threads > 1) return usage_error("--mpi runs one thread per rank; start more ranks (mpirun -np) instead of --threads");
+  }
   auto w = workload_from(a.c);
   if (!w) return EXIT_BAD_INPUT;
   a.opt.search = a.dfs ? engine::Search::Dfs : engine::Search::Bfs;
@@ -149,10 +157,11 @@ int run_explore(ExploreArgs& a) {
   a.opt.progress = progress_wanted(a.opt.progress) == ProgressFlag::On;
   engine::Result r;
   try {
-    r = engine::explore(*w, a.opt);
+    r = a.mpi ? engine::explore_distributed(*w, a.opt) : engine::explore(*w, a.opt);
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   }
+  if (a.mpi && engine::mpi_rank() != 0) return r.exit_status();  // rank 0 reports for the job
   if (a.c.json) std::cout << util::json_text(engine::to_json(r)) << "\n";
   else engine::print_text(std::cout, r, a.c.style);
   if (!a.dot_file.empty()) {
@@ -218,6 +227,9 @@ void register_explore_commands(CLI::App& app) {
   ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");
   ex->add_option("--html", ea->html_file,
                  "write the violation traces as one self-contained HTML page (timeline, states side by side, SVG)");
+  ex->add_flag("--mpi", ea->mpi,
+               "distributed search over the ranks of an MPI job: mpirun -np N mmcheck explore ... --mpi "
+               "(same answer as one process)");
   ex->add_flag("--progress", ea->opt.progress, "progress line on stderr even when it is not a terminal");
   add_command(app, ex, [ea, ex] {
     ea->c.config_given = given(ex, "--config");

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "checker/cli/commands.h"
 #include "checker/cli/flags.h"
@@ -41,6 +42,7 @@ struct ScenarioFlags {
   bool progress = false;      // --progress
   bool config_given = false;  // --config on the command line, even empty
   engine::TraceStyle style;  // run: --ghost, --source-url
+  bool mpi = false;   // run: explore blocks over the ranks of an MPI job
 };
 
 // --config and --set into run options; prints the error and returns false on bad input.
@@ -104,16 +106,33 @@ int worse(int a, int b) {
 int cmd_run(const ScenarioFlags& f) {
   RunOptions opt;
   if (!make_options(f, opt)) return EXIT_BAD_INPUT;
+  if (f.mpi) {
+    std::string why;
+    if (!engine::mpi_ready(why)) {
+      std::cerr << "mmcheck: error: " << why << "\n";
+      return EXIT_BAD_INPUT;
+    }
+    if (f.threads > 1) {
+      std::cerr << "mmcheck: error: --mpi runs one thread per rank; start more ranks (mpirun -np) instead of --threads\n";
+      return EXIT_BAD_INPUT;
+    }
+    opt.distribution = engine::Distribution::Mpi;
+    engine::mpi_start();
+  }
+  // Under --mpi every rank runs the scenarios (the explore blocks together);
+  // rank 0 alone prints.
+  std::ostringstream discard;
+  std::ostream& cout = f.mpi && engine::mpi_rank() != 0 ? discard : std::cout;
   int status = EXIT_OK;
   nlohmann::json all = nlohmann::json::array();
   std::vector<std::pair<Scenario, ScenarioRun>> for_html;
   for (size_t i = 0; i < f.files.size(); i++) {
-    if (i && !f.json) std::cout << "\n";
+    if (i && !f.json) cout << "\n";
     try {
       Scenario s = load_scenario(f.files[i]);
       ScenarioRun r = run_scenario(s, opt);
       if (f.json) all.push_back(run_to_json(s, r));
-      else print_run(std::cout, s, r, f.style);
+      else print_run(cout, s, r, f.style);
       if (!f.html_out.empty()) for_html.emplace_back(s, r);
       status = worse(status, run_status(r));
     } catch (const ScenarioError& e) {
@@ -123,9 +142,9 @@ int cmd_run(const ScenarioFlags& f) {
     }
   }
   if (f.json)
-    std::cout << util::json_text(nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}) << "\n";
+    cout << util::json_text(nlohmann::json{{"schema_version", RESULTS_SCHEMA_VERSION}, {"scenarios", all}}) << "\n";
   // No page when no scenario could run: a page saying nothing was violated would mislead.
-  if (!f.html_out.empty() && !for_html.empty()) {
+  if (!f.html_out.empty() && !for_html.empty() && !(f.mpi && engine::mpi_rank() != 0)) {
     const std::string err = html::write_page(f.html_out, html::render_page(html::run_page(for_html, opt)));
     if (!err.empty()) {
       std::cerr << "mmcheck: error: --html: " << err << "\n";
@@ -312,6 +331,8 @@ void register_scenario_commands(CLI::App& app) {
   run->add_option("--source-url", flags->style.source_url,
                   "link each decision of a trace to the kernel source: {file} and {function} are replaced, e.g. "
                   "https://elixir.bootlin.com/linux/v6.18/source/{file}");
+  run->add_flag("--mpi", flags->mpi,
+                "explore blocks over the ranks of an MPI job: mpirun -np N mmcheck run FILE --mpi (same results)");
   common_flags(run, *flags);
   add_command(app, run, [flags, run] {
     flags->config_given = given(run, "--config");

@@ -56,6 +56,7 @@ class ComponentTable {
   }
   size_t size() const { return items_.size(); }
   const uint8_t* item(uint32_t id) const { return items_[id].data(); }
+  const Bytes& item_bytes(uint32_t id) const { return items_[id]; }
   uint64_t bytes() const { return table_.size() * sizeof(uint64_t) + items_.capacity() * N; }
   uint64_t growth_reserve(size_t margin) const {
     return vector_growth(items_, margin) + table_growth(items_.size(), table_.size(), margin, 1, 2, sizeof(uint64_t));
@@ -187,6 +188,13 @@ class CollapseStore {
            procs_.growth_reserve(parts) + tuples_.growth_reserve(parts) + folios_.growth_reserve(parts) +
            rest_.growth_reserve(parts);
   }
+  // The interned parts (a distributed run counts the distinct ones over
+  // every rank's store: checker/engine/mpi/).
+  const ComponentTable<sizeof(mm::Process)>& proc_parts() const { return procs_; }
+  const ComponentTable<sizeof(uint32_t) * mm::MAX_PROCS>& tuple_parts() const { return tuples_; }
+  const ComponentTable<sizeof(mm::State::folio)>& folio_parts() const { return folios_; }
+  static constexpr size_t REST_BYTES = sizeof(mm::State::swap) + sizeof(mm::State::inode) + sizeof(MmNode::used);
+  const ComponentTable<REST_BYTES>& rest_parts() const { return rest_; }
 
   uint64_t bytes() const {
     return slots_.size() * sizeof(uint32_t) + records_.capacity() * sizeof(Record) + procs_.bytes() +

@@ -49,8 +49,6 @@ uint64_t peak_rss_kb() {
   return 0;
 }
 
-namespace {
-
 // The reversed explored graph in Boost's compressed sparse row form: built
 // in one pass from the sorted edge list, out-edges = predecessors.
 using ReverseGraph = boost::compressed_sparse_row_graph<boost::directedS>;
@@ -90,6 +88,8 @@ int64_t first_stuck_state(const RawRun& run, uint64_t& stuck) {
     }
   return first;
 }
+
+namespace {
 
 template <class Store>
 void finish(const MmModel& m, const Workload& w, const Options& opt, Store& store, const RawRun& run, Result& r) {

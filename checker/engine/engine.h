@@ -99,6 +99,17 @@ struct Timing {
   uint64_t peak_rss_kb = 0;
   double expand_seconds = 0;  // BFS: parallel part (successor generation, invariants)
   double merge_seconds = 0;   // BFS: serial part (ordered insertion into the store)
+  // --mpi (checker/engine/mpi/): the job's ranks, and per rank what it
+  // stored, held and sent.  ranks == 0: a single-process run.
+  int ranks = 0;
+  uint64_t bytes_sent = 0;         // all ranks: successor batches + id assignment + final counts
+  uint64_t successor_bytes = 0;    // all ranks: the successor batches alone
+  uint64_t successor_records = 0;  // all ranks: successors sent to another rank
+  int levels = 0;                  // BFS levels exchanged
+  std::vector<uint64_t> level_bytes;   // all ranks, by BFS level
+  std::vector<uint64_t> level_states;  // new states each level stored
+  std::vector<uint64_t> rank_states, rank_store_bytes, rank_peak_rss_kb;
+  std::vector<double> rank_cpu_seconds;  // user + system, whole process (a shared machine's wall time misleads)
 };
 
 struct Result {

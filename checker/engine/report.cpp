@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <ostream>
 
 #include "checker/engine/engine.h"
@@ -83,6 +84,13 @@ void print_text(std::ostream& out, const Result& r, const TraceStyle& style) {
   fmt::print(out, "timing: {:.3f} s, {} states/s, {} generated/s, threads {}, peak RSS {} MB\n", r.timing.seconds,
              human_count(r.timing.states_per_second), human_count(r.timing.transitions_per_second), r.timing.threads,
              r.timing.peak_rss_kb / 1024);
+  if (r.timing.ranks > 0) {
+    uint64_t max_rss = 0;
+    for (uint64_t kb : r.timing.rank_peak_rss_kb) max_rss = std::max(max_rss, kb);
+    fmt::print(out, "timing: mpi {} ranks, {} levels, {:.1f} MB sent ({:.1f} bytes/state), max peak RSS per rank {} MB\n",
+               r.timing.ranks, r.timing.levels, r.timing.bytes_sent / 1e6,
+               r.stats.states ? static_cast<double>(r.timing.bytes_sent) / r.stats.states : 0.0, max_rss / 1024);
+  }
 }
 
 nlohmann::json to_json(const Result& r) {
@@ -130,6 +138,18 @@ nlohmann::json to_json(const Result& r) {
         {"merge_seconds", r.timing.merge_seconds}}},
   };
   if (r.fingerprint) j["collision_probability"] = r.collision_probability;
+  if (r.timing.ranks > 0)
+    j["timing"]["mpi"] = {{"ranks", r.timing.ranks},
+                          {"levels", r.timing.levels},
+                          {"bytes_sent", r.timing.bytes_sent},
+                          {"successor_bytes", r.timing.successor_bytes},
+                          {"successor_records", r.timing.successor_records},
+                          {"level_bytes", r.timing.level_bytes},
+                          {"level_states", r.timing.level_states},
+                          {"rank_states", r.timing.rank_states},
+                          {"rank_store_bytes", r.timing.rank_store_bytes},
+                          {"rank_peak_rss_kb", r.timing.rank_peak_rss_kb},
+                          {"rank_cpu_seconds", r.timing.rank_cpu_seconds}};
   return j;
 }
 

@@ -22,6 +22,11 @@ inline constexpr uint64_t SMALL_GRAPH_STATES = 300;
 
 uint64_t peak_rss_kb();
 
+// Leak finder (engine.cpp): reverse reachability from the clean ends
+// (run.marks) over run.edges; the smallest id that cannot reach one, or -1;
+// `stuck` counts them.
+int64_t first_stuck_state(const RawRun& run, uint64_t& stuck);
+
 // Replays the path: at each step, the first event (in the model's fixed
 // order) whose successor, renamed, is the next stored node.
 Trace concrete_trace(const MmModel& m, const std::vector<MmNode>& path, const mm::DisplayNames& names);

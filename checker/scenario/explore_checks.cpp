@@ -60,7 +60,7 @@ void run_explore_checks(const Scenario& s, const engine::Workload& w, const std:
   opt.graph_cap = 0;  // no DOT or leak finder needed here
   engine::Result r;
   try {
-    r = engine::explore(w, opt);
+    r = engine::explore_on(w, opt, ropt.distribution);
   } catch (const std::invalid_argument& e) {
     throw ScenarioError(s.file, s.explore->loc, fmt::format("the engine rejects this explore block: {}", e.what()));
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "checker/engine/engine.h"
+#include "checker/engine/mpi/distributed.h"
 #include "checker/engine/workload.h"
 #include "checker/scenario/ast.h"
 #include "model/config.h"
@@ -27,6 +28,8 @@ struct RunOptions {
   int threads = 1;
   Progress progress = Progress::Off;
   size_t max_script_states = 100000;  // bound on one step's set of states
+  // `run --mpi`: explore blocks over the ranks of an MPI job (same results).
+  engine::Distribution distribution = engine::Distribution::OneProcess;
 };
 
 // A config the scenario runs under, with the name expectations use in `under`.

@@ -1,0 +1,46 @@
+// The distributed backend of explore(): the same breadth-first search over
+// the ranks of an MPI job, with each rank storing only the states whose
+// canonical key hashes to it (PReach / DiVinE style).  The answer (states,
+// transitions, depth, verdicts, shortest traces, leak check, the JSON
+// without `timing`) is the single-process one: see distributed.md in docs/.
+//
+// This header does not include <mpi.h>: the CLI calls it whether or not the
+// binary was built with MPI (CMake option MMCHECK_MPI); without MPI,
+// mpi_ready() says why --mpi cannot run.
+#pragma once
+#include <string>
+
+#include "checker/engine/engine.h"
+
+namespace mmc::engine {
+
+// True when this binary has the MPI backend (MMCHECK_MPI=ON).
+bool mpi_built();
+
+// Whether --mpi can run here: built with MPI and started by an MPI launcher
+// (mpirun / mpiexec / srun).  When not, `why` says what to do instead.
+bool mpi_ready(std::string& why);
+
+// Every rank of MPI_COMM_WORLD calls this with the same workload and
+// options; each gets the same Result (timing apart).  Options::search must
+// be Bfs.  Throws std::invalid_argument (on every rank, before any message)
+// for a malformed workload, like explore().  Initialises MPI on first use
+// and finalises it at exit.
+Result explore_distributed(const Workload& w, const Options& opt);
+
+// Initialise MPI now (explore_distributed does it on first use; a command
+// that must know its rank before exploring calls this first).
+void mpi_start();
+
+// This process's rank (0 before MPI is initialised or without MPI): only
+// rank 0 prints the report.
+int mpi_rank();
+
+// Where an exploration runs: this process, or every rank of the MPI job
+// (then every rank calls it alike).
+enum class Distribution { OneProcess, Mpi };
+inline Result explore_on(const Workload& w, const Options& opt, Distribution d) {
+  return d == Distribution::Mpi ? explore_distributed(w, opt) : explore(w, opt);
+}
+
+}  // namespace mmc::engine
