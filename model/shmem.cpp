@@ -140,6 +140,9 @@ Outcome shmem_fault(State& s, int inode, int index, bool huge, const Config& cfg
     case PcKind::Folio:
       f = e.a;
       sub = e.b;
+      // shmem_get_folio_gfp on a fallocated folio (sgp != SGP_READ): clear
+      // it and folio_mark_uptodate (its content is already zero here).
+      s.folio[f].flags |= PG_uptodate;
       return Outcome::done();
     case PcKind::Swap:
       return shmem_swapin_folio(s, inode, index, f, cfg);
@@ -186,6 +189,9 @@ Outcome shmem_writeout(State& s, int f, const Config& cfg) {
   MM_DECIDE("shmem_writeout", "mm/shmem.c", "folio_alloc_swap(folio)",
             "a slot: the page-cache entry becomes a swap value entry", -1, -1, f);
   Folio& fo = s.folio[f];
+  // A fallocated folio arriving here is initialized and written
+  // ("without plumbing a SWAP_MAP_FALLOC value ... the only way").
+  fo.flags |= PG_uptodate;
   // folio_alloc_swap + swap_shmem_alloc + shmem_delete_from_page_cache: the
   // folio sits in the swap cache and the page-cache slot holds the swap
   // entry, which is the slot's one reference.
@@ -233,6 +239,34 @@ void shmem_vma_closed(State& s, const Vma& closed, const Config& cfg) {
   }
   for (int x = 0; x < s.inode[inode].npages; x++)
     if (s.inode[inode].pc[x].kind != PcKind::Empty) shmem_punch_hole(s, inode, x, cfg);
+}
+
+Outcome shmem_fallocate(State& s, int inode, int index, FallocMode mode, const Config& cfg) {
+  if (inode < 0 || inode >= MAX_INODES || index < 0 || index >= s.inode[inode].npages)
+    return Outcome::disabled("fallocate outside the file");
+  if (mode == FallocMode::PunchHole) return shmem_punch_hole(s, inode, index, cfg);
+  PcEntry& e = s.inode[inode].pc[index];
+  int f = -1, sub = 0;
+  switch (e.kind) {
+    case PcKind::Folio:
+      // shmem_get_folio_gfp: "SGP_FALLOC on a folio fallocated earlier must
+      // initialize it now" (clear: zeroed and uptodate), then
+      // folio_mark_dirty ("SGP_CACHE folios might still be clean").
+      s.folio[e.a].flags |= PG_uptodate | PG_dirty;
+      return Outcome::done();
+    case PcKind::Swap: {
+      Outcome o = shmem_swapin_folio(s, inode, index, f, cfg);
+      if (o.status == Status::Done && f >= 0) s.folio[f].flags |= PG_dirty;
+      return o;
+    }
+    case PcKind::Empty: {
+      Outcome o = shmem_alloc_and_add_folio(s, inode, index, false, f, sub, cfg);
+      if (o.status != Status::Done) return o;
+      s.folio[f].flags = (s.folio[f].flags & ~PG_uptodate) | PG_dirty;
+      return o;
+    }
+  }
+  return Outcome::done();
 }
 
 }  // namespace mm

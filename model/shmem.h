@@ -28,6 +28,20 @@ Outcome shmem_writeout(State& s, int folio, const Config& cfg);
 // shmem_undo_range frees the folio or swap entry.
 Outcome shmem_punch_hole(State& s, int inode, int index, const Config& cfg);
 
+// shmem_fallocate for one page of a file (index < its size).
+//  - Allocate (mode 0) and KeepSize (FALLOC_FL_KEEP_SIZE; the same inside
+//    i_size, which the model's files never grow past): shmem_get_folio
+//    (SGP_FALLOC) allocates a folio that stays !uptodate ("so that freeable
+//    folios can be recognized") but dirty ("so that memory pressure will
+//    swap rather than free"); a swapped-out page is swapped in; a present
+//    folio is marked dirty, and one fallocated earlier is initialized
+//    (zeroed, uptodate) by this second SGP_FALLOC.  Not uptodate means: mincore 0, a hole for
+//    SEEK_DATA (folio_seek_hole_data), zeroes and uptodate at the first
+//    fault or at shmem_writeout.
+//  - PunchHole (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE): shmem_punch_hole.
+enum class FallocMode : uint8_t { Allocate, KeepSize, PunchHole };
+Outcome shmem_fallocate(State& s, int inode, int index, FallocMode mode, const Config& cfg);
+
 // A VMA went away (munmap, exit): when it was the last mapping of a
 // MAP_SHARED|MAP_ANONYMOUS inode (shmem_zero_setup: no file descriptor),
 // the inode's last reference is gone -- iput_final -> shmem_evict_inode ->

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "model/mm.h"
 #include "model/observe.h"
 #include "model/setup.h"
+#include "model/shmem.h"
 
 namespace mmc::live {
 
@@ -328,7 +330,10 @@ class PlanBuilder {
 
   // Applies e to every state; a state where it is impossible stays.  Returns the statuses seen.
   std::set<mm::Status> apply_all(const mm::Event& e, Loc loc) {
-    scenario::AppliedStep r = scenario::apply_to_each(cur_, [&](mm::State& s) { return mm::apply(s, e, cfg_); });
+    return apply_all_fn([&](mm::State& s) { return mm::apply(s, e, cfg_); }, loc);
+  }
+  std::set<mm::Status> apply_all_fn(const std::function<mm::Outcome(mm::State&)>& fn, Loc loc) {
+    scenario::AppliedStep r = scenario::apply_to_each(cur_, fn);
     if (r.out_of_capacity)
       fail(loc, fmt::format("the model ran out of capacity: {}; make the scenario smaller", r.out_of_capacity->reason));
     if (r.seen.count(mm::Status::Sigsegv)) not_live(loc, "the step raises SIGSEGV/SIGBUS in the model");
@@ -451,6 +456,20 @@ class PlanBuilder {
         model_only(st, proc);
         break;
       case StepKind::Kernel: break;
+      case StepKind::Fallocate: {
+        auto it = files_.find(st.file);
+        if (it == files_.end()) fail(st.loc, fmt::format("file '{}' is not declared", st.file));
+        static const char* const modes[] = {"0", "FALLOC_FL_KEEP_SIZE", "FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE"};
+        LiveStep& ls = add_step(proc, fmt::format("{}: fallocate {} {}{}", st.proc, st.file, st.offset,
+                                                  st.falloc_mode == 1 ? " keep_size" : st.falloc_mode == 2 ? " punch_hole" : ""));
+        ls.code.push_back(fmt::format("live_fallocate(live_fd[{}], {}, {});", it->second, modes[st.falloc_mode], st.offset));
+        const int inode = file_inode_[it->second];
+        apply_all_fn([&](mm::State& s) {
+          return mm::shmem_fallocate(s, inode, st.offset, static_cast<mm::FallocMode>(st.falloc_mode), cfg_);
+        }, st.loc);
+        close_under_background(st.loc);
+        break;
+      }
     }
   }
 

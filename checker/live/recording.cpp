@@ -76,15 +76,23 @@ std::string recording_json(const Recording& r) {
   k["config"] = knobs;
   k["probe"] = r.probe_json.empty() ? json::object() : json::parse(r.probe_json);
   j["kernel"] = k;
-  json sc = json::array();
-  for (const auto& s : r.scenarios) {
-    json obs = json::array();
-    for (const auto& o : s.observations)
-      obs.push_back({{"id", o.id}, {"line", o.line}, {"kind", o.kind}, {"text", o.text}, {"value", value_text(o.kind, o.value)}});
-    sc.push_back({{"file", s.file}, {"title", s.title}, {"observations", obs}});
+  // The scenarios last, one observation per line: small diffs on re-recording.
+  j["scenarios"] = json::array();
+  std::string head = j.dump(2);
+  head.erase(head.rfind("[]"));  // "...\"scenarios\": " then the list below
+  std::string t = head + "[";
+  for (size_t i = 0; i < r.scenarios.size(); i++) {
+    const auto& s = r.scenarios[i];
+    t += fmt::format("{}\n    {{\"file\": {}, \"title\": {}, \"observations\": [", i ? "," : "", json(s.file).dump(),
+                     json(s.title).dump());
+    for (size_t k = 0; k < s.observations.size(); k++) {
+      const auto& o = s.observations[k];
+      json jo = {{"id", o.id}, {"line", o.line}, {"kind", o.kind}, {"text", o.text}, {"value", value_text(o.kind, o.value)}};
+      t += fmt::format("{}\n      {}", k ? "," : "", jo.dump());
+    }
+    t += "]}";
   }
-  j["scenarios"] = sc;
-  return j.dump(2) + "\n";
+  return t + "\n  ]\n}\n";
 }
 
 bool write_recording(const std::string& path, const Recording& r, std::string& why) {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -372,7 +373,15 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
                      tally.checked, tally.tap_failed, tally.not_applicable, cfg.name, tally.sometimes_unseen, tally.internal);
   if (!opt.record.empty()) {
     Recording rec;
-    rec.note = "recorded by `mmcheck replay --live --record` on this kernel";
+    rec.note = fmt::format("recorded {} by `mmcheck replay --live --record` on Linux {} ({}); the kernel's profile "
+                           "was probed by behaviour (`mmcheck kernel`, the probe results below)",
+                           [] {
+                             char buf[32] = "";
+                             const std::time_t t = std::time(nullptr);
+                             std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+                             return std::string(buf);
+                           }(),
+                           probe.release, cfg.name);
     rec.release = probe.release;
     rec.machine = probe.machine;
     rec.boot_params = probe.boot_params;

@@ -64,6 +64,7 @@ enum class StepKind {
   ClearRefs,  // A: clear_refs
   Split,      // A: split p[0]
   Kernel,     // kernel: writeback|swapcache_drop|reclaim [p[0] [in A]]
+  Fallocate,  // A: fallocate f INDEX [keep_size|punch_hole]  (one page of a declared file)
 };
 
 struct Step {
@@ -84,6 +85,7 @@ struct Step {
   bool thp = false;
   bool uffd_wp = false;
   bool uffd_wp_unpopulated = false;  // the userfaultfd has UFFD_FEATURE_WP_UNPOPULATED
+  int falloc_mode = 0;   // Fallocate: 0 allocate, 1 keep_size, 2 punch_hole (mm::FallocMode); `file`, page `offset`
   std::string via;       // Kernel: `in B`, the process whose mapping names the folio
 };
 

@@ -564,6 +564,18 @@ class Parser {
     } else if (v == "clear_refs") {
       st.kind = StepKind::ClearRefs;
       end("'A: clear_refs' takes nothing (it writes 4 to /proc/pid/clear_refs)");
+    } else if (v == "fallocate") {
+      st.kind = StepKind::Fallocate;
+      st.file = file_ref();
+      st.offset = small_number("a page index of the file", 0, files_[st.file] - 1);
+      if (!at_end()) {
+        Token m = word("keep_size or punch_hole");
+        if (m.text == "keep_size") st.falloc_mode = 1;
+        else if (m.text == "punch_hole") st.falloc_mode = 2;
+        else fail(m.loc, fmt::format("unknown fallocate mode '{}'; write keep_size (FALLOC_FL_KEEP_SIZE), punch_hole "
+                                     "(FALLOC_FL_PUNCH_HOLE) or nothing (mode 0)", m.text));
+      }
+      end("write 'A: fallocate f 0 [keep_size|punch_hole]'");
     } else if (v == "uffd-wp") {
       st.kind = StepKind::UffdWp;
       st.page = page_ref();
@@ -574,7 +586,7 @@ class Parser {
       end("write 'A: uffd-wp p[0] on'");
     } else {
       fail(verb.loc, fmt::format("unknown step '{}'; steps are write, read, madvise, fork, munmap, exit, pin, unpin, "
-                                 "uffd-wp, clear_refs, split, and 'p = mmap ...'",
+                                 "uffd-wp, clear_refs, split, fallocate, and 'p = mmap ...'",
                                  v));
     }
     sc_.items.push_back(Item{false, st, {}});

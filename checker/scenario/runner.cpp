@@ -27,6 +27,7 @@
 #include "model/mm.h"
 #include "model/observe.h"
 #include "model/setup.h"
+#include "model/shmem.h"
 
 namespace mmc::scenario {
 
@@ -291,6 +292,7 @@ class ScriptRunner {
       case StepKind::Mmap: return mmap_step(st);
       case StepKind::Fork: return fork_step(st);
       case StepKind::Kernel: return kernel_step(st);
+      case StepKind::Fallocate: return fallocate_step(st);
       default: break;
     }
     const int proc = proc_slot(st.proc, st.loc);
@@ -352,6 +354,17 @@ class ScriptRunner {
     }
     cur_ = std::move(next);
     maps_[st.name] = MapInfo{start, st.npages, st.proc};
+  }
+
+  // fallocate(2) on a declared file: model/shmem.h shmem_fallocate, one page.
+  void fallocate_step(const Step& st) {
+    const int proc = proc_slot(st.proc, st.loc);
+    const int inode = files_.at(st.file);
+    const auto mode = static_cast<mm::FallocMode>(st.falloc_mode);
+    apply_everywhere(st, [&](mm::State& s) {
+      if (s.proc[proc].alive != mm::PROC_ALIVE) return mm::Outcome::disabled("the process is not running");
+      return mm::shmem_fallocate(s, inode, st.offset, mode, cfg_.config);
+    });
   }
 
   void fork_step(const Step& st) {

@@ -55,7 +55,8 @@ mm::EventKind process_event_kind(const Step& st) {
     case StepKind::Split: return mm::EventKind::SplitPmd;
     case StepKind::Fork: return mm::EventKind::Fork;
     case StepKind::Mmap:
-    case StepKind::Kernel: break;
+    case StepKind::Kernel:
+    case StepKind::Fallocate: break;
   }
   return mm::EventKind::ReadFault;
 }

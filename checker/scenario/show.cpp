@@ -79,6 +79,9 @@ std::string step_text(const Step& st) {
     case StepKind::UffdWp: return fmt::format("{}uffd-wp {} {}", p, page_text(st.page), st.on ? "on" : "off");
     case StepKind::ClearRefs: return p + "clear_refs";
     case StepKind::Split: return p + "split " + page_text(st.page);
+    case StepKind::Fallocate:
+      return fmt::format("{}fallocate {} {}{}", p, st.file, st.offset,
+                         st.falloc_mode == 1 ? " keep_size" : st.falloc_mode == 2 ? " punch_hole" : "");
     case StepKind::Kernel: {
       std::string s = fmt::format("kernel: {}", mm::event_kind_name(st.event));
       if (st.has_page) s += " " + page_text(st.page);

@@ -7,6 +7,9 @@
 set -u
 mmcheck=$1; src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# recordings name scenarios from the source tree ("scenarios/..."): the
+# flipped copies below live in $tmp, so resolve from the source tree
+cd "$src" || exit 2
 status=0
 recs=("$src"/tests/conformance/*.json)
 [ ${#recs[@]} -ge 2 ] || { echo "FAIL: only ${#recs[@]} recordings"; exit 1; }

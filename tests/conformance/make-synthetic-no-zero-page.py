@@ -63,8 +63,23 @@ for s in d["scenarios"]:
         elif page in replaced:
             del replaced[page]
 assert changed > 0, "no zero-page observation found"
+def dump(d):
+    """The layout mmcheck writes: the scenarios last, one observation per line."""
+    scenarios = d.pop("scenarios")
+    d["scenarios"] = []
+    head = json.dumps(d, indent=2)
+    head = head[: head.rfind("[]")]
+    out = [head + "["]
+    for i, sc in enumerate(scenarios):
+        out.append(("," if i else "") + "\n    {\"file\": %s, \"title\": %s, \"observations\": [" % (
+            json.dumps(sc["file"]), json.dumps(sc["title"])))
+        for k, o in enumerate(sc["observations"]):
+            out.append(("," if k else "") + "\n      " + json.dumps(o, separators=(",", ":")))
+        out.append("]}")
+    return "".join(out) + "\n  ]\n}\n"
+
 with open(dst + ".tmp", "w") as f:
-    f.write(json.dumps(d, indent=2) + "\n")
+    f.write(dump(d))
 import os
 os.replace(dst + ".tmp", dst)
 print("%d observations changed" % changed)

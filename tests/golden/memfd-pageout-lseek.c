@@ -168,6 +168,11 @@ LIVE_FN void live_uffd_wp(int map, int index, int on) {
   if (ioctl(live_uffd, UFFDIO_WRITEPROTECT, &w)) live_die("UFFDIO_WRITEPROTECT");
 }
 
+/* fallocate(2) of one page of a memfd (mm/shmem.c shmem_fallocate). */
+LIVE_FN void live_fallocate(int fd, int mode, int index) {
+  if (fallocate(fd, mode, (off_t)index * live_ps, live_ps)) live_die("fallocate");
+}
+
 /* echo 4 > /proc/self/clear_refs: soft-dirty reset. */
 LIVE_FN void live_clear_refs(void) {
   int fd = open("/proc/self/clear_refs", O_WRONLY);
