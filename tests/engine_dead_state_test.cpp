@@ -99,6 +99,8 @@ void check_dead_state_is_dead(const char* preset) {
       mm::State a = s, b = fs;
       const mm::Status sa = mm::apply(a, e, cfg).status, sb = mm::apply(b, e, cfg).status;
       REQUIRE(sa == sb);
+      // mm::apply's contract: a Disabled event leaves the state unchanged.
+      if (sa == mm::Status::Disabled) REQUIRE(std::memcmp(&a, &s, sizeof a) == 0);
       mm::forget_unread(a, mm::GHOST_READ_BY_EVENTS);
       mm::forget_unread(b, mm::GHOST_READ_BY_EVENTS);
       REQUIRE(std::memcmp(&a, &b, sizeof a) == 0);

@@ -1,9 +1,14 @@
 // mmcheck bench: the reference workloads through the engine, with the
-// figures design.md section 8 sets targets for.
+// figures design.md section 8 and docs/engine.md set targets for.
 #include <fmt/format.h>
 
+#include <malloc.h>
+#include <time.h>
+
 #include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <string>
 
 #include "checker/cli/commands.h"
 #include "checker/engine/engine.h"
@@ -11,63 +16,136 @@
 
 namespace mmc::cli {
 
+namespace {
+
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+uint64_t status_kb(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::string f = field;
+  while (std::getline(in, line))
+    if (line.rfind(f, 0) == 0) return std::stoull(line.substr(f.size()));
+  return 0;
+}
+
+// Reset the process's peak resident size (VmHWM), so that each run's peak
+// is its own: echo 5 > /proc/self/clear_refs.  False when not possible.
+bool reset_peak_rss() {
+  std::ofstream out("/proc/self/clear_refs");
+  if (!out) return false;
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+struct Measured {
+  engine::Result r;
+  double cpu = 0;              // CPU seconds of the whole process during the run
+  double rss_bytes_per_state = -1;  // (peak RSS during the run - RSS before) / states; -1 unknown
+};
+
+Measured measure(const engine::Workload& w, const engine::Options& opt) {
+  Measured m;
+  malloc_trim(0);  // the previous run's freed memory goes back, so this run's growth is its own
+  const bool peak_ok = reset_peak_rss();
+  const uint64_t before = status_kb("VmRSS:");
+  const double c0 = cpu_seconds();
+  m.r = engine::explore(w, opt);
+  m.cpu = cpu_seconds() - c0;
+  const uint64_t peak = status_kb("VmHWM:");
+  if (peak_ok && m.r.stats.states > 0 && peak >= before)
+    m.rss_bytes_per_state = static_cast<double>(peak - before) * 1024.0 / static_cast<double>(m.r.stats.states);
+  return m;
+}
+
+std::string factor_text(double f, bool lower_bound) { return fmt::format("{}{:.2f}", lower_bound ? ">=" : "", f); }
+
+}  // namespace
+
 int run_bench(bool json, bool quick) {
   const mm::Config cfg = *mm::config_preset("v6.18");
   nlohmann::json rows = nlohmann::json::array();
   if (!json)
-    fmt::print("{:<20} {:>10} {:>11} {:>13} {:>11} {:>9} {:>9} {:>9} {:>8}\n", "workload", "states", "transitions",
-               "generated/s", "bytes/state", "symmetry", "speedup2", "amdahl2", "seconds");
+    fmt::print("{:<19} {:>9} {:>10} {:>9} {:>10} {:>8} {:>8} {:>6} {:>9} {:>8} {:>7}\n", "workload", "states",
+               "trans", "stored/s", "gen/s", "store", "peakRSS", "dead", "symmetry", "speedup2", "seconds");
   for (const auto& info : workloads::builtin_workloads()) {
     if (!info.bench || (quick && info.name == "anon-big")) continue;
     engine::Workload w = *workloads::make_workload(info.name, cfg);
     engine::Options opt;
     opt.graph_cap = 0;  // measure the search, not the leak finder
     opt.threads = 1;
-    engine::Result one = engine::explore(w, opt);
+    Measured one = measure(w, opt);
     opt.threads = 2;
-    engine::Result two = engine::explore(w, opt);
-    // Symmetry factor: states without renaming / states with it, measured
-    // up to a cap (then a lower bound, shown with ">=").
+    Measured two = measure(w, opt);
+    opt.threads = 1;
+    // Each reduction's factor on its own, measured up to a cap (then a
+    // lower bound, shown with ">="): dead state = states keeping it / states
+    // forgetting it (both with symmetry); symmetry = states without renaming
+    // / with it (both forgetting the dead state).
+    const uint64_t cap = std::max<uint64_t>(2'000'000, 12 * one.r.stats.states);
+    engine::Options keep = opt;
+    keep.dead_state = engine::DeadState::Keep;
+    keep.max_states = cap;
+    Measured kept = measure(w, keep);
     engine::Options nosym = opt;
     nosym.symmetry = false;
-    const uint64_t cap = std::max<uint64_t>(2'000'000, 3 * one.stats.states);
     nosym.max_states = cap;
-    engine::Result plain = engine::explore(w, nosym);
-    const double factor = static_cast<double>(plain.stats.states) / static_cast<double>(one.stats.states);
-    const bool lower_bound = !plain.complete;
-    const double speedup = two.timing.seconds > 0 ? one.timing.seconds / two.timing.seconds : 0;
-    // Amdahl bound from the 1-thread run: the merge is serial.
-    const double e = one.timing.expand_seconds, m = one.timing.merge_seconds;
-    const double bound = e + m > 0 ? (e + m) / (e / 2 + m) : 0;
-    const double secs = one.timing.seconds + two.timing.seconds + plain.timing.seconds;
+    Measured plain = measure(w, nosym);
+    const auto states = static_cast<double>(one.r.stats.states);
+    const double dead = static_cast<double>(kept.r.stats.states) / states;
+    const double sym = static_cast<double>(plain.r.stats.states) / states;
+    const double speedup = two.r.timing.seconds > 0 ? one.r.timing.seconds / two.r.timing.seconds : 0;
+    const double stored_per_cpu = one.cpu > 0 ? states / one.cpu : 0;
+    const double generated_per_cpu = one.cpu > 0 ? static_cast<double>(one.r.stats.transitions) / one.cpu : 0;
+    // The --no-symmetry run: the per-state speed of the plain search.
+    const double plain_stored_per_cpu = plain.cpu > 0 ? static_cast<double>(plain.r.stats.states) / plain.cpu : 0;
+    const double secs = one.r.timing.seconds + two.r.timing.seconds + kept.r.timing.seconds + plain.r.timing.seconds;
     if (json) {
       rows.push_back({{"workload", info.name},
-                      {"states", one.stats.states},
-                      {"transitions", one.stats.transitions},
-                      {"complete", one.complete},
-                      {"bytes_per_state", one.stats.bytes_per_state},
-                      {"symmetry_factor", factor},
-                      {"symmetry_factor_is_lower_bound", lower_bound},
+                      {"states", one.r.stats.states},
+                      {"transitions", one.r.stats.transitions},
+                      {"complete", one.r.complete},
+                      {"store_bytes_per_state", one.r.stats.bytes_per_state},
+                      {"dead_state_factor", dead},
+                      {"dead_state_factor_is_lower_bound", !kept.r.complete},
+                      {"symmetry_factor", sym},
+                      {"symmetry_factor_is_lower_bound", !plain.r.complete},
+                      {"partial_order_factor", nullptr},
+                      {"no_symmetry_states", plain.r.stats.states},
                       {"timing",
-                       {{"generated_per_second_1_thread", one.timing.transitions_per_second},
-                        {"generated_per_second_2_threads", two.timing.transitions_per_second},
+                       {{"stored_per_cpu_second", stored_per_cpu},
+                        {"generated_per_cpu_second", generated_per_cpu},
+                        {"no_symmetry_stored_per_cpu_second", plain_stored_per_cpu},
+                        {"peak_rss_bytes_per_state", one.rss_bytes_per_state},
+                        {"no_symmetry_peak_rss_bytes_per_state", plain.rss_bytes_per_state},
                         {"speedup_2_threads", speedup},
-                        {"speedup_2_threads_amdahl_bound", bound},
                         {"seconds", secs}}}});
     } else {
-      fmt::print("{:<20} {:>10} {:>11} {:>13.0f} {:>11.1f} {:>9} {:>8.2f}x {:>8.2f}x {:>8.1f}{}\n", info.name,
-                 one.stats.states, one.stats.transitions, one.timing.transitions_per_second, one.stats.bytes_per_state,
-                 fmt::format("{}{:.2f}", lower_bound ? ">=" : "", factor), speedup, bound, secs,
-                 one.complete ? "" : "  (incomplete: " + one.bounds_hit.front() + ")");
+      fmt::print("{:<19} {:>9} {:>10} {:>9.0f} {:>10.0f} {:>8.1f} {:>8.0f} {:>6} {:>9} {:>7.2f}x {:>7.1f}{}\n",
+                 info.name, one.r.stats.states, one.r.stats.transitions, stored_per_cpu, generated_per_cpu,
+                 one.r.stats.bytes_per_state, one.rss_bytes_per_state, factor_text(dead, !kept.r.complete),
+                 factor_text(sym, !plain.r.complete), speedup, secs,
+                 one.r.complete ? "" : "  (incomplete: " + one.r.bounds_hit.front() + ")");
+      fmt::print("{:<19} {:>9} {:>10} {:>9.0f} {:>10.0f} {:>8.1f} {:>8.0f}\n", "  --no-symmetry",
+                 plain.r.stats.states, plain.r.stats.transitions, plain_stored_per_cpu,
+                 plain.cpu > 0 ? static_cast<double>(plain.r.stats.transitions) / plain.cpu : 0,
+                 plain.r.stats.bytes_per_state, plain.rss_bytes_per_state);
       std::cout.flush();
     }
   }
   if (json) std::cout << nlohmann::json{{"schema_version", engine::JSON_SCHEMA_VERSION}, {"bench", rows}}.dump(2) << "\n";
   else
     fmt::print(
-        "generated/s: successor states generated per second on 1 thread; speedup2: time on 1 thread / time on 2;\n"
-        "amdahl2: the 2-thread bound from the 1-thread run's parallel and serial phases; symmetry: states without\n"
-        "canonical renaming / with it (>= when the run without it was capped)\n");
+        "stored/s, gen/s: states stored / generated per CPU second on 1 thread (the process's CPU time, so a\n"
+        "loaded machine does not lower them); store: exact store bytes/state; peakRSS: growth of the peak resident\n"
+        "size during the run / states; dead: states keeping the dead state (fork parent, unchecked ghost bits) /\n"
+        "states forgetting it; symmetry: states without canonical renaming / with it (>= when capped);\n"
+        "partial-order reduction: none yet; speedup2: wall time on 1 thread / on 2\n");
   return EXIT_OK;
 }
 

@@ -223,6 +223,9 @@ void register_explore_commands(CLI::App& app) {
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
   ex->add_flag("--keep-dead-state", ea->keep_dead_state,
                "store fields nothing checked reads (fork parent, unchecked ghost bits) as identity");
+  ex->add_option("--bitstate", ea->opt.bitstate_mb,
+                 "bitstate hashing in a bit array of MB megabytes (depth-first; prints the omission probability)")
+      ->check(at_least(1));
   ex->add_flag("--fingerprint", ea->opt.fingerprint, "store 64-bit fingerprints instead of exact states");
   ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");
   ex->add_option("--html", ea->html_file,

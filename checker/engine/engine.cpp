@@ -10,6 +10,7 @@
 
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 
+#include "checker/engine/bitstate_store.h"
 #include "checker/engine/collapse_store.h"
 #include "checker/engine/explorer.h"
 #include "checker/engine/memory.h"
@@ -132,7 +133,7 @@ void finish(const MmModel& m, const Workload& w, const Options& opt, Store& stor
 Result explore(const Workload& w, const Options& opt) {
   MmModel m(w, opt.symmetry, opt.dead_state);
   SearchLimits lim;
-  lim.dfs = opt.search == Search::Dfs;
+  lim.dfs = opt.search == Search::Dfs || opt.bitstate_mb > 0;
   lim.threads = std::max(1, opt.threads);
   lim.max_depth = opt.max_depth.value_or(w.bounds.max_depth);
   lim.max_states = opt.max_states.value_or(w.bounds.max_states);
@@ -142,7 +143,7 @@ Result explore(const Workload& w, const Options& opt) {
   const MemoryBudget budget = memory_budget(opt.max_memory_mb.value_or(w.bounds.max_memory_mb), lim.threads);
   lim.max_memory_bytes = budget.accounted_bytes;
   lim.max_rss_bytes = budget.rss_bytes;
-  lim.edge_cap = opt.graph_cap;
+  lim.edge_cap = opt.bitstate_mb > 0 ? 0 : opt.graph_cap;  // a bitstate store has no ids for seen states
   lim.progress = opt.progress;
 
   Result r;
@@ -157,7 +158,14 @@ Result explore(const Workload& w, const Options& opt) {
 
   RawRun run;
   int record_bytes = 0;
-  if (opt.fingerprint) {
+  if (opt.bitstate_mb > 0) {
+    BitstateStore<MmModel::Key> store(opt.bitstate_mb);
+    run = Explorer<MmModel, decltype(store)>(m, store, lim).run();
+    r.bitstate_bits = store.bit_count();
+    r.bitstate_hashes = store.K;
+    r.omission_probability = BitstateStore<MmModel::Key>::omission_probability(run.states, store.bit_count());
+    finish(m, w, opt, store, run, r);
+  } else if (opt.fingerprint) {
     FingerprintStore<MmModel::Key> store;
     run = Explorer<MmModel, decltype(store)>(m, store, lim).run();
     record_bytes = store.record_bytes;

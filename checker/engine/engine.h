@@ -33,6 +33,9 @@ struct Options {
   bool symmetry = true;       // canonical renaming of folios, slots, interchangeable processes
   bool fingerprint = false;   // store 64-bit fingerprints instead of exact encodings
   DeadState dead_state = DeadState::Forget;  // --keep-dead-state: Keep
+  // Bitstate hashing with a bit array of this many MB (0: off): depth-first,
+  // no graph, states may be omitted; the result prints the probability.
+  uint64_t bitstate_mb = 0;
   bool progress = false;      // progress line on stderr even when it is not a terminal
   // Overrides of the workload's bounds.
   std::optional<int> max_depth;
@@ -119,6 +122,9 @@ struct Result {
   bool symmetry = true;
   bool fingerprint = false;
   double collision_probability = 0;  // fingerprint mode: bound on a missed state
+  uint64_t bitstate_bits = 0;         // bitstate mode: bits in the array (0: not bitstate)
+  int bitstate_hashes = 0;            // bitstate mode: bits set per state
+  double omission_probability = 0;    // bitstate mode: bound on an omitted state
   bool complete = true;
   std::vector<std::string> bounds_hit;  // "model bound hit: ... (raise MAX_FOLIOS)", "max-depth 12", ...
   Stats stats;

@@ -49,7 +49,7 @@ std::string human_count(double x) {
 void print_text(std::ostream& out, const Result& r, const TraceStyle& style) {
   const auto names = names_of(r);
   fmt::print(out, "explore {} under {}: {}, symmetry {}, {} store\n", r.workload, r.config, r.search,
-             r.symmetry ? "on" : "off", r.fingerprint ? "fingerprint" : "exact");
+             r.symmetry ? "on" : "off", r.bitstate_bits ? "bitstate" : r.fingerprint ? "fingerprint" : "exact");
   for (const std::string& b : r.bounds_hit) fmt::print(out, "incomplete: {}\n", b);
   const FacetResult* shown = nullptr;  // the last violation printed with its trace
   for (const FacetResult& f : r.verdicts) {
@@ -80,7 +80,14 @@ void print_text(std::ostream& out, const Result& r, const TraceStyle& style) {
   if (r.fingerprint)
     fmt::print(out, "fingerprints: 64-bit; probability that a state was missed by a collision <= {:.3g}\n",
                r.collision_probability);
-  fmt::print(out, "verdict: {}\n", r.any_violated() ? "violated" : r.exit_status() == 0 ? "holds" : "incomplete");
+  if (r.bitstate_bits)
+    fmt::print(out, "bitstate: {} bits, {} per state; probability that a state was omitted <= {:.3g}\n",
+               r.bitstate_bits, r.bitstate_hashes, r.omission_probability);
+  if (r.bitstate_bits && !r.any_violated() && r.exit_status() == 0)
+    fmt::print(out, "verdict: holds over the states reached (bitstate: a state omitted with probability <= {:.3g})\n",
+               r.omission_probability);
+  else
+    fmt::print(out, "verdict: {}\n", r.any_violated() ? "violated" : r.exit_status() == 0 ? "holds" : "incomplete");
   fmt::print(out, "timing: {:.3f} s, {} states/s, {} generated/s, threads {}, peak RSS {} MB\n", r.timing.seconds,
              human_count(r.timing.states_per_second), human_count(r.timing.transitions_per_second), r.timing.threads,
              r.timing.peak_rss_kb / 1024);
@@ -117,7 +124,7 @@ nlohmann::json to_json(const Result& r) {
       {"config", r.config},
       {"search", r.search},
       {"symmetry", r.symmetry},
-      {"store", r.fingerprint ? "fingerprint" : "exact"},
+      {"store", r.bitstate_bits ? "bitstate" : r.fingerprint ? "fingerprint" : "exact"},
       {"complete", r.complete},
       {"bounds_hit", r.bounds_hit},
       {"states", r.stats.states},
@@ -150,6 +157,10 @@ nlohmann::json to_json(const Result& r) {
                           {"rank_store_bytes", r.timing.rank_store_bytes},
                           {"rank_peak_rss_kb", r.timing.rank_peak_rss_kb},
                           {"rank_cpu_seconds", r.timing.rank_cpu_seconds}};
+  if (r.bitstate_bits) {
+    j["bitstate"] = {{"bits", r.bitstate_bits}, {"hashes", r.bitstate_hashes}};
+    j["omission_probability"] = r.omission_probability;
+  }
   return j;
 }
 
