@@ -22,5 +22,6 @@ void register_explore_commands(CLI::App& app);   // explore, simulate, bench (ex
 void register_scenario_commands(CLI::App& app);  // run, regress, show (scenario.cpp)
 void register_prove_command(CLI::App& app);      // prove (prove.cpp)
 void register_live_commands(CLI::App& app);      // emit-c, replay (live.cpp)
+void register_check_command(CLI::App& app);      // check (check.cpp)
 
 }  // namespace mmc::cli
