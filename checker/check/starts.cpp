@@ -122,13 +122,22 @@ const std::vector<Start>& standard_starts() {
     v.push_back(s);
 
     s = {};
+    s.name = "uffd-wp-anon-1p";
+    s.description = "A: 1-page private anon mapping registered for uffd-wp; one async swap device";
+    s.swap = {ASYNC};
+    s.maps = {anon(1, mm::VM_UFFD_WP)};
+    s.depth = 8;
+    s.why_bound = "a protected anon page through swap-out, swap-in and fork: write, wp, pageout, fork, fault (5 events)";
+    v.push_back(s);
+
+    s = {};
     s.name = "uffd-wp-2p";
-    s.description = "A: 1-page private anon and 1-page memfd MAP_SHARED, both registered for uffd-wp; async swap";
+    s.description = "A: one 1-page memfd mapped MAP_PRIVATE and MAP_SHARED, both registered for uffd-wp; async swap";
     s.swap = {ASYNC};
     s.files = {1};
-    s.maps = {anon(1, mm::VM_UFFD_WP), memfd(VmaKind::MemfdShared, 0, 1, mm::VM_UFFD_WP)};
+    s.maps = {memfd(VmaKind::MemfdPrivate, 0, 1, mm::VM_UFFD_WP), memfd(VmaKind::MemfdShared, 0, 1, mm::VM_UFFD_WP)};
     s.depth = 6;
-    s.why_bound = "uffd-wp bits, swap bits and markers need one protected page per kind, one fork and one pageout";
+    s.why_bound = "markers in a private file VMA (copied at fork) and in a shared one (zap, pageout), a COWed anon page with a swap PTE";
     v.push_back(s);
 
     s = {};

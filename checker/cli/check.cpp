@@ -32,6 +32,7 @@ struct CheckArgs {
   bool json = false;
   bool smoke = false;
   bool list = false;
+  bool fail_fast = false;  // stop after the first start with a gating violation (mutation scoring)
   int threads = 1;
   long long max_memory_mb = -1;
   int depth = -1;  // override of every start's depth (measuring budgets)
@@ -168,6 +169,7 @@ int run_check(const CheckArgs& a) {
     fmt::print("mmcheck check under {}: {} starts, {} invariants, every path up to each start's depth\n",
                cfg->name, starts.size(), mm::invariants().size());
   for (const check::Start* st : starts) {
+    if (a.fail_fast && any_violated) break;
     const engine::Workload w = check::start_workload(*st, *cfg);
     const engine::Result r = engine::explore(w, opt);
     const bool complete = start_complete(r);
@@ -267,6 +269,7 @@ void register_check_command(CLI::App& app) {
   sub->add_flag("--smoke", a->smoke, "only the smallest starts (seconds; the ctest entry)");
   sub->add_flag("--list", a->list, "print the starts, their alphabets and budgets, and stop");
   sub->add_flag("--json", a->json, "JSON output");
+  sub->add_flag("--fail-fast", a->fail_fast, "stop after the first start with a violation (later starts are not run)");
   sub->add_option("--threads,-j", a->threads, "worker threads (results identical for any N)");
   sub->add_option("--depth", a->depth, "override every start's depth budget (for measuring budgets)");
   sub->add_option("--max-memory-mb", a->max_memory_mb, "memory bound per start (default 3072)");
