@@ -69,7 +69,7 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 1-page private anon mapping; one async swap device";
     s.swap = {ASYNC};
     s.maps = {anon(1)};
-    s.depth = 9;
+    s.depth = 8;
     s.why_bound = "one page, one fork, two pageouts: fork/swap/COW/pin interactions on a single page need <= 7 events";
     v.push_back(s);
 
@@ -87,7 +87,7 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 1-page private anon mapping; one async SWP_STABLE_WRITES swap device";
     s.swap = {STABLE};
     s.maps = {anon(1)};
-    s.depth = 9;
+    s.depth = 8;
     s.reclaims = 2;  // unlimited reclaim of COW copies under writeback fills MAX_SLOTS
     s.why_bound = "stable_writes needs one folio under writeback and one fault on it: write, pageout, fault (3 events)";
     v.push_back(s);
@@ -97,7 +97,7 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 1-page private anon mapping; one synchronous SWP_STABLE_WRITES device (zram-like)";
     s.swap = {STABLE | SYNC};
     s.maps = {anon(1)};
-    s.depth = 11;
+    s.depth = 10;
     s.smoke = true;
     s.why_bound = "the swap-cache bypass of do_swap_page needs a slot with count 1 and one fault";
     v.push_back(s);
