@@ -389,7 +389,7 @@ uint32_t eval_uffd_wp_scope(const State& s, const Config&, std::string* why) {
 // by the pinner's own stores through its mapping: CVE-2020-29374), 1
 // private-not-unshared (a pin taken through a MAP_PRIVATE mapping holds a
 // page that is not an exclusive anon page: gup_must_unshare was skipped).
-uint32_t eval_pin_coherence(const State& s, const Config&, std::string* why) {
+uint32_t eval_pin_coherence(const State& s, const Config& cfg, std::string* why) {
   Findings r{0, why};
   for (int pi = 0; pi < MAX_PROCS; pi++) {
     const Process& p = s.proc[pi];
@@ -401,8 +401,9 @@ uint32_t eval_pin_coherence(const State& s, const Config&, std::string* why) {
         r.add(0, "the R/O pin {} took at page[{}] (F{}) now sees {} but was given {}", pname(pi), pg,
               p.pin_folio[pg], seen, p.pin_value[pg]);
       const Vma* v = p.alive == PROC_ALIVE ? find_vma(p, pg) : nullptr;
-      if (v && !vma_is_shared(*v) && !(p.ghost[pg] & GHOST_PIN_DETACHED) &&
-          (!fo.test(PG_anon) || !(fo.anon_exclusive & (1u << p.pin_subpage[pg]))))
+      // Without PG_anon_exclusive (v5.14) only the page-cache case is visible.
+      const bool excl = !cfg.PG_anon_exclusive || (fo.anon_exclusive & (1u << p.pin_subpage[pg]));
+      if (v && !vma_is_shared(*v) && !(p.ghost[pg] & GHOST_PIN_DETACHED) && (!fo.test(PG_anon) || !excl))
         r.add(1, "{} pinned page[{}] of a MAP_PRIVATE mapping R/O but F{} is {}", pname(pi), pg, p.pin_folio[pg],
               fo.test(PG_anon) ? "not PageAnonExclusive" : "the page-cache page (not unshared)");
     }
