@@ -31,6 +31,12 @@ a=$("$MM" check --start anon-stable-1p --depth 5 --threads 1 | grep -v '^timing'
 b=$("$MM" check --start anon-stable-1p --depth 5 --threads 2 | grep -v '^timing')
 [ "$a" = "$b" ] || fail "output differs between 1 and 2 threads"
 
+# A bound other than the start's depth: incomplete, exit 3, never holds.
+out=$("$MM" check --smoke --depth 7 --max-memory-mb 1); rc=$?
+[ $rc -eq 3 ] || fail "memory bound: exit $rc, want 3"
+echo "$out" | grep -q '^anon-sync-1p  *cow_isolation  *incomplete' || fail "memory bound: verdict not incomplete"
+echo "$out" | grep -q ' holds' && fail "memory bound: a verdict says holds"
+
 "$MM" check --start no-such-start >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "unknown start: exit $rc, want 2"
 "$MM" check --config no-such-config >/dev/null 2>&1; rc=$?
