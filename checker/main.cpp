@@ -14,5 +14,6 @@ int main(int argc, char** argv) {
   mmc::cli::register_prove_command(app);
   mmc::cli::register_live_commands(app);
   mmc::cli::register_kernel_command(app);
+  mmc::cli::register_check_command(app);
   return mmc::cli::run_app(app, argc, argv);
 }

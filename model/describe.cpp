@@ -60,6 +60,7 @@ std::string ghost_bits(uint8_t g) {
   add(GHOST_WP, "wp");
   add(GHOST_WRITTEN, "written");
   add(GHOST_COWED, "cowed");
+  add(GHOST_SD_BLIND, "sd-blind");
   return s.empty() ? "0" : s;
 }
 

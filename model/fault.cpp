@@ -550,6 +550,12 @@ void store_to_page(State& s, int proc, int page, uint8_t value) {
   fo.flags |= PG_dirty;  // model: folio_mark_dirty at the store, not at unmap
   pte.bits |= PTE_DIRTY;  // the CPU sets the hardware dirty bit (not soft-dirty)
   p.ghost[page] |= GHOST_WRITTEN;
+  // Ghost: a pin still attached to this page sees a store that lands in the
+  // pinned page (a store that COWed away from it is cow_isolation's
+  // pin-diverged, not a write the pin may see).
+  if ((p.pinned & (1u << page)) && !(p.ghost[page] & GHOST_PIN_DETACHED) && p.pin_folio[page] == pte.a &&
+      p.pin_subpage[page] == pte.b)
+    p.pin_value[page] = value;
   const Vma& v = *find_vma(p, page);
   if (vma_is_shared(v)) {
     s.inode[v.inode].expect[vma_file_index(v, page)] = value;

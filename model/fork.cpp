@@ -131,7 +131,7 @@ Outcome copy_page_range(State& s, int proc, const Config& cfg, int& child_out) {
   const Process& parent = s.proc[proc];
   child.expect = parent.expect;
   for (int pg = 0; pg < MAX_PAGES; pg++)
-    child.ghost[pg] = parent.ghost[pg] & (GHOST_COWED | GHOST_WRITTEN);
+    child.ghost[pg] = parent.ghost[pg] & (GHOST_COWED | GHOST_WRITTEN | GHOST_SD_BLIND);
   for (int vi = 0; vi < MAX_VMAS; vi++) {
     const Vma src = parent.vma[vi];
     if (src.kind == VmaKind::None) continue;

@@ -60,6 +60,7 @@ Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg) {
     p.ghost[page] &= ~GHOST_PIN_DETACHED;
     p.pin_folio[page] = p.pte[page].a;
     p.pin_subpage[page] = p.pte[page].b;
+    p.pin_value[page] = s.folio[p.pte[page].a].content[p.pte[page].b];  // ghost
     return Outcome::done();
   }
   return Outcome::disabled("GUP did not converge");
@@ -72,7 +73,7 @@ Outcome unpin_user_page(State& s, int proc, int page, const Config& cfg) {
   if (!(p.pinned & (1u << page))) return Outcome::disabled("no pin held at this page");
   int f = p.pin_folio[page];
   p.pinned &= ~(1u << page);
-  p.pin_folio[page] = p.pin_subpage[page] = 0;
+  p.pin_folio[page] = p.pin_subpage[page] = p.pin_value[page] = 0;
   p.ghost[page] &= ~GHOST_PIN_DETACHED;
   folio_put_if_unused(s, f);
   return Outcome::done();
@@ -173,7 +174,8 @@ Outcome clear_refs_soft_dirty(State& s, int proc, const Config& cfg) {
                         is_cow_mapping(*v) && folio_needs_cow_for_dma(s, proc, pte.a);
     if (pte.kind == PteKind::Present && !pinned) pte.bits &= ~(PTE_SOFT_DIRTY | PTE_WRITE);
     if (pte.kind == PteKind::Swap) pte.bits &= ~PTE_SOFT_DIRTY;
-    if (!pinned) p.ghost[pg] &= ~GHOST_WRITTEN;
+    if (!pinned) p.ghost[pg] &= ~(GHOST_WRITTEN | GHOST_SD_BLIND);
+    if (pinned) p.ghost[pg] |= GHOST_SD_BLIND;  // ghost
   }
   return Outcome::done();
 }

@@ -256,6 +256,161 @@ uint32_t eval_pagemap_exclusive(const State& s, const Config& cfg, std::string* 
   return r.bits;
 }
 
+
+// ---- pagemap_consistency --------------------------------------------------
+// Every pagemap bit and the frame, restated from the kernel objects and the
+// ghost semantics rather than from pte_to_pagemap_entry's code, so a model
+// change that alters what /proc/pid/pagemap shows in a way the semantics
+// forbid is a violation.  Facets: 0 present, 1 swap, 2 file, 3 exclusive,
+// 4 uffd-wp, 5 soft-dirty, 6 guard, 7 frame, 8 soft-dirty-lost (a private
+// page written since clear_refs whose PTE still holds the data),
+// 9 writable-untracked (a writable PTE that is not soft-dirty while
+// tracking is on: the next store would go unrecorded).
+uint32_t eval_pagemap_consistency(const State& s, const Config& cfg, std::string* why) {
+  Findings r{0, why};
+  for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma& v, const Pte& pte) {
+    const uint64_t e = pagemap_read(s, pi, pg, cfg).entry;
+    auto bit = [&](uint64_t b) { return (e & b) != 0; };
+    const bool present = pte.kind == PteKind::Present;
+    const bool zero_pmd = present && pte.a == NONE && (pte.bits & PTE_PMD);
+    const bool normal = present && pte.a != NONE;  // vm_normal_page / pmd_page of a real folio
+    // PM_PRESENT: a present PTE or PMD (pte_present / pmd_present).
+    if (bit(enc::PM_PRESENT) != present)
+      r.add(0, "{}.page[{}]: PM_PRESENT={} but the PTE is {}present", pname(pi), pg, bit(enc::PM_PRESENT), present ? "" : "not ");
+    // PM_SWAP: every non-present, non-none PTE (swap entries and every PTE
+    // marker); for pte_none only the xarray RFC looks at the page cache.
+    bool swap = pte.kind == PteKind::Swap || pte.kind == PteKind::Marker;
+    if (pte.kind == PteKind::None && cfg.pagemap_shmem_xarray_lookup && vma_is_shmem(v))
+      swap = s.inode[v.inode].pc[vma_file_index(v, pg)].kind == PcKind::Swap;
+    if (bit(enc::PM_SWAP) != swap)
+      r.add(1, "{}.page[{}]: PM_SWAP={} for a {} PTE", pname(pi), pg, bit(enc::PM_SWAP), static_cast<int>(pte.kind));
+    // PM_FILE: the page is not anonymous -- a page-cache (shmem) page, also
+    // behind a PMD (pagemap_pmd_range sets it for a PMD-mapped shmem THP),
+    // or the huge zero folio (pmd_page, not anon).  Never for a swap entry.
+    const bool file = zero_pmd || (normal && folio_in_page_cache(s, pte.a)) ||
+                      (normal && !s.folio[pte.a].test(PG_anon));
+    if (bit(enc::PM_FILE) != file)
+      r.add(2, "{}.page[{}]: PM_FILE={} but the page is {}a page-cache page{}", pname(pi), pg, bit(enc::PM_FILE),
+            file ? "" : "not ", (pte.bits & PTE_PMD) ? " (PMD-mapped)" : "");
+    // PM_MMAP_EXCLUSIVE: a normal page mapped exactly once (for a PMD, the
+    // head page's count, as pagemap_pmd_range asks it once for the PMD).
+    bool excl = false;
+    if (normal) {
+      const int sub = (pte.bits & PTE_PMD) ? 0 : pte.b;
+      int maps = 0;
+      for (const Process& q : s.proc)
+        if (q.alive == PROC_ALIVE)
+          for (const Pte& t : q.pte)
+            if (t.kind == PteKind::Present && t.a == pte.a && t.b == sub) maps++;
+      excl = maps == 1;
+    }
+    if (bit(enc::PM_MMAP_EXCLUSIVE) != excl)
+      r.add(3, "{}.page[{}]: PM_MMAP_EXCLUSIVE={} but the page is mapped {}", pname(pi), pg,
+            bit(enc::PM_MMAP_EXCLUSIVE), excl ? "once" : "not exactly once (or not a normal page)");
+    // PM_UFFD_WP: the uffd-wp bit of a present or swap PTE, or a UFFD_WP marker.
+    const bool wp = ((present || pte.kind == PteKind::Swap) && (pte.bits & PTE_UFFD_WP)) ||
+                    (pte.kind == PteKind::Marker && (pte.a & enc::PTE_MARKER_UFFD_WP));
+    if (bit(enc::PM_UFFD_WP) != wp)
+      r.add(4, "{}.page[{}]: PM_UFFD_WP={} but the PTE {} uffd-wp", pname(pi), pg, bit(enc::PM_UFFD_WP), wp ? "has" : "has no");
+    // PM_SOFT_DIRTY: VM_SOFTDIRTY, or the soft-dirty bit of a present or swap PTE.
+    const bool sd = cfg.CONFIG_MEM_SOFT_DIRTY &&
+                    ((v.flags & VM_SOFTDIRTY) || ((present || pte.kind == PteKind::Swap) && (pte.bits & PTE_SOFT_DIRTY)));
+    if (bit(enc::PM_SOFT_DIRTY) != sd)
+      r.add(5, "{}.page[{}]: PM_SOFT_DIRTY={} but VMA and PTE say {}", pname(pi), pg, bit(enc::PM_SOFT_DIRTY), sd);
+    const bool guard = pte.kind == PteKind::Marker && (pte.a & enc::PTE_MARKER_GUARD);
+    if (bit(enc::PM_GUARD_REGION) != guard)
+      r.add(6, "{}.page[{}]: PM_GUARD_REGION={} for a {}guard PTE", pname(pi), pg, bit(enc::PM_GUARD_REGION), guard ? "" : "non-");
+    // The frame: the PFN of the mapped page, the swap entry (type | offset << 5)
+    // of a swap PTE, nothing for pte_none; zero without CAP_SYS_ADMIN.
+    if (cfg.pagemap_show_pfn && pte.kind != PteKind::Marker) {
+      uint64_t frame = 0;
+      if (zero_pmd) frame = HUGE_ZERO_PFN + pte.b;
+      else if (present) frame = model_pfn(pte.a, pte.b);
+      else if (pte.kind == PteKind::Swap) frame = uint64_t{pte.a} | (slot_to_offset(pte.b) << 5);
+      else if (swap) {
+        const PcEntry& pc = s.inode[v.inode].pc[vma_file_index(v, pg)];
+        frame = uint64_t{pc.a} | (slot_to_offset(pc.b) << 5);
+      }
+      if ((e & enc::PM_PFRAME_MASK) != frame)
+        r.add(7, "{}.page[{}]: frame {:#x} but the PTE names {:#x}", pname(pi), pg, e & enc::PM_PFRAME_MASK, frame);
+    } else if (!cfg.pagemap_show_pfn && (e & enc::PM_PFRAME_MASK)) {
+      r.add(7, "{}.page[{}]: a frame is shown to a reader without CAP_SYS_ADMIN", pname(pi), pg);
+    }
+    if (!cfg.CONFIG_MEM_SOFT_DIRTY) return;
+    // Soft-dirty semantics: a private page written since clear_refs, whose
+    // PTE (present or swap) still holds what was written, reads soft-dirty.
+    // The data went away (MADV_DONTNEED, munmap) when the ghost value is 0:
+    // every store writes 1..MAX_VALUE.  Shared (shmem) pages lose the bit
+    // with their PTE (documented; soft_dirty_persistence measures it).
+    // (MAP_PRIVATE file pages are left out: an unshare fills the copy with
+    // the file's data, which the ghost cannot tell from a store.)
+    // clear_soft_dirty leaves a possibly pinned page of a COW mapping alone
+    // (pte_is_pinned): tracking is knowingly blind there, so both rules
+    // below skip such a page.
+    const bool pinned = (normal && is_cow_mapping(v) && folio_needs_cow_for_dma(s, pi, pte.a)) ||
+                        (p.ghost[pg] & GHOST_SD_BLIND);
+    if ((p.ghost[pg] & GHOST_WRITTEN) && vma_is_anonymous(v) && p.expect[pg] != 0 && !pinned &&
+        (present || pte.kind == PteKind::Swap) && !bit(enc::PM_SOFT_DIRTY))
+      r.add(8, "{}.page[{}] was written since clear_refs and its PTE still holds the data, but PM_SOFT_DIRTY=0",
+            pname(pi), pg);
+    // A writable PTE under soft-dirty tracking is soft-dirty: clear_refs
+    // write-protects, and do_swap_page / can_change_pte_writable
+    // (pte_needs_soft_dirty_wp) never make a clean PTE writable.
+    if (present && (pte.bits & PTE_WRITE) && vma_soft_dirty_enabled(v, cfg) && !(pte.bits & PTE_SOFT_DIRTY) &&
+        !pinned)
+      r.add(9, "{}.pte[{}] is writable but not soft-dirty while soft-dirty tracking is on", pname(pi), pg);
+  });
+  return r.bits;
+}
+
+// ---- uffd_wp_scope ----------------------------------------------------------
+// Facets: 0 outside-registered (a uffd-wp PTE bit, swap-PTE bit or UFFD_WP
+// marker in a VMA without VM_UFFD_WP), 1 writable-protected (a present PTE
+// both writable and uffd-wp), 2 spurious (a uffd-wp bit or marker on a page
+// of a registered VMA that no UFFDIO_WRITEPROTECT put in force).
+uint32_t eval_uffd_wp_scope(const State& s, const Config&, std::string* why) {
+  Findings r{0, why};
+  for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma& v, const Pte& pte) {
+    const bool bit = ((pte.kind == PteKind::Present || pte.kind == PteKind::Swap) && (pte.bits & PTE_UFFD_WP)) ||
+                     (pte.kind == PteKind::Marker && (pte.a & enc::PTE_MARKER_UFFD_WP));
+    if (bit && !userfaultfd_wp(v))
+      r.add(0, "{}.pte[{}] carries uffd-wp ({}) but the VMA is not registered for write-protect", pname(pi), pg,
+            pte.kind == PteKind::Marker ? "marker" : pte.kind == PteKind::Swap ? "swap PTE bit" : "PTE bit");
+    if (pte.kind == PteKind::Present && (pte.bits & PTE_UFFD_WP) && (pte.bits & PTE_WRITE))
+      r.add(1, "{}.pte[{}] is writable and uffd-wp protected at once", pname(pi), pg);
+    if (bit && userfaultfd_wp(v) && !(p.ghost[pg] & GHOST_WP))
+      r.add(2, "{}.pte[{}] carries uffd-wp but no UFFDIO_WRITEPROTECT is in force there", pname(pi), pg);
+  });
+  return r.bits;
+}
+
+// ---- pin_coherence ------------------------------------------------------------
+// Facets: 0 foreign-write (an anon page held by a R/O pin changed other than
+// by the pinner's own stores through its mapping: CVE-2020-29374), 1
+// private-not-unshared (a pin taken through a MAP_PRIVATE mapping holds a
+// page that is not an exclusive anon page: gup_must_unshare was skipped).
+uint32_t eval_pin_coherence(const State& s, const Config& cfg, std::string* why) {
+  Findings r{0, why};
+  for (int pi = 0; pi < MAX_PROCS; pi++) {
+    const Process& p = s.proc[pi];
+    for (int pg = 0; pg < MAX_PAGES; pg++) {
+      if (!(p.pinned & (1u << pg))) continue;
+      const Folio& fo = s.folio[p.pin_folio[pg]];
+      const uint8_t seen = fo.content[p.pin_subpage[pg]];
+      if (fo.test(PG_anon) && seen != p.pin_value[pg])
+        r.add(0, "the R/O pin {} took at page[{}] (F{}) now sees {} but was given {}", pname(pi), pg,
+              p.pin_folio[pg], seen, p.pin_value[pg]);
+      const Vma* v = p.alive == PROC_ALIVE ? find_vma(p, pg) : nullptr;
+      // Without PG_anon_exclusive (v5.14) only the page-cache case is visible.
+      const bool excl = !cfg.PG_anon_exclusive || (fo.anon_exclusive & (1u << p.pin_subpage[pg]));
+      if (v && !vma_is_shared(*v) && !(p.ghost[pg] & GHOST_PIN_DETACHED) && (!fo.test(PG_anon) || !excl))
+        r.add(1, "{} pinned page[{}] of a MAP_PRIVATE mapping R/O but F{} is {}", pname(pi), pg, p.pin_folio[pg],
+              fo.test(PG_anon) ? "not PageAnonExclusive" : "the page-cache page (not unshared)");
+    }
+  }
+  return r.bits;
+}
+
 template <uint32_t (*Eval)(const State&, const Config&, std::string*)>
 uint32_t check_of(const State& s, const Config& c) { return Eval(s, c, nullptr); }
 template <uint32_t (*Eval)(const State&, const Config&, std::string*)>
@@ -320,6 +475,21 @@ const std::vector<Invariant>& invariants() {
        "fs/proc/task_mmu.c pte_to_pagemap_entry (folio_precise_page_mapcount == 1)",
        {"shared"},
        MM_INVARIANT(eval_pagemap_exclusive), 0},
+      {"pagemap_consistency",
+       "every pagemap bit (PRESENT, SWAP, FILE, MMAP_EXCLUSIVE, UFFD_WP, SOFT_DIRTY, GUARD) and the frame agree with the kernel state, PTE- and PMD-mapped; a private page written since clear_refs reads soft-dirty while its PTE holds the data; no writable PTE escapes soft-dirty tracking",
+       "fs/proc/task_mmu.c pte_to_pagemap_entry, pagemap_pmd_range (PM_FILE for a PMD-mapped shmem THP), clear_soft_dirty; mm/memory.c do_swap_page (pte_needs_soft_dirty_wp); mm/mprotect.c can_change_pte_writable; Documentation/admin-guide/mm/pagemap.rst, soft-dirty.rst",
+       {"present", "swap", "file", "exclusive", "uffd-wp", "soft-dirty", "guard", "frame", "soft-dirty-lost", "writable-untracked"},
+       MM_INVARIANT(eval_pagemap_consistency)},
+      {"uffd_wp_scope",
+       "no uffd-wp PTE bit, swap-PTE bit or UFFD_WP marker exists in a VMA not registered for write-protect (a child forked without UFFD_FEATURE_EVENT_FORK has none); a protected PTE is never writable; no bit without a UFFDIO_WRITEPROTECT in force. The kernel tolerates a stale bit or marker only after UFFDIO_UNREGISTER of a VMA it could not reach (handle_pte_marker clears a UFFD_WP marker in an unregistered VMA, do_swap_page/userfaultfd_pte_wp ignore the bit there): the model has no unregister, so no stale bit is ever legitimate here",
+       "mm/memory.c copy_nonpresent_pte, copy_present_pte (pte_clear_uffd_wp when !userfaultfd_wp(dst_vma)), copy_pte_marker, handle_pte_marker, userfaultfd_pte_wp; mm/userfaultfd.c mwriteprotect_range, userfaultfd_clear_vma; fix 8f34f1eac382 (mm/userfaultfd: fix uffd-wp special cases for fork())",
+       {"outside-registered", "writable-protected", "spurious"},
+       MM_INVARIANT(eval_uffd_wp_scope)},
+      {"pin_coherence",
+       "a R/O FOLL_PIN|FOLL_LONGTERM pin keeps seeing what the mapping showed when it was taken (plus the pinner's own later stores), also after the pinner unmapped the page: no other process's write shows through it (CVE-2020-29374); a pin through a MAP_PRIVATE mapping (anon or file) holds an exclusive anon page (gup_must_unshare). Pins are released at exit in the model",
+       "mm/gup.c gup_must_unshare, follow_page_pte (FAULT_FLAG_UNSHARE); mm/memory.c do_wp_page, wp_can_reuse_anon_folio; commit a7f226604170 (mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page); 17839856fd58 (gup: document and work around COW can break either way)",
+       {"foreign-write", "private-not-unshared"},
+       MM_INVARIANT(eval_pin_coherence)},
   };
   return all;
 }

@@ -77,6 +77,9 @@ enum GhostBits : uint8_t {
   GHOST_COWED = 1 << 2,          // a MAP_PRIVATE file page has its own copy (reads no longer see the file)
   GHOST_PIN_DETACHED = 1 << 3,   // the program zapped (MADV_DONTNEED, munmap) the page its pin holds:
                                  // the pin no longer has to show what the mapping shows
+  GHOST_SD_BLIND = 1 << 4,       // clear_refs left this PTE alone (pte_is_pinned): soft-dirty tracking is
+                                 // knowingly blind to it until the next clear_refs that does reach it
+                                 // (pagemap_consistency exempts it; needed because the pin may be gone by then)
 };
 
 enum ProcState : uint8_t { PROC_UNUSED = 0, PROC_ALIVE = 1, PROC_EXITED = 2 };
@@ -91,6 +94,13 @@ struct Process {
   uint8_t pinned = 0;
   std::array<uint8_t, MAX_PAGES> pin_folio{};
   std::array<uint8_t, MAX_PAGES> pin_subpage{};
+  // Ghost (pin_coherence): the value a R/O pin must keep seeing -- what the
+  // mapping showed when the pin was taken, updated only by this process's
+  // own stores through the mapping while the pin is attached.  Needed
+  // because after MADV_DONTNEED/munmap the mapping no longer says what the
+  // pin should see (CVE-2020-29374: another process's write must not show
+  // through a pin).  Zero when the pin bit is clear.
+  std::array<uint8_t, MAX_PAGES> pin_value{};
   // Ghost: the value a read of a private page must return.
   std::array<uint8_t, MAX_PAGES> expect{};
   std::array<uint8_t, MAX_PAGES> ghost{};  // GhostBits

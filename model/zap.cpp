@@ -110,7 +110,7 @@ Outcome exit_mmap(State& s, int proc, const Config& cfg) {
     if (!(p.pinned & (1u << pg))) continue;
     int f = p.pin_folio[pg];
     p.pinned &= ~(1u << pg);
-    p.pin_folio[pg] = p.pin_subpage[pg] = 0;
+    p.pin_folio[pg] = p.pin_subpage[pg] = p.pin_value[pg] = 0;
     folio_put_if_unused(s, f);
   }
   uint8_t parent = p.parent;

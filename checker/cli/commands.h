@@ -27,5 +27,6 @@ void register_scenario_commands(CLI::App& app);  // run, regress, show (scenario
 void register_prove_command(CLI::App& app);      // prove (prove.cpp)
 void register_live_commands(CLI::App& app);      // emit-c, replay (live.cpp)
 void register_kernel_command(CLI::App& app);     // kernel (kernel.cpp)
+void register_check_command(CLI::App& app);      // check (check.cpp)
 
 }  // namespace mmc::cli

@@ -1,6 +1,7 @@
 // `mmcheck configs` and `mmcheck invariants`: what the model offers.
 #include <fmt/format.h>
 
+#include "checker/check/starts.h"
 #include "checker/cli/commands.h"
 #include "model/config.h"
 #include "model/invariants.h"
@@ -22,6 +23,13 @@ static int print_invariants() {
   for (const auto& inv : mm::invariants()) {
     fmt::print("{}\n  {}\n  kernel: {}\n  facets:", inv.name, inv.description, inv.kernel_ref);
     for (auto f : inv.facets) fmt::print(" {}", f);
+    // Which standard starts of `mmcheck check` (under v6.18) can violate it.
+    const mm::Config cfg = *mm::config_preset("v6.18");
+    std::string starts;
+    for (const auto& st : mmc::check::standard_starts())
+      if (mmc::check::start_exercises(st, cfg, inv.name)) starts += " " + std::string(st.name);
+    fmt::print("\n  check starts:{}", starts.empty() ? " none" : starts);
+    if (auto why = mmc::check::invariant_is_measure(inv.name)) fmt::print("\n  measure (check does not fail on it): {}", *why);
     fmt::print("\n");
   }
   return EXIT_OK;

@@ -1,0 +1,279 @@
+// mmcheck check: the pre-submission check.  Explores every standard start
+// (checker/check/starts.cpp) with its whole alphabet and budget, checks
+// every invariant, prints one verdict line per (start, invariant) and the
+// shortest trace of each violation.
+//
+// A start's depth is part of its definition: a start is complete when
+// every path of at most that many events was explored.  Any other bound
+// (states, memory, a model capacity such as MAX_FOLIOS) makes the start
+// incomplete: exit 3, and its verdicts say "incomplete", never "holds".
+// Exit: 0 every verdict holds, 1 a violation, 2 bad usage, 3 incomplete.
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "checker/check/starts.h"
+#include "checker/cli/commands.h"
+#include "checker/engine/engine.h"
+#include "model/describe.h"
+#include "model/invariants.h"
+
+namespace mmc::cli {
+
+namespace {
+
+struct CheckArgs {
+  std::string config;
+  std::vector<std::string> knobs;
+  std::vector<std::string> starts;
+  bool json = false;
+  bool smoke = false;
+  bool list = false;
+  bool fail_fast = false;  // stop after the first start with a gating violation (mutation scoring)
+  int threads = 1;
+  long long max_memory_mb = -1;
+  int depth = -1;  // override of every start's depth (measuring budgets)
+};
+
+int usage(const std::string& msg) {
+  fmt::print(stderr, "mmcheck: error: {}\n", msg);
+  return EXIT_BAD_INPUT;
+}
+
+std::optional<mm::Config> make_config(const CheckArgs& a) {
+  auto cfg = mm::config_preset(a.config.empty() ? "v6.18" : a.config);
+  if (!cfg) {
+    std::string names;
+    for (const auto& p : mm::config_presets()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+    usage(fmt::format("unknown config '{}'; presets: {}", a.config, names));
+    return std::nullopt;
+  }
+  for (const std::string& kv : a.knobs) {
+    auto eq = kv.find('=');
+    std::string knob = kv.substr(0, eq), val = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    if (val != "0" && val != "1") {
+      usage(fmt::format("--set {}: expected KNOB=0 or KNOB=1", kv));
+      return std::nullopt;
+    }
+    if (!mm::config_set_knob(*cfg, knob, val == "1")) {
+      std::string knobs;
+      for (const auto& k : mm::config_knobs()) knobs += (knobs.empty() ? "" : ", ") + std::string(k.name);
+      usage(fmt::format("unknown knob '{}'; knobs: {}", knob, knobs));
+      return std::nullopt;
+    }
+    cfg->name += fmt::format("+{}={}", knob, val);
+  }
+  return cfg;
+}
+
+std::string budget_text(const check::Start& st) {
+  auto lim = [](int n) { return n < 0 ? std::string("unlimited") : std::to_string(n); };
+  return fmt::format("depth {}, fork<={}, pageout<={}, pin<={}, reclaim {}", st.depth, st.forks, st.pageouts,
+                     st.pins, st.reclaims < 0 ? "unlimited" : "<=" + lim(st.reclaims));
+}
+
+// The start is complete when nothing but its own depth bound was hit.
+bool start_complete(const engine::Result& r) {
+  for (const std::string& b : r.bounds_hit)
+    if (b.rfind("depth bound hit", 0) != 0) return false;
+  return true;
+}
+
+struct InvVerdict {
+  std::string name;
+  std::string verdict;  // holds, violated, incomplete, inaccurate (a measure that is violated)
+  bool exercised = true;
+  bool measure = false;
+  std::vector<const engine::FacetResult*> violated;
+};
+
+std::vector<InvVerdict> per_invariant(const engine::Result& r, bool complete, const check::Start& st,
+                                      const mm::Config& cfg) {
+  std::vector<InvVerdict> out;
+  for (const mm::Invariant& inv : mm::invariants()) {
+    InvVerdict v{std::string(inv.name), "holds", check::start_exercises(st, cfg, inv.name),
+                 check::invariant_is_measure(inv.name).has_value(), {}};
+    for (const engine::FacetResult& f : r.verdicts)
+      if (f.invariant == inv.name && f.verdict == engine::Verdict::Violated) v.violated.push_back(&f);
+    if (!v.violated.empty()) v.verdict = v.measure ? "inaccurate" : "violated";
+    else if (!complete) v.verdict = "incomplete";
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+void print_trace(std::ostream& out, const engine::Trace& t, const mm::DisplayNames& names) {
+  fmt::print(out, "    0. initial state\n");
+  for (const std::string& line : mm::describe_state(t.initial, names)) fmt::print(out, "         {}\n", line);
+  for (size_t i = 0; i < t.steps.size(); i++) {
+    const engine::TraceStep& s = t.steps[i];
+    const char* note = s.status == mm::Status::WpFault ? " (uffd-wp fault to userspace)"
+                       : s.status == mm::Status::Sigsegv ? " (SIGSEGV)"
+                                                         : "";
+    fmt::print(out, "    {}. {}{}\n", i + 1, s.text, note);
+    for (const std::string& c : s.changes) fmt::print(out, "         {}\n", c);
+  }
+}
+
+int run_check(const CheckArgs& a) {
+  if (a.threads < 1) return usage("--threads must be at least 1");
+  auto cfg = make_config(a);
+  if (!cfg) return EXIT_BAD_INPUT;
+  std::vector<const check::Start*> starts;
+  for (const std::string& n : a.starts) {
+    const check::Start* st = check::find_start(n);
+    if (!st) {
+      std::string names;
+      for (const auto& s : check::standard_starts()) names += (names.empty() ? "" : ", ") + std::string(s.name);
+      return usage(fmt::format("unknown start '{}'; starts: {}", n, names));
+    }
+    starts.push_back(st);
+  }
+  if (starts.empty())
+    for (const auto& s : check::standard_starts())
+      if (!a.smoke || s.smoke) starts.push_back(&s);
+  // --depth: the same starts with another depth budget (a different check).
+  static std::vector<check::Start> overridden;
+  if (a.depth >= 0) {
+    overridden.clear();
+    overridden.reserve(starts.size());
+    for (const check::Start* st : starts) {
+      overridden.push_back(*st);
+      overridden.back().depth = a.depth;
+    }
+    for (size_t i = 0; i < starts.size(); i++) starts[i] = &overridden[i];
+  }
+
+  if (a.list) {
+    for (const check::Start* st : starts) {
+      fmt::print("{}\n  {}\n  events: {}\n  budget: {}\n  why: {}\n", st->name, st->description,
+                 check::alphabet_text(check::start_alphabet(*st, *cfg)), budget_text(*st), st->why_bound);
+    }
+    return EXIT_OK;
+  }
+
+  engine::Options opt;
+  opt.threads = a.threads;
+  opt.graph_cap = 0;  // no leak graph: the check is about invariants
+  if (a.max_memory_mb > 0) opt.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
+
+  nlohmann::json jstarts = nlohmann::json::array();
+  std::string timing;
+  bool any_violated = false, any_incomplete = false;
+  int n_violated = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!a.json)
+    fmt::print("mmcheck check under {}: {} starts, {} invariants, every path up to each start's depth\n",
+               cfg->name, starts.size(), mm::invariants().size());
+  for (const check::Start* st : starts) {
+    if (a.fail_fast && any_violated) break;
+    const engine::Workload w = check::start_workload(*st, *cfg);
+    const engine::Result r = engine::explore(w, opt);
+    const bool complete = start_complete(r);
+    any_incomplete |= !complete;
+    const auto verdicts = per_invariant(r, complete, *st, *cfg);
+    const mm::DisplayNames names{w.proc_names, w.device_names};
+    timing += fmt::format("timing: {} {:.2f} s, {} states, {:.0f} states/s, peak RSS {} MB\n", st->name,
+                          r.timing.seconds, r.stats.states, r.timing.states_per_second,
+                          r.timing.peak_rss_kb / 1024);
+    for (const auto& v : verdicts)
+      if (!v.violated.empty() && !v.measure) {
+        any_violated = true;
+        n_violated++;
+      }
+    if (a.json) {
+      nlohmann::json full = engine::to_json(r);
+      nlohmann::json jv = nlohmann::json::array();
+      for (const auto& v : verdicts) {
+        nlohmann::json facets = nlohmann::json::array();
+        for (const auto* f : v.violated) facets.push_back(f->facet);
+        jv.push_back({{"invariant", v.name}, {"verdict", v.verdict}, {"exercised", v.exercised}, {"measure", v.measure},
+                      {"violated_facets", facets}});
+      }
+      nlohmann::json traces = nlohmann::json::array();
+      for (const auto& fv : full["verdicts"])
+        if (fv["verdict"] == "violated") traces.push_back(fv);
+      jstarts.push_back({{"name", st->name},
+                         {"description", st->description},
+                         {"events", check::alphabet_text(w.alphabet)},
+                         {"budget",
+                          {{"depth", st->depth}, {"forks", st->forks}, {"pageouts", st->pageouts},
+                           {"pins", st->pins}, {"reclaims", st->reclaims}}},
+                         {"states", r.stats.states},
+                         {"transitions", r.stats.transitions},
+                         {"complete", complete},
+                         {"bounds_hit", r.bounds_hit},
+                         {"verdicts", jv},
+                         {"violations", traces}});
+      continue;
+    }
+    fmt::print("\nstart {}: {}\n  events: {}\n  budget: {}\n", st->name, st->description,
+               check::alphabet_text(w.alphabet), budget_text(*st));
+    fmt::print("  explored: {} states, {} transitions, {}\n", r.stats.states, r.stats.transitions,
+               complete ? fmt::format("complete (every path of <= {} events)", st->depth)
+                        : "INCOMPLETE: " + [&] {
+                            std::string s;
+                            for (const auto& b : r.bounds_hit)
+                              if (b.rfind("depth bound hit", 0) != 0) s += (s.empty() ? "" : "; ") + b;
+                            return s;
+                          }());
+    for (const auto& v : verdicts) {
+      std::string facets;
+      for (const auto* f : v.violated) facets += (facets.empty() ? "" : ", ") + f->facet;
+      fmt::print("{:<16} {:<24} {}{}{}{}\n", st->name, v.name, v.verdict,
+                 facets.empty() ? "" : " (" + facets + ")", v.measure ? "  [measure: not gating]" : "",
+                 v.exercised ? "" : "  [not exercised by this start]");
+    }
+    for (const auto& v : verdicts)
+      for (const auto* f : v.violated) {
+        fmt::print("\n{}: {} {}/{} ({} events)\n  {}\n", v.measure ? "inaccuracy" : "violation", st->name,
+                   f->invariant, f->facet,
+                   f->trace ? f->trace->steps.size() : 0, f->explanation);
+        if (f->trace) print_trace(std::cout, *f->trace, names);
+      }
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const int status = any_violated ? EXIT_VIOLATION : any_incomplete ? engine::EXIT_INCOMPLETE : EXIT_OK;
+  if (a.json) {
+    nlohmann::json j = {{"schema_version", engine::JSON_SCHEMA_VERSION},
+                        {"command", "check"},
+                        {"config", cfg->name},
+                        {"starts", jstarts},
+                        {"verdict", status == EXIT_OK ? "holds" : status == EXIT_VIOLATION ? "violated" : "incomplete"},
+                        {"timing", {{"seconds", secs}, {"threads", a.threads}}}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    fmt::print("\nverdict: {} ({} (start, invariant) verdicts violated; {})\n",
+               status == EXIT_OK ? "holds" : status == EXIT_VIOLATION ? "violated" : "incomplete", n_violated,
+               any_incomplete ? "some start is incomplete" : "every start complete");
+    fmt::print("{}timing: total {:.1f} s, threads {}\n", timing, secs, a.threads);
+  }
+  return status;
+}
+
+}  // namespace
+
+void register_check_command(CLI::App& app) {
+  auto a = std::make_shared<CheckArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "check",
+      "the pre-submission check: every standard start, its whole event alphabet and budget, every invariant;\n"
+      "one verdict line per (start, invariant), the shortest trace of each violation (docs/check.md).\n"
+      "Exit status: 0 all hold, 1 violated, 2 bad usage, 3 some start incomplete");
+  sub->add_option("--config,-c", a->config, "config preset (default v6.18)");
+  sub->add_option("--set", a->knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
+  sub->add_option("--start", a->starts, "only this start (repeatable)")->allow_extra_args(false);
+  sub->add_flag("--smoke", a->smoke, "only the smallest starts (seconds; the ctest entry)");
+  sub->add_flag("--list", a->list, "print the starts, their alphabets and budgets, and stop");
+  sub->add_flag("--json", a->json, "JSON output");
+  sub->add_flag("--fail-fast", a->fail_fast, "stop after the first start with a violation (later starts are not run)");
+  sub->add_option("--threads,-j", a->threads, "worker threads (results identical for any N)");
+  sub->add_option("--depth", a->depth, "override every start's depth budget (for measuring budgets)");
+  sub->add_option("--max-memory-mb", a->max_memory_mb, "memory bound per start (default 3072)");
+  add_command(app, sub, [a] { return run_check(*a); });
+}
+
+}  // namespace mmc::cli

@@ -1,0 +1,45 @@
+#!/bin/bash
+# mmcheck check: its smallest start holds under v6.18 (exit 0, one verdict
+# line per invariant, the budget printed); the inverted SWP_STABLE_WRITES
+# config fails anon-stable-1p with a stable_writes trace (exit 1); the
+# output is the same for 1 and 2 threads; bad usage is exit 2.  The full
+# run is `mmcheck check` itself (docs/check.md).
+set -u
+MM=$1
+fail() { echo "FAIL: $*"; exit 1; }
+
+# The smoke start at depth 7 (its own budget is 10: `mmcheck check --smoke`).
+out=$("$MM" check --smoke --depth 7); rc=$?
+[ $rc -eq 0 ] || fail "smoke v6.18: exit $rc, want 0"
+echo "$out" | grep -q '^start anon-sync-1p: ' || fail "smoke: no start line"
+echo "$out" | grep -q '^  budget: depth 7, fork<=1, pageout<=2, pin<=1' || fail "smoke: budget not printed"
+echo "$out" | grep -q '^  events: read write fork<=1 .*clear_refs reclaim writeback swapcache_drop$' || fail "smoke: alphabet not printed"
+echo "$out" | grep -q 'complete (every path of <= 7 events)' || fail "smoke: not complete"
+n=$("$MM" invariants | grep -c '^[a-z_]*$')
+got=$(echo "$out" | grep -c '^anon-sync-1p ')
+[ "$got" -eq "$n" ] || fail "smoke: $got verdict lines for $n invariants"
+echo "$out" | grep -q '^anon-sync-1p  *pagemap_consistency  *holds' || fail "smoke: pagemap_consistency not holds"
+echo "$out" | grep -q '^verdict: holds' || fail "smoke: no verdict line"
+
+out=$("$MM" check --config anon-exclusive-v2-inverted --start anon-stable-1p --depth 4); rc=$?
+[ $rc -eq 1 ] || fail "inverted: exit $rc, want 1"
+echo "$out" | grep -q '^anon-stable-1p  *stable_writes  *violated (mapped-writable' || fail "inverted: no stable_writes verdict"
+echo "$out" | grep -q '^violation: anon-stable-1p stable_writes/mapped-writable (3 events)' || fail "inverted: no trace header"
+echo "$out" | grep -q '^    3\. A: read p\[0\]\|^    3\. A: write p\[0\]' || fail "inverted: trace step 3 missing"
+
+a=$("$MM" check --start anon-stable-1p --depth 5 --threads 1 | grep -v '^timing')
+b=$("$MM" check --start anon-stable-1p --depth 5 --threads 2 | grep -v '^timing')
+[ "$a" = "$b" ] || fail "output differs between 1 and 2 threads"
+
+# A bound other than the start's depth: incomplete, exit 3, never holds.
+out=$("$MM" check --smoke --depth 7 --max-memory-mb 1); rc=$?
+[ $rc -eq 3 ] || fail "memory bound: exit $rc, want 3"
+echo "$out" | grep -q '^anon-sync-1p  *cow_isolation  *incomplete' || fail "memory bound: verdict not incomplete"
+echo "$out" | grep -q ' holds' && fail "memory bound: a verdict says holds"
+
+"$MM" check --start no-such-start >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "unknown start: exit $rc, want 2"
+"$MM" check --config no-such-config >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "unknown config: exit $rc, want 2"
+"$MM" check --json --start anon-sync-1p --depth 3 | grep -q '"schema_version"' || fail "json: no schema_version"
+echo PASS
