@@ -1,6 +1,11 @@
 #include "model/config.h"
 
+#include "model/lru_knobs.h"
+
 namespace mm {
+
+// The ids of the knobs as data (Config::knob_bits), one line each.
+const KnobId KNOB_lru_batch_other_cpu = 0;
 
 const std::vector<KnobInfo>& config_knobs() {
   static const std::vector<KnobInfo> knobs = {
@@ -28,8 +33,9 @@ const std::vector<KnobInfo>& config_knobs() {
        "RFC: pagemap looks up the shmem page cache for pte_none entries"},
       {"pagemap_show_pfn", &Config::pagemap_show_pfn,
        "pagemap reader has CAP_SYS_ADMIN: PFN and swap frame are shown"},
-      {"lru_batch_other_cpu", &Config::lru_batch_other_cpu,
-       "new folios may sit in another CPU's lru_add batch until lru_add_drain: MADV_PAGEOUT and reclaim skip them"},
+      {"lru_batch_other_cpu", nullptr,
+       "new folios may sit in another CPU's lru_add batch until lru_add_drain: MADV_PAGEOUT and reclaim skip them",
+       KNOB_lru_batch_other_cpu},
       {"mm_forbids_zeropage", &Config::mm_forbids_zeropage,
        "mm_forbids_zeropage(): read faults allocate a zeroed exclusive folio; no (huge) zero page is ever mapped"},
   };
@@ -83,10 +89,15 @@ std::optional<Config> config_preset(std::string_view name) {
   return std::nullopt;
 }
 
+bool knob_value(const Config& cfg, const KnobInfo& k) {
+  return k.field ? cfg.*(k.field) : cfg.knob(static_cast<KnobId>(k.bit));
+}
+
 bool config_set_knob(Config& cfg, std::string_view knob, bool value) {
   for (const auto& k : config_knobs()) {
     if (k.name == knob) {
-      cfg.*(k.field) = value;
+      if (k.field) cfg.*(k.field) = value;
+      else cfg.set_knob(static_cast<KnobId>(k.bit), value);
       return true;
     }
   }

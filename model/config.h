@@ -1,13 +1,25 @@
 // Kernel configurations as values.  Each knob is named after the Kconfig
 // option or the kernel condition it changes; a preset is a named bundle of
 // knobs.  A Config is passed to every model function; there is no global.
+//
+// Knobs as data (new knobs go here): a bit of Config::knob_bits, declared
+// in the header of the area that uses it (e.g. model/lru_knobs.h) with a
+// kernel-named predicate, and listed in config.cpp's table.  Adding one
+// then rebuilds config.cpp and the files of that area only, not every file
+// that includes this header (a new field here rebuilds the whole project).
+// The knobs still written as fields below predate this and can move over
+// one by one.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace mm {
+
+// A knob that is data: its bit in Config::knob_bits (ids are given in config.cpp).
+using KnobId = uint8_t;
 
 struct Config {
   std::string name = "v6.18";
@@ -47,12 +59,6 @@ struct Config {
   bool pagemap_shmem_xarray_lookup = false;
   // pagemap reader has CAP_SYS_ADMIN (pm->show_pfn): PFN / swap frame shown.
   bool pagemap_show_pfn = true;
-  // A new folio may go to another CPU's per-CPU lru_add batch (folio_add_lru
-  // on the CPU that faulted it): until an lru_add_drain event puts it on the
-  // LRU, MADV_PAGEOUT (whose lru_add_drain drains only its own CPU) and
-  // reclaim cannot isolate it and leave it alone.  Off in every preset: the
-  // live runtime pins a reproducer to one CPU, where the drain always works.
-  bool lru_batch_other_cpu = false;
   // mm_forbids_zeropage(mm) (include/linux/mm.h; s390 KVM guests, and guests
   // booted with pvm_no_zero_page=1): the shared zero page is never mapped.
   // do_anonymous_page allocates a zeroed exclusive folio on a read fault too
@@ -60,15 +66,27 @@ struct Config {
   // the huge zero folio, and so GUP of an unpopulated page (which faults it in
   // for read) gets that fresh folio.  Off in every preset.
   bool mm_forbids_zeropage = false;
+  // (lru_batch_other_cpu is a knob as data: model/lru_knobs.h.)
+
+  // The knobs as data, bit KnobId set = on.  Presets set their bits in config.cpp.
+  uint64_t knob_bits = 0;
+  bool knob(KnobId id) const { return (knob_bits >> id) & 1u; }
+  void set_knob(KnobId id, bool on) {
+    knob_bits = on ? (knob_bits | (uint64_t{1} << id)) : (knob_bits & ~(uint64_t{1} << id));
+  }
 
   bool operator==(const Config&) const = default;
 };
 
 struct KnobInfo {
   std::string_view name;
-  bool Config::*field;
+  bool Config::*field;  // a knob written as a field; nullptr for a knob as data
   std::string_view meaning;
+  int bit = -1;         // a knob as data: its KnobId
 };
+
+// A knob's value in `cfg`, whichever way it is stored.
+bool knob_value(const Config& cfg, const KnobInfo& k);
 
 // Every knob, in a fixed order (for `mmcheck configs` and for overrides).
 const std::vector<KnobInfo>& config_knobs();

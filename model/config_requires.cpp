@@ -20,7 +20,7 @@ const std::vector<KnobRequirement>& knob_requirements() {
 
 static bool knob_value(const Config& cfg, std::string_view name) {
   for (const auto& k : config_knobs())
-    if (k.name == name) return cfg.*(k.field);
+    if (k.name == name) return mm::knob_value(cfg, k);
   return false;
 }
 

@@ -3,6 +3,8 @@
 #include "model/decisions.h"
 #include "model/mm.h"
 
+#include "model/lru_knobs.h"
+
 namespace mm {
 
 const Vma* find_vma(const Process& p, int page) {
@@ -134,7 +136,7 @@ int alloc_folio(State& s, const Config& cfg) {
   // folio_add_lru: the folio joins the faulting CPU's cpu_fbatches.lru_add.
   // With one CPU every lru_add_drain in the way drains it; with another CPU
   // it stays off the LRU until that CPU drains (the lru_add_drain event).
-  if (f >= 0 && cfg.lru_batch_other_cpu) s.folio[f].flags |= FOLIO_LRU_BATCHED;
+  if (f >= 0 && lru_batch_other_cpu(cfg)) s.folio[f].flags |= FOLIO_LRU_BATCHED;
   return f;
 }
 

@@ -45,7 +45,7 @@ int shmem_swap_refs(const State& s, int type, int slot);
 // ---- allocation ----
 int alloc_folio(State& s);                 // -1 when every folio is in use
 // A new folio for a fault, COW, fork copy or swap-in, then folio_add_lru:
-// under cfg.lru_batch_other_cpu it starts in a per-CPU lru_add batch (off
+// under lru_batch_other_cpu(cfg) it starts in a per-CPU lru_add batch (off
 // the LRU).  Split tails use alloc_folio(s) and inherit the head's flags.
 int alloc_folio(State& s, const Config& cfg);
 // folio_test_lru: the folio is on an LRU list (folio_isolate_lru can take it).

@@ -313,7 +313,7 @@ static Outcome shrink_small_folio(State& s, int f, bool anon, const Config& cfg)
 // folio) and folios under writeback; a large folio only partly in the range
 // (here: always, the range is one page) is split first and only the small
 // folio at this page goes on.  A folio not on the LRU (only under
-// Config::lru_batch_other_cpu) is skipped.
+// the knob lru_batch_other_cpu (model/lru_knobs.h)) is skipped.
 Outcome madvise_pageout(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");

@@ -21,7 +21,7 @@ Outcome swap_cache_drop(State& s, int folio, const Config& cfg);
 
 // lru_add_drain (mm/swap.c lru_add_drain_cpu) on the CPU whose lru_add batch
 // holds folio f: the folio goes on the LRU.  Only a folio that
-// Config::lru_batch_other_cpu left off the LRU can be drained.
+// the knob lru_batch_other_cpu (model/lru_knobs.h) left off the LRU can be drained.
 Outcome lru_add_drain(State& s, int folio, const Config& cfg);
 
 // try_to_unmap_one for every mapping of the folio; false when one aborted.

@@ -118,7 +118,7 @@ enum FolioFlags : uint8_t {
   PG_large = 1 << 6,       // MAX_FOLIO_PAGES pages
   // Not yet on the LRU: the folio sits in another CPU's cpu_fbatches.lru_add
   // batch (folio_add_lru), so folio_test_lru is false and folio_isolate_lru
-  // fails.  Only set under Config::lru_batch_other_cpu; lru_add_drain clears it.
+  // fails.  Only set under the knob lru_batch_other_cpu (model/lru_knobs.h); lru_add_drain clears it.
   // Stored inverted (set = off the LRU) so states without the knob are unchanged.
   FOLIO_LRU_BATCHED = 1 << 7,
 };

@@ -1,6 +1,7 @@
 // zap_pte_range and friends (mm/memory.c v6.18).
 #include "model/zap.h"
 
+#include "model/decisions.h"
 #include "model/encoding.h"
 #include "model/fault.h"
 #include "model/mm.h"
@@ -17,6 +18,8 @@ static void zap_install_uffd_wp_if_needed(Pte& pte, const Vma& v, bool was_wp,
   if (vma_is_anonymous(v)) ghost &= ~GHOST_WP;
   if (vma_is_anonymous(v) || d.drop_markers || !cfg.CONFIG_PTE_MARKER_UFFD_WP) return;
   if (!userfaultfd_wp(v) || !was_wp) return;
+  MM_DECIDE("zap_install_uffd_wp_if_needed", "mm/memory.c", "vma_is_anonymous(vma) == false && userfaultfd_wp(vma) && pte_uffd_wp",
+            "true: a UFFD_WP marker keeps the protection");
   pte = Pte{PteKind::Marker, 0, static_cast<uint8_t>(enc::PTE_MARKER_UFFD_WP), 0};
 }
 
@@ -54,6 +57,8 @@ void zap_one_pte(State& s, int proc, int page, const ZapDetails& d, const Config
       // marker on any zap ("Drop PTE_MARKER_PAGEOUT when zapped").
       uint8_t keep = d.drop_markers ? 0 : (old.a & ~enc::PTE_MARKER_PAGEOUT);
       if (v && vma_is_anonymous(*v)) keep &= ~enc::PTE_MARKER_UFFD_WP;
+      MM_DECIDE("zap_nonpresent_ptes", "mm/memory.c", "zap_drop_markers(details) / vma_is_anonymous(vma)",
+                keep ? "the marker stays" : "the marker is dropped", proc, page);
       pte = keep ? Pte{PteKind::Marker, 0, keep, 0} : Pte{};
       break;
     }

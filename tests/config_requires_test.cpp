@@ -4,6 +4,7 @@
 
 #include "model/config.h"
 #include "model/config_requires.h"
+#include "model/lru_knobs.h"
 
 using namespace mm;
 
@@ -23,4 +24,21 @@ TEST_CASE("every preset is a kernel; a knob without the code it sits on is not")
     CHECK(config_set_knob(x, r.knob, true));
     CHECK(config_set_knob(x, r.needs, true));
   }
+}
+
+TEST_CASE("a knob as data is set, read and compared like a field knob") {
+  Config a, b;
+  CHECK(a == b);
+  CHECK_FALSE(lru_batch_other_cpu(a));
+  REQUIRE(config_set_knob(a, "lru_batch_other_cpu", true));
+  CHECK(lru_batch_other_cpu(a));
+  CHECK_FALSE(a == b);  // the knob is part of the config's value
+  for (const auto& k : config_knobs())
+    if (k.name == "lru_batch_other_cpu") {
+      CHECK(k.field == nullptr);
+      CHECK(knob_value(a, k));
+      CHECK_FALSE(knob_value(b, k));
+    }
+  REQUIRE(config_set_knob(a, "lru_batch_other_cpu", false));
+  CHECK(a == b);
 }

@@ -1,6 +1,7 @@
-// Per-CPU lru_add batches (Config::lru_batch_other_cpu): a folio another CPU
+// Per-CPU lru_add batches (the knob lru_batch_other_cpu (model/lru_knobs.h)): a folio another CPU
 // has not drained yet is not on the LRU, so MADV_PAGEOUT and reclaim leave
 // it alone until the lru_add_drain event (docs/conformance.md finding 1).
+#include "model/lru_knobs.h"
 #include "tests/model_helpers.h"
 
 using namespace mmtest;
@@ -11,7 +12,8 @@ Status drain(Machine& m, int f) { return m.st(EventKind::LruAddDrain, 0, 0, f); 
 
 Machine batched_machine() {
   Machine m;
-  m.cfg.lru_batch_other_cpu = true;
+  REQUIRE(config_set_knob(m.cfg, "lru_batch_other_cpu", true));
+  REQUIRE(lru_batch_other_cpu(m.cfg));
   return m;
 }
 
@@ -20,7 +22,7 @@ Machine batched_machine() {
 TEST_SUITE("model: lru_add batches") {
 
 TEST_CASE("the knob is off in every preset, and then no folio is ever off the LRU") {
-  for (const PresetInfo& p : config_presets()) CHECK_FALSE(preset(std::string(p.name).c_str()).lru_batch_other_cpu);
+  for (const PresetInfo& p : config_presets()) CHECK_FALSE(lru_batch_other_cpu(preset(std::string(p.name).c_str())));
   Machine m;
   int pg = m.anon(1);
   REQUIRE(m.write(0, pg, 1) == Status::Done);

@@ -12,7 +12,7 @@ static int print_configs() {
   for (const auto& p : mm::config_presets()) {
     const mm::Config cfg = *mm::config_preset(p.name);
     fmt::print("{}\n  {}\n", p.name, p.meaning);
-    for (const auto& k : mm::config_knobs()) fmt::print("    {:<34} {}\n", k.name, (cfg.*k.field) ? "y" : "n");
+    for (const auto& k : mm::config_knobs()) fmt::print("    {:<34} {}\n", k.name, mm::knob_value(cfg, k) ? "y" : "n");
   }
   fmt::print("\nknobs:\n");
   for (const auto& k : mm::config_knobs()) fmt::print("  {:<34} {}\n", k.name, k.meaning);

@@ -74,6 +74,8 @@ SimResult simulate(const Workload& w, uint64_t seed, int steps, bool symmetry) {
     step.text = mm::describe_event(c.e, cur.s, names);
     step.changes = mm::describe_changes(cur.s, c.succ.s, names);
     step.after = c.succ.s;
+    mm::State again = cur.s;  // the decisions, on a copy (the walk itself runs without a log)
+    mm::apply(again, c.e, w.config, &step.decisions);
     r.walk.steps.push_back(std::move(step));
     cur = c.succ;
     r.steps_taken = i + 1;
