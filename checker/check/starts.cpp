@@ -1,4 +1,5 @@
 #include "checker/check/starts.h"
+#include "model/lru_knobs.h"
 
 #include <fmt/format.h>
 
@@ -195,7 +196,7 @@ uint32_t start_features(const Start& st, const mm::Config& cfg) {
   if (st.forks > 0) f |= F_FORK;
   if (st.pins > 0) f |= F_PIN;
   if (cfg.CONFIG_MEM_SOFT_DIRTY) f |= F_SOFT_DIRTY;
-  if (cfg.lru_batch_other_cpu) f |= F_LRU_BATCH;
+  if (mm::lru_batch_other_cpu(cfg)) f |= F_LRU_BATCH;
   return f;
 }
 

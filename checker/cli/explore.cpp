@@ -225,7 +225,7 @@ void register_explore_commands(CLI::App& app) {
                "store fields nothing checked reads (fork parent, unchecked ghost bits) as identity");
   ex->add_option("--bitstate", ea->opt.bitstate_mb,
                  "bitstate hashing in a bit array of MB megabytes (depth-first; prints the omission probability)")
-      ->check(at_least(1));
+      ->check(whole_number(1, 1 << 20));
   ex->add_flag("--fingerprint", ea->opt.fingerprint, "store 64-bit fingerprints instead of exact states");
   ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");
   ex->add_option("--html", ea->html_file,

@@ -1,5 +1,7 @@
 #include "checker/live/kernel_profile.h"
 
+#include "model/lru_knobs.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/userfaultfd.h>
@@ -186,7 +188,7 @@ KernelProfile classify(const ProbeResults& r) {
     p.facts.push_back({"MADV_PAGEOUT", "not tried (no swap)", ""});
   }
   // The live runtime pins each reproducer to one CPU.
-  p.config.lru_batch_other_cpu = false;
+  p.config.set_knob(mm::KNOB_lru_batch_other_cpu, false);
   p.name = profile_name(p.config, preset);
   if (!p.classified) p.name += " (UNCLASSIFIED)";
   p.config.name = p.name;
