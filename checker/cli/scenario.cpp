@@ -93,6 +93,11 @@ int run_status(const ScenarioRun& r) {
       if (k.verdict != "incomplete") return EXIT_VIOLATION;
       incomplete = true;
     }
+    for (const auto& k : c.conditions) {
+      if (k.ok()) continue;
+      if (k.verdict() != "incomplete") return EXIT_VIOLATION;
+      incomplete = true;
+    }
   }
   return incomplete ? EXIT_INCOMPLETE : EXIT_OK;
 }

@@ -39,8 +39,8 @@ Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::Scenario
         std::string result = fmt::format("{}  expected {}", k.verdict, k.expect_holds ? "holds" : "violated");
         for (const auto& b : k.bounds_hit) result += "  (bound hit: " + b + ")";
         p.summary.push_back({fmt::format("[{}] Check {}", c.config, k.invariant), result, k.ok(), {}});
-        if (!k.path) continue;
-        TraceView v = trace_view(*k.path, mm::DisplayNames{c.proc_names, c.device_names});
+        if (!k.steps) continue;
+        TraceView v = trace_view(*k.steps, k.names);
         v.heading = fmt::format("Check {} under {}{}", k.invariant, c.config,
                                 k.expect_holds ? " (expected to hold)" : " (expected: violated)");
         v.verdict = k.verdict;

@@ -1,5 +1,7 @@
 #include "checker/live/histogram.h"
 
+#include "checker/live/replay.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -52,12 +54,12 @@ void Histogram::add(const ProgramRun& run, const ProgramOutput& out) {
   if (run.timed_out) timed_out++;
   else if (run.signal) killed++;
   for (ObservationCounts& c : obs) {
-    auto it = out.obs.find(c.obs->id);
-    if (it == out.obs.end()) {
+    const std::optional<uint64_t> k = observed_value(*c.obs, out);
+    if (!k) {
       c.missing++;
       continue;
     }
-    const uint64_t v = comparable(c.obs->kind, it->second);
+    const uint64_t v = comparable(c.obs->kind, *k);
     c.seen[v]++;
   }
   for (const TapLine& t : out.tests)
@@ -176,7 +178,10 @@ int replay_histogram(const ReplayOptions& opt, int runs, std::ostream& out, std:
     err << "replay --live: skip: needs root (swapon, and pagemap shows frames only to CAP_SYS_ADMIN)\n";
     return 77;
   }
-  const mm::Config cfg = running_kernel_config(read_running_kconfig(), true);
+  int status = 0;
+  const std::optional<ReplayConfig> rc = replay_config(opt, err, status);
+  if (!rc) return status;
+  const mm::Config& cfg = rc->cfg;
   std::vector<std::unique_ptr<Job>> jobs;
   bool bad_input = false;
   for (const auto& [f, is_explicit] : files) {

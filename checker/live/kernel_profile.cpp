@@ -43,7 +43,7 @@ std::string profile_name(const mm::Config& cfg, const std::string& preset) {
   for (const bool on : {true, false})
     for (const auto& k : mm::config_knobs()) {
       if (k.name == "pagemap_show_pfn" || k.name == "lru_batch_other_cpu") continue;
-      if (cfg.*(k.field) != base.*(k.field) && cfg.*(k.field) == on) n += fmt::format(" {}{}", on ? "+" : "-", k.name);
+      if (mm::knob_value(cfg, k) != mm::knob_value(base, k) && mm::knob_value(cfg, k) == on) n += fmt::format(" {}{}", on ? "+" : "-", k.name);
     }
   return n;
 }
@@ -381,7 +381,7 @@ std::string profile_json(const ProbeResults& r, const KernelProfile& p) {
   j["profile"] = p.name;
   j["classified"] = p.classified;
   nlohmann::ordered_json knobs;
-  for (const auto& k : mm::config_knobs()) knobs[std::string(k.name)] = p.config.*(k.field);
+  for (const auto& k : mm::config_knobs()) knobs[std::string(k.name)] = mm::knob_value(p.config, k);
   j["config"] = knobs;
   j["swap_possible"] = p.swap_possible;
   j["pageout_effective"] = p.pageout_effective;

@@ -58,7 +58,7 @@ std::string matching_config(const scenario::Scenario& sc, const mm::Config& prof
   for (const auto& nc : scenario::scenario_configs(sc, scenario::RunOptions{})) {
     bool same = true;
     for (const auto& k : mm::config_knobs())
-      if (!per_expectation.count(k.name) && nc.config.*(k.field) != profile.*(k.field)) same = false;
+      if (!per_expectation.count(k.name) && mm::knob_value(nc.config, k) != mm::knob_value(profile, k)) same = false;
     if (same) return nc.name;
   }
   return "";

@@ -112,22 +112,26 @@ std::string set_text(const Observation& o) {
 
 }  // namespace
 
+std::optional<uint64_t> observed_value(const Observation& o, const ProgramOutput& out) {
+  if (o.kind == ObsKind::PagemapMincore || o.kind == ObsKind::SameFrame) {
+    auto a = out.obs.find(o.parts.at(0)), b = out.obs.find(o.parts.at(1));
+    if (a == out.obs.end() || b == out.obs.end()) return std::nullopt;
+    return o.kind == ObsKind::SameFrame ? same_frame(a->second, b->second) : pagemap_mincore_pair(a->second, b->second);
+  }
+  auto it = out.obs.find(o.id);
+  if (it == out.obs.end()) return std::nullopt;
+  return it->second;
+}
+
 std::vector<Verdict> compare(const Plan& plan, const ProgramOutput& out) {
   std::vector<Verdict> vs;
   for (const Observation& o : plan.observations) {
     Verdict v;
     v.obs = &o;
-    if (o.kind == ObsKind::PagemapMincore || o.kind == ObsKind::SameFrame) {
-      auto a = out.obs.find(o.parts.at(0)), b = out.obs.find(o.parts.at(1));
-      if (a != out.obs.end() && b != out.obs.end()) {
-        v.printed = true;
-        v.kernel = o.kind == ObsKind::SameFrame ? same_frame(a->second, b->second) : pagemap_mincore_pair(a->second, b->second);
-        v.agree = o.allowed.count(v.kernel) > 0;
-      }
-    } else if (auto it = out.obs.find(o.id); it != out.obs.end()) {
+    if (const std::optional<uint64_t> k = observed_value(o, out)) {
       v.printed = true;
-      v.kernel = it->second;
-      v.agree = o.allowed.count(comparable(o.kind, it->second)) > 0;
+      v.kernel = *k;
+      v.agree = o.allowed.count(comparable(o.kind, *k)) > 0;
     }
     vs.push_back(v);
   }
@@ -222,6 +226,38 @@ void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream&
 
 }  // namespace
 
+std::optional<ReplayConfig> replay_config(const ReplayOptions& opt, std::ostream& err, int& status) {
+  ReplayConfig rc;
+  rc.probe = probe_running_kernel("");
+  if (!opt.config.empty()) {
+    try {
+      scenario::ConfigSpec spec = scenario::parse_config_option(opt.config);
+      rc.cfg = *mm::config_preset(spec.preset);
+      for (const auto& [k, v] : spec.knobs) mm::config_set_knob(rc.cfg, k, v);
+      rc.cfg.name = spec.display_name();
+    } catch (const scenario::ScenarioError& e) {
+      err << e.what() << "\n";
+      status = 2;
+      return std::nullopt;
+    }
+    rc.from = "from --config";
+    return rc;
+  }
+  const KernelProfile kp = classify(rc.probe);
+  if (!kp.classified) {
+    for (const auto& u : kp.unclassified) err << "replay --live: unclassified: " << u << "\n";
+    err << fmt::format("replay --live: skip: the kernel's profile ({}) fits no model config; "
+                       "see `mmcheck kernel`, or give --config\n", kp.name);
+    status = 77;
+    return std::nullopt;
+  }
+  rc.cfg = kp.config;
+  rc.uffd_wp = kp.uffd_wp;
+  rc.uffd_wp_unpopulated = kp.uffd_wp_unpopulated;
+  rc.from = "probed: see `mmcheck kernel`";
+  return rc;
+}
+
 int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) {
   // Which scenarios: explicit files always; from a directory, those marked `live`.
   std::vector<std::pair<std::string, bool>> files;  // path, explicit
@@ -239,35 +275,13 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     err << "replay --live: skip: needs root (swapon, and pagemap shows frames only to CAP_SYS_ADMIN)\n";
     return 77;
   }
-  // The model config: the kernel's probed profile, or --config.
-  mm::Config cfg;
-  std::string profile_from;
-  bool uffd_wp_available = true, uffd_wp_unpopulated_available = true;
-  const ProbeResults probe = probe_running_kernel("");
-  if (!opt.config.empty()) {
-    try {
-      scenario::ConfigSpec spec = scenario::parse_config_option(opt.config);
-      cfg = *mm::config_preset(spec.preset);
-      for (const auto& [k, v] : spec.knobs) mm::config_set_knob(cfg, k, v);
-      cfg.name = spec.display_name();
-    } catch (const scenario::ScenarioError& e) {
-      err << e.what() << "\n";
-      return 2;
-    }
-    profile_from = "from --config";
-  } else {
-    const KernelProfile kp = classify(probe);
-    if (!kp.classified) {
-      for (const auto& u : kp.unclassified) err << "replay --live: unclassified: " << u << "\n";
-      err << fmt::format("replay --live: skip: the kernel's profile ({}) fits no model config; "
-                         "see `mmcheck kernel`, or give --config\n", kp.name);
-      return 77;
-    }
-    cfg = kp.config;
-    uffd_wp_available = kp.uffd_wp;
-    uffd_wp_unpopulated_available = kp.uffd_wp_unpopulated;
-    profile_from = "probed: see `mmcheck kernel`";
-  }
+  int status = 0;
+  const std::optional<ReplayConfig> rc = replay_config(opt, err, status);
+  if (!rc) return status;
+  const mm::Config& cfg = rc->cfg;
+  const std::string& profile_from = rc->from;
+  const bool uffd_wp_available = rc->uffd_wp, uffd_wp_unpopulated_available = rc->uffd_wp_unpopulated;
+  const ProbeResults& probe = rc->probe;
   out << fmt::format("kernel profile: {} ({})\n", cfg.name, profile_from);
   std::vector<Job> jobs;
   std::vector<std::string> skipped, capable_unmarked;

@@ -1,6 +1,11 @@
 // `mmcheck replay --live`: every scenario's script run on the real kernel,
 // each observation compared with the values the model allows.
 #pragma once
+#include <optional>
+#include <string>
+
+#include "checker/live/kernel_profile.h"
+#include "model/config.h"
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -28,6 +33,20 @@ struct Verdict {
   bool agree = false;
 };
 // Each observation of the plan against what the program printed.
+// The model config a live run compares with: --config, or the running
+// kernel's probed profile (`mmcheck kernel`).  nullopt with `status` set (2: a
+// bad --config, 77: a kernel that fits no model config) and the reason on err.
+struct ReplayConfig {
+  mm::Config cfg;
+  std::string from;  // "from --config" / "probed: ..."
+  bool uffd_wp = true, uffd_wp_unpopulated = true;
+  ProbeResults probe;  // what the kernel showed (recorded with --record)
+};
+std::optional<ReplayConfig> replay_config(const ReplayOptions& opt, std::ostream& err, int& status);
+
+// The value the program printed for o (derived from its parts for a pair or
+// a same-frame observation), nullopt when it stopped before printing it.
+std::optional<uint64_t> observed_value(const Observation& o, const ProgramOutput& out);
 std::vector<Verdict> compare(const Plan& plan, const ProgramOutput& out);
 // "agree     FILE:LINE: TEXT: kernel V, model allows {..}" (or DISAGREE).
 std::string verdict_line(const std::string& file, const Verdict& v);

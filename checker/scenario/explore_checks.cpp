@@ -92,7 +92,6 @@ void run_explore_checks(const Scenario& s, const engine::Workload& w, const std:
       if (worst->trace) {
         cr.trace = trace_lines(*worst->trace);
         cr.trace_length = worst->trace->steps.size();
-        cr.path = *worst->trace;
         cr.steps = *worst->trace;
         cr.names = mm::DisplayNames{w.proc_names, w.device_names, w.page_names};
       }

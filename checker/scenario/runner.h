@@ -73,7 +73,6 @@ struct CheckResult {
   mm::DisplayNames names;              // the scenario's names for it
   std::vector<std::string> bounds_hit;
   Loc loc;
-  std::optional<engine::Trace> path;  // violated: the shortest trace itself (for the HTML view)
 };
 
 // A herd7-style condition over the states an explore block reaches.

@@ -32,7 +32,7 @@ grep -q '<section class="step violating" id="t0-s3"' "$tmp/run.html" || fail "la
 for want in '>1 A: write p\[0\]=1</a>' '>2 A: madvise(p\[0\], MADV_PAGEOUT)</a>' '>3 A: write p\[0\]=2</a>' \
             'Check stable_writes under anon-exclusive-v2-inverted' \
             'mapped-writable: A.pte\[0\] maps F0 writable while it is under writeback' \
-            'A.pte\[0\]: swap(sda:1,excl,soft-dirty) -&gt; present(F0,rw,dirty,soft-dirty)'; do
+            'A.p\[0\].pte: swap(sda:1,excl,soft-dirty) -&gt; present(F0,rw,dirty,soft-dirty)'; do
   grep -q "$want" "$tmp/run.html" || fail "page lacks: $want"
 done
 # Then the script under each config: 7 steps (mmap, write, pageout, read,
@@ -70,7 +70,7 @@ sed 's/^expect A: read p\[0\] == 2/expect A: read p[0] == 3/' "$scn" >"$tmp/bad.
 [ $rc -eq 1 ] || fail "failed expectation: exit $rc, want 1"
 grep -q 'Observation A.read(p\[0\])==3</td><td class="mono">Never 0 1  expected Always</td><td class="fail">FAIL' "$tmp/bad.html" ||
   fail "failed expectation not marked FAIL in the summary"
-grep -q '<summary>a state that contradicts it</summary><pre>A (running) pte\[0\]=present(F0' "$tmp/bad.html" ||
+grep -q '<summary>a state that contradicts it</summary><pre>A (running) p\[0\]=present(F0' "$tmp/bad.html" ||
   fail "failed expectation: no contradicting state"
 
 # explore --html: the engine's violated facet, same steps.

@@ -54,7 +54,7 @@ done
 # A bound: incomplete, never validated for a forall without counterexample.
 sed 's/^explore events/explore depth 1 events/' "$SRC/scenarios/conditions/swapin-same-folio.scenario" >"$tmp/depth.scenario"
 out=$("$MM" run "$tmp/depth.scenario"); rc=$?
-[ $rc -eq 1 ] || fail "depth 1: exit $rc, want 1 (incomplete)"
+[ $rc -eq 3 ] || fail "depth 1: exit $rc, want 3 (incomplete: docs/reliability.md)"
 echo "$out" | grep -q 'Condition data_survives: Always [0-9]* 0  incomplete  FAIL' || fail "depth 1: forall not incomplete: $out"
 echo "$out" | grep -q 'bound hit: depth 1' || fail "depth 1: no bound line"
 

@@ -45,6 +45,7 @@
 #include "checker/engine/collapse_store.h"
 #include "checker/engine/explorer.h"
 #include "checker/engine/mm_model.h"
+#include "checker/engine/memory.h"
 #include "checker/engine/mpi/distributed.h"
 #include "checker/engine/mpi/store_size.h"
 #include "checker/engine/trace.h"
@@ -773,7 +774,7 @@ PartCounts global_part_counts(const CollapseStore& s, Exchange& ex) {
 template <class Store>
 void finish(const MmModel& m, const Workload& w, const Options& opt, DistSearch<Store>& ds, RawRun& run,
             Result& r) {
-  const mm::DisplayNames names{w.proc_names, w.device_names};
+  const mm::DisplayNames names{w.proc_names, w.device_names, w.page_names};
   for (int i = 0; i < m.num_checks(); i++) {
     const Check& c = m.checks()[i];
     FacetResult f;
@@ -889,7 +890,7 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   ensure_mpi();
   if (opt.search != Search::Bfs) throw std::invalid_argument("--mpi searches breadth-first only");
   if (world().size > 0xffff) throw std::invalid_argument("--mpi: at most 65535 ranks");
-  MmModel m(w, opt.symmetry);  // throws invalid_argument on every rank alike, before any message
+  MmModel m(w, opt.symmetry, opt.dead_state);  // throws invalid_argument on every rank alike, before any message
   SearchLimits lim;
   lim.threads = 1;
   lim.max_depth = opt.max_depth.value_or(w.bounds.max_depth);
@@ -898,7 +899,8 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   // rank's store holds a part (a full one ends the run, see bfs()).  Ids
   // are 32-bit, as in one process.
   lim.max_states = std::min<uint64_t>(lim.max_states, uint64_t{NO_PARENT} - 1);
-  lim.max_memory_bytes = opt.max_memory_mb.value_or(w.bounds.max_memory_mb) << 20;  // per rank
+  // per rank; 0 = derived from the machine, as for one process
+  lim.max_memory_bytes = memory_budget(opt.max_memory_mb.value_or(w.bounds.max_memory_mb), 1).accounted_bytes;
   lim.edge_cap = opt.graph_cap;
   lim.progress = opt.progress;
 
@@ -910,6 +912,7 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   r.fingerprint = opt.fingerprint;
   r.proc_names = w.proc_names;
   r.device_names = w.device_names;
+  r.page_names = w.page_names;
   RawRun run;
   bool store_full = false;  // the state bound hit was a rank's store capacity
   try {
