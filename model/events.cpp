@@ -6,6 +6,10 @@
 #include "model/fault.h"
 #include "model/fork.h"
 #include "model/gup.h"
+#include "model/gup_longterm.h"
+#include "model/madvise.h"
+#include "model/mlock.h"
+#include "model/mprotect.h"
 #include "model/mm.h"
 #include "model/reclaim.h"
 #include "model/shmem.h"
@@ -38,6 +42,22 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"writeback", EventScope::Folio, true},
     {"swapcache_drop", EventScope::Folio, true},
     {"lru_add_drain", EventScope::Folio, true},
+    {"mprotect_none", EventScope::ProcPage, false},
+    {"mprotect_ro", EventScope::ProcPage, false},
+    {"mprotect_rw", EventScope::ProcPage, false},
+    {"dontfork", EventScope::ProcPage, false},
+    {"dofork", EventScope::ProcPage, false},
+    {"wipeonfork", EventScope::ProcPage, false},
+    {"keeponfork", EventScope::ProcPage, false},
+    {"free", EventScope::ProcPage, false},
+    {"cold", EventScope::ProcPage, false},
+    {"populate_read", EventScope::ProcPage, false},
+    {"populate_write", EventScope::ProcPage, false},
+    {"guard", EventScope::ProcPage, false},
+    {"unguard", EventScope::ProcPage, false},
+    {"mlock", EventScope::ProcPage, false},
+    {"munlock", EventScope::ProcPage, false},
+    {"pin_rw", EventScope::ProcPage, false},
 }};
 }  // namespace
 
@@ -120,6 +140,22 @@ Outcome apply(State& s, const Event& e, const Config& cfg) {
     case EventKind::WritebackEnd: o = folio_end_writeback(s, e.arg, cfg); break;
     case EventKind::SwapCacheDrop: o = swap_cache_drop(s, e.arg, cfg); break;
     case EventKind::LruAddDrain: o = lru_add_drain(s, e.arg, cfg); break;
+    case EventKind::MprotectNone: o = do_mprotect(s, e.proc, e.page, Prot::None, cfg); break;
+    case EventKind::MprotectRead: o = do_mprotect(s, e.proc, e.page, Prot::Read, cfg); break;
+    case EventKind::MprotectReadWrite: o = do_mprotect(s, e.proc, e.page, Prot::ReadWrite, cfg); break;
+    case EventKind::MadvDontfork: o = madvise_update_vma(s, e.proc, e.page, VmaAdvice::DontFork, cfg); break;
+    case EventKind::MadvDofork: o = madvise_update_vma(s, e.proc, e.page, VmaAdvice::DoFork, cfg); break;
+    case EventKind::MadvWipeonfork: o = madvise_update_vma(s, e.proc, e.page, VmaAdvice::WipeOnFork, cfg); break;
+    case EventKind::MadvKeeponfork: o = madvise_update_vma(s, e.proc, e.page, VmaAdvice::KeepOnFork, cfg); break;
+    case EventKind::MadvFree: o = madvise_free(s, e.proc, e.page, cfg); break;
+    case EventKind::MadvCold: o = madvise_cold(s, e.proc, e.page, cfg); break;
+    case EventKind::MadvPopulateRead: o = madvise_populate(s, e.proc, e.page, PopulateMode::Read, cfg); break;
+    case EventKind::MadvPopulateWrite: o = madvise_populate(s, e.proc, e.page, PopulateMode::Write, cfg); break;
+    case EventKind::MadvGuardInstall: o = madvise_guard_install(s, e.proc, e.page, cfg); break;
+    case EventKind::MadvGuardRemove: o = madvise_guard_remove(s, e.proc, e.page, cfg); break;
+    case EventKind::Mlock: o = do_mlock(s, e.proc, e.page, cfg); break;
+    case EventKind::Munlock: o = do_munlock(s, e.proc, e.page, cfg); break;
+    case EventKind::PinRW: o = pin_user_pages_rw(s, e.proc, e.page, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled) s = before;

@@ -465,6 +465,7 @@ void store_to_page(State& s, int proc, int page, uint8_t value) {
   fo.flags |= PG_dirty;  // model: folio_mark_dirty at the store, not at unmap
   pte.bits |= PTE_DIRTY;  // the CPU sets the hardware dirty bit (not soft-dirty)
   p.ghost[page] |= GHOST_WRITTEN;
+  p.ghost[page] &= ~GHOST_LAZYFREE;  // a store cancels MADV_FREE (reclaim sees the dirty PTE)
   const Vma& v = *find_vma(p, page);
   if (vma_is_shared(v)) {
     s.inode[v.inode].expect[vma_file_index(v, page)] = value;
@@ -480,6 +481,8 @@ Outcome handle_mm_fault(State& s, int proc, int page, bool write, bool unshare,
   Vma* v = find_vma(p, page);
   if (!v) return {Status::Sigsegv, "no VMA at this address (SIGSEGV)"};
   if (write && !(v->flags & VM_WRITE)) return {Status::Sigsegv, "write to a read-only VMA (SIGSEGV)"};
+  // access_error: no VM_READ | VM_WRITE | VM_EXEC (mprotect PROT_NONE).
+  if (v->flags2 & VM_NOACCESS) return {Status::Sigsegv, "access to a PROT_NONE VMA (SIGSEGV)"};
   Pte& pte = p.pte[page];
   switch (pte.kind) {
     case PteKind::None:

@@ -29,6 +29,8 @@ Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg) {
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
   const Vma* v = find_vma(p, page);
   if (!v) return {Status::Sigsegv, "no VMA at this address (pin_user_pages returns -EFAULT)"};
+  // check_vma_flags: no VM_READ (PROT_NONE) and no FOLL_FORCE.
+  if (v->flags2 & VM_NOACCESS) return {Status::Sigsegv, "pin_user_pages of a PROT_NONE VMA returns -EFAULT"};
   if (p.pinned & (1u << page)) return Outcome::disabled("the page is already pinned (the model holds one pin per page)");
   // __get_user_pages: fault in until follow_page_pte succeeds.
   for (int tries = 0; tries < 4; tries++) {

@@ -54,6 +54,16 @@ enum VmaFlags : uint8_t {
   VM_UFFD_WP = 1 << 2,     // registered with UFFDIO_REGISTER_MODE_WP
   VM_HUGEPAGE = 1 << 3,    // THP-eligible (MADV_HUGEPAGE)
   VMA_ANON_VMA = 1 << 4,   // vma->anon_vma != NULL
+  VM_LOCKED = 1 << 5,      // mlock(): pages stay resident, reclaim and MADV_PAGEOUT skip them
+  VM_DONTCOPY = 1 << 6,    // MADV_DONTFORK: fork does not copy the VMA
+  VM_WIPEONFORK = 1 << 7,  // MADV_WIPEONFORK: the child gets the VMA empty (zero-filled)
+};
+
+// More vm_flags, in a second byte (the first is full).
+enum VmaFlags2 : uint8_t {
+  // mprotect(PROT_NONE): none of VM_READ | VM_WRITE | VM_EXEC (vma_is_accessible
+  // is false).  Stored inverted so VMAs from before the field are accessible.
+  VM_NOACCESS = 1 << 0,
 };
 
 struct Vma {
@@ -63,6 +73,7 @@ struct Vma {
   uint8_t flags = 0;    // VmaFlags
   uint8_t inode = NONE; // shmem inode backing a shared/memfd mapping
   uint8_t pgoff = 0;    // file page offset of `start`
+  uint8_t flags2 = 0;   // VmaFlags2
   bool operator==(const Vma&) const = default;
 };
 
@@ -74,6 +85,9 @@ enum GhostBits : uint8_t {
   GHOST_COWED = 1 << 2,          // a MAP_PRIVATE file page has its own copy (reads no longer see the file)
   GHOST_PIN_DETACHED = 1 << 3,   // the program zapped (MADV_DONTNEED, munmap) the page its pin holds:
                                  // the pin no longer has to show what the mapping shows
+  GHOST_LAZYFREE = 1 << 4,       // MADV_FREE and not written since: the page may read as zero
+  GHOST_GUARD = 1 << 5,          // MADV_GUARD_INSTALL in force: an access must raise SIGSEGV
+  GHOST_MLOCKED = 1 << 6,        // made resident by mlock(): must stay resident while the VMA is locked
 };
 
 enum ProcState : uint8_t { PROC_UNUSED = 0, PROC_ALIVE = 1, PROC_EXITED = 2 };
@@ -110,12 +124,21 @@ enum FolioFlags : uint8_t {
   FOLIO_LRU_BATCHED = 1 << 7,
 };
 
+// More folio flags, in a second byte (the first is full).
+enum FolioFlags2 : uint8_t {
+  // folio_mark_lazyfree (MADV_FREE): an anon folio without PG_swapbacked.
+  // Reclaim discards it when still clean.  Stored inverted (set = not
+  // swapbacked) so folios from before the field are swap-backed.
+  PG_lazyfree = 1 << 0,
+};
+
 struct Folio {
   uint8_t flags = 0;            // FolioFlags
   uint8_t anon_exclusive = 0;   // PG_anon_exclusive, one bit per subpage
   uint8_t swap_type = 0;        // folio->swap when PG_swapcache
   uint8_t swap_slot = 0;
   std::array<uint8_t, MAX_FOLIO_PAGES> content{};
+  uint8_t flags2 = 0;           // FolioFlags2
   bool operator==(const Folio&) const = default;
   int nr_pages() const { return (flags & PG_large) ? MAX_FOLIO_PAGES : 1; }
   bool test(uint8_t f) const { return flags & f; }

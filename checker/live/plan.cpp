@@ -11,6 +11,7 @@
 
 #include "checker/scenario/parser.h"
 #include "checker/scenario/script_model.h"
+#include "model/access.h"
 #include "model/encoding.h"
 #include "model/events.h"
 #include "model/mm.h"
@@ -81,12 +82,15 @@ std::string c_string(std::string_view s) {
 }
 
 const char* madv_name(mm::EventKind k) {
-  switch (k) {
-    case mm::EventKind::MadvPageout: return "MADV_PAGEOUT";
-    case mm::EventKind::MadvDontneed: return "MADV_DONTNEED";
-    case mm::EventKind::MadvRemove: return "MADV_REMOVE";
-    default: return nullptr;
-  }
+  const char* n = scenario::madvise_name(k);
+  return n[0] == '?' ? nullptr : n;
+}
+
+// Advice that changes vm_flags: the model applies it to the whole VMA, so
+// the program does it on the whole mapping.
+bool madv_whole_mapping(mm::EventKind k) {
+  return k == mm::EventKind::MadvDontfork || k == mm::EventKind::MadvDofork || k == mm::EventKind::MadvWipeonfork ||
+         k == mm::EventKind::MadvKeeponfork;
 }
 
 struct MapInfo {
@@ -298,7 +302,10 @@ class PlanBuilder {
         if (!name) fail(st.loc, "unknown madvise advice");
         const int page = page_of(st.page);
         LiveStep& ls = add_step(proc, fmt::format("{}: madvise {} {}", st.proc, page_text(st.page), name));
-        ls.code.push_back(fmt::format("live_madvise({}, {}, {});", page_c(st.page), name, c_string(name)));
+        if (madv_whole_mapping(st.event))
+          ls.code.push_back(fmt::format("live_madvise_map({}, {}, {});", map_of(st.page).c_index, name, c_string(name)));
+        else
+          ls.code.push_back(fmt::format("live_madvise({}, {}, {});", page_c(st.page), name, c_string(name)));
         apply_all(mm::Event{st.event, static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0}, st.loc);
         close_under_background(st.loc);
         observe_page(ls, proc, st.page, st.proc, name, st.loc);
@@ -356,8 +363,35 @@ class PlanBuilder {
         not_live(st.loc, "a THP split of the model's 2-page folio has no counterpart on a real 512-page THP");
         model_only(st, proc);
         break;
+      case StepKind::Syscall: syscall_step(st, proc); break;
       case StepKind::Kernel: break;
     }
+  }
+
+  // mprotect, mlock, munlock of a whole mapping; a read-write pin (model only).
+  void syscall_step(const Step& st, int proc) {
+    const MapInfo& m = map_of(st.page);
+    std::string code, text;
+    switch (st.event) {
+      case mm::EventKind::MprotectNone: code = "live_mprotect({}, PROT_NONE);"; text = "mprotect {} PROT_NONE"; break;
+      case mm::EventKind::MprotectRead: code = "live_mprotect({}, PROT_READ);"; text = "mprotect {} PROT_READ"; break;
+      case mm::EventKind::MprotectReadWrite:
+        code = "live_mprotect({}, PROT_READ | PROT_WRITE);";
+        text = "mprotect {} PROT_READ PROT_WRITE";
+        break;
+      case mm::EventKind::Mlock: code = "live_mlock({}, 1);"; text = "mlock {}"; break;
+      case mm::EventKind::Munlock: code = "live_mlock({}, 0);"; text = "munlock {}"; break;
+      default:
+        not_live(st.loc, "FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM pins have no plain syscall a reproducer can use");
+        model_only(st, proc);
+        return;
+    }
+    LiveStep& ls = add_step(proc, fmt::format("{}: {}", st.proc, fmt::format(fmt::runtime(text), st.page.map)));
+    ls.code.push_back(fmt::format(fmt::runtime(code), m.c_index));
+    apply_all(mm::Event{st.event, static_cast<uint8_t>(proc), static_cast<uint8_t>(page_of(st.page)), 0}, st.loc);
+    close_under_background(st.loc);
+    for (int i = 0; i < m.npages; i++)
+      observe_page(ls, proc, scenario::PageRef{st.page.map, i, st.page.loc}, st.proc, text.substr(0, text.find(' ')), st.loc);
   }
 
   // A trace event as the scenario step that performs it, named with the
@@ -383,7 +417,23 @@ class PlanBuilder {
       case mm::EventKind::WriteFault: st.kind = StepKind::Write; st.value = e.arg; break;
       case mm::EventKind::MadvDontneed:
       case mm::EventKind::MadvPageout:
-      case mm::EventKind::MadvRemove: st.kind = StepKind::Madvise; st.event = e.kind; break;
+      case mm::EventKind::MadvRemove:
+      case mm::EventKind::MadvDontfork:
+      case mm::EventKind::MadvDofork:
+      case mm::EventKind::MadvWipeonfork:
+      case mm::EventKind::MadvKeeponfork:
+      case mm::EventKind::MadvFree:
+      case mm::EventKind::MadvCold:
+      case mm::EventKind::MadvPopulateRead:
+      case mm::EventKind::MadvPopulateWrite:
+      case mm::EventKind::MadvGuardInstall:
+      case mm::EventKind::MadvGuardRemove: st.kind = StepKind::Madvise; st.event = e.kind; break;
+      case mm::EventKind::MprotectNone:
+      case mm::EventKind::MprotectRead:
+      case mm::EventKind::MprotectReadWrite:
+      case mm::EventKind::Mlock:
+      case mm::EventKind::Munlock:
+      case mm::EventKind::PinRW: st.kind = StepKind::Syscall; st.event = e.kind; break;
       case mm::EventKind::UffdWpProtect: st.kind = StepKind::UffdWp; st.on = true; break;
       case mm::EventKind::UffdWpUnprotect: st.kind = StepKind::UffdWp; st.on = false; break;
       case mm::EventKind::PinRO: st.kind = StepKind::Pin; break;
@@ -524,6 +574,10 @@ class PlanBuilder {
       case scenario::ObsKind::Slot: what = fmt::format("slot {}:{}", x.swapdev, x.offset); break;
       case scenario::ObsKind::Swap: what = fmt::format("swap {}", x.swapdev); break;
       case scenario::ObsKind::Folios: what = fmt::format("folios == {}", x.value); break;
+      case scenario::ObsKind::Access:
+        what = fmt::format("{}: access {} {} == {}", x.proc, page_text(x.page), x.write_access ? "write" : "read",
+                           scenario::access_signal_name(x.value));
+        break;
     }
     const std::string text = fmt::format("{} {} (line {})", q, what, x.loc.line);
     plan_.tests.push_back(TapTest{n, text});
@@ -577,6 +631,23 @@ class PlanBuilder {
                                       x.seek_data ? "SEEK_DATA" : "SEEK_HOLE"));
         ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
         cond = fmt::format("v == {}", static_cast<int64_t>(x.value));
+        break;
+      }
+      case scenario::ObsKind::Access: {
+        // The access is real in the program: a load, or a store of the next value.
+        const int page = page_of(x.page);
+        const mm::AccessKind ak = x.write_access ? mm::AccessKind::Write : mm::AccessKind::Read;
+        const int v = x.write_access ? mm::next_write_value(cur_.states()[0], proc, page) : 0;
+        Observation& o = add_obs(ObsKind::Value, fmt::format("{}: access {} {}", x.proc, page_text(x.page),
+                                                             x.write_access ? "write" : "read"), x.loc);
+        for (const mm::State& s : cur_.states()) allow(o, static_cast<uint64_t>(mm::access_signal(s, proc, page, ak, cfg_)));
+        ls.code.push_back(fmt::format("int v = live_access({}, {}, {});", page_c(x.page), x.write_access ? 1 : 0, v));
+        ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
+        cond = fmt::format("v == {}", x.value);
+        const mm::Event e{x.write_access ? mm::EventKind::WriteFault : mm::EventKind::ReadFault, static_cast<uint8_t>(proc),
+                          static_cast<uint8_t>(page), static_cast<uint8_t>(v)};
+        cur_ = scenario::apply_to_each(cur_, [&](mm::State& s) { return mm::apply(s, e, cfg_); }).next;
+        close_under_background(x.loc);
         break;
       }
       default:

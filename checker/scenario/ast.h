@@ -64,6 +64,7 @@ enum class StepKind {
   ClearRefs,  // A: clear_refs
   Split,      // A: split p[0]
   Kernel,     // kernel: writeback|swapcache_drop|reclaim [p[0] [in A]]
+  Syscall,    // A: mprotect p PROT_READ | mlock p | munlock p | pin p[0] write: the event `event`
 };
 
 struct Step {
@@ -99,6 +100,7 @@ enum class ObsKind {
   Swap,          // swap sda used=0                               (kernel-internal)
   Folios,        // folios == 0: allocated folios                  (kernel-internal)
   Invariant,     // holds NAME | violated NAME
+  Access,        // A: access p[0] read|write == ok|SIGSEGV|SIGBUS   (the signal an access raises)
 };
 
 // `present=1`, `frame=sda:1`: one field compared with a value.
@@ -126,6 +128,7 @@ struct Expect {
   int offset = 0;                 // Slot: kernel swap offset (slot index + 1)
   std::string invariant;          // Invariant
   bool holds = true;
+  bool write_access = false;      // Access: a store (else a load)
   std::string under;              // only under this config ("" = every config)
   Loc under_loc;
   std::string name;               // `as NAME`, or derived from the observation
@@ -185,5 +188,10 @@ struct Scenario {
 const char* quant_name(Quant q);          // "always" ...
 const char* map_kind_name(MapKind k);     // "private" ...
 const char* madvise_name(mm::EventKind k);  // "MADV_PAGEOUT" ...
+// The madvise advice a scenario can name, and the event each is (nullptr / false when unknown).
+bool madvise_from_name(std::string_view name, mm::EventKind& out);
+// The signal number an access observation names: "ok" 0, "SIGBUS" 7, "SIGSEGV" 11; -1 when unknown.
+int access_signal_from_name(std::string_view name);
+const char* access_signal_name(uint64_t sig);
 
 }  // namespace mmc::scenario

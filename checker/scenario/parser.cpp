@@ -442,16 +442,49 @@ class Parser {
       st.kind = v == "read" ? StepKind::Read : v == "pin" ? StepKind::Pin : v == "unpin" ? StepKind::Unpin : StepKind::Split;
       st.page = page_ref();
       st.has_page = true;
-      end(fmt::format("write 'A: {} p[0]'", v));
+      if (v == "pin" && peek_word("write")) {
+        // A: pin p[0] write -- pin_user_pages(FOLL_WRITE | FOLL_PIN | FOLL_LONGTERM)
+        i_++;
+        st.kind = StepKind::Syscall;
+        st.event = mm::EventKind::PinRW;
+      }
+      end(fmt::format("write 'A: {} p[0]'{}", v, v == "pin" ? " (or 'A: pin p[0] write' for a read-write pin)" : ""));
+    } else if (v == "mprotect" || v == "mlock" || v == "munlock") {
+      // Whole-mapping syscalls: the model does not split VMAs.
+      st.kind = StepKind::Syscall;
+      Token m = word("a mapping name");
+      if (!maps_.count(m.text))
+        fail(m.loc, fmt::format("undefined mapping '{}'; {} names a mapping created by 'A: {} = mmap ...'", m.text, v, m.text));
+      st.page = PageRef{m.text, 0, m.loc};
+      st.has_page = true;
+      if (v == "mlock") st.event = mm::EventKind::Mlock;
+      else if (v == "munlock") st.event = mm::EventKind::Munlock;
+      else {
+        bool read = false, write = false, none = false;
+        if (at_end()) fail(here(), "mprotect needs protections: PROT_NONE, PROT_READ, or PROT_READ PROT_WRITE");
+        while (!at_end()) {
+          Token pr = word("PROT_NONE, PROT_READ or PROT_WRITE");
+          if (pr.text == "PROT_NONE") none = true;
+          else if (pr.text == "PROT_READ") read = true;
+          else if (pr.text == "PROT_WRITE") write = true;
+          else fail(pr.loc, fmt::format("unknown protection '{}'; write PROT_NONE, PROT_READ or PROT_READ PROT_WRITE", pr.text));
+        }
+        if (none && (read || write)) fail(m.loc, "PROT_NONE goes alone; write 'mprotect p PROT_NONE'");
+        if (write && !read)
+          fail(m.loc, "the model has no write-only mappings (x86 makes PROT_WRITE readable); write PROT_READ PROT_WRITE");
+        st.event = none ? mm::EventKind::MprotectNone : write ? mm::EventKind::MprotectReadWrite : mm::EventKind::MprotectRead;
+      }
+      end(fmt::format("write 'A: {} p{}'", v, v == "mprotect" ? " PROT_READ" : ""));
     } else if (v == "madvise") {
       st.kind = StepKind::Madvise;
       st.page = page_ref();
       st.has_page = true;
-      Token a = word("MADV_PAGEOUT, MADV_DONTNEED or MADV_REMOVE");
-      if (a.text == "MADV_PAGEOUT") st.event = mm::EventKind::MadvPageout;
-      else if (a.text == "MADV_DONTNEED") st.event = mm::EventKind::MadvDontneed;
-      else if (a.text == "MADV_REMOVE") st.event = mm::EventKind::MadvRemove;
-      else fail(a.loc, fmt::format("unknown madvise advice '{}'; the model has MADV_PAGEOUT, MADV_DONTNEED and MADV_REMOVE", a.text));
+      Token a = word("an advice such as MADV_PAGEOUT, MADV_DONTNEED or MADV_FREE");
+      if (!madvise_from_name(a.text, st.event))
+        fail(a.loc, fmt::format("unknown madvise advice '{}'; the model has MADV_PAGEOUT, MADV_DONTNEED, MADV_REMOVE, "
+                                "MADV_FREE, MADV_COLD, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_GUARD_INSTALL, "
+                                "MADV_GUARD_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK and MADV_KEEPONFORK",
+                                a.text));
       end("write 'A: madvise p[0] MADV_PAGEOUT'");
     } else if (v == "fork") {
       st.kind = StepKind::Fork;
@@ -483,7 +516,7 @@ class Parser {
       st.on = o.text == "on";
       end("write 'A: uffd-wp p[0] on'");
     } else {
-      fail(verb.loc, fmt::format("unknown step '{}'; steps are write, read, madvise, fork, munmap, exit, pin, unpin, "
+      fail(verb.loc, fmt::format("unknown step '{}'; steps are write, read, madvise, mprotect, mlock, munlock, fork, munmap, exit, pin, unpin, "
                                  "uffd-wp, clear_refs, split, and 'p = mmap ...'",
                                  v));
     }
@@ -620,7 +653,7 @@ class Parser {
       check_process(t);
       x.proc = t.text;
       i_++;
-      Token o = word("pagemap, mincore, read, pte or folio");
+      Token o = word("pagemap, mincore, read, access, pte or folio");
       if (o.text == "pagemap") {
         x.kind = ObsKind::Pagemap;
         x.page = page_ref();
@@ -639,6 +672,21 @@ class Parser {
         x.kind = ObsKind::Pte;
         x.page = page_ref();
         fields(x, {"none", "present", "swap", "marker", "write", "dirty", "soft_dirty", "uffd_wp", "swp_exclusive", "pmd"}, "pte");
+      } else if (o.text == "access") {
+        // A: access p[0] read == SIGSEGV
+        x.kind = ObsKind::Access;
+        x.page = page_ref();
+        Token rw = word("read or write");
+        if (rw.text != "read" && rw.text != "write")
+          fail(rw.loc, fmt::format("expected read or write but found '{}'", rw.text));
+        x.write_access = rw.text == "write";
+        punct("==", "write 'A: access p[0] read == SIGSEGV'");
+        Token v = word("ok, SIGSEGV or SIGBUS");
+        const int sig = access_signal_from_name(v.text);
+        if (sig < 0) fail(v.loc, fmt::format("unknown access result '{}'; write ok, SIGSEGV or SIGBUS", v.text));
+        x.whole = true;
+        x.value = static_cast<uint64_t>(sig);
+        x.value_text = v.text;
       } else if (o.text == "folio") {
         x.kind = ObsKind::Folio;
         x.page = page_ref();
@@ -646,7 +694,7 @@ class Parser {
                    "mapcount", "refcount", "pinned", "content"},
                "folio");
       } else {
-        fail(o.loc, fmt::format("unknown observation '{}'; a process observes pagemap, mincore, read, pte or folio", o.text));
+        fail(o.loc, fmt::format("unknown observation '{}'; a process observes pagemap, mincore, read, access, pte or folio", o.text));
       }
     } else if (t.text == "lseek") {
       x.kind = ObsKind::Lseek;
@@ -735,6 +783,8 @@ class Parser {
       case ObsKind::Swap: return fmt::format("swap({}){{{}}}", x.swapdev, f);
       case ObsKind::Folios: return fmt::format("folios=={}", x.value_text);
       case ObsKind::Invariant: return fmt::format("{}({})", x.holds ? "holds" : "violated", x.invariant);
+      case ObsKind::Access:
+        return fmt::format("{}.access({},{})=={}", x.proc, page, x.write_access ? "write" : "read", x.value_text);
     }
     return "?";
   }

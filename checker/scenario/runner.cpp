@@ -18,6 +18,7 @@
 #include "checker/scenario/parser.h"
 #include "checker/scenario/script_model.h"
 #include "model/encoding.h"
+#include "model/access.h"
 #include "model/invariants.h"
 #include "model/describe.h"
 #include "model/mm.h"
@@ -475,6 +476,10 @@ class ScriptRunner {
         bool holds = mm::find_invariant(x.invariant)->check(s, cfg) == 0;
         return holds == x.holds;
       }
+      case ObsKind::Access:
+        return static_cast<uint64_t>(mm::access_signal(s, proc, page,
+                                                       x.write_access ? mm::AccessKind::Write : mm::AccessKind::Read,
+                                                       cfg)) == x.value;
     }
     return false;
   }

@@ -53,6 +53,7 @@ mm::EventKind process_event_kind(const Step& st) {
     case StepKind::ClearRefs: return mm::EventKind::ClearRefs;
     case StepKind::Split: return mm::EventKind::SplitPmd;
     case StepKind::Fork: return mm::EventKind::Fork;
+    case StepKind::Syscall: return st.event;
     case StepKind::Mmap:
     case StepKind::Kernel: break;
   }

@@ -28,6 +28,21 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103
+#endif
 
 /* Helpers a scenario does not use must not warn (gcc and clang, -Wall -Wextra -Werror). */
 #define LIVE_FN static inline __attribute__((unused))
@@ -163,6 +178,42 @@ LIVE_FN void live_clear_refs(void) {
   int fd = open("/proc/self/clear_refs", O_WRONLY);
   if (fd < 0 || write(fd, "4", 1) != 1) live_die("clear_refs");
   close(fd);
+}
+
+/* madvise of a whole mapping (advice that changes vm_flags: the model does not split VMAs). */
+LIVE_FN void live_madvise_map(int map, int advice, const char *name) {
+  if (madvise(live_map[map], live_map_len[map], advice))
+    printf("# madvise %s: %s\n", name, strerror(errno));
+}
+
+LIVE_FN void live_mprotect(int map, int prot) {
+  if (mprotect(live_map[map], live_map_len[map], prot)) printf("# mprotect: %s\n", strerror(errno));
+}
+
+LIVE_FN void live_mlock(int map, int lock) {
+  if (lock ? mlock(live_map[map], live_map_len[map]) : munlock(live_map[map], live_map_len[map]))
+    printf("# %s: %s\n", lock ? "mlock" : "munlock", strerror(errno));
+}
+
+static sigjmp_buf live_access_jmp;
+LIVE_FN void live_on_access_signal(int sig) { siglongjmp(live_access_jmp, sig); }
+
+/* A load, or a store of `value`: 0, or the signal it raised (SIGSEGV 11, SIGBUS 7),
+   as the selftests' try_read_buf / try_write_buf. */
+LIVE_FN int live_access(int map, int index, int write, int value) {
+  struct sigaction sa, old_segv, old_bus;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = live_on_access_signal;
+  sigaction(SIGSEGV, &sa, &old_segv);
+  sigaction(SIGBUS, &sa, &old_bus);
+  int sig = sigsetjmp(live_access_jmp, 1);
+  if (sig == 0) {
+    if (write) *(volatile unsigned char *)live_page(map, index) = (unsigned char)value;
+    else (void)*(volatile unsigned char *)live_page(map, index);
+  }
+  sigaction(SIGSEGV, &old_segv, 0);
+  sigaction(SIGBUS, &old_bus, 0);
+  return sig;
 }
 
 LIVE_FN void live_obs_hex(int id, uint64_t v) { printf("# obs %d 0x%016llx\n", id, (unsigned long long)v); }
