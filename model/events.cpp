@@ -10,6 +10,7 @@
 #include "model/madvise.h"
 #include "model/mlock.h"
 #include "model/mprotect.h"
+#include "model/mremap.h"
 #include "model/mm.h"
 #include "model/reclaim.h"
 #include "model/shmem.h"
@@ -58,6 +59,7 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"mlock", EventScope::ProcPage, false},
     {"munlock", EventScope::ProcPage, false},
     {"pin_rw", EventScope::ProcPage, false},
+    {"mremap", EventScope::ProcPage, false},
 }};
 }  // namespace
 
@@ -156,6 +158,7 @@ Outcome apply(State& s, const Event& e, const Config& cfg) {
     case EventKind::Mlock: o = do_mlock(s, e.proc, e.page, cfg); break;
     case EventKind::Munlock: o = do_munlock(s, e.proc, e.page, cfg); break;
     case EventKind::PinRW: o = pin_user_pages_rw(s, e.proc, e.page, cfg); break;
+    case EventKind::Mremap: o = mremap_move(s, e.proc, e.page, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled) s = before;

@@ -48,6 +48,7 @@ enum class EventKind : uint8_t {
   Mlock,              // mlock() of the VMA: VM_LOCKED + populate_vma_page_range
   Munlock,            // munlock() of the VMA
   PinRW,              // pin_user_pages(FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM)
+  Mremap,             // mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of the VMA to a free range: move_page_tables
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

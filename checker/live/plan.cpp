@@ -381,6 +381,7 @@ class PlanBuilder {
         break;
       case mm::EventKind::Mlock: code = "live_mlock({}, 1);"; text = "mlock {}"; break;
       case mm::EventKind::Munlock: code = "live_mlock({}, 0);"; text = "munlock {}"; break;
+      case mm::EventKind::Mremap: code = "live_mremap({});"; text = "mremap {}"; break;
       default:
         not_live(st.loc, "FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM pins have no plain syscall a reproducer can use");
         model_only(st, proc);
@@ -388,8 +389,14 @@ class PlanBuilder {
     }
     LiveStep& ls = add_step(proc, fmt::format("{}: {}", st.proc, fmt::format(fmt::runtime(text), st.page.map)));
     ls.code.push_back(fmt::format(fmt::runtime(code), m.c_index));
+    int vma_slot = -1;
+    const mm::Process& before = cur_.states()[0].proc[proc];
+    for (int i = 0; i < mm::MAX_VMAS; i++)
+      if (before.vma[i].kind != mm::VmaKind::None && before.vma[i].start == m.start) vma_slot = i;
     apply_all(mm::Event{st.event, static_cast<uint8_t>(proc), static_cast<uint8_t>(page_of(st.page)), 0}, st.loc);
     close_under_background(st.loc);
+    if (st.event == mm::EventKind::Mremap && vma_slot >= 0)
+      maps_[st.page.map].start = cur_.states()[0].proc[proc].vma[vma_slot].start;
     for (int i = 0; i < m.npages; i++)
       observe_page(ls, proc, scenario::PageRef{st.page.map, i, st.page.loc}, st.proc, text.substr(0, text.find(' ')), st.loc);
   }

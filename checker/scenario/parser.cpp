@@ -449,7 +449,7 @@ class Parser {
         st.event = mm::EventKind::PinRW;
       }
       end(fmt::format("write 'A: {} p[0]'{}", v, v == "pin" ? " (or 'A: pin p[0] write' for a read-write pin)" : ""));
-    } else if (v == "mprotect" || v == "mlock" || v == "munlock") {
+    } else if (v == "mprotect" || v == "mlock" || v == "munlock" || v == "mremap") {
       // Whole-mapping syscalls: the model does not split VMAs.
       st.kind = StepKind::Syscall;
       Token m = word("a mapping name");
@@ -457,7 +457,8 @@ class Parser {
         fail(m.loc, fmt::format("undefined mapping '{}'; {} names a mapping created by 'A: {} = mmap ...'", m.text, v, m.text));
       st.page = PageRef{m.text, 0, m.loc};
       st.has_page = true;
-      if (v == "mlock") st.event = mm::EventKind::Mlock;
+      if (v == "mremap") st.event = mm::EventKind::Mremap;  // MREMAP_MAYMOVE|MREMAP_FIXED to a free range
+      else if (v == "mlock") st.event = mm::EventKind::Mlock;
       else if (v == "munlock") st.event = mm::EventKind::Munlock;
       else {
         bool read = false, write = false, none = false;

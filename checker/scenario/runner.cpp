@@ -250,7 +250,31 @@ class ScriptRunner {
     }
     e.kind = process_event_kind(st);
     if (st.kind == StepKind::Write) e.arg = static_cast<uint8_t>(st.value);  // 0: the next value, in each state
+    const int vma_slot = e.kind == mm::EventKind::Mremap ? vma_slot_of(proc, e.page) : -1;
     apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); });
+    if (e.kind == mm::EventKind::Mremap) maps_[st.page.map].start = remapped_start(st, proc, vma_slot);
+  }
+
+  // The VMA slot holding the mapping (mremap keeps the VMA in its slot).
+  int vma_slot_of(int proc, int page) const {
+    const mm::Process& p = cur_.states()[0].proc[proc];
+    for (int i = 0; i < mm::MAX_VMAS; i++)
+      if (p.vma[i].kind != mm::VmaKind::None && page >= p.vma[i].start && page < p.vma[i].start + p.vma[i].npages)
+        return i;
+    return -1;
+  }
+
+  // Where mremap moved the mapping: its VMA's new start, the same in every
+  // state (the VMA layout is).
+  int remapped_start(const Step& st, int proc, int vma_slot) const {
+    int start = -1;
+    for (const mm::State& s : cur_.states()) {
+      const int at = vma_slot < 0 ? -1 : s.proc[proc].vma[vma_slot].start;
+      if (start >= 0 && at != start) fail(st.loc, "mremap moves the mapping to different addresses in different states");
+      start = at;
+    }
+    if (start < 0) fail(st.loc, "mremap found no mapping to move");
+    return start;
   }
 
   // Applies `fn` to every state.  A state where the step is impossible

@@ -1,0 +1,54 @@
+// mremap (model/mremap.cpp): move_page_tables / move_ptes.
+#include "tests/model_helpers.h"
+
+using namespace mmtest;
+namespace enc = mm::enc;
+
+TEST_SUITE("model: mremap") {
+
+TEST_CASE("PTEs, swap entries and markers move; soft-dirty is set; ghost and pins follow") {
+  Machine m;
+  int pg = m.anon(2);
+  m.write(0, pg, 1);
+  m.write(0, pg + 1, 2);
+  m.pageout(0, pg + 1);
+  m.st(EventKind::ClearRefs, 0, 0);
+  REQUIRE(m.pin(0, pg) == Status::Done);
+  const int f = m.folio(0, pg);
+  REQUIRE(m.st(EventKind::Mremap, 0, pg) == Status::Done);
+  const int to = m.s.proc[0].vma[0].start;
+  CHECK(to == 2);
+  CHECK(m.pte(0, pg).kind == PteKind::None);
+  CHECK(m.folio(0, to) == f);
+  CHECK(m.pte(0, to + 1).kind == PteKind::Swap);
+  CHECK((m.pte(0, to).bits & PTE_SOFT_DIRTY) != 0);
+  CHECK((m.pte(0, to + 1).bits & PTE_SOFT_DIRTY) != 0);
+  CHECK((m.s.proc[0].pinned & (1u << to)) != 0);
+  CHECK(m.val(0, to) == 1);
+  CHECK(m.val(0, to + 1) == 2);
+  CHECK(m.model1_holds());
+}
+
+TEST_CASE("without UFFD_FEATURE_EVENT_REMAP the uffd-wp bits and markers are cleared and the VMA unregistered") {
+  Machine m;
+  int ino = shmem_create(m.s, 2);
+  int pg = do_mmap(m.s, 0, VmaKind::SharedAnon, 2, VM_UFFD_WP, ino, 0, m.cfg);
+  m.write(0, pg, 1);
+  m.st(EventKind::UffdWpProtect, 0, pg);
+  m.st(EventKind::UffdWpProtect, 0, pg + 1);  // a none PTE: a uffd-wp marker
+  REQUIRE(m.pte(0, pg + 1).kind == PteKind::Marker);
+  REQUIRE(m.st(EventKind::Mremap, 0, pg) == Status::Done);
+  const int to = m.s.proc[0].vma[0].start;
+  CHECK((m.pte(0, to).bits & PTE_UFFD_WP) == 0);
+  CHECK(m.pte(0, to + 1).kind == PteKind::None);
+  CHECK((m.s.proc[0].vma[0].flags & VM_UFFD_WP) == 0);
+  CHECK(m.check("uffd_wp_persistence") == 0);
+}
+
+TEST_CASE("no room to move is a capacity outcome, never a silent no-op") {
+  Machine m;
+  int pg = m.anon(3);
+  CHECK(m.st(EventKind::Mremap, 0, pg) == Status::OutOfCapacity);
+}
+
+}  // TEST_SUITE
