@@ -14,6 +14,7 @@
 #include "model/mm.h"
 #include "model/reclaim.h"
 #include "model/shmem.h"
+#include "model/swapoff.h"
 #include "model/zap.h"
 
 namespace mm {
@@ -60,6 +61,7 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"munlock", EventScope::ProcPage, false},
     {"pin_rw", EventScope::ProcPage, false},
     {"mremap", EventScope::ProcPage, false},
+    {"swapoff", EventScope::Proc, false},
 }};
 }  // namespace
 
@@ -159,6 +161,7 @@ Outcome apply(State& s, const Event& e, const Config& cfg) {
     case EventKind::Munlock: o = do_munlock(s, e.proc, e.page, cfg); break;
     case EventKind::PinRW: o = pin_user_pages_rw(s, e.proc, e.page, cfg); break;
     case EventKind::Mremap: o = mremap_move(s, e.proc, e.page, cfg); break;
+    case EventKind::Swapoff: o = swapoff(s, e.arg, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled) s = before;

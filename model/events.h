@@ -49,6 +49,7 @@ enum class EventKind : uint8_t {
   Munlock,            // munlock() of the VMA
   PinRW,              // pin_user_pages(FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM)
   Mremap,             // mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of the VMA to a free range: move_page_tables
+  Swapoff,            // swapoff() of swap type `arg`: try_to_unuse
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

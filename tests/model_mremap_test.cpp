@@ -52,3 +52,48 @@ TEST_CASE("no room to move is a capacity outcome, never a silent no-op") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("model: swapoff") {
+
+TEST_CASE("try_to_unuse: shared swap entries come back read-only and shared, exclusive ones exclusive; the device goes") {
+  Machine m;
+  int pg = m.anon(2);
+  m.write(0, pg, 1);
+  m.write(0, pg + 1, 2);
+  m.pageout(0, pg);
+  m.pageout(0, pg + 1);
+  int c = m.fork(0);
+  REQUIRE(m.pte(0, pg).kind == PteKind::Swap);
+  REQUIRE(m.st(EventKind::Swapoff, 0, 0, 0) == Status::Done);
+  CHECK(m.pte(0, pg).kind == PteKind::Present);
+  CHECK((m.pte(0, pg).bits & PTE_WRITE) == 0);
+  CHECK(m.folio(0, pg) == m.folio(c, pg));
+  CHECK(m.F(m.folio(0, pg)).anon_exclusive == 0);
+  CHECK((m.s.swap[0].flags & SWP_USED) == 0);
+  CHECK(m.slots_in_use() == 0);
+  CHECK(m.model1_holds());
+  m.write(0, pg, 3);
+  CHECK(m.val(c, pg) == 1);
+  CHECK(m.st(EventKind::Swapoff, 0, 0, 0) == Status::Disabled);  // no such device any more
+}
+
+TEST_CASE("swapoff of an exclusive entry maps an exclusive page; a shmem entry returns to the page cache") {
+  Machine m(/*cfg*/ "v6.18", SWAP_SYNC);
+  int pg = m.anon(1);
+  m.write(0, pg, 1);
+  m.pageout(0, pg);
+  REQUIRE(m.pte(0, pg).kind == PteKind::Swap);
+  REQUIRE((m.pte(0, pg).bits & PTE_SWP_EXCLUSIVE) != 0);
+  int ino = shmem_create(m.s, 1);
+  int q = do_mmap(m.s, 0, VmaKind::SharedAnon, 1, 0, ino, 0, m.cfg);
+  m.write(0, q, 2);
+  m.pageout(0, q);
+  REQUIRE(m.s.inode[ino].pc[0].kind == PcKind::Swap);
+  REQUIRE(m.st(EventKind::Swapoff, 0, 0, 0) == Status::Done);
+  CHECK(m.pte_exclusive_page(0, pg));
+  CHECK(m.s.inode[ino].pc[0].kind == PcKind::Folio);
+  CHECK(m.val(0, q) == 2);
+  CHECK(m.model1_holds());
+}
+
+}  // TEST_SUITE

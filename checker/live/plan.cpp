@@ -368,8 +368,18 @@ class PlanBuilder {
     }
   }
 
-  // mprotect, mlock, munlock of a whole mapping; a read-write pin (model only).
+  // mprotect, mlock, munlock, mremap of a whole mapping; swapoff and a read-write pin (model only).
   void syscall_step(const Step& st, int proc) {
+    if (st.event == mm::EventKind::Swapoff) {
+      // The live runtime owns the swapfile (swapon before, swapoff at exit).
+      not_live(st.loc, "swapoff of the live swapfile is left to the runtime");
+      int type = 0;
+      for (size_t i = 0; i < sc_.swaps.size(); i++)
+        if (sc_.swaps[i].name == st.name) type = static_cast<int>(i);
+      apply_all(mm::Event{st.event, static_cast<uint8_t>(proc), 0, static_cast<uint8_t>(type)}, st.loc);
+      close_under_background(st.loc);
+      return;
+    }
     const MapInfo& m = map_of(st.page);
     std::string code, text;
     switch (st.event) {

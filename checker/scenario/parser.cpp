@@ -449,6 +449,12 @@ class Parser {
         st.event = mm::EventKind::PinRW;
       }
       end(fmt::format("write 'A: {} p[0]'{}", v, v == "pin" ? " (or 'A: pin p[0] write' for a read-write pin)" : ""));
+    } else if (v == "swapoff") {
+      // A: swapoff sda -- try_to_unuse, then the device is gone
+      st.kind = StepKind::Syscall;
+      st.event = mm::EventKind::Swapoff;
+      st.name = swap_ref();
+      end("write 'A: swapoff sda'");
     } else if (v == "mprotect" || v == "mlock" || v == "munlock" || v == "mremap") {
       // Whole-mapping syscalls: the model does not split VMAs.
       st.kind = StepKind::Syscall;

@@ -250,6 +250,7 @@ class ScriptRunner {
     }
     e.kind = process_event_kind(st);
     if (st.kind == StepKind::Write) e.arg = static_cast<uint8_t>(st.value);  // 0: the next value, in each state
+    if (e.kind == mm::EventKind::Swapoff) e.arg = static_cast<uint8_t>(devices_.at(st.name));
     const int vma_slot = e.kind == mm::EventKind::Mremap ? vma_slot_of(proc, e.page) : -1;
     apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); });
     if (e.kind == mm::EventKind::Mremap) maps_[st.page.map].start = remapped_start(st, proc, vma_slot);

@@ -131,6 +131,7 @@ std::string step_text(const Step& st) {
         case mm::EventKind::Mlock: return p + "mlock " + st.page.map;
         case mm::EventKind::Munlock: return p + "munlock " + st.page.map;
         case mm::EventKind::Mremap: return p + "mremap " + st.page.map;
+        case mm::EventKind::Swapoff: return p + "swapoff " + st.name;
         case mm::EventKind::PinRW: return p + "pin " + page_text(st.page) + " write";
         default: return "?";
       }

@@ -195,6 +195,16 @@ LIVE_FN void live_mlock(int map, int lock) {
     printf("# %s: %s\n", lock ? "mlock" : "munlock", strerror(errno));
 }
 
+/* mremap(MREMAP_MAYMOVE | MREMAP_FIXED) onto a fresh PROT_NONE reservation, as
+   tools/testing/selftests/mm/uffd-wp-mremap.c does: the mapping always moves. */
+LIVE_FN void live_mremap(int map) {
+  void *dst = mmap(0, live_map_len[map], PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (dst == MAP_FAILED) live_die("mmap for mremap");
+  void *p = mremap(live_map[map], live_map_len[map], live_map_len[map], MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+  if (p == MAP_FAILED) live_die("mremap");
+  live_map[map] = p;
+}
+
 static sigjmp_buf live_access_jmp;
 LIVE_FN void live_on_access_signal(int sig) { siglongjmp(live_access_jmp, sig); }
 
