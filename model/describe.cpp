@@ -200,6 +200,8 @@ std::string describe_event(const Event& e, const State& before, const DisplayNam
     case EventKind::MadvGuardRemove: return fmt::format("{}: madvise(p[{}], MADV_GUARD_REMOVE)", who, pg);
     case EventKind::Mlock: return fmt::format("{}: mlock(vma of p[{}])", who, pg);
     case EventKind::Munlock: return fmt::format("{}: munlock(vma of p[{}])", who, pg);
+    case EventKind::PagemapScanWp:
+      return fmt::format("{}: ioctl(PAGEMAP_SCAN, p[{}], PM_SCAN_WP_MATCHING|PM_SCAN_CHECK_WPASYNC)", who, pg);
     case EventKind::Swapoff: return fmt::format("{}: swapoff({})", who, n.device(e.arg));
     case EventKind::Mremap: return fmt::format("{}: mremap(vma of p[{}], MREMAP_MAYMOVE|MREMAP_FIXED)", who, pg);
     case EventKind::PinRW: return fmt::format("{}: pin_user_pages(p[{}], FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM)", who, pg);

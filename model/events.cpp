@@ -11,6 +11,7 @@
 #include "model/mlock.h"
 #include "model/mprotect.h"
 #include "model/mremap.h"
+#include "model/pagemap_scan.h"
 #include "model/mm.h"
 #include "model/reclaim.h"
 #include "model/shmem.h"
@@ -62,6 +63,7 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"pin_rw", EventScope::ProcPage, false},
     {"mremap", EventScope::ProcPage, false},
     {"swapoff", EventScope::Proc, false},
+    {"scan_wp", EventScope::ProcPage, false},
 }};
 }  // namespace
 
@@ -84,7 +86,10 @@ uint8_t next_write_value(const State& s, int proc, int page) {
 // A store: fault the page in writable, then write.
 static Outcome write_access(State& s, int proc, int page, uint8_t value, const Config& cfg) {
   const Pte& pte = s.proc[proc].pte[page];
-  if (!(pte.kind == PteKind::Present && (pte.bits & PTE_WRITE))) {
+  // The CPU retries the store until the PTE is writable (a fault may map
+  // the page read-only first, e.g. with uffd-wp on a marker).
+  for (int tries = 0; !(pte.kind == PteKind::Present && (pte.bits & PTE_WRITE)); tries++) {
+    if (tries == 3) return Outcome::disabled("the write fault did not converge");
     Outcome o = handle_mm_fault(s, proc, page, true, false, cfg);
     if (o.status != Status::Done) return o;
   }
@@ -162,6 +167,7 @@ Outcome apply(State& s, const Event& e, const Config& cfg) {
     case EventKind::PinRW: o = pin_user_pages_rw(s, e.proc, e.page, cfg); break;
     case EventKind::Mremap: o = mremap_move(s, e.proc, e.page, cfg); break;
     case EventKind::Swapoff: o = swapoff(s, e.arg, cfg); break;
+    case EventKind::PagemapScanWp: o = pagemap_scan_wp(s, e.proc, e.page, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled) s = before;

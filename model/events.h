@@ -50,6 +50,7 @@ enum class EventKind : uint8_t {
   PinRW,              // pin_user_pages(FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM)
   Mremap,             // mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of the VMA to a free range: move_page_tables
   Swapoff,            // swapoff() of swap type `arg`: try_to_unuse
+  PagemapScanWp,      // ioctl(PAGEMAP_SCAN, PM_SCAN_WP_MATCHING|PM_SCAN_CHECK_WPASYNC) on one page
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

@@ -225,7 +225,7 @@ Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
     p.ghost[page] |= GHOST_COWED;
     p.expect[page] = co.content[0];
     folio_put_if_unused(s, f);
-    if (uffd_wp) return {Status::WpFault, "write to a uffd-wp protected page"};
+    if (uffd_wp) return do_wp_page(s, proc, page, false, cfg);  // the retried write faults on the wp PTE
     return Outcome::done();
   }
   // finish_fault -> set_pte_range with vma->vm_page_prot: shared write
@@ -252,7 +252,7 @@ Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
   } else {
     p.pte[page] = make_present(f, sub, bits);
   }
-  if (write && uffd_wp) return {Status::WpFault, "write to a uffd-wp protected page"};
+  if (write && uffd_wp) return do_wp_page(s, proc, page, false, cfg);  // the retried write faults on the wp PTE
   return Outcome::done();
 }
 
@@ -388,9 +388,13 @@ Outcome do_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
   Pte& pte = p.pte[page];
-  // userfaultfd_pte_wp: the write goes to the userfaultfd handler.
-  if (!unshare && userfaultfd_wp(v) && (pte.bits & PTE_UFFD_WP))
-    return {Status::WpFault, "write to a uffd-wp protected page"};
+  // userfaultfd_pte_wp: the write goes to the userfaultfd handler -- or,
+  // with UFFD_FEATURE_WP_ASYNC, the kernel clears the bit and goes on.
+  if (!unshare && userfaultfd_wp(v) && (pte.bits & PTE_UFFD_WP)) {
+    if (!(v.flags2 & VM_UFFD_WP_ASYNC)) return {Status::WpFault, "write to a uffd-wp protected page"};
+    pte.bits &= ~PTE_UFFD_WP;
+    p.ghost[page] &= ~GHOST_WP;  // async: the write is allowed and shows as written
+  }
   if ((pte.bits & PTE_PMD) && pte.a == NONE) {
     Outcome o;
     if (do_huge_zero_wp_pmd(s, proc, page, cfg, o)) return o;

@@ -120,6 +120,10 @@ Outcome copy_page_range(State& s, int proc, const Config& cfg, int& child_out) {
   // Guard regions and MADV_FREE's "may read as zero" are inherited.
   for (int pg = 0; pg < MAX_PAGES; pg++)
     child.ghost[pg] = parent.ghost[pg] & (GHOST_COWED | GHOST_WRITTEN | GHOST_LAZYFREE | GHOST_GUARD);
+  // UFFD_FEATURE_EVENT_FORK: the child's VMA stays registered and its PTEs keep uffd-wp.
+  for (const Vma& v : parent.vma)
+    if (v.kind != VmaKind::None && (v.flags2 & VM_UFFD_EVENT_FORK) && (v.flags & VM_UFFD_WP))
+      for (int pg = v.start; pg < v.start + v.npages; pg++) child.ghost[pg] |= parent.ghost[pg] & GHOST_WP;
   for (int vi = 0; vi < MAX_VMAS; vi++) {
     const Vma src = parent.vma[vi];
     if (src.kind == VmaKind::None) continue;
@@ -129,7 +133,8 @@ Outcome copy_page_range(State& s, int proc, const Config& cfg, int& child_out) {
       continue;
     }
     Vma dst = src;
-    dst.flags &= ~VM_UFFD_WP;  // dup_userfaultfd: no UFFD_FEATURE_EVENT_FORK in the model
+    // dup_userfaultfd: without UFFD_FEATURE_EVENT_FORK the child VMA is unregistered.
+    if (!(src.flags2 & VM_UFFD_EVENT_FORK)) dst.flags &= ~VM_UFFD_WP;
     dst.flags &= ~VM_LOCKED;   // vm_flags_clear(tmp, VM_LOCKED_MASK)
     if (src.flags & VM_WIPEONFORK) {
       // "VM_WIPEONFORK gets a clean slate in the child": no anon_vma, no

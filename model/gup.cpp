@@ -117,7 +117,9 @@ Outcome mwriteprotect_range(State& s, int proc, int page, bool enable, const Con
         // userfaultfd_wp_use_markers: file-backed none PTEs get a marker
         // (the page cache or swap may still hold the page); unpopulated anon
         // PTEs are not protected (no UFFD_FEATURE_WP_UNPOPULATED).
-        if (vma_is_anonymous(*v) || !cfg.CONFIG_PTE_MARKER_UFFD_WP) return Outcome::done();
+        // UFFD_FEATURE_WP_UNPOPULATED makes anon VMAs use markers too.
+        if ((vma_is_anonymous(*v) && !(v->flags2 & VM_UFFD_WP_UNPOPULATED)) || !cfg.CONFIG_PTE_MARKER_UFFD_WP)
+          return Outcome::done();
         pte = Pte{PteKind::Marker, 0, static_cast<uint8_t>(enc::PTE_MARKER_UFFD_WP), 0};
         break;
     }

@@ -64,6 +64,11 @@ enum VmaFlags2 : uint8_t {
   // mprotect(PROT_NONE): none of VM_READ | VM_WRITE | VM_EXEC (vma_is_accessible
   // is false).  Stored inverted so VMAs from before the field are accessible.
   VM_NOACCESS = 1 << 0,
+  // userfaultfd context features of a uffd-wp registration (the model keeps
+  // them per VMA: a VMA belongs to one context).
+  VM_UFFD_WP_ASYNC = 1 << 1,        // UFFD_FEATURE_WP_ASYNC: the kernel resolves wp faults itself
+  VM_UFFD_WP_UNPOPULATED = 1 << 2,  // UFFD_FEATURE_WP_UNPOPULATED: none anon PTEs get uffd-wp markers
+  VM_UFFD_EVENT_FORK = 1 << 3,      // UFFD_FEATURE_EVENT_FORK: the child stays registered
 };
 
 struct Vma {

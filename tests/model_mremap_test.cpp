@@ -1,4 +1,5 @@
 // mremap (model/mremap.cpp): move_page_tables / move_ptes.
+#include "model/pagemap_scan.h"
 #include "tests/model_helpers.h"
 
 using namespace mmtest;
@@ -94,6 +95,51 @@ TEST_CASE("swapoff of an exclusive entry maps an exclusive page; a shmem entry r
   CHECK(m.s.inode[ino].pc[0].kind == PcKind::Folio);
   CHECK(m.val(0, q) == 2);
   CHECK(m.model1_holds());
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("model: uffd features and PAGEMAP_SCAN") {
+
+TEST_CASE("WP_ASYNC: a write to a protected page resolves in the kernel; PAGEMAP_SCAN reports and re-protects it") {
+  Machine m;
+  int pg = m.anon(1, VM_UFFD_WP);
+  m.s.proc[0].vma[0].flags2 |= VM_UFFD_WP_ASYNC | VM_UFFD_WP_UNPOPULATED;
+  REQUIRE(m.st(EventKind::UffdWpProtect, 0, pg) == Status::Done);
+  CHECK(m.pte(0, pg).kind == PteKind::Marker);  // WP_UNPOPULATED
+  CHECK((pagemap_scan_categories(m.s, 0, pg, m.cfg) & PAGE_IS_WRITTEN) == 0);
+  REQUIRE(m.write(0, pg, 1) == Status::Done);     // no userfault
+  CHECK((m.pte(0, pg).bits & PTE_UFFD_WP) == 0);
+  CHECK((pagemap_scan_categories(m.s, 0, pg, m.cfg) & PAGE_IS_WRITTEN) != 0);
+  REQUIRE(m.st(EventKind::PagemapScanWp, 0, pg) == Status::Done);
+  CHECK((m.pte(0, pg).bits & PTE_UFFD_WP) != 0);
+  CHECK((m.pte(0, pg).bits & PTE_WRITE) == 0);
+  CHECK(m.check("uffd_wp_persistence") == 0);
+  CHECK(m.val(0, pg) == 1);
+}
+
+TEST_CASE("without WP_ASYNC the same write is a userfault; PM_SCAN_CHECK_WPASYNC refuses the VMA") {
+  Machine m;
+  int pg = m.anon(1, VM_UFFD_WP);
+  m.write(0, pg, 1);
+  m.st(EventKind::UffdWpProtect, 0, pg);
+  CHECK(m.write(0, pg, 2) == Status::WpFault);
+  State before = m.s;
+  m.st(EventKind::PagemapScanWp, 0, pg);
+  CHECK(m.s == before);
+}
+
+TEST_CASE("EVENT_FORK: the child VMA stays registered and keeps the uffd-wp bit") {
+  Machine m;
+  int pg = m.anon(1, VM_UFFD_WP);
+  m.s.proc[0].vma[0].flags2 |= VM_UFFD_EVENT_FORK;
+  m.write(0, pg, 1);
+  m.st(EventKind::UffdWpProtect, 0, pg);
+  int c = m.fork(0);
+  CHECK((m.s.proc[c].vma[0].flags & VM_UFFD_WP) != 0);
+  CHECK((m.pte(c, pg).bits & PTE_UFFD_WP) != 0);
+  CHECK(m.write(c, pg, 2) == Status::WpFault);
+  CHECK(m.check("uffd_wp_persistence") == 0);
 }
 
 }  // TEST_SUITE

@@ -16,6 +16,7 @@
 #include "model/events.h"
 #include "model/mm.h"
 #include "model/observe.h"
+#include "model/pagemap_scan.h"
 #include "model/setup.h"
 
 namespace mmc::live {
@@ -341,7 +342,9 @@ class PlanBuilder {
       case StepKind::UffdWp: {
         const int page = page_of(st.page);
         LiveStep& ls = add_step(proc, fmt::format("{}: uffd-wp {} {}", st.proc, page_text(st.page), st.on ? "on" : "off"));
-        ls.code.push_back(fmt::format("live_uffd_wp({}, {});", page_c(st.page), st.on ? 1 : 0));
+        const mm::Vma* wv = mm::find_vma(cur_.states()[0].proc[proc], page);
+        const bool async = wv && (wv->flags2 & mm::VM_UFFD_WP_ASYNC);
+        ls.code.push_back(fmt::format("live_uffd_wp{}({}, {});", async ? "_async" : "", page_c(st.page), st.on ? 1 : 0));
         apply_all(mm::Event{scenario::process_event_kind(st), static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0}, st.loc);
         close_under_background(st.loc);
         observe_page(ls, proc, st.page, st.proc, st.on ? "uffd-wp on" : "uffd-wp off", st.loc);
@@ -392,6 +395,10 @@ class PlanBuilder {
       case mm::EventKind::Mlock: code = "live_mlock({}, 1);"; text = "mlock {}"; break;
       case mm::EventKind::Munlock: code = "live_mlock({}, 0);"; text = "munlock {}"; break;
       case mm::EventKind::Mremap: code = "live_mremap({});"; text = "mremap {}"; break;
+      case mm::EventKind::PagemapScanWp:
+        code = fmt::format("(void)live_scan({{}}, {}, 1);", st.page.index);
+        text = "scan {} wp";
+        break;
       default:
         not_live(st.loc, "FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM pins have no plain syscall a reproducer can use");
         model_only(st, proc);
@@ -504,6 +511,7 @@ class PlanBuilder {
       }
       int at = mm::do_mmap(s, proc, kind, st.npages, flags, inode, st.offset, cfg_);
       if (at < 0) fail(st.loc, "mmap does not fit in the model");
+      if (st.uffd_features) mm::find_vma(s.proc[proc], at)->flags2 |= st.uffd_features;
       if (start >= 0 && at != start) fail(st.loc, "mmap lands at different addresses in different states");
       start = at;
       next.insert(s);
@@ -526,7 +534,12 @@ class PlanBuilder {
                                               st.thp ? " thp" : "",
                                               st.uffd_wp ? " uffd-wp" : ""));
     ls.code.push_back(fmt::format("live_mmap({}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset));
-    if (st.uffd_wp) ls.code.push_back(fmt::format("live_uffd_register({});", c));
+    if (st.uffd_features & mm::VM_UFFD_EVENT_FORK)
+      not_live(st.loc, "UFFD_FEATURE_EVENT_FORK makes fork wait for a userfaultfd reader the program does not have");
+    else if ((st.uffd_features & mm::VM_UFFD_WP_UNPOPULATED) && !(st.uffd_features & mm::VM_UFFD_WP_ASYNC))
+      not_live(st.loc, "uffd-wp-unpopulated without async has no live helper");
+    if (st.uffd_features & mm::VM_UFFD_WP_ASYNC) ls.code.push_back(fmt::format("live_uffd_register_async({});", c));
+    else if (st.uffd_wp) ls.code.push_back(fmt::format("live_uffd_register({});", c));
     close_under_background(st.loc);
   }
 
@@ -591,6 +604,7 @@ class PlanBuilder {
       case scenario::ObsKind::Slot: what = fmt::format("slot {}:{}", x.swapdev, x.offset); break;
       case scenario::ObsKind::Swap: what = fmt::format("swap {}", x.swapdev); break;
       case scenario::ObsKind::Folios: what = fmt::format("folios == {}", x.value); break;
+      case scenario::ObsKind::Scan: what = fmt::format("{}: scan {} {}", x.proc, page_text(x.page), fields_text(x)); break;
       case scenario::ObsKind::Access:
         what = fmt::format("{}: access {} {} == {}", x.proc, page_text(x.page), x.write_access ? "write" : "read",
                            scenario::access_signal_name(x.value));
@@ -648,6 +662,17 @@ class PlanBuilder {
                                       x.seek_data ? "SEEK_DATA" : "SEEK_HOLE"));
         ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
         cond = fmt::format("v == {}", static_cast<int64_t>(x.value));
+        break;
+      }
+      case scenario::ObsKind::Scan: {
+        const int page = page_of(x.page);
+        Observation& o = add_obs(ObsKind::Value, fmt::format("{}: scan {}", x.proc, page_text(x.page)), x.loc);
+        for (const mm::State& s : cur_.states()) allow(o, mm::pagemap_scan_categories(s, proc, page, cfg_));
+        ls.code.push_back(fmt::format("long v = live_scan({}, 0);", page_c(x.page)));
+        ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
+        for (const auto& f : x.fields)
+          cond += fmt::format("{}((v >> {}) & 1) == {}", cond.empty() ? "" : " && ", scan_bit(f.field), f.value);
+        if (cond.empty()) cond = "1";
         break;
       }
       case scenario::ObsKind::Access: {
@@ -710,7 +735,18 @@ class PlanBuilder {
     return false;
   }
   // The same test the C program makes (pagemap_condition), on a model value.
+  static int scan_bit(const std::string& field) {
+    static const std::map<std::string, int> bit = {{"wpallowed", 0}, {"written", 1}, {"file", 2},
+                                                   {"present", 3},   {"swapped", 4}, {"pfnzero", 5},
+                                                   {"huge", 6},      {"soft_dirty", 7}, {"guard", 8}};
+    return bit.at(field);
+  }
   static bool value_matches(const Expect& x, uint64_t v) {
+    if (x.kind == scenario::ObsKind::Scan) {
+      for (const auto& f : x.fields)
+        if (((v >> scan_bit(f.field)) & 1) != f.value) return false;
+      return true;
+    }
     if (x.kind != scenario::ObsKind::Pagemap) return v == x.value;
     if (x.whole) {
       const uint64_t want = comparable(ObsKind::Pagemap, x.value);

@@ -84,6 +84,7 @@ struct Step {
   int offset = 0;        // page offset into the file
   bool thp = false;
   bool uffd_wp = false;
+  uint8_t uffd_features = 0;  // Mmap: mm::VmaFlags2 userfaultfd features (uffd-wp-async, ...)
   std::string via;       // Kernel: `in B`, the process whose mapping names the folio
 };
 
@@ -101,6 +102,7 @@ enum class ObsKind {
   Folios,        // folios == 0: allocated folios                  (kernel-internal)
   Invariant,     // holds NAME | violated NAME
   Access,        // A: access p[0] read|write == ok|SIGSEGV|SIGBUS   (the signal an access raises)
+  Scan,          // A: scan p[0] written=1 present=1 ...  (PAGEMAP_SCAN categories)
 };
 
 // `present=1`, `frame=sda:1`: one field compared with a value.

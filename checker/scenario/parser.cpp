@@ -449,6 +449,15 @@ class Parser {
         st.event = mm::EventKind::PinRW;
       }
       end(fmt::format("write 'A: {} p[0]'{}", v, v == "pin" ? " (or 'A: pin p[0] write' for a read-write pin)" : ""));
+    } else if (v == "scan") {
+      // A: scan p[0] wp -- PAGEMAP_SCAN with PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC
+      st.kind = StepKind::Syscall;
+      st.event = mm::EventKind::PagemapScanWp;
+      st.page = page_ref();
+      st.has_page = true;
+      Token w = word("wp");
+      if (w.text != "wp") fail(w.loc, fmt::format("expected 'wp' but found '{}'; write 'A: scan p[0] wp'", w.text));
+      end("write 'A: scan p[0] wp'");
     } else if (v == "swapoff") {
       // A: swapoff sda -- try_to_unuse, then the device is gone
       st.kind = StepKind::Syscall;
@@ -566,14 +575,25 @@ class Parser {
       Token f = word("a mapping flag");
       if (f.text == "thp") st.thp = true;
       else if (f.text == "uffd-wp") st.uffd_wp = true;
+      else if (f.text == "uffd-wp-async") {
+        // UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, as pagemap_ioctl.c registers
+        st.uffd_wp = true;
+        st.uffd_features |= mm::VM_UFFD_WP_ASYNC | mm::VM_UFFD_WP_UNPOPULATED;
+      } else if (f.text == "uffd-wp-unpopulated") {
+        st.uffd_wp = true;
+        st.uffd_features |= mm::VM_UFFD_WP_UNPOPULATED;
+      } else if (f.text == "uffd-event-fork") {
+        st.uffd_wp = true;
+        st.uffd_features |= mm::VM_UFFD_EVENT_FORK;
+      }
       else if (f.text == "offset" && !st.file.empty()) {
         st.offset = small_number("a page offset", 0, files_[st.file] - 1);
         if (st.offset + st.npages > files_[st.file])
           fail(f.loc, fmt::format("offset {} plus {} pages runs past the end of file '{}' ({} pages)", st.offset,
                                   st.npages, st.file, files_[st.file]));
       } else
-        fail(f.loc, fmt::format("unknown mapping flag '{}'; flags are thp (MADV_HUGEPAGE) and uffd-wp "
-                                "(UFFDIO_REGISTER_MODE_WP){}",
+        fail(f.loc, fmt::format("unknown mapping flag '{}'; flags are thp (MADV_HUGEPAGE), uffd-wp "
+                                "(UFFDIO_REGISTER_MODE_WP), uffd-wp-async, uffd-wp-unpopulated and uffd-event-fork{}",
                                 f.text, st.file.empty() ? "" : ", and 'offset N' for a file"));
     }
     maps_[st.name] = st.npages;
@@ -660,7 +680,7 @@ class Parser {
       check_process(t);
       x.proc = t.text;
       i_++;
-      Token o = word("pagemap, mincore, read, access, pte or folio");
+      Token o = word("pagemap, mincore, read, access, scan, pte or folio");
       if (o.text == "pagemap") {
         x.kind = ObsKind::Pagemap;
         x.page = page_ref();
@@ -679,6 +699,10 @@ class Parser {
         x.kind = ObsKind::Pte;
         x.page = page_ref();
         fields(x, {"none", "present", "swap", "marker", "write", "dirty", "soft_dirty", "uffd_wp", "swp_exclusive", "pmd"}, "pte");
+      } else if (o.text == "scan") {
+        x.kind = ObsKind::Scan;
+        x.page = page_ref();
+        fields(x, {"wpallowed", "written", "file", "present", "swapped", "pfnzero", "huge", "soft_dirty", "guard"}, "scan");
       } else if (o.text == "access") {
         // A: access p[0] read == SIGSEGV
         x.kind = ObsKind::Access;
@@ -701,7 +725,7 @@ class Parser {
                    "mapcount", "refcount", "pinned", "content"},
                "folio");
       } else {
-        fail(o.loc, fmt::format("unknown observation '{}'; a process observes pagemap, mincore, read, access, pte or folio", o.text));
+        fail(o.loc, fmt::format("unknown observation '{}'; a process observes pagemap, mincore, read, access, scan, pte or folio", o.text));
       }
     } else if (t.text == "lseek") {
       x.kind = ObsKind::Lseek;
@@ -792,6 +816,7 @@ class Parser {
       case ObsKind::Invariant: return fmt::format("{}({})", x.holds ? "holds" : "violated", x.invariant);
       case ObsKind::Access:
         return fmt::format("{}.access({},{})=={}", x.proc, page, x.write_access ? "write" : "read", x.value_text);
+      case ObsKind::Scan: return fmt::format("{}.scan({}){{{}}}", x.proc, page, f);
     }
     return "?";
   }

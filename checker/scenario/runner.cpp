@@ -19,6 +19,7 @@
 #include "checker/scenario/script_model.h"
 #include "model/encoding.h"
 #include "model/access.h"
+#include "model/pagemap_scan.h"
 #include "model/invariants.h"
 #include "model/describe.h"
 #include "model/mm.h"
@@ -307,6 +308,7 @@ class ScriptRunner {
       }
       if (s.proc[proc].alive != mm::PROC_ALIVE) fail(st.loc, fmt::format("impossible step: process {} is not running", st.proc));
       int at = mm::do_mmap(s, proc, kind, st.npages, flags, inode, st.offset, cfg_.config);
+      if (at >= 0 && st.uffd_features) mm::find_vma(s.proc[proc], at)->flags2 |= st.uffd_features;
       if (at < 0)
         fail(st.loc, fmt::format("mmap of {} page{} does not fit: the model has {} pages and {} VMAs per process",
                                  st.npages, st.npages == 1 ? "" : "s", mm::MAX_PAGES, mm::MAX_VMAS));
@@ -500,6 +502,14 @@ class ScriptRunner {
       case ObsKind::Invariant: {
         bool holds = mm::find_invariant(x.invariant)->check(s, cfg) == 0;
         return holds == x.holds;
+      }
+      case ObsKind::Scan: {
+        const uint32_t c = mm::pagemap_scan_categories(s, proc, page, cfg);
+        return fields_match(x.fields, {{"wpallowed", (c & mm::PAGE_IS_WPALLOWED) != 0}, {"written", (c & mm::PAGE_IS_WRITTEN) != 0},
+                                       {"file", (c & mm::PAGE_IS_FILE) != 0}, {"present", (c & mm::PAGE_IS_PRESENT) != 0},
+                                       {"swapped", (c & mm::PAGE_IS_SWAPPED) != 0}, {"pfnzero", (c & mm::PAGE_IS_PFNZERO) != 0},
+                                       {"huge", (c & mm::PAGE_IS_HUGE) != 0}, {"soft_dirty", (c & mm::PAGE_IS_SOFT_DIRTY) != 0},
+                                       {"guard", (c & mm::PAGE_IS_GUARD) != 0}});
       }
       case ObsKind::Access:
         return static_cast<uint64_t>(mm::access_signal(s, proc, page,

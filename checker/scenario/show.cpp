@@ -107,7 +107,10 @@ std::string step_text(const Step& st) {
         s += fmt::format("{} {}", st.npages, map_kind_name(st.map_kind));
       if (st.offset) s += fmt::format(" offset {}", st.offset);
       if (st.thp) s += " thp";
-      if (st.uffd_wp) s += " uffd-wp";
+      if (st.uffd_features & mm::VM_UFFD_WP_ASYNC) s += " uffd-wp-async";
+      else if (st.uffd_features & mm::VM_UFFD_WP_UNPOPULATED) s += " uffd-wp-unpopulated";
+      if (st.uffd_features & mm::VM_UFFD_EVENT_FORK) s += " uffd-event-fork";
+      if (st.uffd_wp && !st.uffd_features) s += " uffd-wp";
       return s;
     }
     case StepKind::Write:
@@ -132,6 +135,7 @@ std::string step_text(const Step& st) {
         case mm::EventKind::Munlock: return p + "munlock " + st.page.map;
         case mm::EventKind::Mremap: return p + "mremap " + st.page.map;
         case mm::EventKind::Swapoff: return p + "swapoff " + st.name;
+        case mm::EventKind::PagemapScanWp: return p + "scan " + page_text(st.page) + " wp";
         case mm::EventKind::PinRW: return p + "pin " + page_text(st.page) + " write";
         default: return "?";
       }
@@ -171,6 +175,7 @@ std::string Expect::observation() const {
     case ObsKind::Swap: return fmt::format("swap {}{}", swapdev, fields_text(fields));
     case ObsKind::Folios: return fmt::format("folios == {}", value_text);
     case ObsKind::Invariant: return fmt::format("{} {}", holds ? "holds" : "violated", invariant);
+    case ObsKind::Scan: return fmt::format("{}: scan {}{}", proc, page_text(page), fields_text(fields));
     case ObsKind::Access:
       return fmt::format("{}: access {} {} == {}", proc, page_text(page), write_access ? "write" : "read", value_text);
   }
