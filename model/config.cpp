@@ -30,6 +30,8 @@ const std::vector<KnobInfo>& config_knobs() {
        "pagemap reader has CAP_SYS_ADMIN: PFN and swap frame are shown"},
       {"lru_batch_other_cpu", &Config::lru_batch_other_cpu,
        "new folios may sit in another CPU's lru_add batch until lru_add_drain: MADV_PAGEOUT and reclaim skip them"},
+      {"mprotect_skip_anon_exclusive_check", &Config::mprotect_skip_anon_exclusive_check,
+       "BROKEN on purpose: can_change_pte_writable upgrades any anon page of a private VMA (no PageAnonExclusive test)"},
   };
   return knobs;
 }

@@ -53,6 +53,11 @@ struct Config {
   // reclaim cannot isolate it and leave it alone.  Off in every preset: the
   // live runtime pins a reproducer to one CPU, where the drain always works.
   bool lru_batch_other_cpu = false;
+  // A broken can_change_pte_writable that skips the PageAnonExclusive test for
+  // private mappings, so mprotect(PROT_READ|PROT_WRITE) makes a COW-shared
+  // anon page writable (the bug class the test exists for).  Off in every
+  // preset; scenarios turn it on to show the invariants catch it.
+  bool mprotect_skip_anon_exclusive_check = false;
 
   bool operator==(const Config&) const = default;
 };

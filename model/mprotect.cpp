@@ -38,6 +38,7 @@ bool can_change_pte_writable(const State& s, const Vma& v, const Pte& pte, const
     // fault would reuse it (vm_normal_page is NULL for the zero page).
     if (pte.a == NONE) return false;
     const Folio& fo = s.folio[pte.a];
+    if (cfg.mprotect_skip_anon_exclusive_check) return fo.test(PG_anon);  // the broken variant
     return fo.test(PG_anon) && (fo.anon_exclusive & (1u << pte.b));
   }
   // Writable MAP_SHARED: a dirty PTE has already notified the filesystem.
