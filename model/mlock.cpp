@@ -72,6 +72,10 @@ Outcome do_munlock(State& s, int proc, int page, const Config& cfg) {
 bool folio_mapped_in_locked_vma(const State& s, int f) {
   for (const Process& p : s.proc) {
     if (p.alive != PROC_ALIVE) continue;
+    // Most mms lock nothing: skip the PTE walk then (reclaim is a hot event).
+    bool any_locked = false;
+    for (const Vma& v : p.vma) any_locked |= v.kind != VmaKind::None && (v.flags & VM_LOCKED);
+    if (!any_locked) continue;
     for (int pg = 0; pg < MAX_PAGES; pg++) {
       const Pte& pte = p.pte[pg];
       if (pte.kind != PteKind::Present || pte.a != f) continue;
