@@ -82,7 +82,7 @@ Renaming first_reference_order(const State& s) {
     if (k.test(PG_swapcache)) sl = s.swap[k.swap_type].slot[k.swap_slot];
     k.swap_slot = 0;
     return std::make_tuple(k.flags, k.anon_exclusive, k.swap_type, k.content, sl.count, sl.has_cache,
-                           sl.content);
+                           sl.content, k.flags2);
   };
   std::stable_sort(rest, rest + nrest, [&](uint8_t x, uint8_t y) { return key(x) < key(y); });
   for (int i = 0; i < nrest; i++) {

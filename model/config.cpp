@@ -38,6 +38,8 @@ const std::vector<KnobInfo>& config_knobs() {
        KNOB_lru_batch_other_cpu},
       {"mm_forbids_zeropage", &Config::mm_forbids_zeropage,
        "mm_forbids_zeropage(): read faults allocate a zeroed exclusive folio; no (huge) zero page is ever mapped"},
+      {"mprotect_skip_anon_exclusive_check", &Config::mprotect_skip_anon_exclusive_check,
+       "BROKEN on purpose: can_change_pte_writable upgrades any anon page of a private VMA (no PageAnonExclusive test)"},
   };
   return knobs;
 }

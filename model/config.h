@@ -66,6 +66,11 @@ struct Config {
   // the huge zero folio, and so GUP of an unpopulated page (which faults it in
   // for read) gets that fresh folio.  Off in every preset.
   bool mm_forbids_zeropage = false;
+  // A broken can_change_pte_writable that skips the PageAnonExclusive test for
+  // private mappings, so mprotect(PROT_READ|PROT_WRITE) makes a COW-shared
+  // anon page writable (the bug class the test exists for).  Off in every
+  // preset; scenarios turn it on to show the invariants catch it.
+  bool mprotect_skip_anon_exclusive_check = false;
   // (lru_batch_other_cpu is a knob as data: model/lru_knobs.h.)
 
   // The knobs as data, bit KnobId set = on.  Presets set their bits in config.cpp.

@@ -61,6 +61,9 @@ std::string ghost_bits(uint8_t g) {
   add(GHOST_WRITTEN, "written");
   add(GHOST_COWED, "cowed");
   add(GHOST_SD_BLIND, "sd-blind");
+  add(GHOST_LAZYFREE, "lazyfree");
+  add(GHOST_GUARD, "guard");
+  add(GHOST_MLOCKED, "mlocked");
   return s.empty() ? "0" : s;
 }
 
@@ -89,9 +92,13 @@ std::string describe_vma(const Vma& v) {
   add_bit(s, v.flags & VM_WRITE, "VM_WRITE");
   add_bit(s, v.flags & VM_SOFTDIRTY, "VM_SOFTDIRTY");
   add_bit(s, v.flags & VM_UFFD_WP, "VM_UFFD_WP");
-  add_bit(s, v.flags & VM_UFFD_WP_UNPOPULATED, "WP_UNPOPULATED");
+  add_bit(s, v.flags2 & VM_UFFD_WP_UNPOPULATED, "WP_UNPOPULATED");
   add_bit(s, v.flags & VM_HUGEPAGE, "VM_HUGEPAGE");
   add_bit(s, v.flags & VMA_ANON_VMA, "anon_vma");
+  add_bit(s, v.flags & VM_LOCKED, "VM_LOCKED");
+  add_bit(s, v.flags & VM_DONTCOPY, "VM_DONTCOPY");
+  add_bit(s, v.flags & VM_WIPEONFORK, "VM_WIPEONFORK");
+  add_bit(s, v.flags2 & VM_NOACCESS, "PROT_NONE");
   if (v.inode != NONE) s += fmt::format(",inode{}+{}", v.inode, v.pgoff);
   return s;
 }
@@ -119,6 +126,7 @@ std::string describe_folio(int f, const Folio& fo, const DisplayNames& n) {
   std::string s = fmt::format("F{}:", f);
   for (const FlagName& fl : kFolioFlags)
     if (fo.flags & fl.bit) s += fmt::format(" {}", fl.name);
+  if (fo.flags2 & PG_lazyfree) s += " lazyfree(!PG_swapbacked)";
   if (fo.anon_exclusive) s += fmt::format(" PG_anon_exclusive={:#x}", fo.anon_exclusive);
   if (fo.test(PG_swapcache)) s += fmt::format(" swap={}", swap_name(fo.swap_type, fo.swap_slot, n));
   s += fmt::format(" content={}", fo.content[0]);
@@ -189,6 +197,26 @@ std::string describe_event(const Event& e, const State& before, const DisplayNam
     case EventKind::WritebackEnd: return fmt::format("kernel: folio_end_writeback(F{})", e.arg);
     case EventKind::SwapCacheDrop: return fmt::format("kernel: folio_free_swap(F{})", e.arg);
     case EventKind::LruAddDrain: return fmt::format("kernel: lru_add_drain(F{})", e.arg);
+    case EventKind::MprotectNone: return fmt::format("{}: mprotect(vma of p[{}], PROT_NONE)", who, pg);
+    case EventKind::MprotectRead: return fmt::format("{}: mprotect(vma of p[{}], PROT_READ)", who, pg);
+    case EventKind::MprotectReadWrite: return fmt::format("{}: mprotect(vma of p[{}], PROT_READ|PROT_WRITE)", who, pg);
+    case EventKind::MadvDontfork: return fmt::format("{}: madvise(vma of p[{}], MADV_DONTFORK)", who, pg);
+    case EventKind::MadvDofork: return fmt::format("{}: madvise(vma of p[{}], MADV_DOFORK)", who, pg);
+    case EventKind::MadvWipeonfork: return fmt::format("{}: madvise(vma of p[{}], MADV_WIPEONFORK)", who, pg);
+    case EventKind::MadvKeeponfork: return fmt::format("{}: madvise(vma of p[{}], MADV_KEEPONFORK)", who, pg);
+    case EventKind::MadvFree: return fmt::format("{}: madvise(p[{}], MADV_FREE)", who, pg);
+    case EventKind::MadvCold: return fmt::format("{}: madvise(p[{}], MADV_COLD)", who, pg);
+    case EventKind::MadvPopulateRead: return fmt::format("{}: madvise(p[{}], MADV_POPULATE_READ)", who, pg);
+    case EventKind::MadvPopulateWrite: return fmt::format("{}: madvise(p[{}], MADV_POPULATE_WRITE)", who, pg);
+    case EventKind::MadvGuardInstall: return fmt::format("{}: madvise(p[{}], MADV_GUARD_INSTALL)", who, pg);
+    case EventKind::MadvGuardRemove: return fmt::format("{}: madvise(p[{}], MADV_GUARD_REMOVE)", who, pg);
+    case EventKind::Mlock: return fmt::format("{}: mlock(vma of p[{}])", who, pg);
+    case EventKind::Munlock: return fmt::format("{}: munlock(vma of p[{}])", who, pg);
+    case EventKind::PagemapScanWp:
+      return fmt::format("{}: ioctl(PAGEMAP_SCAN, p[{}], PM_SCAN_WP_MATCHING|PM_SCAN_CHECK_WPASYNC)", who, pg);
+    case EventKind::Swapoff: return fmt::format("{}: swapoff({})", who, n.device(e.arg));
+    case EventKind::Mremap: return fmt::format("{}: mremap(vma of p[{}], MREMAP_MAYMOVE|MREMAP_FIXED)", who, pg);
+    case EventKind::PinRW: return fmt::format("{}: pin_user_pages(p[{}], FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM)", who, pg);
     case EventKind::Count_: break;
   }
   return "?";

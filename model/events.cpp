@@ -6,9 +6,16 @@
 #include "model/fault.h"
 #include "model/fork.h"
 #include "model/gup.h"
+#include "model/gup_longterm.h"
+#include "model/madvise.h"
+#include "model/mlock.h"
+#include "model/mprotect.h"
+#include "model/mremap.h"
+#include "model/pagemap_scan.h"
 #include "model/mm.h"
 #include "model/reclaim.h"
 #include "model/shmem.h"
+#include "model/swapoff.h"
 #include "model/zap.h"
 
 namespace mm {
@@ -38,6 +45,25 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"writeback", EventScope::Folio, true},
     {"swapcache_drop", EventScope::Folio, true},
     {"lru_add_drain", EventScope::Folio, true},
+    {"mprotect_none", EventScope::ProcPage, false},
+    {"mprotect_ro", EventScope::ProcPage, false},
+    {"mprotect_rw", EventScope::ProcPage, false},
+    {"dontfork", EventScope::ProcPage, false},
+    {"dofork", EventScope::ProcPage, false},
+    {"wipeonfork", EventScope::ProcPage, false},
+    {"keeponfork", EventScope::ProcPage, false},
+    {"free", EventScope::ProcPage, false},
+    {"cold", EventScope::ProcPage, false},
+    {"populate_read", EventScope::ProcPage, false},
+    {"populate_write", EventScope::ProcPage, false},
+    {"guard", EventScope::ProcPage, false},
+    {"unguard", EventScope::ProcPage, false},
+    {"mlock", EventScope::ProcPage, false},
+    {"munlock", EventScope::ProcPage, false},
+    {"pin_rw", EventScope::ProcPage, false},
+    {"mremap", EventScope::ProcPage, false},
+    {"swapoff", EventScope::Proc, false},
+    {"scan_wp", EventScope::ProcPage, false},
 }};
 }  // namespace
 
@@ -60,7 +86,10 @@ uint8_t next_write_value(const State& s, int proc, int page) {
 // A store: fault the page in writable, then write.
 static Outcome write_access(State& s, int proc, int page, uint8_t value, const Config& cfg) {
   const Pte& pte = s.proc[proc].pte[page];
-  if (!(pte.kind == PteKind::Present && (pte.bits & PTE_WRITE))) {
+  // The CPU retries the store until the PTE is writable (a fault may map
+  // the page read-only first, e.g. with uffd-wp on a marker).
+  for (int tries = 0; !(pte.kind == PteKind::Present && (pte.bits & PTE_WRITE)); tries++) {
+    if (tries == 3) return Outcome::disabled("the write fault did not converge");
     Outcome o = handle_mm_fault(s, proc, page, true, false, cfg);
     if (o.status != Status::Done) return o;
   }
@@ -120,6 +149,25 @@ Outcome apply(State& s, const Event& e, const Config& cfg) {
     case EventKind::WritebackEnd: o = folio_end_writeback(s, e.arg, cfg); break;
     case EventKind::SwapCacheDrop: o = swap_cache_drop(s, e.arg, cfg); break;
     case EventKind::LruAddDrain: o = lru_add_drain(s, e.arg, cfg); break;
+    case EventKind::MprotectNone: o = do_mprotect(s, e.proc, e.page, Prot::None, cfg); break;
+    case EventKind::MprotectRead: o = do_mprotect(s, e.proc, e.page, Prot::Read, cfg); break;
+    case EventKind::MprotectReadWrite: o = do_mprotect(s, e.proc, e.page, Prot::ReadWrite, cfg); break;
+    case EventKind::MadvDontfork: o = madvise_update_vma(s, e.proc, e.page, VmaAdvice::DontFork, cfg); break;
+    case EventKind::MadvDofork: o = madvise_update_vma(s, e.proc, e.page, VmaAdvice::DoFork, cfg); break;
+    case EventKind::MadvWipeonfork: o = madvise_update_vma(s, e.proc, e.page, VmaAdvice::WipeOnFork, cfg); break;
+    case EventKind::MadvKeeponfork: o = madvise_update_vma(s, e.proc, e.page, VmaAdvice::KeepOnFork, cfg); break;
+    case EventKind::MadvFree: o = madvise_free(s, e.proc, e.page, cfg); break;
+    case EventKind::MadvCold: o = madvise_cold(s, e.proc, e.page, cfg); break;
+    case EventKind::MadvPopulateRead: o = madvise_populate(s, e.proc, e.page, PopulateMode::Read, cfg); break;
+    case EventKind::MadvPopulateWrite: o = madvise_populate(s, e.proc, e.page, PopulateMode::Write, cfg); break;
+    case EventKind::MadvGuardInstall: o = madvise_guard_install(s, e.proc, e.page, cfg); break;
+    case EventKind::MadvGuardRemove: o = madvise_guard_remove(s, e.proc, e.page, cfg); break;
+    case EventKind::Mlock: o = do_mlock(s, e.proc, e.page, cfg); break;
+    case EventKind::Munlock: o = do_munlock(s, e.proc, e.page, cfg); break;
+    case EventKind::PinRW: o = pin_user_pages_rw(s, e.proc, e.page, cfg); break;
+    case EventKind::Mremap: o = mremap_move(s, e.proc, e.page, cfg); break;
+    case EventKind::Swapoff: o = swapoff(s, e.arg, cfg); break;
+    case EventKind::PagemapScanWp: o = pagemap_scan_wp(s, e.proc, e.page, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled) s = before;

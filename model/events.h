@@ -31,6 +31,26 @@ enum class EventKind : uint8_t {
   WritebackEnd,    // folio_end_writeback on folio `arg`
   SwapCacheDrop,   // folio_free_swap / __remove_mapping on folio `arg`
   LruAddDrain,     // lru_add_drain on the CPU whose lru_add batch holds folio `arg`
+  // process events added with model III (appended: names and order of the above stay)
+  MprotectNone,       // mprotect(PROT_NONE) of the VMA holding `page`: change_protection
+  MprotectRead,       // mprotect(PROT_READ)
+  MprotectReadWrite,  // mprotect(PROT_READ|PROT_WRITE): MM_CP_TRY_CHANGE_WRITABLE
+  MadvDontfork,       // madvise(MADV_DONTFORK) of the VMA: VM_DONTCOPY
+  MadvDofork,         // madvise(MADV_DOFORK)
+  MadvWipeonfork,     // madvise(MADV_WIPEONFORK): VM_WIPEONFORK
+  MadvKeeponfork,     // madvise(MADV_KEEPONFORK)
+  MadvFree,           // madvise(MADV_FREE) on one page: madvise_free_pte_range
+  MadvCold,           // madvise(MADV_COLD) on one page
+  MadvPopulateRead,   // madvise(MADV_POPULATE_READ) on one page: faultin_page_range
+  MadvPopulateWrite,  // madvise(MADV_POPULATE_WRITE) on one page
+  MadvGuardInstall,   // madvise(MADV_GUARD_INSTALL) on one page: PTE_MARKER_GUARD
+  MadvGuardRemove,    // madvise(MADV_GUARD_REMOVE) on one page
+  Mlock,              // mlock() of the VMA: VM_LOCKED + populate_vma_page_range
+  Munlock,            // munlock() of the VMA
+  PinRW,              // pin_user_pages(FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM)
+  Mremap,             // mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of the VMA to a free range: move_page_tables
+  Swapoff,            // swapoff() of swap type `arg`: try_to_unuse
+  PagemapScanWp,      // ioctl(PAGEMAP_SCAN, PM_SCAN_WP_MATCHING|PM_SCAN_CHECK_WPASYNC) on one page
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

@@ -284,7 +284,7 @@ Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
     p.ghost[page] |= GHOST_COWED;
     p.expect[page] = co.content[0];
     folio_put_if_unused(s, f);
-    if (uffd_wp) return {Status::WpFault, "write to a uffd-wp protected page"};
+    if (uffd_wp) return do_wp_page(s, proc, page, false, cfg);  // the retried write faults on the wp PTE
     return Outcome::done();
   }
   // finish_fault -> set_pte_range with vma->vm_page_prot: shared write
@@ -311,7 +311,7 @@ Outcome do_fault(State& s, int proc, int page, bool write, const Config& cfg) {
   } else {
     p.pte[page] = make_present(f, sub, bits);
   }
-  if (write && uffd_wp) return {Status::WpFault, "write to a uffd-wp protected page"};
+  if (write && uffd_wp) return do_wp_page(s, proc, page, false, cfg);  // the retried write faults on the wp PTE
   return Outcome::done();
 }
 
@@ -462,10 +462,16 @@ Outcome do_wp_page(State& s, int proc, int page, bool unshare, const Config& cfg
   Process& p = s.proc[proc];
   Vma& v = *find_vma(p, page);
   Pte& pte = p.pte[page];
-  // userfaultfd_pte_wp: the write goes to the userfaultfd handler.
+  // userfaultfd_pte_wp: the write goes to the userfaultfd handler -- or,
+  // with UFFD_FEATURE_WP_ASYNC, the kernel clears the bit and goes on.
   if (!unshare && userfaultfd_wp(v) && (pte.bits & PTE_UFFD_WP)) {
-    MM_DECIDE("do_wp_page", "mm/memory.c", "userfaultfd_pte_wp(vma, ptep_get(vmf->pte))", "true: handle_userfault (VM_UFFD_WP)", proc, page);
-    return {Status::WpFault, "write to a uffd-wp protected page"};
+    if (!(v.flags2 & VM_UFFD_WP_ASYNC)) {
+      MM_DECIDE("do_wp_page", "mm/memory.c", "userfaultfd_pte_wp(vma, ptep_get(vmf->pte))", "true: handle_userfault (VM_UFFD_WP)", proc, page);
+      return {Status::WpFault, "write to a uffd-wp protected page"};
+    }
+    MM_DECIDE("do_wp_page", "mm/memory.c", "userfaultfd_wp_async(vma)", "true: the kernel clears the uffd-wp bit itself (UFFD_FEATURE_WP_ASYNC)", proc, page);
+    pte.bits &= ~PTE_UFFD_WP;
+    p.ghost[page] &= ~GHOST_WP;  // async: the write is allowed and shows as written
   }
   if ((pte.bits & PTE_PMD) && pte.a == NONE) {
     Outcome o;
@@ -550,6 +556,7 @@ void store_to_page(State& s, int proc, int page, uint8_t value) {
   fo.flags |= PG_dirty;  // model: folio_mark_dirty at the store, not at unmap
   pte.bits |= PTE_DIRTY;  // the CPU sets the hardware dirty bit (not soft-dirty)
   p.ghost[page] |= GHOST_WRITTEN;
+  p.ghost[page] &= ~GHOST_LAZYFREE;  // a store cancels MADV_FREE (reclaim sees the dirty PTE)
   // Ghost: a pin still attached to this page sees a store that lands in the
   // pinned page (a store that COWed away from it is cow_isolation's
   // pin-diverged, not a write the pin may see).
@@ -571,6 +578,8 @@ Outcome handle_mm_fault(State& s, int proc, int page, bool write, bool unshare,
   Vma* v = find_vma(p, page);
   if (!v) return {Status::Sigsegv, "no VMA at this address (SIGSEGV)"};
   if (write && !(v->flags & VM_WRITE)) return {Status::Sigsegv, "write to a read-only VMA (SIGSEGV)"};
+  // access_error: no VM_READ | VM_WRITE | VM_EXEC (mprotect PROT_NONE).
+  if (v->flags2 & VM_NOACCESS) return {Status::Sigsegv, "access to a PROT_NONE VMA (SIGSEGV)"};
   Pte& pte = p.pte[page];
   switch (pte.kind) {
     case PteKind::None:

@@ -115,7 +115,7 @@ void copy_nonpresent_pte(State& s, int proc, Process& child, const Vma& dst, int
 
 // dup_mmap: a new mm with a copy of every VMA; copy_page_range for those
 // vma_needs_copy selects.  Model: the child takes the lowest unused process
-// slot; VM_WIPEONFORK/VM_DONTCOPY and KSM are not modelled.
+// slot; VM_DONTCOPY VMAs are left out, VM_WIPEONFORK ones start empty; KSM is not modelled.
 Outcome copy_page_range(State& s, int proc, const Config& cfg, int& child_out) {
   if (s.proc[proc].alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
   int c = -1;
@@ -130,13 +130,36 @@ Outcome copy_page_range(State& s, int proc, const Config& cfg, int& child_out) {
   child.parent = static_cast<uint8_t>(proc);
   const Process& parent = s.proc[proc];
   child.expect = parent.expect;
+  // Guard regions and MADV_FREE's "may read as zero" are inherited.
   for (int pg = 0; pg < MAX_PAGES; pg++)
-    child.ghost[pg] = parent.ghost[pg] & (GHOST_COWED | GHOST_WRITTEN | GHOST_SD_BLIND);
+    child.ghost[pg] = parent.ghost[pg] & (GHOST_COWED | GHOST_WRITTEN | GHOST_SD_BLIND | GHOST_LAZYFREE | GHOST_GUARD);
+  // UFFD_FEATURE_EVENT_FORK: the child's VMA stays registered and its PTEs keep uffd-wp.
+  for (const Vma& v : parent.vma)
+    if (v.kind != VmaKind::None && (v.flags2 & VM_UFFD_EVENT_FORK) && (v.flags & VM_UFFD_WP))
+      for (int pg = v.start; pg < v.start + v.npages; pg++) child.ghost[pg] |= parent.ghost[pg] & GHOST_WP;
   for (int vi = 0; vi < MAX_VMAS; vi++) {
     const Vma src = parent.vma[vi];
     if (src.kind == VmaKind::None) continue;
+    if (src.flags & VM_DONTCOPY) {
+      // MADV_DONTFORK: the child has no VMA here.
+      for (int pg = src.start; pg < src.start + src.npages; pg++) child.expect[pg] = child.ghost[pg] = 0;
+      continue;
+    }
     Vma dst = src;
-    dst.flags &= ~(VM_UFFD_WP | VM_UFFD_WP_UNPOPULATED);  // dup_userfaultfd: no UFFD_FEATURE_EVENT_FORK in the model
+    // dup_userfaultfd: without UFFD_FEATURE_EVENT_FORK the child VMA is unregistered.
+    if (!(src.flags2 & VM_UFFD_EVENT_FORK)) {
+      dst.flags &= ~VM_UFFD_WP;
+      dst.flags2 &= ~(VM_UFFD_WP_UNPOPULATED | VM_UFFD_WP_ASYNC);
+    }
+    dst.flags &= ~VM_LOCKED;   // vm_flags_clear(tmp, VM_LOCKED_MASK)
+    if (src.flags & VM_WIPEONFORK) {
+      // "VM_WIPEONFORK gets a clean slate in the child": no anon_vma, no
+      // copy_page_range; the child reads zeroes (guard markers go too).
+      dst.flags &= ~VMA_ANON_VMA;
+      child.vma[vi] = dst;
+      for (int pg = src.start; pg < src.start + src.npages; pg++) child.expect[pg] = child.ghost[pg] = 0;
+      continue;
+    }
     child.vma[vi] = dst;
     if (!vma_needs_copy(dst, src)) {
       MM_DECIDE("vma_needs_copy", "mm/memory.c", "userfaultfd_wp(dst_vma) || src_vma->anon_vma",

@@ -41,6 +41,8 @@ Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg) {
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
   const Vma* v = find_vma(p, page);
   if (!v) return {Status::Sigsegv, "no VMA at this address (pin_user_pages returns -EFAULT)"};
+  // check_vma_flags: no VM_READ (PROT_NONE) and no FOLL_FORCE.
+  if (v->flags2 & VM_NOACCESS) return {Status::Sigsegv, "pin_user_pages of a PROT_NONE VMA returns -EFAULT"};
   if (p.pinned & (1u << page)) return Outcome::disabled("the page is already pinned (the model holds one pin per page)");
   // __get_user_pages: fault in until follow_page_pte succeeds.
   for (int tries = 0; tries < 4; tries++) {
@@ -127,8 +129,9 @@ Outcome mwriteprotect_range(State& s, int proc, int page, bool enable, const Con
       case PteKind::None:
         // userfaultfd_wp_use_markers: file-backed none PTEs get a marker
         // (the page cache or swap may still hold the page); unpopulated anon
-        // PTEs only when the userfaultfd has UFFD_FEATURE_WP_UNPOPULATED.
-        if ((vma_is_anonymous(*v) && !(v->flags & VM_UFFD_WP_UNPOPULATED)) || !cfg.CONFIG_PTE_MARKER_UFFD_WP)
+        // PTEs are not protected (no UFFD_FEATURE_WP_UNPOPULATED).
+        // UFFD_FEATURE_WP_UNPOPULATED makes anon VMAs use markers too.
+        if ((vma_is_anonymous(*v) && !(v->flags2 & VM_UFFD_WP_UNPOPULATED)) || !cfg.CONFIG_PTE_MARKER_UFFD_WP)
           return Outcome::done();
         pte = Pte{PteKind::Marker, 0, static_cast<uint8_t>(enc::PTE_MARKER_UFFD_WP), 0};
         break;

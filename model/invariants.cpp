@@ -6,6 +6,7 @@
 
 #include "model/encoding.h"
 #include "model/fault.h"
+#include "model/invariants_model3.h"
 #include "model/mm.h"
 #include "model/observe.h"
 
@@ -490,6 +491,21 @@ const std::vector<Invariant>& invariants() {
        "mm/gup.c gup_must_unshare, follow_page_pte (FAULT_FLAG_UNSHARE); mm/memory.c do_wp_page, wp_can_reuse_anon_folio; commit a7f226604170 (mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page); 17839856fd58 (gup: document and work around COW can break either way)",
        {"foreign-write", "private-not-unshared"},
        MM_INVARIANT(eval_pin_coherence)},
+      {"guard_regions",
+       "a page the program guarded (MADV_GUARD_INSTALL, until MADV_GUARD_REMOVE or munmap) has a guard marker, through zap, fork and pageout; no other page has one",
+       "mm/madvise.c madvise_guard_install/remove; mm/memory.c zap_nonpresent_ptes, copy_pte_marker; Documentation madvise(2) MADV_GUARD_INSTALL",
+       {"lost", "spurious"},
+       MM_INVARIANT(eval_guard_regions)},
+      {"mlock_resident",
+       "a private anon page mlock() made resident stays present while its VMA is VM_LOCKED (reclaim and MADV_PAGEOUT skip it, MADV_DONTNEED/FREE refuse)",
+       "mm/mlock.c mlock_fixup; mm/vmscan.c folio_check_references; mm/rmap.c try_to_unmap_one (VM_LOCKED); mm/madvise.c can_madv_lru_vma",
+       {"not-resident"},
+       MM_INVARIANT(eval_mlock_resident)},
+      {"lazyfree",
+       "a lazyfree folio (MADV_FREE, !PG_swapbacked) is a small anon folio outside the swap cache",
+       "mm/swap.c folio_mark_lazyfree; mm/vmscan.c shrink_folio_list; mm/rmap.c try_to_unmap_one (discard)",
+       {"swap-backed-state"},
+       MM_INVARIANT(eval_lazyfree)},
   };
   return all;
 }

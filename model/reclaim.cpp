@@ -8,6 +8,8 @@
 
 #include "model/encoding.h"
 #include "model/fault.h"
+#include "model/madvise.h"
+#include "model/mlock.h"
 #include "model/mm.h"
 #include "model/shmem.h"
 
@@ -244,7 +246,13 @@ Outcome shrink_folio_list(State& s, int f, const Config& cfg) {
   if (!folio_test_lru(s.folio[f]))
     return Outcome::disabled("folio is in another CPU's lru_add batch, not on the LRU: reclaim cannot isolate it");
   if (s.folio[f].test(PG_writeback)) return Outcome::disabled("folio is under writeback (activate_locked)");
+  // folio_check_references: folio_referenced_one finds a VM_LOCKED VMA
+  // (mlock_vma_folio): FOLIOREF_ACTIVATE; try_to_unmap_one aborts on it too.
+  if (folio_mapped_in_locked_vma(s, f)) return Outcome::disabled("the folio is mlocked (VM_LOCKED): reclaim activates it");
   const bool anon = s.folio[f].test(PG_anon);
+  // A lazyfree folio (MADV_FREE) is not swap-backed: no swap slot; it is
+  // discarded when clean, or made swap-backed again (model/madvise.cpp).
+  if (anon && (s.folio[f].flags2 & PG_lazyfree)) return shrink_lazyfree_folio(s, f, cfg);
   if (anon && !s.folio[f].test(PG_swapcache) && folio_maybe_dma_pinned(s, f))
     return Outcome::disabled("a possibly pinned anon folio is not added to swap (keep_locked)");
   int tail = -1;
@@ -318,6 +326,8 @@ Outcome madvise_pageout(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
   if (!find_vma(p, page)) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
+  // can_madv_lru_vma: not on VM_LOCKED (-EINVAL, nothing happens).
+  if (find_vma(p, page)->flags & VM_LOCKED) return {Status::Done, "MADV_PAGEOUT: -EINVAL on a VM_LOCKED VMA"};
   if (p.pte[page].kind != PteKind::Present || p.pte[page].a == NONE) return Outcome::done();
   int f = p.pte[page].a;
   // madvise_pageout's lru_add_drain drains only this CPU's batches: a folio

@@ -54,9 +54,21 @@ enum VmaFlags : uint8_t {
   VM_UFFD_WP = 1 << 2,     // registered with UFFDIO_REGISTER_MODE_WP
   VM_HUGEPAGE = 1 << 3,    // THP-eligible (MADV_HUGEPAGE)
   VMA_ANON_VMA = 1 << 4,   // vma->anon_vma != NULL
-  // registered with a userfaultfd that has UFFD_FEATURE_WP_UNPOPULATED
-  // (userfaultfd_wp_unpopulated: ctx->features, one bit per VMA here)
-  VM_UFFD_WP_UNPOPULATED = 1 << 5,
+  VM_LOCKED = 1 << 5,      // mlock(): pages stay resident, reclaim and MADV_PAGEOUT skip them
+  VM_DONTCOPY = 1 << 6,    // MADV_DONTFORK: fork does not copy the VMA
+  VM_WIPEONFORK = 1 << 7,  // MADV_WIPEONFORK: the child gets the VMA empty (zero-filled)
+};
+
+// More vm_flags, in a second byte (the first is full).
+enum VmaFlags2 : uint8_t {
+  // mprotect(PROT_NONE): none of VM_READ | VM_WRITE | VM_EXEC (vma_is_accessible
+  // is false).  Stored inverted so VMAs from before the field are accessible.
+  VM_NOACCESS = 1 << 0,
+  // userfaultfd context features of a uffd-wp registration (the model keeps
+  // them per VMA: a VMA belongs to one context).
+  VM_UFFD_WP_ASYNC = 1 << 1,        // UFFD_FEATURE_WP_ASYNC: the kernel resolves wp faults itself
+  VM_UFFD_WP_UNPOPULATED = 1 << 2,  // UFFD_FEATURE_WP_UNPOPULATED: none anon PTEs get uffd-wp markers
+  VM_UFFD_EVENT_FORK = 1 << 3,      // UFFD_FEATURE_EVENT_FORK: the child stays registered
 };
 
 struct Vma {
@@ -66,6 +78,7 @@ struct Vma {
   uint8_t flags = 0;    // VmaFlags
   uint8_t inode = NONE; // shmem inode backing a shared/memfd mapping
   uint8_t pgoff = 0;    // file page offset of `start`
+  uint8_t flags2 = 0;   // VmaFlags2
   bool operator==(const Vma&) const = default;
 };
 
@@ -77,7 +90,10 @@ enum GhostBits : uint8_t {
   GHOST_COWED = 1 << 2,          // a MAP_PRIVATE file page has its own copy (reads no longer see the file)
   GHOST_PIN_DETACHED = 1 << 3,   // the program zapped (MADV_DONTNEED, munmap) the page its pin holds:
                                  // the pin no longer has to show what the mapping shows
-  GHOST_SD_BLIND = 1 << 4,       // clear_refs left this PTE alone (pte_is_pinned): soft-dirty tracking is
+  GHOST_LAZYFREE = 1 << 4,       // MADV_FREE and not written since: the page may read as zero
+  GHOST_GUARD = 1 << 5,          // MADV_GUARD_INSTALL in force: an access must raise SIGSEGV
+  GHOST_MLOCKED = 1 << 6,        // made resident by mlock(): must stay resident while the VMA is locked
+  GHOST_SD_BLIND = 1 << 7,       // clear_refs left this PTE alone (pte_is_pinned): soft-dirty tracking is
                                  // knowingly blind to it until the next clear_refs that does reach it
                                  // (pagemap_consistency exempts it; needed because the pin may be gone by then)
 };
@@ -123,12 +139,21 @@ enum FolioFlags : uint8_t {
   FOLIO_LRU_BATCHED = 1 << 7,
 };
 
+// More folio flags, in a second byte (the first is full).
+enum FolioFlags2 : uint8_t {
+  // folio_mark_lazyfree (MADV_FREE): an anon folio without PG_swapbacked.
+  // Reclaim discards it when still clean.  Stored inverted (set = not
+  // swapbacked) so folios from before the field are swap-backed.
+  PG_lazyfree = 1 << 0,
+};
+
 struct Folio {
   uint8_t flags = 0;            // FolioFlags
   uint8_t anon_exclusive = 0;   // PG_anon_exclusive, one bit per subpage
   uint8_t swap_type = 0;        // folio->swap when PG_swapcache
   uint8_t swap_slot = 0;
   std::array<uint8_t, MAX_FOLIO_PAGES> content{};
+  uint8_t flags2 = 0;           // FolioFlags2
   bool operator==(const Folio&) const = default;
   int nr_pages() const { return (flags & PG_large) ? MAX_FOLIO_PAGES : 1; }
   bool test(uint8_t f) const { return flags & f; }

@@ -75,7 +75,10 @@ void zap_one_pte(State& s, int proc, int page, const ZapDetails& d, const Config
 Outcome madvise_dontneed(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
-  if (!find_vma(p, page)) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
+  const Vma* v = find_vma(p, page);
+  if (!v) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
+  // madvise_dontneed_free_valid_vma: VM_LOCKED is forbidden (-EINVAL, nothing happens).
+  if (v->flags & VM_LOCKED) return {Status::Done, "MADV_DONTNEED: -EINVAL on a VM_LOCKED VMA"};
   zap_one_pte(s, proc, page, ZapDetails{}, cfg);
   return Outcome::done();
 }

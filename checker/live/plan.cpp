@@ -13,10 +13,12 @@
 #include "checker/scenario/parser.h"
 #include "checker/scenario/runner.h"
 #include "checker/scenario/script_model.h"
+#include "model/access.h"
 #include "model/encoding.h"
 #include "model/events.h"
 #include "model/mm.h"
 #include "model/observe.h"
+#include "model/pagemap_scan.h"
 #include "model/setup.h"
 #include "model/shmem.h"
 
@@ -116,12 +118,15 @@ std::string c_string(std::string_view s) {
 }
 
 const char* madv_name(mm::EventKind k) {
-  switch (k) {
-    case mm::EventKind::MadvPageout: return "MADV_PAGEOUT";
-    case mm::EventKind::MadvDontneed: return "MADV_DONTNEED";
-    case mm::EventKind::MadvRemove: return "MADV_REMOVE";
-    default: return nullptr;
-  }
+  const char* n = scenario::madvise_name(k);
+  return n[0] == '?' ? nullptr : n;
+}
+
+// Advice that changes vm_flags: the model applies it to the whole VMA, so
+// the program does it on the whole mapping.
+bool madv_whole_mapping(mm::EventKind k) {
+  return k == mm::EventKind::MadvDontfork || k == mm::EventKind::MadvDofork || k == mm::EventKind::MadvWipeonfork ||
+         k == mm::EventKind::MadvKeeponfork;
 }
 
 struct MapInfo {
@@ -397,7 +402,10 @@ class PlanBuilder {
         if (!name) fail(st.loc, "unknown madvise advice");
         const int page = page_of(st.page);
         LiveStep& ls = add_step(proc, fmt::format("{}: madvise {} {}", st.proc, page_text(st.page), name));
-        ls.code.push_back(fmt::format("live_madvise({}, {}, {});", page_c(st.page), name, c_string(name)));
+        if (madv_whole_mapping(st.event))
+          ls.code.push_back(fmt::format("live_madvise_map({}, {}, {});", map_of(st.page).c_index, name, c_string(name)));
+        else
+          ls.code.push_back(fmt::format("live_madvise({}, {}, {});", page_c(st.page), name, c_string(name)));
         apply_all(mm::Event{st.event, static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0}, st.loc);
         close_under_background(st.loc);
         observe_page(ls, proc, st.page, st.proc, name, st.loc);
@@ -433,7 +441,9 @@ class PlanBuilder {
       case StepKind::UffdWp: {
         const int page = page_of(st.page);
         LiveStep& ls = add_step(proc, fmt::format("{}: uffd-wp {} {}", st.proc, page_text(st.page), st.on ? "on" : "off"));
-        ls.code.push_back(fmt::format("live_uffd_wp({}, {});", page_c(st.page), st.on ? 1 : 0));
+        const mm::Vma* wv = mm::find_vma(cur_.states()[0].proc[proc], page);
+        const bool async = wv && (wv->flags2 & mm::VM_UFFD_WP_ASYNC);
+        ls.code.push_back(fmt::format("live_uffd_wp{}({}, {});", async ? "_async" : "", page_c(st.page), st.on ? 1 : 0));
         apply_all(mm::Event{scenario::process_event_kind(st), static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0}, st.loc);
         close_under_background(st.loc);
         observe_page(ls, proc, st.page, st.proc, st.on ? "uffd-wp on" : "uffd-wp off", st.loc);
@@ -455,6 +465,7 @@ class PlanBuilder {
         not_live(st.loc, "a THP split of the model's 2-page folio has no counterpart on a real 512-page THP");
         model_only(st, proc);
         break;
+      case StepKind::Syscall: syscall_step(st, proc); break;
       case StepKind::Kernel: break;
       case StepKind::Fallocate: {
         auto it = files_.find(st.file);
@@ -471,6 +482,53 @@ class PlanBuilder {
         break;
       }
     }
+  }
+
+  // mprotect, mlock, munlock, mremap of a whole mapping; swapoff and a read-write pin (model only).
+  void syscall_step(const Step& st, int proc) {
+    if (st.event == mm::EventKind::Swapoff) {
+      // The live runtime owns the swapfile (swapon before, swapoff at exit).
+      not_live(st.loc, "swapoff of the live swapfile is left to the runtime");
+      int type = 0;
+      for (size_t i = 0; i < sc_.swaps.size(); i++)
+        if (sc_.swaps[i].name == st.name) type = static_cast<int>(i);
+      apply_all(mm::Event{st.event, static_cast<uint8_t>(proc), 0, static_cast<uint8_t>(type)}, st.loc);
+      close_under_background(st.loc);
+      return;
+    }
+    const MapInfo& m = map_of(st.page);
+    std::string code, text;
+    switch (st.event) {
+      case mm::EventKind::MprotectNone: code = "live_mprotect({}, PROT_NONE);"; text = "mprotect {} PROT_NONE"; break;
+      case mm::EventKind::MprotectRead: code = "live_mprotect({}, PROT_READ);"; text = "mprotect {} PROT_READ"; break;
+      case mm::EventKind::MprotectReadWrite:
+        code = "live_mprotect({}, PROT_READ | PROT_WRITE);";
+        text = "mprotect {} PROT_READ PROT_WRITE";
+        break;
+      case mm::EventKind::Mlock: code = "live_mlock({}, 1);"; text = "mlock {}"; break;
+      case mm::EventKind::Munlock: code = "live_mlock({}, 0);"; text = "munlock {}"; break;
+      case mm::EventKind::Mremap: code = "live_mremap({});"; text = "mremap {}"; break;
+      case mm::EventKind::PagemapScanWp:
+        code = fmt::format("(void)live_scan({{}}, {}, 1);", st.page.index);
+        text = "scan {} wp";
+        break;
+      default:
+        not_live(st.loc, "FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM pins have no plain syscall a reproducer can use");
+        model_only(st, proc);
+        return;
+    }
+    LiveStep& ls = add_step(proc, fmt::format("{}: {}", st.proc, fmt::format(fmt::runtime(text), st.page.map)));
+    ls.code.push_back(fmt::format(fmt::runtime(code), m.c_index));
+    int vma_slot = -1;
+    const mm::Process& before = cur_.states()[0].proc[proc];
+    for (int i = 0; i < mm::MAX_VMAS; i++)
+      if (before.vma[i].kind != mm::VmaKind::None && before.vma[i].start == m.start) vma_slot = i;
+    apply_all(mm::Event{st.event, static_cast<uint8_t>(proc), static_cast<uint8_t>(page_of(st.page)), 0}, st.loc);
+    close_under_background(st.loc);
+    if (st.event == mm::EventKind::Mremap && vma_slot >= 0)
+      maps_[st.page.map].start = cur_.states()[0].proc[proc].vma[vma_slot].start;
+    for (int i = 0; i < m.npages; i++)
+      observe_page(ls, proc, scenario::PageRef{st.page.map, i, st.page.loc}, st.proc, text.substr(0, text.find(' ')), st.loc);
   }
 
   // A trace event as the scenario step that performs it, named with the
@@ -496,7 +554,23 @@ class PlanBuilder {
       case mm::EventKind::WriteFault: st.kind = StepKind::Write; st.value = e.arg; break;
       case mm::EventKind::MadvDontneed:
       case mm::EventKind::MadvPageout:
-      case mm::EventKind::MadvRemove: st.kind = StepKind::Madvise; st.event = e.kind; break;
+      case mm::EventKind::MadvRemove:
+      case mm::EventKind::MadvDontfork:
+      case mm::EventKind::MadvDofork:
+      case mm::EventKind::MadvWipeonfork:
+      case mm::EventKind::MadvKeeponfork:
+      case mm::EventKind::MadvFree:
+      case mm::EventKind::MadvCold:
+      case mm::EventKind::MadvPopulateRead:
+      case mm::EventKind::MadvPopulateWrite:
+      case mm::EventKind::MadvGuardInstall:
+      case mm::EventKind::MadvGuardRemove: st.kind = StepKind::Madvise; st.event = e.kind; break;
+      case mm::EventKind::MprotectNone:
+      case mm::EventKind::MprotectRead:
+      case mm::EventKind::MprotectReadWrite:
+      case mm::EventKind::Mlock:
+      case mm::EventKind::Munlock:
+      case mm::EventKind::PinRW: st.kind = StepKind::Syscall; st.event = e.kind; break;
       case mm::EventKind::UffdWpProtect: st.kind = StepKind::UffdWp; st.on = true; break;
       case mm::EventKind::UffdWpUnprotect: st.kind = StepKind::UffdWp; st.on = false; break;
       case mm::EventKind::PinRO: st.kind = StepKind::Pin; break;
@@ -550,6 +624,7 @@ class PlanBuilder {
       }
       int at = mm::do_mmap(s, proc, kind, st.npages, flags, inode, st.offset, cfg_);
       if (at < 0) fail(st.loc, "mmap does not fit in the model");
+      if (st.uffd_features) mm::find_vma(s.proc[proc], at)->flags2 |= st.uffd_features;
       if (start >= 0 && at != start) fail(st.loc, "mmap lands at different addresses in different states");
       start = at;
       next.insert(s);
@@ -570,9 +645,13 @@ class PlanBuilder {
                                               st.file.empty() ? std::to_string(st.npages) : st.file,
                                               st.file.empty() ? scenario::map_kind_name(st.map_kind) : shared ? "shared" : "private",
                                               st.thp ? " thp" : "",
-                                              st.uffd_wp ? (st.uffd_wp_unpopulated ? " uffd-wp-unpopulated" : " uffd-wp") : ""));
+                                              st.uffd_wp ? ((st.uffd_features & mm::VM_UFFD_WP_UNPOPULATED) ? " uffd-wp-unpopulated" : " uffd-wp") : ""));
     ls.code.push_back(fmt::format("live_mmap({}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset));
-    if (st.uffd_wp_unpopulated) ls.code.push_back(fmt::format("live_uffd_register_features({}, 1);", c));
+    if (st.uffd_features & mm::VM_UFFD_EVENT_FORK)
+      not_live(st.loc, "UFFD_FEATURE_EVENT_FORK makes fork wait for a userfaultfd reader the program does not have");
+    if (st.uffd_features & mm::VM_UFFD_WP_ASYNC) ls.code.push_back(fmt::format("live_uffd_register_async({});", c));
+    else if (st.uffd_features & mm::VM_UFFD_WP_UNPOPULATED)
+      ls.code.push_back(fmt::format("live_uffd_register_features({}, 1);", c));
     else if (st.uffd_wp) ls.code.push_back(fmt::format("live_uffd_register({});", c));
     close_under_background(st.loc);
   }
@@ -666,6 +745,11 @@ class PlanBuilder {
       case scenario::ObsKind::Swap: what = fmt::format("swap {}", x.swapdev); break;
       case scenario::ObsKind::Folios: what = fmt::format("folios == {}", x.value); break;
       case scenario::ObsKind::SameFolio: what = x.observation(); break;
+      case scenario::ObsKind::Scan: what = fmt::format("{}: scan {} {}", x.proc, page_text(x.page), fields_text(x)); break;
+      case scenario::ObsKind::Access:
+        what = fmt::format("{}: access {} {} == {}", x.proc, page_text(x.page), x.write_access ? "write" : "read",
+                           scenario::access_signal_name(x.value));
+        break;
     }
     const std::string text =
         is_truth ? fmt::format("{} {} (shows {})", q, what, truth_why)
@@ -721,6 +805,34 @@ class PlanBuilder {
                                       x.seek_data ? "SEEK_DATA" : "SEEK_HOLE"));
         ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
         cond = fmt::format("v == {}", static_cast<int64_t>(x.value));
+        break;
+      }
+      case scenario::ObsKind::Scan: {
+        const int page = page_of(x.page);
+        Observation& o = add_obs(ObsKind::Value, fmt::format("{}: scan {}", x.proc, page_text(x.page)), x.loc);
+        for (const mm::State& s : cur_.states()) allow(o, mm::pagemap_scan_categories(s, proc, page, cfg_));
+        ls.code.push_back(fmt::format("long v = live_scan({}, 0);", page_c(x.page)));
+        ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
+        for (const auto& f : x.fields)
+          cond += fmt::format("{}((v >> {}) & 1) == {}", cond.empty() ? "" : " && ", scan_bit(f.field), f.value);
+        if (cond.empty()) cond = "1";
+        break;
+      }
+      case scenario::ObsKind::Access: {
+        // The access is real in the program: a load, or a store of the next value.
+        const int page = page_of(x.page);
+        const mm::AccessKind ak = x.write_access ? mm::AccessKind::Write : mm::AccessKind::Read;
+        const int v = x.write_access ? mm::next_write_value(cur_.states()[0], proc, page) : 0;
+        Observation& o = add_obs(ObsKind::Value, fmt::format("{}: access {} {}", x.proc, page_text(x.page),
+                                                             x.write_access ? "write" : "read"), x.loc);
+        for (const mm::State& s : cur_.states()) allow(o, static_cast<uint64_t>(mm::access_signal(s, proc, page, ak, cfg_)));
+        ls.code.push_back(fmt::format("int v = live_access({}, {}, {});", page_c(x.page), x.write_access ? 1 : 0, v));
+        ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
+        cond = fmt::format("v == {}", x.value);
+        const mm::Event e{x.write_access ? mm::EventKind::WriteFault : mm::EventKind::ReadFault, static_cast<uint8_t>(proc),
+                          static_cast<uint8_t>(page), static_cast<uint8_t>(v)};
+        cur_ = scenario::apply_to_each(cur_, [&](mm::State& s) { return mm::apply(s, e, cfg_); }).next;
+        close_under_background(x.loc);
         break;
       }
       default:
@@ -782,7 +894,18 @@ class PlanBuilder {
     return false;
   }
   // The same test the C program makes (pagemap_condition), on a model value.
+  static int scan_bit(const std::string& field) {
+    static const std::map<std::string, int> bit = {{"wpallowed", 0}, {"written", 1}, {"file", 2},
+                                                   {"present", 3},   {"swapped", 4}, {"pfnzero", 5},
+                                                   {"huge", 6},      {"soft_dirty", 7}, {"guard", 8}};
+    return bit.at(field);
+  }
   static bool value_matches(const Expect& x, uint64_t v) {
+    if (x.kind == scenario::ObsKind::Scan) {
+      for (const auto& f : x.fields)
+        if (((v >> scan_bit(f.field)) & 1) != f.value) return false;
+      return true;
+    }
     if (x.kind != scenario::ObsKind::Pagemap) return v == x.value;
     if (x.whole) {
       const uint64_t want = comparable(ObsKind::Pagemap, x.value);

@@ -37,6 +37,27 @@ static constexpr std::string_view PRELUDE = R"C(#define _GNU_SOURCE
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103
+#endif
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
+#endif
+#ifndef UFFD_FEATURE_WP_ASYNC
+#define UFFD_FEATURE_WP_ASYNC (1 << 15)
+#endif
 
 /* Helpers a scenario does not use must not warn (gcc and clang, -Wall -Wextra -Werror). */
 #define LIVE_FN static inline __attribute__((unused))
@@ -189,6 +210,121 @@ LIVE_FN void live_clear_refs(void) {
   close(fd);
 }
 
+/* madvise of a whole mapping (advice that changes vm_flags: the model does not split VMAs). */
+LIVE_FN void live_madvise_map(int map, int advice, const char *name) {
+  if (madvise(live_map[map], live_map_len[map], advice))
+    printf("# madvise %s: %s\n", name, strerror(errno));
+}
+
+LIVE_FN void live_mprotect(int map, int prot) {
+  if (mprotect(live_map[map], live_map_len[map], prot)) printf("# mprotect: %s\n", strerror(errno));
+}
+
+LIVE_FN void live_mlock(int map, int lock) {
+  if (lock ? mlock(live_map[map], live_map_len[map]) : munlock(live_map[map], live_map_len[map]))
+    printf("# %s: %s\n", lock ? "mlock" : "munlock", strerror(errno));
+}
+
+/* mremap(MREMAP_MAYMOVE | MREMAP_FIXED) onto a fresh PROT_NONE reservation, as
+   tools/testing/selftests/mm/uffd-wp-mremap.c does: the mapping always moves. */
+LIVE_FN void live_mremap(int map) {
+  void *dst = mmap(0, live_map_len[map], PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (dst == MAP_FAILED) live_die("mmap for mremap");
+  void *p = mremap(live_map[map], live_map_len[map], live_map_len[map], MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+  if (p == MAP_FAILED) live_die("mremap");
+  live_map[map] = p;
+}
+
+/* A second userfaultfd with UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED
+   (as tools/testing/selftests/mm/pagemap_ioctl.c init_uffd), for uffd-wp-async maps. */
+static int live_uffd_async = -1;
+LIVE_FN void live_uffd_register_async(int map) {
+  if (live_uffd_async < 0) {
+    live_uffd_async = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    if (live_uffd_async < 0) live_die("userfaultfd");
+    struct uffdio_api api;
+    memset(&api, 0, sizeof api);
+    api.api = UFFD_API;
+    api.features = UFFD_FEATURE_WP_UNPOPULATED | UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_HUGETLBFS_SHMEM;
+    if (ioctl(live_uffd_async, UFFDIO_API, &api)) live_die("UFFDIO_API (WP_ASYNC)");
+  }
+  struct uffdio_register r;
+  memset(&r, 0, sizeof r);
+  r.range.start = (uintptr_t)live_map[map];
+  r.range.len = live_map_len[map];
+  r.mode = UFFDIO_REGISTER_MODE_WP;
+  if (ioctl(live_uffd_async, UFFDIO_REGISTER, &r)) live_die("UFFDIO_REGISTER (WP_ASYNC)");
+}
+
+LIVE_FN void live_uffd_wp_async(int map, int index, int on) {
+  struct uffdio_writeprotect w;
+  memset(&w, 0, sizeof w);
+  w.range.start = (uintptr_t)live_page(map, index);
+  w.range.len = (size_t)live_ps;
+  w.mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
+  if (ioctl(live_uffd_async, UFFDIO_WRITEPROTECT, &w)) live_die("UFFDIO_WRITEPROTECT");
+}
+
+#ifndef PAGEMAP_SCAN
+struct page_region { uint64_t start, end, categories; };
+struct pm_scan_arg {
+  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+  uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#define PM_SCAN_WP_MATCHING (1 << 0)
+#define PM_SCAN_CHECK_WPASYNC (1 << 1)
+#endif
+
+/* PAGEMAP_SCAN of one page: its categories (all of them returned), or with
+   `wp` PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC on written pages. */
+LIVE_FN long live_scan(int map, int index, int wp) {
+  struct page_region vec;
+  struct pm_scan_arg arg;
+  memset(&vec, 0, sizeof vec);
+  memset(&arg, 0, sizeof arg);
+  arg.size = sizeof arg;
+  arg.start = (uintptr_t)live_page(map, index);
+  arg.end = arg.start + (uint64_t)live_ps;
+  arg.vec = (uintptr_t)&vec;
+  arg.vec_len = 1;
+  arg.return_mask = 0x1ff;
+  if (wp) {
+    arg.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
+    arg.category_mask = 1 << 1; /* PAGE_IS_WRITTEN */
+  }
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0) live_die("open /proc/self/pagemap");
+  long n = ioctl(fd, PAGEMAP_SCAN, &arg);
+  close(fd);
+  if (n < 0) {
+    printf("# PAGEMAP_SCAN: %s\n", strerror(errno));
+    return -1;
+  }
+  return n == 0 ? 0 : (long)vec.categories;
+}
+
+static sigjmp_buf live_access_jmp;
+LIVE_FN void live_on_access_signal(int sig) { siglongjmp(live_access_jmp, sig); }
+
+/* A load, or a store of `value`: 0, or the signal it raised (SIGSEGV 11, SIGBUS 7),
+   as the selftests' try_read_buf / try_write_buf. */
+LIVE_FN int live_access(int map, int index, int write, int value) {
+  struct sigaction sa, old_segv, old_bus;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = live_on_access_signal;
+  sigaction(SIGSEGV, &sa, &old_segv);
+  sigaction(SIGBUS, &sa, &old_bus);
+  int sig = sigsetjmp(live_access_jmp, 1);
+  if (sig == 0) {
+    if (write) *(volatile unsigned char *)live_page(map, index) = (unsigned char)value;
+    else (void)*(volatile unsigned char *)live_page(map, index);
+  }
+  sigaction(SIGSEGV, &old_segv, 0);
+  sigaction(SIGBUS, &old_bus, 0);
+  return sig;
+}
+
 LIVE_FN void live_obs_hex(int id, uint64_t v) { printf("# obs %d 0x%016llx\n", id, (unsigned long long)v); }
 LIVE_FN void live_obs_int(int id, long v) { printf("# obs %d %ld\n", id, v); }
 
@@ -250,6 +386,8 @@ LIVE_FN void live_fork(int child) {
     if (live_uffd >= 0) close(live_uffd);
     live_uffd = -1;
     live_uffd_unpopulated = -1;
+    if (live_uffd_async >= 0) close(live_uffd_async);
+    live_uffd_async = -1;
     live_failed = 0;
     live_serve(child);
   }

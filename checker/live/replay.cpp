@@ -84,7 +84,7 @@ struct Job {
 bool uses_uffd_wp(const scenario::Scenario& sc, bool unpopulated) {
   for (const auto& it : sc.items)
     if (!it.is_expect && it.step.kind == scenario::StepKind::Mmap &&
-        (unpopulated ? it.step.uffd_wp_unpopulated : it.step.uffd_wp))
+        (unpopulated ? (it.step.uffd_features & mm::VM_UFFD_WP_UNPOPULATED) != 0 : it.step.uffd_wp))
       return true;
   return false;
 }

@@ -65,6 +65,7 @@ enum class StepKind {
   Split,      // A: split p[0]
   Kernel,     // kernel: writeback|swapcache_drop|reclaim [p[0] [in A]]
   Fallocate,  // A: fallocate f INDEX [keep_size|punch_hole]  (one page of a declared file)
+  Syscall,    // A: mprotect p PROT_READ | mlock p | munlock p | pin p[0] write: the event `event`
 };
 
 struct Step {
@@ -84,8 +85,8 @@ struct Step {
   int offset = 0;        // page offset into the file
   bool thp = false;
   bool uffd_wp = false;
-  bool uffd_wp_unpopulated = false;  // the userfaultfd has UFFD_FEATURE_WP_UNPOPULATED
   int falloc_mode = 0;   // Fallocate: 0 allocate, 1 keep_size, 2 punch_hole (mm::FallocMode); `file`, page `offset`
+  uint8_t uffd_features = 0;  // Mmap: mm::VmaFlags2 userfaultfd features (uffd-wp-async, ...)
   std::string via;       // Kernel: `in B`, the process whose mapping names the folio
 };
 
@@ -103,6 +104,8 @@ enum class ObsKind {
   Folios,        // folios == 0: allocated folios                  (kernel-internal)
   Invariant,     // holds NAME | violated NAME
   SameFolio,     // A: folio p[0] same B: q[0]  |  A: folio p[0] same initial   (no PFN numbers)
+  Access,        // A: access p[0] read|write == ok|SIGSEGV|SIGBUS   (the signal an access raises)
+  Scan,          // A: scan p[0] written=1 present=1 ...  (PAGEMAP_SCAN categories)
 };
 
 // `present=1`, `frame=sda:1`: one field compared with a value.
@@ -133,6 +136,7 @@ struct Expect {
   std::string other_proc;         // SameFolio: the page whose folio it must be ...
   PageRef other_page;
   bool same_initial = false;      // ... or the folio the page had when exploration started
+  bool write_access = false;      // Access: a store (else a load)
   std::string under;              // only under this config ("" = every config)
   Loc under_loc;
   std::string name;               // `as NAME`, or derived from the observation
@@ -218,5 +222,10 @@ const char* quant_name(Quant q);          // "always" ...
 const char* map_kind_name(MapKind k);     // "private" ...
 const char* madvise_name(mm::EventKind k);  // "MADV_PAGEOUT" ...
 const char* cond_quant_name(CondQuant q);   // "exists", "forall", "~exists"
+// The madvise advice a scenario can name, and the event each is (nullptr / false when unknown).
+bool madvise_from_name(std::string_view name, mm::EventKind& out);
+// The signal number an access observation names: "ok" 0, "SIGBUS" 7, "SIGSEGV" 11; -1 when unknown.
+int access_signal_from_name(std::string_view name);
+const char* access_signal_name(uint64_t sig);
 
 }  // namespace mmc::scenario

@@ -532,16 +532,65 @@ class Parser {
       st.kind = v == "read" ? StepKind::Read : v == "pin" ? StepKind::Pin : v == "unpin" ? StepKind::Unpin : StepKind::Split;
       st.page = page_ref();
       st.has_page = true;
-      end(fmt::format("write 'A: {} p[0]'", v));
+      if (v == "pin" && peek_word("write")) {
+        // A: pin p[0] write -- pin_user_pages(FOLL_WRITE | FOLL_PIN | FOLL_LONGTERM)
+        i_++;
+        st.kind = StepKind::Syscall;
+        st.event = mm::EventKind::PinRW;
+      }
+      end(fmt::format("write 'A: {} p[0]'{}", v, v == "pin" ? " (or 'A: pin p[0] write' for a read-write pin)" : ""));
+    } else if (v == "scan") {
+      // A: scan p[0] wp -- PAGEMAP_SCAN with PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC
+      st.kind = StepKind::Syscall;
+      st.event = mm::EventKind::PagemapScanWp;
+      st.page = page_ref();
+      st.has_page = true;
+      Token w = word("wp");
+      if (w.text != "wp") fail(w.loc, fmt::format("expected 'wp' but found '{}'; write 'A: scan p[0] wp'", w.text));
+      end("write 'A: scan p[0] wp'");
+    } else if (v == "swapoff") {
+      // A: swapoff sda -- try_to_unuse, then the device is gone
+      st.kind = StepKind::Syscall;
+      st.event = mm::EventKind::Swapoff;
+      st.name = swap_ref();
+      end("write 'A: swapoff sda'");
+    } else if (v == "mprotect" || v == "mlock" || v == "munlock" || v == "mremap") {
+      // Whole-mapping syscalls: the model does not split VMAs.
+      st.kind = StepKind::Syscall;
+      Token m = word("a mapping name");
+      if (!maps_.count(m.text))
+        fail(m.loc, fmt::format("undefined mapping '{}'; {} names a mapping created by 'A: {} = mmap ...'", m.text, v, m.text));
+      st.page = PageRef{m.text, 0, m.loc};
+      st.has_page = true;
+      if (v == "mremap") st.event = mm::EventKind::Mremap;  // MREMAP_MAYMOVE|MREMAP_FIXED to a free range
+      else if (v == "mlock") st.event = mm::EventKind::Mlock;
+      else if (v == "munlock") st.event = mm::EventKind::Munlock;
+      else {
+        bool read = false, write = false, none = false;
+        if (at_end()) fail(here(), "mprotect needs protections: PROT_NONE, PROT_READ, or PROT_READ PROT_WRITE");
+        while (!at_end()) {
+          Token pr = word("PROT_NONE, PROT_READ or PROT_WRITE");
+          if (pr.text == "PROT_NONE") none = true;
+          else if (pr.text == "PROT_READ") read = true;
+          else if (pr.text == "PROT_WRITE") write = true;
+          else fail(pr.loc, fmt::format("unknown protection '{}'; write PROT_NONE, PROT_READ or PROT_READ PROT_WRITE", pr.text));
+        }
+        if (none && (read || write)) fail(m.loc, "PROT_NONE goes alone; write 'mprotect p PROT_NONE'");
+        if (write && !read)
+          fail(m.loc, "the model has no write-only mappings (x86 makes PROT_WRITE readable); write PROT_READ PROT_WRITE");
+        st.event = none ? mm::EventKind::MprotectNone : write ? mm::EventKind::MprotectReadWrite : mm::EventKind::MprotectRead;
+      }
+      end(fmt::format("write 'A: {} p{}'", v, v == "mprotect" ? " PROT_READ" : ""));
     } else if (v == "madvise") {
       st.kind = StepKind::Madvise;
       st.page = page_ref();
       st.has_page = true;
-      Token a = word("MADV_PAGEOUT, MADV_DONTNEED or MADV_REMOVE");
-      if (a.text == "MADV_PAGEOUT") st.event = mm::EventKind::MadvPageout;
-      else if (a.text == "MADV_DONTNEED") st.event = mm::EventKind::MadvDontneed;
-      else if (a.text == "MADV_REMOVE") st.event = mm::EventKind::MadvRemove;
-      else fail(a.loc, fmt::format("unknown madvise advice '{}'; the model has MADV_PAGEOUT, MADV_DONTNEED and MADV_REMOVE", a.text));
+      Token a = word("an advice such as MADV_PAGEOUT, MADV_DONTNEED or MADV_FREE");
+      if (!madvise_from_name(a.text, st.event))
+        fail(a.loc, fmt::format("unknown madvise advice '{}'; the model has MADV_PAGEOUT, MADV_DONTNEED, MADV_REMOVE, "
+                                "MADV_FREE, MADV_COLD, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_GUARD_INSTALL, "
+                                "MADV_GUARD_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK and MADV_KEEPONFORK",
+                                a.text));
       end("write 'A: madvise p[0] MADV_PAGEOUT'");
     } else if (v == "fork") {
       st.kind = StepKind::Fork;
@@ -585,7 +634,7 @@ class Parser {
       st.on = o.text == "on";
       end("write 'A: uffd-wp p[0] on'");
     } else {
-      fail(verb.loc, fmt::format("unknown step '{}'; steps are write, read, madvise, fork, munmap, exit, pin, unpin, "
+      fail(verb.loc, fmt::format("unknown step '{}'; steps are write, read, madvise, mprotect, mlock, munlock, fork, munmap, exit, pin, unpin, "
                                  "uffd-wp, clear_refs, split, fallocate, and 'p = mmap ...'",
                                  v));
     }
@@ -628,15 +677,25 @@ class Parser {
       Token f = word("a mapping flag");
       if (f.text == "thp") st.thp = true;
       else if (f.text == "uffd-wp") st.uffd_wp = true;
-      else if (f.text == "uffd-wp-unpopulated") st.uffd_wp = st.uffd_wp_unpopulated = true;
+      else if (f.text == "uffd-wp-async") {
+        // UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, as pagemap_ioctl.c registers
+        st.uffd_wp = true;
+        st.uffd_features |= mm::VM_UFFD_WP_ASYNC | mm::VM_UFFD_WP_UNPOPULATED;
+      } else if (f.text == "uffd-wp-unpopulated") {
+        st.uffd_wp = true;
+        st.uffd_features |= mm::VM_UFFD_WP_UNPOPULATED;
+      } else if (f.text == "uffd-event-fork") {
+        st.uffd_wp = true;
+        st.uffd_features |= mm::VM_UFFD_EVENT_FORK;
+      }
       else if (f.text == "offset" && !st.file.empty()) {
         st.offset = small_number("a page offset", 0, files_[st.file] - 1);
         if (st.offset + st.npages > files_[st.file])
           fail(f.loc, fmt::format("offset {} plus {} pages runs past the end of file '{}' ({} pages)", st.offset,
                                   st.npages, st.file, files_[st.file]));
       } else
-        fail(f.loc, fmt::format("unknown mapping flag '{}'; flags are thp (MADV_HUGEPAGE) and uffd-wp "
-                                "(UFFDIO_REGISTER_MODE_WP), uffd-wp-unpopulated (also UFFD_FEATURE_WP_UNPOPULATED){}",
+        fail(f.loc, fmt::format("unknown mapping flag '{}'; flags are thp (MADV_HUGEPAGE), uffd-wp "
+                                "(UFFDIO_REGISTER_MODE_WP), uffd-wp-async, uffd-wp-unpopulated and uffd-event-fork{}",
                                 f.text, st.file.empty() ? "" : ", and 'offset N' for a file"));
     }
     maps_[st.name] = st.npages;
@@ -733,7 +792,7 @@ class Parser {
       check_process(t);
       x.proc = t.text;
       i_++;
-      Token o = word("pagemap, mincore, read, pte or folio");
+      Token o = word("pagemap, mincore, read, access, scan, pte or folio");
       if (o.text == "pagemap") {
         x.kind = ObsKind::Pagemap;
         x.page = page_ref();
@@ -752,6 +811,25 @@ class Parser {
         x.kind = ObsKind::Pte;
         x.page = page_ref();
         fields(x, {"none", "present", "swap", "marker", "write", "dirty", "soft_dirty", "uffd_wp", "swp_exclusive", "pmd"}, "pte");
+      } else if (o.text == "scan") {
+        x.kind = ObsKind::Scan;
+        x.page = page_ref();
+        fields(x, {"wpallowed", "written", "file", "present", "swapped", "pfnzero", "huge", "soft_dirty", "guard"}, "scan");
+      } else if (o.text == "access") {
+        // A: access p[0] read == SIGSEGV
+        x.kind = ObsKind::Access;
+        x.page = page_ref();
+        Token rw = word("read or write");
+        if (rw.text != "read" && rw.text != "write")
+          fail(rw.loc, fmt::format("expected read or write but found '{}'", rw.text));
+        x.write_access = rw.text == "write";
+        punct("==", "write 'A: access p[0] read == SIGSEGV'");
+        Token v = word("ok, SIGSEGV or SIGBUS");
+        const int sig = access_signal_from_name(v.text);
+        if (sig < 0) fail(v.loc, fmt::format("unknown access result '{}'; write ok, SIGSEGV or SIGBUS", v.text));
+        x.whole = true;
+        x.value = static_cast<uint64_t>(sig);
+        x.value_text = v.text;
       } else if (o.text == "folio") {
         x.kind = ObsKind::Folio;
         x.page = page_ref();
@@ -760,7 +838,7 @@ class Parser {
                    "mapcount", "refcount", "pinned", "content"},
                "folio");
       } else {
-        fail(o.loc, fmt::format("unknown observation '{}'; a process observes pagemap, mincore, read, pte or folio", o.text));
+        fail(o.loc, fmt::format("unknown observation '{}'; a process observes pagemap, mincore, read, access, scan, pte or folio", o.text));
       }
     } else if (t.text == "lseek") {
       x.kind = ObsKind::Lseek;
@@ -879,6 +957,9 @@ class Parser {
         return x.same_initial ? fmt::format("{}.folio({})==initial", x.proc, page)
                               : fmt::format("{}.folio({})=={}.folio({}[{}])", x.proc, page, x.other_proc,
                                             x.other_page.map, x.other_page.index);
+      case ObsKind::Access:
+        return fmt::format("{}.access({},{})=={}", x.proc, page, x.write_access ? "write" : "read", x.value_text);
+      case ObsKind::Scan: return fmt::format("{}.scan({}){{{}}}", x.proc, page, f);
     }
     return "?";
   }

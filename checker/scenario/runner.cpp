@@ -21,6 +21,8 @@
 #include "checker/scenario/script_model.h"
 #include "model/config_requires.h"
 #include "model/encoding.h"
+#include "model/access.h"
+#include "model/pagemap_scan.h"
 #include "model/invariants.h"
 #include "model/decisions.h"
 #include "model/describe.h"
@@ -305,7 +307,32 @@ class ScriptRunner {
     }
     e.kind = process_event_kind(st);
     if (st.kind == StepKind::Write) e.arg = static_cast<uint8_t>(st.value);  // 0: the next value, in each state
+    if (e.kind == mm::EventKind::Swapoff) e.arg = static_cast<uint8_t>(devices_.at(st.name));
+    const int vma_slot = e.kind == mm::EventKind::Mremap ? vma_slot_of(proc, e.page) : -1;
     apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); }, e);
+    if (e.kind == mm::EventKind::Mremap) maps_[st.page.map].start = remapped_start(st, proc, vma_slot);
+  }
+
+  // The VMA slot holding the mapping (mremap keeps the VMA in its slot).
+  int vma_slot_of(int proc, int page) const {
+    const mm::Process& p = cur_.states()[0].proc[proc];
+    for (int i = 0; i < mm::MAX_VMAS; i++)
+      if (p.vma[i].kind != mm::VmaKind::None && page >= p.vma[i].start && page < p.vma[i].start + p.vma[i].npages)
+        return i;
+    return -1;
+  }
+
+  // Where mremap moved the mapping: its VMA's new start, the same in every
+  // state (the VMA layout is).
+  int remapped_start(const Step& st, int proc, int vma_slot) const {
+    int start = -1;
+    for (const mm::State& s : cur_.states()) {
+      const int at = vma_slot < 0 ? -1 : s.proc[proc].vma[vma_slot].start;
+      if (start >= 0 && at != start) fail(st.loc, "mremap moves the mapping to different addresses in different states");
+      start = at;
+    }
+    if (start < 0) fail(st.loc, "mremap found no mapping to move");
+    return start;
   }
 
   // Applies `fn` to every state.  A state where the step is impossible
@@ -344,6 +371,7 @@ class ScriptRunner {
       }
       if (s.proc[proc].alive != mm::PROC_ALIVE) fail(st.loc, fmt::format("impossible step: process {} is not running", st.proc));
       int at = mm::do_mmap(s, proc, kind, st.npages, flags, inode, st.offset, cfg_.config);
+      if (at >= 0 && st.uffd_features) mm::find_vma(s.proc[proc], at)->flags2 |= st.uffd_features;
       if (at < 0)
         fail(st.loc, fmt::format("mmap of {} page{} does not fit: the model has {} pages and {} VMAs per process",
                                  st.npages, st.npages == 1 ? "" : "s", mm::MAX_PAGES, mm::MAX_VMAS));
@@ -600,6 +628,18 @@ class ScriptRunner {
         const int f = folio_behind(s, proc, page);
         return f >= 0 && f == folio_behind(s, other, page_of(x.other_page));
       }
+      case ObsKind::Scan: {
+        const uint32_t c = mm::pagemap_scan_categories(s, proc, page, cfg);
+        return fields_match(x.fields, {{"wpallowed", (c & mm::PAGE_IS_WPALLOWED) != 0}, {"written", (c & mm::PAGE_IS_WRITTEN) != 0},
+                                       {"file", (c & mm::PAGE_IS_FILE) != 0}, {"present", (c & mm::PAGE_IS_PRESENT) != 0},
+                                       {"swapped", (c & mm::PAGE_IS_SWAPPED) != 0}, {"pfnzero", (c & mm::PAGE_IS_PFNZERO) != 0},
+                                       {"huge", (c & mm::PAGE_IS_HUGE) != 0}, {"soft_dirty", (c & mm::PAGE_IS_SOFT_DIRTY) != 0},
+                                       {"guard", (c & mm::PAGE_IS_GUARD) != 0}});
+      }
+      case ObsKind::Access:
+        return static_cast<uint64_t>(mm::access_signal(s, proc, page,
+                                                       x.write_access ? mm::AccessKind::Write : mm::AccessKind::Read,
+                                                       cfg)) == x.value;
     }
     return false;
   }

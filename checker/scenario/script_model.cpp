@@ -31,7 +31,6 @@ uint8_t vma_flags_of(const Step& st) {
   uint8_t flags = 0;
   if (st.thp) flags |= mm::VM_HUGEPAGE;
   if (st.uffd_wp) flags |= mm::VM_UFFD_WP;
-  if (st.uffd_wp_unpopulated) flags |= mm::VM_UFFD_WP_UNPOPULATED;
   return flags;
 }
 
@@ -54,6 +53,7 @@ mm::EventKind process_event_kind(const Step& st) {
     case StepKind::ClearRefs: return mm::EventKind::ClearRefs;
     case StepKind::Split: return mm::EventKind::SplitPmd;
     case StepKind::Fork: return mm::EventKind::Fork;
+    case StepKind::Syscall: return st.event;
     case StepKind::Mmap:
     case StepKind::Kernel:
     case StepKind::Fallocate: break;

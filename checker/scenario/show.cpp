@@ -30,13 +30,57 @@ const char* map_kind_name(MapKind k) {
   return "?";
 }
 
+namespace {
+struct AdviceName {
+  mm::EventKind kind;
+  const char* name;
+};
+constexpr AdviceName kAdvice[] = {
+    {mm::EventKind::MadvPageout, "MADV_PAGEOUT"},
+    {mm::EventKind::MadvDontneed, "MADV_DONTNEED"},
+    {mm::EventKind::MadvRemove, "MADV_REMOVE"},
+    {mm::EventKind::MadvDontfork, "MADV_DONTFORK"},
+    {mm::EventKind::MadvDofork, "MADV_DOFORK"},
+    {mm::EventKind::MadvWipeonfork, "MADV_WIPEONFORK"},
+    {mm::EventKind::MadvKeeponfork, "MADV_KEEPONFORK"},
+    {mm::EventKind::MadvFree, "MADV_FREE"},
+    {mm::EventKind::MadvCold, "MADV_COLD"},
+    {mm::EventKind::MadvPopulateRead, "MADV_POPULATE_READ"},
+    {mm::EventKind::MadvPopulateWrite, "MADV_POPULATE_WRITE"},
+    {mm::EventKind::MadvGuardInstall, "MADV_GUARD_INSTALL"},
+    {mm::EventKind::MadvGuardRemove, "MADV_GUARD_REMOVE"},
+};
+}  // namespace
+
 const char* madvise_name(mm::EventKind k) {
-  switch (k) {
-    case mm::EventKind::MadvPageout: return "MADV_PAGEOUT";
-    case mm::EventKind::MadvDontneed: return "MADV_DONTNEED";
-    case mm::EventKind::MadvRemove: return "MADV_REMOVE";
-    default: return "?";
+  for (const AdviceName& a : kAdvice)
+    if (a.kind == k) return a.name;
+  return "?";
+}
+
+bool madvise_from_name(std::string_view name, mm::EventKind& out) {
+  for (const AdviceName& a : kAdvice)
+    if (name == a.name) {
+      out = a.kind;
+      return true;
+    }
+  return false;
+}
+
+int access_signal_from_name(std::string_view name) {
+  if (name == "ok") return 0;
+  if (name == "SIGBUS") return 7;
+  if (name == "SIGSEGV") return 11;
+  return -1;
+}
+
+const char* access_signal_name(uint64_t sig) {
+  switch (sig) {
+    case 0: return "ok";
+    case 7: return "SIGBUS";
+    case 11: return "SIGSEGV";
   }
+  return "?";
 }
 
 namespace {
@@ -63,7 +107,10 @@ std::string step_text(const Step& st) {
         s += fmt::format("{} {}", st.npages, map_kind_name(st.map_kind));
       if (st.offset) s += fmt::format(" offset {}", st.offset);
       if (st.thp) s += " thp";
-      if (st.uffd_wp) s += st.uffd_wp_unpopulated ? " uffd-wp-unpopulated" : " uffd-wp";
+      if (st.uffd_features & mm::VM_UFFD_WP_ASYNC) s += " uffd-wp-async";
+      else if (st.uffd_features & mm::VM_UFFD_WP_UNPOPULATED) s += " uffd-wp-unpopulated";
+      if (st.uffd_features & mm::VM_UFFD_EVENT_FORK) s += " uffd-event-fork";
+      if (st.uffd_wp && !st.uffd_features) s += " uffd-wp";
       return s;
     }
     case StepKind::Write:
@@ -82,6 +129,19 @@ std::string step_text(const Step& st) {
     case StepKind::Fallocate:
       return fmt::format("{}fallocate {} {}{}", p, st.file, st.offset,
                          st.falloc_mode == 1 ? " keep_size" : st.falloc_mode == 2 ? " punch_hole" : "");
+    case StepKind::Syscall:
+      switch (st.event) {
+        case mm::EventKind::MprotectNone: return p + "mprotect " + st.page.map + " PROT_NONE";
+        case mm::EventKind::MprotectRead: return p + "mprotect " + st.page.map + " PROT_READ";
+        case mm::EventKind::MprotectReadWrite: return p + "mprotect " + st.page.map + " PROT_READ PROT_WRITE";
+        case mm::EventKind::Mlock: return p + "mlock " + st.page.map;
+        case mm::EventKind::Munlock: return p + "munlock " + st.page.map;
+        case mm::EventKind::Mremap: return p + "mremap " + st.page.map;
+        case mm::EventKind::Swapoff: return p + "swapoff " + st.name;
+        case mm::EventKind::PagemapScanWp: return p + "scan " + page_text(st.page) + " wp";
+        case mm::EventKind::PinRW: return p + "pin " + page_text(st.page) + " write";
+        default: return "?";
+      }
     case StepKind::Kernel: {
       std::string s = fmt::format("kernel: {}", mm::event_kind_name(st.event));
       if (st.has_page) s += " " + page_text(st.page);
@@ -121,6 +181,9 @@ std::string Expect::observation() const {
     case ObsKind::SameFolio:
       return same_initial ? fmt::format("{}: folio {} same initial", proc, page_text(page))
                           : fmt::format("{}: folio {} same {}: {}", proc, page_text(page), other_proc, page_text(other_page));
+    case ObsKind::Scan: return fmt::format("{}: scan {}{}", proc, page_text(page), fields_text(fields));
+    case ObsKind::Access:
+      return fmt::format("{}: access {} {} == {}", proc, page_text(page), write_access ? "write" : "read", value_text);
   }
   return "?";
 }

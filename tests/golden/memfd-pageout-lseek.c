@@ -28,6 +28,27 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103
+#endif
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
+#endif
+#ifndef UFFD_FEATURE_WP_ASYNC
+#define UFFD_FEATURE_WP_ASYNC (1 << 15)
+#endif
 
 /* Helpers a scenario does not use must not warn (gcc and clang, -Wall -Wextra -Werror). */
 #define LIVE_FN static inline __attribute__((unused))
@@ -130,14 +151,8 @@ LIVE_FN long live_lseek(int fd, int from, int whence) {
   return (long)(r / live_ps);
 }
 
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13) /* uapi headers older than 6.4 */
-#endif
-static int live_uffd_unpopulated = -1;         /* the features this process's userfaultfd got */
-
-/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c); `unpopulated`:
- * the userfaultfd has UFFD_FEATURE_WP_UNPOPULATED (one per process). */
-LIVE_FN void live_uffd_register_features(int map, int unpopulated) {
+/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c). */
+LIVE_FN void live_uffd_register(int map) {
   if (live_uffd < 0) {
     live_uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
     if (live_uffd < 0) live_die("userfaultfd");
@@ -145,11 +160,8 @@ LIVE_FN void live_uffd_register_features(int map, int unpopulated) {
     memset(&api, 0, sizeof api);
     api.api = UFFD_API;
     api.features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM | UFFD_FEATURE_SIGBUS;
-    if (unpopulated) api.features |= UFFD_FEATURE_WP_UNPOPULATED;
     if (ioctl(live_uffd, UFFDIO_API, &api)) live_die("UFFDIO_API");
-    live_uffd_unpopulated = unpopulated;
   }
-  if (live_uffd_unpopulated != unpopulated) live_die("one userfaultfd per process: WP_UNPOPULATED for all its mappings or none");
   struct uffdio_register r;
   memset(&r, 0, sizeof r);
   r.range.start = (uintptr_t)live_map[map];
@@ -157,7 +169,6 @@ LIVE_FN void live_uffd_register_features(int map, int unpopulated) {
   r.mode = UFFDIO_REGISTER_MODE_WP;
   if (ioctl(live_uffd, UFFDIO_REGISTER, &r)) live_die("UFFDIO_REGISTER");
 }
-LIVE_FN void live_uffd_register(int map) { live_uffd_register_features(map, 0); }
 
 LIVE_FN void live_uffd_wp(int map, int index, int on) {
   struct uffdio_writeprotect w;
@@ -168,16 +179,126 @@ LIVE_FN void live_uffd_wp(int map, int index, int on) {
   if (ioctl(live_uffd, UFFDIO_WRITEPROTECT, &w)) live_die("UFFDIO_WRITEPROTECT");
 }
 
-/* fallocate(2) of one page of a memfd (mm/shmem.c shmem_fallocate). */
-LIVE_FN void live_fallocate(int fd, int mode, int index) {
-  if (fallocate(fd, mode, (off_t)index * live_ps, live_ps)) live_die("fallocate");
-}
-
 /* echo 4 > /proc/self/clear_refs: soft-dirty reset. */
 LIVE_FN void live_clear_refs(void) {
   int fd = open("/proc/self/clear_refs", O_WRONLY);
   if (fd < 0 || write(fd, "4", 1) != 1) live_die("clear_refs");
   close(fd);
+}
+
+/* madvise of a whole mapping (advice that changes vm_flags: the model does not split VMAs). */
+LIVE_FN void live_madvise_map(int map, int advice, const char *name) {
+  if (madvise(live_map[map], live_map_len[map], advice))
+    printf("# madvise %s: %s\n", name, strerror(errno));
+}
+
+LIVE_FN void live_mprotect(int map, int prot) {
+  if (mprotect(live_map[map], live_map_len[map], prot)) printf("# mprotect: %s\n", strerror(errno));
+}
+
+LIVE_FN void live_mlock(int map, int lock) {
+  if (lock ? mlock(live_map[map], live_map_len[map]) : munlock(live_map[map], live_map_len[map]))
+    printf("# %s: %s\n", lock ? "mlock" : "munlock", strerror(errno));
+}
+
+/* mremap(MREMAP_MAYMOVE | MREMAP_FIXED) onto a fresh PROT_NONE reservation, as
+   tools/testing/selftests/mm/uffd-wp-mremap.c does: the mapping always moves. */
+LIVE_FN void live_mremap(int map) {
+  void *dst = mmap(0, live_map_len[map], PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (dst == MAP_FAILED) live_die("mmap for mremap");
+  void *p = mremap(live_map[map], live_map_len[map], live_map_len[map], MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+  if (p == MAP_FAILED) live_die("mremap");
+  live_map[map] = p;
+}
+
+/* A second userfaultfd with UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED
+   (as tools/testing/selftests/mm/pagemap_ioctl.c init_uffd), for uffd-wp-async maps. */
+static int live_uffd_async = -1;
+LIVE_FN void live_uffd_register_async(int map) {
+  if (live_uffd_async < 0) {
+    live_uffd_async = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    if (live_uffd_async < 0) live_die("userfaultfd");
+    struct uffdio_api api;
+    memset(&api, 0, sizeof api);
+    api.api = UFFD_API;
+    api.features = UFFD_FEATURE_WP_UNPOPULATED | UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_HUGETLBFS_SHMEM;
+    if (ioctl(live_uffd_async, UFFDIO_API, &api)) live_die("UFFDIO_API (WP_ASYNC)");
+  }
+  struct uffdio_register r;
+  memset(&r, 0, sizeof r);
+  r.range.start = (uintptr_t)live_map[map];
+  r.range.len = live_map_len[map];
+  r.mode = UFFDIO_REGISTER_MODE_WP;
+  if (ioctl(live_uffd_async, UFFDIO_REGISTER, &r)) live_die("UFFDIO_REGISTER (WP_ASYNC)");
+}
+
+LIVE_FN void live_uffd_wp_async(int map, int index, int on) {
+  struct uffdio_writeprotect w;
+  memset(&w, 0, sizeof w);
+  w.range.start = (uintptr_t)live_page(map, index);
+  w.range.len = (size_t)live_ps;
+  w.mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
+  if (ioctl(live_uffd_async, UFFDIO_WRITEPROTECT, &w)) live_die("UFFDIO_WRITEPROTECT");
+}
+
+#ifndef PAGEMAP_SCAN
+struct page_region { uint64_t start, end, categories; };
+struct pm_scan_arg {
+  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+  uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#define PM_SCAN_WP_MATCHING (1 << 0)
+#define PM_SCAN_CHECK_WPASYNC (1 << 1)
+#endif
+
+/* PAGEMAP_SCAN of one page: its categories (all of them returned), or with
+   `wp` PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC on written pages. */
+LIVE_FN long live_scan(int map, int index, int wp) {
+  struct page_region vec;
+  struct pm_scan_arg arg;
+  memset(&vec, 0, sizeof vec);
+  memset(&arg, 0, sizeof arg);
+  arg.size = sizeof arg;
+  arg.start = (uintptr_t)live_page(map, index);
+  arg.end = arg.start + (uint64_t)live_ps;
+  arg.vec = (uintptr_t)&vec;
+  arg.vec_len = 1;
+  arg.return_mask = 0x1ff;
+  if (wp) {
+    arg.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC;
+    arg.category_mask = 1 << 1; /* PAGE_IS_WRITTEN */
+  }
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0) live_die("open /proc/self/pagemap");
+  long n = ioctl(fd, PAGEMAP_SCAN, &arg);
+  close(fd);
+  if (n < 0) {
+    printf("# PAGEMAP_SCAN: %s\n", strerror(errno));
+    return -1;
+  }
+  return n == 0 ? 0 : (long)vec.categories;
+}
+
+static sigjmp_buf live_access_jmp;
+LIVE_FN void live_on_access_signal(int sig) { siglongjmp(live_access_jmp, sig); }
+
+/* A load, or a store of `value`: 0, or the signal it raised (SIGSEGV 11, SIGBUS 7),
+   as the selftests' try_read_buf / try_write_buf. */
+LIVE_FN int live_access(int map, int index, int write, int value) {
+  struct sigaction sa, old_segv, old_bus;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = live_on_access_signal;
+  sigaction(SIGSEGV, &sa, &old_segv);
+  sigaction(SIGBUS, &sa, &old_bus);
+  int sig = sigsetjmp(live_access_jmp, 1);
+  if (sig == 0) {
+    if (write) *(volatile unsigned char *)live_page(map, index) = (unsigned char)value;
+    else (void)*(volatile unsigned char *)live_page(map, index);
+  }
+  sigaction(SIGSEGV, &old_segv, 0);
+  sigaction(SIGBUS, &old_bus, 0);
+  return sig;
 }
 
 LIVE_FN void live_obs_hex(int id, uint64_t v) { printf("# obs %d 0x%016llx\n", id, (unsigned long long)v); }
@@ -240,7 +361,8 @@ LIVE_FN void live_fork(int child) {
        not registered; it must not use the parent's context. */
     if (live_uffd >= 0) close(live_uffd);
     live_uffd = -1;
-    live_uffd_unpopulated = -1;
+    if (live_uffd_async >= 0) close(live_uffd_async);
+    live_uffd_async = -1;
     live_failed = 0;
     live_serve(child);
   }
@@ -355,55 +477,55 @@ static void live_step(int n) {
     }
     case 4: { /* expect always lseek f SEEK_DATA 0 == 0 (line 11) */
       long v = live_lseek(live_fd[0], 0, SEEK_DATA);
-      live_obs_int(5, v);  /* obs 5: model allows 0 */
+      live_obs_int(4, v);  /* obs 4: model allows 0 */
       live_tap(2, v == 0, "always lseek f SEEK_DATA 0 == 0 (line 11)");
       break;
     }
     case 5: { /* expect always lseek f SEEK_HOLE 0 == 1 (line 12) */
       long v = live_lseek(live_fd[0], 0, SEEK_HOLE);
-      live_obs_int(6, v);  /* obs 6: model allows 1 */
+      live_obs_int(5, v);  /* obs 5: model allows 1 */
       live_tap(3, v == 1, "always lseek f SEEK_HOLE 0 == 1 (line 12)");
       break;
     }
     case 6: { /* A: madvise m[0] MADV_PAGEOUT */
       live_madvise(0, 0, MADV_PAGEOUT, "MADV_PAGEOUT");
-      live_obs_hex(7, live_pagemap(0, 0));  /* obs 7: model allows 0x0080000000000000 */
-      live_obs_int(8, live_mincore(0, 0));  /* obs 8: model allows 0 1 */
+      live_obs_hex(6, live_pagemap(0, 0));  /* obs 6: model allows 0x0080000000000000 */
+      live_obs_int(7, live_mincore(0, 0));  /* obs 7: model allows 0 1 */
       break;
     }
     case 7: { /* expect always A: pagemap m[0] present=0 swap=0 (line 14) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(10, e);  /* obs 10: model allows 0x0080000000000000 */
+      live_obs_hex(8, e);  /* obs 8: model allows 0x0080000000000000 */
       live_tap(4, live_pm_present(e) == 0 && live_pm_swap(e) == 0, "always A: pagemap m[0] present=0 swap=0 (line 14)");
       break;
     }
     case 8: { /* expect always lseek f SEEK_DATA 0 == 0 (line 15) */
       long v = live_lseek(live_fd[0], 0, SEEK_DATA);
-      live_obs_int(11, v);  /* obs 11: model allows 0 */
+      live_obs_int(9, v);  /* obs 9: model allows 0 */
       live_tap(5, v == 0, "always lseek f SEEK_DATA 0 == 0 (line 15)");
       break;
     }
     case 9: { /* expect always lseek f SEEK_HOLE 0 == 1 (line 16) */
       long v = live_lseek(live_fd[0], 0, SEEK_HOLE);
-      live_obs_int(12, v);  /* obs 12: model allows 1 */
+      live_obs_int(10, v);  /* obs 10: model allows 1 */
       live_tap(6, v == 1, "always lseek f SEEK_HOLE 0 == 1 (line 16)");
       break;
     }
     case 10: { /* A: read m[0] */
-      live_obs_int(13, live_read(0, 0));  /* obs 13: model allows 1 */
-      live_obs_hex(14, live_pagemap(0, 0));  /* obs 14: model allows 0xa180000000000100 */
-      live_obs_int(15, live_mincore(0, 0));  /* obs 15: model allows 1 */
+      live_obs_int(11, live_read(0, 0));  /* obs 11: model allows 1 */
+      live_obs_hex(12, live_pagemap(0, 0));  /* obs 12: model allows 0xa180000000000100 */
+      live_obs_int(13, live_mincore(0, 0));  /* obs 13: model allows 1 */
       break;
     }
     case 11: { /* expect always A: read m[0] == 1 (line 18) */
       int v = live_read(0, 0);
-      live_obs_int(17, v);  /* obs 17: model allows 1 */
+      live_obs_int(14, v);  /* obs 14: model allows 1 */
       live_tap(7, v == 1, "always A: read m[0] == 1 (line 18)");
       break;
     }
     case 12: { /* expect always A: pagemap m[0] present=1 file=1 exclusive=1 (line 19) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(18, e);  /* obs 18: model allows 0xa180000000000100 */
+      live_obs_hex(15, e);  /* obs 15: model allows 0xa180000000000100 */
       live_tap(8, live_pm_present(e) == 1 && live_pm_file(e) == 1 && live_pm_exclusive(e) == 1, "always A: pagemap m[0] present=1 file=1 exclusive=1 (line 19)");
       break;
     }
