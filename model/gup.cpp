@@ -58,14 +58,21 @@ Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg) {
       continue;  // follow_page_pte again
     }
     if (p.pte[page].a == NONE) return Outcome::disabled("pinning the shared zero page is not modelled");
-    p.pinned |= 1u << page;
-    p.ghost[page] &= ~GHOST_PIN_DETACHED;
-    p.pin_folio[page] = p.pte[page].a;
-    p.pin_subpage[page] = p.pte[page].b;
-    p.pin_value[page] = s.folio[p.pte[page].a].content[p.pte[page].b];  // ghost
+    try_grab_folio_pin(s, proc, page);
     return Outcome::done();
   }
   return Outcome::disabled("GUP did not converge");
+}
+
+// try_grab_folio(FOLL_PIN) on the page the PTE maps: the pin's reference,
+// and (ghost) the value the pin was given, which pin_coherence holds it to.
+void try_grab_folio_pin(State& s, int proc, int page) {
+  Process& p = s.proc[proc];
+  p.pinned |= 1u << page;
+  p.ghost[page] &= ~GHOST_PIN_DETACHED;
+  p.pin_folio[page] = p.pte[page].a;
+  p.pin_subpage[page] = p.pte[page].b;
+  p.pin_value[page] = s.folio[p.pte[page].a].content[p.pte[page].b];  // ghost
 }
 
 // unpin_user_page: the pin's reference goes; an otherwise unreferenced folio is freed.

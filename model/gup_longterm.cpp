@@ -10,6 +10,7 @@
 #include "model/gup_longterm.h"
 
 #include "model/fault.h"
+#include "model/gup.h"
 #include "model/mm.h"
 
 namespace mm {
@@ -29,10 +30,7 @@ Outcome pin_user_pages_rw(State& s, int proc, int page, const Config& cfg) {
     // follow_page_pte: a present PTE that can_follow_write_pte (writable:
     // FOLL_FORCE is not set) is pinned; anything else faults with FAULT_FLAG_WRITE.
     if (pte.kind == PteKind::Present && (pte.bits & PTE_WRITE)) {
-      p.pinned |= 1u << page;
-      p.ghost[page] &= ~GHOST_PIN_DETACHED;
-      p.pin_folio[page] = pte.a;
-      p.pin_subpage[page] = pte.b;
+      try_grab_folio_pin(s, proc, page);
       return Outcome::done();
     }
     Outcome o = handle_mm_fault(s, proc, page, true, false, cfg);

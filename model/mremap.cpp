@@ -65,7 +65,7 @@ Outcome mremap_move(State& s, int proc, int page, const Config& cfg) {
     moved.ghost[old.start + i] = 0;
     const uint8_t bit = 1u << (old.start + i);
     moved.pinned &= ~bit;
-    moved.pin_folio[old.start + i] = moved.pin_subpage[old.start + i] = 0;
+    moved.pin_folio[old.start + i] = moved.pin_subpage[old.start + i] = moved.pin_value[old.start + i] = 0;
   }
   for (int i = 0; i < old.npages; i++) {
     const int from = old.start + i, dst = to + i;
@@ -76,6 +76,7 @@ Outcome mremap_move(State& s, int proc, int page, const Config& cfg) {
       moved.pinned |= 1u << dst;
       moved.pin_folio[dst] = p.pin_folio[from];
       moved.pin_subpage[dst] = p.pin_subpage[from];
+      moved.pin_value[dst] = p.pin_value[from];  // ghost: what the pin was given
     }
   }
   Vma* nv = find_vma(moved, page);

@@ -49,8 +49,27 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::WritebackEnd, F_SWAP, Limit::None},
     {EventKind::SwapCacheDrop, F_SWAP, Limit::None},
     {EventKind::LruAddDrain, F_LRU_BATCH, Limit::None},
+    {EventKind::MprotectNone, F_VMA_OPS, Limit::None},
+    {EventKind::MprotectRead, F_VMA_OPS, Limit::None},
+    {EventKind::MprotectReadWrite, F_VMA_OPS, Limit::None},
+    {EventKind::MadvDontfork, F_VMA_OPS | F_FORK, Limit::None},
+    {EventKind::MadvDofork, F_VMA_OPS | F_FORK, Limit::None},
+    {EventKind::MadvWipeonfork, F_VMA_OPS | F_FORK | F_PRIVATE_ANON, Limit::None},
+    {EventKind::MadvKeeponfork, F_VMA_OPS | F_FORK | F_PRIVATE_ANON, Limit::None},
+    {EventKind::MadvFree, F_VMA_OPS | F_PRIVATE_ANON, Limit::None},
+    {EventKind::MadvCold, F_VMA_OPS, Limit::None},
+    {EventKind::MadvPopulateRead, F_VMA_OPS, Limit::None},
+    {EventKind::MadvPopulateWrite, F_VMA_OPS, Limit::None},
+    {EventKind::MadvGuardInstall, F_VMA_OPS, Limit::None},
+    {EventKind::MadvGuardRemove, F_VMA_OPS, Limit::None},
+    {EventKind::Mlock, F_VMA_OPS, Limit::None},
+    {EventKind::Munlock, F_VMA_OPS, Limit::None},
+    {EventKind::PinRW, F_VMA_OPS | F_PIN, Limit::Pins},
+    {EventKind::Mremap, F_VMA_OPS, Limit::None},
+    {EventKind::Swapoff, F_VMA_OPS | F_SWAP, Limit::None},
+    {EventKind::PagemapScanWp, F_VMA_OPS | F_UFFD_WP, Limit::None},
 };
-static_assert(mm::EVENT_KIND_COUNT == 18, "a new event kind needs its row in kEventTable");
+static_assert(mm::EVENT_KIND_COUNT == 37, "a new event kind needs its row in kEventTable");
 
 MappingDecl anon(int n, uint8_t flags = 0) { return {VmaKind::PrivateAnon, n, flags, -1, 0}; }
 MappingDecl shared_anon(int n, uint8_t flags = 0) { return {VmaKind::SharedAnon, n, flags, -1, 0}; }
@@ -160,6 +179,29 @@ const std::vector<Start>& standard_starts() {
     v.push_back(s);
 
     s = {};
+    s.name = "vma-ops-1p";
+    s.description = "A: 1-page private anon mapping with the model III operations (mprotect, madvise family, mlock, "
+                    "mremap, RW pins, swapoff); one async swap device";
+    s.swap = {ASYNC};
+    s.maps = {anon(1)};
+    s.depth = 5;
+    s.vma_ops = true;
+    s.why_bound = "each model III bug class (mprotect upgrading a COW-shared page, a guard marker lost at zap/fork, "
+                  "an mlocked page reclaimed, a lazyfree page kept) needs one page, one fork and <= 4 events";
+    v.push_back(s);
+
+    s = {};
+    s.name = "vma-ops-memfd-1p";
+    s.description = "A: one 1-page memfd mapped MAP_SHARED, with the model III operations; one async swap device";
+    s.swap = {ASYNC};
+    s.files = {1};
+    s.maps = {memfd(VmaKind::MemfdShared, 0, 1)};
+    s.depth = 5;
+    s.vma_ops = true;
+    s.why_bound = "shmem under mprotect, mlock, guard markers, swapoff of a shmem swap entry: one page, <= 4 events";
+    v.push_back(s);
+
+    s = {};
     s.name = "mixed-2p";
     s.description = "A: 1-page private anon and 1-page shared anon; one synchronous swap device";
     s.swap = {SYNC};
@@ -195,6 +237,7 @@ uint32_t start_features(const Start& st, const mm::Config& cfg) {
   }
   if (st.forks > 0) f |= F_FORK;
   if (st.pins > 0) f |= F_PIN;
+  if (st.vma_ops) f |= F_VMA_OPS;
   if (cfg.CONFIG_MEM_SOFT_DIRTY) f |= F_SOFT_DIRTY;
   if (mm::lru_batch_other_cpu(cfg)) f |= F_LRU_BATCH;
   return f;

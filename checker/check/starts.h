@@ -44,6 +44,8 @@ enum Feature : uint32_t {
   F_PIN = 1u << 10,
   F_SOFT_DIRTY = 1u << 11,    // clear_refs in the alphabet (and CONFIG_MEM_SOFT_DIRTY)
   F_LRU_BATCH = 1u << 12,     // the config's lru_batch_other_cpu
+  F_VMA_OPS = 1u << 13,       // the VMA and page-table operations of model III (mprotect, madvise family,
+                              // mlock, mremap, RW pins, swapoff, PAGEMAP_SCAN): Start::vma_ops
 };
 
 struct Start {
@@ -60,6 +62,7 @@ struct Start {
   int pins = 1;
   int reclaims = -1;                  // -1: unlimited
   bool smoke = false;                 // among the smallest starts (the ctest entry)
+  bool vma_ops = false;               // the model III operations in the alphabet (F_VMA_OPS)
   std::string_view why_bound;         // the small-scope argument for this budget
 };
 
