@@ -93,6 +93,18 @@ grep -q '^digraph' "$TMP/g.dot" || bad "no DOT written"
 ls "$TMP" | grep -q '\.tmp' && bad "a temporary file was left behind: $(ls "$TMP")"
 expect_rc 74 "cannot write" regress "$SRC/scenarios/cow" --json "$TMP/no/such/dir/r.json"
 
+# A --baseline that is not a results file is bad input (exit 2), never an
+# abort inside the comparison: a config without "observations" used to
+# reach a const operator[] on a missing key (an assertion).
+printf '{"schema_version":1,"scenarios":[{"name":"x","configs":[{"config":"v6.18"}]}]}' > "$TMP/b1.json"
+expect_rc 2 "'observations' is missing" regress "$SRC/scenarios/cow" --baseline "$TMP/b1.json"
+printf '[1,2]' > "$TMP/b2.json"
+expect_rc 2 "not an object" regress "$SRC/scenarios/cow" --baseline "$TMP/b2.json"
+printf '{"schema_version":1,"scenarios":[{"name":7}]}' > "$TMP/b3.json"
+expect_rc 2 "'name' is not a string" regress "$SRC/scenarios/cow" --baseline "$TMP/b3.json"
+head -c 300 "$TMP/r.json" > "$TMP/b4.json"
+expect_rc 2 "not valid JSON" regress "$SRC/scenarios/cow" --baseline "$TMP/b4.json"
+
 # A file name that is not UTF-8 does not break the JSON output.
 mkdir "$TMP/names"; cp "$SC" "$TMP/names/$(printf 'bad\xff').scenario"
 "$MM" regress "$TMP/names" --json "$TMP/names.json" >/dev/null; rc=$?
