@@ -29,9 +29,10 @@ State canonicalize(const State& s, uint8_t interchangeable);
 // Ghost bits some event reads: expected_value (the value a read must see,
 // from which a write derives the next value) reads GHOST_COWED, and
 // store_to_page reads GHOST_PIN_DETACHED to know whether a store is one the
-// pin must see (pin_value).  Every other ghost bit is written by events and
-// read only by invariants.
-inline constexpr uint8_t GHOST_READ_BY_EVENTS = GHOST_COWED | GHOST_PIN_DETACHED;
+// pin must see (pin_value), and the lazyfree discard in reclaim reads
+// GHOST_LAZYFREE to know whether the page may now read as zero (expect).
+// Every other ghost bit is written by events and read only by invariants.
+inline constexpr uint8_t GHOST_READ_BY_EVENTS = GHOST_COWED | GHOST_PIN_DETACHED | GHOST_LAZYFREE;
 
 // Forget what no event reads and no invariant the caller checks reads:
 // each process's `parent` (trace text only) and every ghost bit outside

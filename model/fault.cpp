@@ -100,10 +100,10 @@ Outcome do_anonymous_page(State& s, int proc, int page, bool write, const Config
   uint8_t bits = (v.flags & VM_WRITE) ? PTE_WRITE | pte_mkdirty_bits(cfg) : 0;
   if (uffd_wp) bits = (bits & ~PTE_WRITE) | PTE_UFFD_WP;  // pte_mkuffd_wp write-protects
   p.pte[page] = make_present(f, 0, bits);
-  // A write through a uffd-wp marker (UFFD_FEATURE_WP_UNPOPULATED): the CPU
-  // retries the store on the write-protected PTE, do_wp_page ->
-  // userfaultfd_pte_wp -> handle_userfault.
-  if (write && uffd_wp) return {Status::WpFault, "write to a uffd-wp protected page"};
+  // A write through a uffd-wp marker (UFFD_FEATURE_WP_UNPOPULATED) maps the
+  // folio write-protected; the CPU retries the store (write_access), and
+  // do_wp_page -> userfaultfd_pte_wp hands it to userspace (or, with
+  // UFFD_FEATURE_WP_ASYNC, resolves it in the kernel).
   return Outcome::done();
 }
 

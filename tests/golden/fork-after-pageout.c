@@ -151,8 +151,14 @@ LIVE_FN long live_lseek(int fd, int from, int whence) {
   return (long)(r / live_ps);
 }
 
-/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c). */
-LIVE_FN void live_uffd_register(int map) {
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13) /* uapi headers older than 6.4 */
+#endif
+static int live_uffd_unpopulated = -1;         /* the features this process's userfaultfd got */
+
+/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c); `unpopulated`:
+ * the userfaultfd has UFFD_FEATURE_WP_UNPOPULATED (one per process). */
+LIVE_FN void live_uffd_register_features(int map, int unpopulated) {
   if (live_uffd < 0) {
     live_uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
     if (live_uffd < 0) live_die("userfaultfd");
@@ -160,8 +166,11 @@ LIVE_FN void live_uffd_register(int map) {
     memset(&api, 0, sizeof api);
     api.api = UFFD_API;
     api.features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM | UFFD_FEATURE_SIGBUS;
+    if (unpopulated) api.features |= UFFD_FEATURE_WP_UNPOPULATED;
     if (ioctl(live_uffd, UFFDIO_API, &api)) live_die("UFFDIO_API");
+    live_uffd_unpopulated = unpopulated;
   }
+  if (live_uffd_unpopulated != unpopulated) live_die("one userfaultfd per process: WP_UNPOPULATED for all its mappings or none");
   struct uffdio_register r;
   memset(&r, 0, sizeof r);
   r.range.start = (uintptr_t)live_map[map];
@@ -169,6 +178,7 @@ LIVE_FN void live_uffd_register(int map) {
   r.mode = UFFDIO_REGISTER_MODE_WP;
   if (ioctl(live_uffd, UFFDIO_REGISTER, &r)) live_die("UFFDIO_REGISTER");
 }
+LIVE_FN void live_uffd_register(int map) { live_uffd_register_features(map, 0); }
 
 LIVE_FN void live_uffd_wp(int map, int index, int on) {
   struct uffdio_writeprotect w;
@@ -177,6 +187,11 @@ LIVE_FN void live_uffd_wp(int map, int index, int on) {
   w.range.len = (size_t)live_ps;
   w.mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
   if (ioctl(live_uffd, UFFDIO_WRITEPROTECT, &w)) live_die("UFFDIO_WRITEPROTECT");
+}
+
+/* fallocate(2) of one page of a memfd (mm/shmem.c shmem_fallocate). */
+LIVE_FN void live_fallocate(int fd, int mode, int index) {
+  if (fallocate(fd, mode, (off_t)index * live_ps, live_ps)) live_die("fallocate");
 }
 
 /* echo 4 > /proc/self/clear_refs: soft-dirty reset. */
@@ -361,6 +376,7 @@ LIVE_FN void live_fork(int child) {
        not registered; it must not use the parent's context. */
     if (live_uffd >= 0) close(live_uffd);
     live_uffd = -1;
+    live_uffd_unpopulated = -1;
     if (live_uffd_async >= 0) close(live_uffd_async);
     live_uffd_async = -1;
     live_failed = 0;
@@ -470,8 +486,8 @@ static void live_step(int n) {
     }
     case 3: { /* A: madvise p[0] MADV_PAGEOUT */
       live_madvise(0, 0, MADV_PAGEOUT, "MADV_PAGEOUT");
-      live_obs_hex(3, live_pagemap(0, 0));  /* obs 3: model allows 0x4080000000000020 */
-      live_obs_int(4, live_mincore(0, 0));  /* obs 4: model allows 0 1 */
+      live_obs_hex(4, live_pagemap(0, 0));  /* obs 4: model allows 0x4080000000000020 */
+      live_obs_int(5, live_mincore(0, 0));  /* obs 5: model allows 0 1 */
       break;
     }
     case 4: { /* A: fork B */
@@ -480,61 +496,61 @@ static void live_step(int n) {
     }
     case 5: { /* expect always A: pagemap p[0] present=0 swap=1 exclusive=0 (line 11) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(5, e);  /* obs 5: model allows 0x4080000000000020 */
+      live_obs_hex(7, e);  /* obs 7: model allows 0x4080000000000020 */
       live_tap(1, live_pm_present(e) == 0 && live_pm_swap(e) == 1 && live_pm_exclusive(e) == 0, "always A: pagemap p[0] present=0 swap=1 exclusive=0 (line 11)");
       break;
     }
     case 6: { /* expect always B: pagemap p[0] present=0 swap=1 exclusive=0 (line 12) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(6, e);  /* obs 6: model allows 0x4080000000000020 */
+      live_obs_hex(8, e);  /* obs 8: model allows 0x4080000000000020 */
       live_tap(2, live_pm_present(e) == 0 && live_pm_swap(e) == 1 && live_pm_exclusive(e) == 0, "always B: pagemap p[0] present=0 swap=1 exclusive=0 (line 12)");
       break;
     }
     case 7: { /* B: read p[0] */
-      live_obs_int(7, live_read(0, 0));  /* obs 7: model allows 1 */
-      live_obs_hex(8, live_pagemap(0, 0));  /* obs 8: model allows 0x8180000000000100 */
-      live_obs_int(9, live_mincore(0, 0));  /* obs 9: model allows 1 */
+      live_obs_int(9, live_read(0, 0));  /* obs 9: model allows 1 */
+      live_obs_hex(10, live_pagemap(0, 0));  /* obs 10: model allows 0x8180000000000100 */
+      live_obs_int(11, live_mincore(0, 0));  /* obs 11: model allows 1 */
       break;
     }
     case 8: { /* expect always B: pagemap p[0] present=1 exclusive=1 (line 15) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(10, e);  /* obs 10: model allows 0x8180000000000100 */
+      live_obs_hex(13, e);  /* obs 13: model allows 0x8180000000000100 */
       live_tap(3, live_pm_present(e) == 1 && live_pm_exclusive(e) == 1, "always B: pagemap p[0] present=1 exclusive=1 (line 15)");
       break;
     }
     case 9: { /* expect always A: pagemap p[0] present=0 swap=1 (line 16) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(11, e);  /* obs 11: model allows 0x4080000000000020 */
+      live_obs_hex(14, e);  /* obs 14: model allows 0x4080000000000020 */
       live_tap(4, live_pm_present(e) == 0 && live_pm_swap(e) == 1, "always A: pagemap p[0] present=0 swap=1 (line 16)");
       break;
     }
     case 10: { /* B: write p[0] 3 */
       (void)live_write(0, 0, 3);
-      live_obs_hex(12, live_pagemap(0, 0));  /* obs 12: model allows 0x8180000000000102 */
-      live_obs_int(13, live_mincore(0, 0));  /* obs 13: model allows 1 */
+      live_obs_hex(15, live_pagemap(0, 0));  /* obs 15: model allows 0x8180000000000102 */
+      live_obs_int(16, live_mincore(0, 0));  /* obs 16: model allows 1 */
       break;
     }
     case 11: { /* expect always B: read p[0] == 3 (line 18) */
       int v = live_read(0, 0);
-      live_obs_int(14, v);  /* obs 14: model allows 3 */
+      live_obs_int(18, v);  /* obs 18: model allows 3 */
       live_tap(5, v == 3, "always B: read p[0] == 3 (line 18)");
       break;
     }
     case 12: { /* A: read p[0] */
-      live_obs_int(15, live_read(0, 0));  /* obs 15: model allows 1 */
-      live_obs_hex(16, live_pagemap(0, 0));  /* obs 16: model allows 0x8180000000000100 */
-      live_obs_int(17, live_mincore(0, 0));  /* obs 17: model allows 1 */
+      live_obs_int(19, live_read(0, 0));  /* obs 19: model allows 1 */
+      live_obs_hex(20, live_pagemap(0, 0));  /* obs 20: model allows 0x8180000000000100 */
+      live_obs_int(21, live_mincore(0, 0));  /* obs 21: model allows 1 */
       break;
     }
     case 13: { /* expect always A: read p[0] == 1 (line 20) */
       int v = live_read(0, 0);
-      live_obs_int(18, v);  /* obs 18: model allows 1 */
+      live_obs_int(23, v);  /* obs 23: model allows 1 */
       live_tap(6, v == 1, "always A: read p[0] == 1 (line 20)");
       break;
     }
     case 14: { /* expect always A: pagemap p[0] present=1 exclusive=1 (line 21) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(19, e);  /* obs 19: model allows 0x8180000000000100 */
+      live_obs_hex(24, e);  /* obs 24: model allows 0x8180000000000100 */
       live_tap(7, live_pm_present(e) == 1 && live_pm_exclusive(e) == 1, "always A: pagemap p[0] present=1 exclusive=1 (line 21)");
       break;
     }

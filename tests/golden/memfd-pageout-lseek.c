@@ -151,8 +151,14 @@ LIVE_FN long live_lseek(int fd, int from, int whence) {
   return (long)(r / live_ps);
 }
 
-/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c). */
-LIVE_FN void live_uffd_register(int map) {
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13) /* uapi headers older than 6.4 */
+#endif
+static int live_uffd_unpopulated = -1;         /* the features this process's userfaultfd got */
+
+/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c); `unpopulated`:
+ * the userfaultfd has UFFD_FEATURE_WP_UNPOPULATED (one per process). */
+LIVE_FN void live_uffd_register_features(int map, int unpopulated) {
   if (live_uffd < 0) {
     live_uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
     if (live_uffd < 0) live_die("userfaultfd");
@@ -160,8 +166,11 @@ LIVE_FN void live_uffd_register(int map) {
     memset(&api, 0, sizeof api);
     api.api = UFFD_API;
     api.features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM | UFFD_FEATURE_SIGBUS;
+    if (unpopulated) api.features |= UFFD_FEATURE_WP_UNPOPULATED;
     if (ioctl(live_uffd, UFFDIO_API, &api)) live_die("UFFDIO_API");
+    live_uffd_unpopulated = unpopulated;
   }
+  if (live_uffd_unpopulated != unpopulated) live_die("one userfaultfd per process: WP_UNPOPULATED for all its mappings or none");
   struct uffdio_register r;
   memset(&r, 0, sizeof r);
   r.range.start = (uintptr_t)live_map[map];
@@ -169,6 +178,7 @@ LIVE_FN void live_uffd_register(int map) {
   r.mode = UFFDIO_REGISTER_MODE_WP;
   if (ioctl(live_uffd, UFFDIO_REGISTER, &r)) live_die("UFFDIO_REGISTER");
 }
+LIVE_FN void live_uffd_register(int map) { live_uffd_register_features(map, 0); }
 
 LIVE_FN void live_uffd_wp(int map, int index, int on) {
   struct uffdio_writeprotect w;
@@ -177,6 +187,11 @@ LIVE_FN void live_uffd_wp(int map, int index, int on) {
   w.range.len = (size_t)live_ps;
   w.mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
   if (ioctl(live_uffd, UFFDIO_WRITEPROTECT, &w)) live_die("UFFDIO_WRITEPROTECT");
+}
+
+/* fallocate(2) of one page of a memfd (mm/shmem.c shmem_fallocate). */
+LIVE_FN void live_fallocate(int fd, int mode, int index) {
+  if (fallocate(fd, mode, (off_t)index * live_ps, live_ps)) live_die("fallocate");
 }
 
 /* echo 4 > /proc/self/clear_refs: soft-dirty reset. */
@@ -361,6 +376,7 @@ LIVE_FN void live_fork(int child) {
        not registered; it must not use the parent's context. */
     if (live_uffd >= 0) close(live_uffd);
     live_uffd = -1;
+    live_uffd_unpopulated = -1;
     if (live_uffd_async >= 0) close(live_uffd_async);
     live_uffd_async = -1;
     live_failed = 0;
@@ -477,55 +493,55 @@ static void live_step(int n) {
     }
     case 4: { /* expect always lseek f SEEK_DATA 0 == 0 (line 11) */
       long v = live_lseek(live_fd[0], 0, SEEK_DATA);
-      live_obs_int(4, v);  /* obs 4: model allows 0 */
+      live_obs_int(5, v);  /* obs 5: model allows 0 */
       live_tap(2, v == 0, "always lseek f SEEK_DATA 0 == 0 (line 11)");
       break;
     }
     case 5: { /* expect always lseek f SEEK_HOLE 0 == 1 (line 12) */
       long v = live_lseek(live_fd[0], 0, SEEK_HOLE);
-      live_obs_int(5, v);  /* obs 5: model allows 1 */
+      live_obs_int(6, v);  /* obs 6: model allows 1 */
       live_tap(3, v == 1, "always lseek f SEEK_HOLE 0 == 1 (line 12)");
       break;
     }
     case 6: { /* A: madvise m[0] MADV_PAGEOUT */
       live_madvise(0, 0, MADV_PAGEOUT, "MADV_PAGEOUT");
-      live_obs_hex(6, live_pagemap(0, 0));  /* obs 6: model allows 0x0080000000000000 */
-      live_obs_int(7, live_mincore(0, 0));  /* obs 7: model allows 0 1 */
+      live_obs_hex(7, live_pagemap(0, 0));  /* obs 7: model allows 0x0080000000000000 */
+      live_obs_int(8, live_mincore(0, 0));  /* obs 8: model allows 0 1 */
       break;
     }
     case 7: { /* expect always A: pagemap m[0] present=0 swap=0 (line 14) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(8, e);  /* obs 8: model allows 0x0080000000000000 */
+      live_obs_hex(10, e);  /* obs 10: model allows 0x0080000000000000 */
       live_tap(4, live_pm_present(e) == 0 && live_pm_swap(e) == 0, "always A: pagemap m[0] present=0 swap=0 (line 14)");
       break;
     }
     case 8: { /* expect always lseek f SEEK_DATA 0 == 0 (line 15) */
       long v = live_lseek(live_fd[0], 0, SEEK_DATA);
-      live_obs_int(9, v);  /* obs 9: model allows 0 */
+      live_obs_int(11, v);  /* obs 11: model allows 0 */
       live_tap(5, v == 0, "always lseek f SEEK_DATA 0 == 0 (line 15)");
       break;
     }
     case 9: { /* expect always lseek f SEEK_HOLE 0 == 1 (line 16) */
       long v = live_lseek(live_fd[0], 0, SEEK_HOLE);
-      live_obs_int(10, v);  /* obs 10: model allows 1 */
+      live_obs_int(12, v);  /* obs 12: model allows 1 */
       live_tap(6, v == 1, "always lseek f SEEK_HOLE 0 == 1 (line 16)");
       break;
     }
     case 10: { /* A: read m[0] */
-      live_obs_int(11, live_read(0, 0));  /* obs 11: model allows 1 */
-      live_obs_hex(12, live_pagemap(0, 0));  /* obs 12: model allows 0xa180000000000100 */
-      live_obs_int(13, live_mincore(0, 0));  /* obs 13: model allows 1 */
+      live_obs_int(13, live_read(0, 0));  /* obs 13: model allows 1 */
+      live_obs_hex(14, live_pagemap(0, 0));  /* obs 14: model allows 0xa180000000000100 */
+      live_obs_int(15, live_mincore(0, 0));  /* obs 15: model allows 1 */
       break;
     }
     case 11: { /* expect always A: read m[0] == 1 (line 18) */
       int v = live_read(0, 0);
-      live_obs_int(14, v);  /* obs 14: model allows 1 */
+      live_obs_int(17, v);  /* obs 17: model allows 1 */
       live_tap(7, v == 1, "always A: read m[0] == 1 (line 18)");
       break;
     }
     case 12: { /* expect always A: pagemap m[0] present=1 file=1 exclusive=1 (line 19) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(15, e);  /* obs 15: model allows 0xa180000000000100 */
+      live_obs_hex(18, e);  /* obs 18: model allows 0xa180000000000100 */
       live_tap(8, live_pm_present(e) == 1 && live_pm_file(e) == 1 && live_pm_exclusive(e) == 1, "always A: pagemap m[0] present=1 file=1 exclusive=1 (line 19)");
       break;
     }

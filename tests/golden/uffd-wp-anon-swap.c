@@ -151,8 +151,14 @@ LIVE_FN long live_lseek(int fd, int from, int whence) {
   return (long)(r / live_ps);
 }
 
-/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c). */
-LIVE_FN void live_uffd_register(int map) {
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13) /* uapi headers older than 6.4 */
+#endif
+static int live_uffd_unpopulated = -1;         /* the features this process's userfaultfd got */
+
+/* UFFDIO_REGISTER in write-protect mode (fs/userfaultfd.c); `unpopulated`:
+ * the userfaultfd has UFFD_FEATURE_WP_UNPOPULATED (one per process). */
+LIVE_FN void live_uffd_register_features(int map, int unpopulated) {
   if (live_uffd < 0) {
     live_uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
     if (live_uffd < 0) live_die("userfaultfd");
@@ -160,8 +166,11 @@ LIVE_FN void live_uffd_register(int map) {
     memset(&api, 0, sizeof api);
     api.api = UFFD_API;
     api.features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM | UFFD_FEATURE_SIGBUS;
+    if (unpopulated) api.features |= UFFD_FEATURE_WP_UNPOPULATED;
     if (ioctl(live_uffd, UFFDIO_API, &api)) live_die("UFFDIO_API");
+    live_uffd_unpopulated = unpopulated;
   }
+  if (live_uffd_unpopulated != unpopulated) live_die("one userfaultfd per process: WP_UNPOPULATED for all its mappings or none");
   struct uffdio_register r;
   memset(&r, 0, sizeof r);
   r.range.start = (uintptr_t)live_map[map];
@@ -169,6 +178,7 @@ LIVE_FN void live_uffd_register(int map) {
   r.mode = UFFDIO_REGISTER_MODE_WP;
   if (ioctl(live_uffd, UFFDIO_REGISTER, &r)) live_die("UFFDIO_REGISTER");
 }
+LIVE_FN void live_uffd_register(int map) { live_uffd_register_features(map, 0); }
 
 LIVE_FN void live_uffd_wp(int map, int index, int on) {
   struct uffdio_writeprotect w;
@@ -177,6 +187,11 @@ LIVE_FN void live_uffd_wp(int map, int index, int on) {
   w.range.len = (size_t)live_ps;
   w.mode = on ? UFFDIO_WRITEPROTECT_MODE_WP : 0;
   if (ioctl(live_uffd, UFFDIO_WRITEPROTECT, &w)) live_die("UFFDIO_WRITEPROTECT");
+}
+
+/* fallocate(2) of one page of a memfd (mm/shmem.c shmem_fallocate). */
+LIVE_FN void live_fallocate(int fd, int mode, int index) {
+  if (fallocate(fd, mode, (off_t)index * live_ps, live_ps)) live_die("fallocate");
 }
 
 /* echo 4 > /proc/self/clear_refs: soft-dirty reset. */
@@ -361,6 +376,7 @@ LIVE_FN void live_fork(int child) {
        not registered; it must not use the parent's context. */
     if (live_uffd >= 0) close(live_uffd);
     live_uffd = -1;
+    live_uffd_unpopulated = -1;
     if (live_uffd_async >= 0) close(live_uffd_async);
     live_uffd_async = -1;
     live_failed = 0;
@@ -471,85 +487,85 @@ static void live_step(int n) {
     }
     case 3: { /* A: uffd-wp p[0] on */
       live_uffd_wp(0, 0, 1);
-      live_obs_hex(4, live_pagemap(0, 0));  /* obs 4: model allows 0x8380000000000100 */
-      live_obs_int(5, live_mincore(0, 0));  /* obs 5: model allows 1 */
+      live_obs_hex(5, live_pagemap(0, 0));  /* obs 5: model allows 0x8380000000000100 */
+      live_obs_int(6, live_mincore(0, 0));  /* obs 6: model allows 1 */
       break;
     }
     case 4: { /* expect always A: pagemap p[0] present=1 uffd_wp=1 exclusive=1 (line 10) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(6, e);  /* obs 6: model allows 0x8380000000000100 */
+      live_obs_hex(9, e);  /* obs 9: model allows 0x8380000000000100 */
       live_tap(1, live_pm_present(e) == 1 && live_pm_uffd_wp(e) == 1 && live_pm_exclusive(e) == 1, "always A: pagemap p[0] present=1 uffd_wp=1 exclusive=1 (line 10)");
       break;
     }
     case 5: { /* A: madvise p[0] MADV_PAGEOUT */
       live_madvise(0, 0, MADV_PAGEOUT, "MADV_PAGEOUT");
-      live_obs_hex(7, live_pagemap(0, 0));  /* obs 7: model allows 0x4280000000000020 */
-      live_obs_int(8, live_mincore(0, 0));  /* obs 8: model allows 0 1 */
+      live_obs_hex(10, live_pagemap(0, 0));  /* obs 10: model allows 0x4280000000000020 */
+      live_obs_int(11, live_mincore(0, 0));  /* obs 11: model allows 0 1 */
       break;
     }
     case 6: { /* expect always A: pagemap p[0] present=0 swap=1 uffd_wp=1 (line 12) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(9, e);  /* obs 9: model allows 0x4280000000000020 */
+      live_obs_hex(13, e);  /* obs 13: model allows 0x4280000000000020 */
       live_tap(2, live_pm_present(e) == 0 && live_pm_swap(e) == 1 && live_pm_uffd_wp(e) == 1, "always A: pagemap p[0] present=0 swap=1 uffd_wp=1 (line 12)");
       break;
     }
     case 7: { /* A: read p[0] */
-      live_obs_int(10, live_read(0, 0));  /* obs 10: model allows 1 */
-      live_obs_hex(11, live_pagemap(0, 0));  /* obs 11: model allows 0x8380000000000100 */
-      live_obs_int(12, live_mincore(0, 0));  /* obs 12: model allows 1 */
-      break;
-    }
-    case 8: { /* expect always A: pagemap p[0] present=1 uffd_wp=1 (line 14) */
-      uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(13, e);  /* obs 13: model allows 0x8380000000000100 */
-      live_tap(3, live_pm_present(e) == 1 && live_pm_uffd_wp(e) == 1, "always A: pagemap p[0] present=1 uffd_wp=1 (line 14)");
-      break;
-    }
-    case 9: { /* A: write p[0] 2 */
-      live_obs_int(14, live_write(0, 0, 2));  /* obs 14: model allows 1 */
+      live_obs_int(14, live_read(0, 0));  /* obs 14: model allows 1 */
       live_obs_hex(15, live_pagemap(0, 0));  /* obs 15: model allows 0x8380000000000100 */
       live_obs_int(16, live_mincore(0, 0));  /* obs 16: model allows 1 */
       break;
     }
+    case 8: { /* expect always A: pagemap p[0] present=1 uffd_wp=1 (line 14) */
+      uint64_t e = live_pagemap(0, 0);
+      live_obs_hex(18, e);  /* obs 18: model allows 0x8380000000000100 */
+      live_tap(3, live_pm_present(e) == 1 && live_pm_uffd_wp(e) == 1, "always A: pagemap p[0] present=1 uffd_wp=1 (line 14)");
+      break;
+    }
+    case 9: { /* A: write p[0] 2 */
+      live_obs_int(19, live_write(0, 0, 2));  /* obs 19: model allows 1 */
+      live_obs_hex(20, live_pagemap(0, 0));  /* obs 20: model allows 0x8380000000000100 */
+      live_obs_int(21, live_mincore(0, 0));  /* obs 21: model allows 1 */
+      break;
+    }
     case 10: { /* expect always A: read p[0] == 1 (line 16) */
       int v = live_read(0, 0);
-      live_obs_int(17, v);  /* obs 17: model allows 1 */
+      live_obs_int(23, v);  /* obs 23: model allows 1 */
       live_tap(4, v == 1, "always A: read p[0] == 1 (line 16)");
       break;
     }
     case 11: { /* A: uffd-wp p[0] off */
       live_uffd_wp(0, 0, 0);
-      live_obs_hex(18, live_pagemap(0, 0));  /* obs 18: model allows 0x8180000000000100 */
-      live_obs_int(19, live_mincore(0, 0));  /* obs 19: model allows 1 */
+      live_obs_hex(24, live_pagemap(0, 0));  /* obs 24: model allows 0x8180000000000100 */
+      live_obs_int(25, live_mincore(0, 0));  /* obs 25: model allows 1 */
       break;
     }
     case 12: { /* A: write p[0] 2 */
-      live_obs_int(20, live_write(0, 0, 2));  /* obs 20: model allows 0 */
-      live_obs_hex(21, live_pagemap(0, 0));  /* obs 21: model allows 0x8180000000000100 */
-      live_obs_int(22, live_mincore(0, 0));  /* obs 22: model allows 1 */
+      live_obs_int(27, live_write(0, 0, 2));  /* obs 27: model allows 0 */
+      live_obs_hex(28, live_pagemap(0, 0));  /* obs 28: model allows 0x8180000000000100 */
+      live_obs_int(29, live_mincore(0, 0));  /* obs 29: model allows 1 */
       break;
     }
     case 13: { /* expect always A: read p[0] == 2 (line 19) */
       int v = live_read(0, 0);
-      live_obs_int(23, v);  /* obs 23: model allows 2 */
+      live_obs_int(31, v);  /* obs 31: model allows 2 */
       live_tap(5, v == 2, "always A: read p[0] == 2 (line 19)");
       break;
     }
     case 14: { /* expect always A: pagemap p[0] uffd_wp=0 (line 20) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(24, e);  /* obs 24: model allows 0x8180000000000100 */
+      live_obs_hex(32, e);  /* obs 32: model allows 0x8180000000000100 */
       live_tap(6, live_pm_uffd_wp(e) == 0, "always A: pagemap p[0] uffd_wp=0 (line 20)");
       break;
     }
     case 15: { /* A: madvise p[0] MADV_DONTNEED */
       live_madvise(0, 0, MADV_DONTNEED, "MADV_DONTNEED");
-      live_obs_hex(25, live_pagemap(0, 0));  /* obs 25: model allows 0x0080000000000000 */
-      live_obs_int(26, live_mincore(0, 0));  /* obs 26: model allows 0 */
+      live_obs_hex(33, live_pagemap(0, 0));  /* obs 33: model allows 0x0080000000000000 */
+      live_obs_int(34, live_mincore(0, 0));  /* obs 34: model allows 0 */
       break;
     }
     case 16: { /* expect always A: pagemap p[0] present=0 swap=0 (line 22) */
       uint64_t e = live_pagemap(0, 0);
-      live_obs_hex(27, e);  /* obs 27: model allows 0x0080000000000000 */
+      live_obs_hex(36, e);  /* obs 36: model allows 0x0080000000000000 */
       live_tap(7, live_pm_present(e) == 0 && live_pm_swap(e) == 0, "always A: pagemap p[0] present=0 swap=0 (line 22)");
       break;
     }
