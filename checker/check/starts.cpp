@@ -89,7 +89,9 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 1-page private anon mapping; one async swap device";
     s.swap = {ASYNC};
     s.maps = {anon(1)};
-    s.depth = 8;
+    s.depth = 10;
+    s.reclaims = 2;  // as anon-stable-1p: COW copies under writeback fill MAX_SLOTS at this depth under
+                     // anon-exclusive-v2-inverted (the start would end incomplete)
     s.why_bound = "one page, one fork, two pageouts: fork/swap/COW/pin interactions on a single page need <= 7 events";
     v.push_back(s);
 
@@ -98,7 +100,7 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 2-page private anon mapping; one async swap device";
     s.swap = {ASYNC};
     s.maps = {anon(2)};
-    s.depth = 6;
+    s.depth = 8;
     s.why_bound = "two pages: a second page is needed for swap-slot reuse and per-page soft-dirty/pin facts";
     v.push_back(s);
 
@@ -107,7 +109,7 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 1-page private anon mapping; one async SWP_STABLE_WRITES swap device";
     s.swap = {STABLE};
     s.maps = {anon(1)};
-    s.depth = 8;
+    s.depth = 10;
     s.reclaims = 2;  // unlimited reclaim of COW copies under writeback fills MAX_SLOTS
     s.why_bound = "stable_writes needs one folio under writeback and one fault on it: write, pageout, fault (3 events)";
     v.push_back(s);
@@ -117,7 +119,7 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 1-page private anon mapping; one synchronous SWP_STABLE_WRITES device (zram-like)";
     s.swap = {STABLE | SYNC};
     s.maps = {anon(1)};
-    s.depth = 10;
+    s.depth = 12;
     s.smoke = true;
     s.why_bound = "the swap-cache bypass of do_swap_page needs a slot with count 1 and one fault";
     v.push_back(s);
@@ -127,7 +129,7 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 2-page shared anon mapping (shmem); one async swap device";
     s.swap = {ASYNC};
     s.maps = {shared_anon(2)};
-    s.depth = 6;
+    s.depth = 8;
     s.why_bound = "shmem swap entries, MADV_REMOVE and pagemap's pte_none gap need one page; two for lseek holes";
     v.push_back(s);
 
@@ -137,7 +139,7 @@ const std::vector<Start>& standard_starts() {
     s.swap = {ASYNC};
     s.files = {1};
     s.maps = {memfd(VmaKind::MemfdShared, 0, 1), memfd(VmaKind::MemfdPrivate, 0, 1)};
-    s.depth = 6;
+    s.depth = 8;
     s.why_bound = "a MAP_PRIVATE file page against the shared view of the same index: COW, pins, pageout";
     v.push_back(s);
 
@@ -146,7 +148,9 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 1-page private anon mapping registered for uffd-wp; one async swap device";
     s.swap = {ASYNC};
     s.maps = {anon(1, mm::VM_UFFD_WP)};
-    s.depth = 8;
+    s.depth = 10;
+    s.reclaims = 2;  // as anon-stable-1p: COW copies under writeback fill MAX_SLOTS at this depth under
+                     // anon-exclusive-v2-inverted (the start would end incomplete)
     s.why_bound = "a protected anon page through swap-out, swap-in and fork: write, wp, pageout, fork, fault (5 events)";
     v.push_back(s);
 
@@ -156,7 +160,7 @@ const std::vector<Start>& standard_starts() {
     s.swap = {ASYNC};
     s.files = {1};
     s.maps = {memfd(VmaKind::MemfdPrivate, 0, 1, mm::VM_UFFD_WP), memfd(VmaKind::MemfdShared, 0, 1, mm::VM_UFFD_WP)};
-    s.depth = 6;
+    s.depth = 8;
     s.why_bound = "markers in a private file VMA (copied at fork) and in a shared one (zap, pageout), a COWed anon page with a swap PTE";
     v.push_back(s);
 
@@ -165,7 +169,9 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 2-page private anon MADV_HUGEPAGE mapping (one PMD-mapped THP); one async swap device";
     s.swap = {ASYNC};
     s.maps = {anon(2, mm::VM_HUGEPAGE)};
-    s.depth = 6;
+    s.depth = 8;
+    s.reclaims = 2;  // as anon-stable-1p: COW copies under writeback fill MAX_SLOTS at this depth under
+                     // anon-exclusive-v2-inverted (the start would end incomplete)
     s.why_bound = "a THP, its split and its PMD-level pagemap need exactly one PMD";
     v.push_back(s);
 
@@ -174,7 +180,7 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 2-page shared anon MADV_HUGEPAGE mapping (PMD-mapped shmem THP); one async swap device";
     s.swap = {ASYNC};
     s.maps = {shared_anon(2, mm::VM_HUGEPAGE)};
-    s.depth = 6;
+    s.depth = 8;
     s.why_bound = "PM_FILE on a PMD-mapped shmem THP and the split-zaps rule need one shmem PMD";
     v.push_back(s);
 
@@ -184,7 +190,7 @@ const std::vector<Start>& standard_starts() {
                     "mremap, RW pins, swapoff); one async swap device";
     s.swap = {ASYNC};
     s.maps = {anon(1)};
-    s.depth = 5;
+    s.depth = 7;
     s.vma_ops = true;
     s.why_bound = "each model III bug class (mprotect upgrading a COW-shared page, a guard marker lost at zap/fork, "
                   "an mlocked page reclaimed, a lazyfree page kept) needs one page, one fork and <= 4 events";
@@ -196,7 +202,7 @@ const std::vector<Start>& standard_starts() {
     s.swap = {ASYNC};
     s.files = {1};
     s.maps = {memfd(VmaKind::MemfdShared, 0, 1)};
-    s.depth = 5;
+    s.depth = 7;
     s.vma_ops = true;
     s.why_bound = "shmem under mprotect, mlock, guard markers, swapoff of a shmem swap entry: one page, <= 4 events";
     v.push_back(s);
@@ -206,7 +212,7 @@ const std::vector<Start>& standard_starts() {
     s.description = "A: 1-page private anon and 1-page shared anon; one synchronous swap device";
     s.swap = {SYNC};
     s.maps = {anon(1), shared_anon(1)};
-    s.depth = 6;
+    s.depth = 8;
     s.why_bound = "one page of each kind shares the swap device and the fork";
     v.push_back(s);
     return v;
@@ -318,6 +324,9 @@ uint32_t invariant_needs(std::string_view inv) {
   if (inv == "pagemap_exclusive") return F_FORK;
   if (inv == "anon_exclusive") return F_PRIVATE_ANON | F_FORK;
   if (inv == "pin_coherence") return F_PIN;
+  // model III: only the vma-ops starts have MADV_GUARD_*, mlock and MADV_FREE
+  if (inv == "guard_regions" || inv == "mlock_resident") return F_VMA_OPS;
+  if (inv == "lazyfree") return F_VMA_OPS | F_PRIVATE_ANON;
   return 0;  // cow_isolation, pagemap_consistency: every start
 }
 

@@ -162,25 +162,11 @@ int replay_histogram(const ReplayOptions& opt, int runs, std::ostream& out, std:
     err << "replay: error: --runs takes a number of runs >= 1\n";
     return 2;
   }
-  // As replay: explicit files always; from a directory, the scenarios marked `live`.
-  std::vector<std::pair<std::string, bool>> files;  // path, explicit
-  for (const auto& p : opt.paths) {
-    if (fs::is_directory(p)) {
-      for (const auto& f : scenario_files_below(p)) files.emplace_back(f, false);
-    } else if (fs::is_regular_file(p)) {
-      files.emplace_back(p, true);
-    } else {
-      err << fmt::format("{}: error: no such file or directory; give scenario files or directories\n", p);
-      return 2;
-    }
-  }
-  if (geteuid() != 0) {
-    err << "replay --live: skip: needs root (swapon, and pagemap shows frames only to CAP_SYS_ADMIN)\n";
-    return 77;
-  }
   int status = 0;
-  const std::optional<ReplayConfig> rc = replay_config(opt, err, status);
-  if (!rc) return status;
+  const std::optional<LiveRun> run = start_live_run(opt, err, status);
+  if (!run) return status;
+  const auto& files = run->files;
+  const std::optional<ReplayConfig>& rc = run->config;
   const mm::Config& cfg = rc->cfg;
   std::vector<std::unique_ptr<Job>> jobs;
   bool bad_input = false;

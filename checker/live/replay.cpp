@@ -258,26 +258,36 @@ std::optional<ReplayConfig> replay_config(const ReplayOptions& opt, std::ostream
   return rc;
 }
 
-int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) {
+std::optional<LiveRun> start_live_run(const ReplayOptions& opt, std::ostream& err, int& status) {
+  LiveRun run;
   // Which scenarios: explicit files always; from a directory, those marked `live`.
-  std::vector<std::pair<std::string, bool>> files;  // path, explicit
   for (const auto& p : opt.paths) {
     if (fs::is_directory(p)) {
-      for (const auto& f : scenario_files_below(p)) files.emplace_back(f, false);
+      for (const auto& f : scenario_files_below(p)) run.files.emplace_back(f, false);
     } else if (fs::is_regular_file(p)) {
-      files.emplace_back(p, true);
+      run.files.emplace_back(p, true);
     } else {
       err << fmt::format("{}: error: no such file or directory; give scenario files or directories\n", p);
-      return 2;
+      status = 2;
+      return std::nullopt;
     }
   }
   if (geteuid() != 0) {
     err << "replay --live: skip: needs root (swapon, and pagemap shows frames only to CAP_SYS_ADMIN)\n";
-    return 77;
+    status = 77;
+    return std::nullopt;
   }
+  run.config = replay_config(opt, err, status);
+  if (!run.config) return std::nullopt;
+  return run;
+}
+
+int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) {
   int status = 0;
-  const std::optional<ReplayConfig> rc = replay_config(opt, err, status);
-  if (!rc) return status;
+  const std::optional<LiveRun> run = start_live_run(opt, err, status);
+  if (!run) return status;
+  const auto& files = run->files;
+  const std::optional<ReplayConfig>& rc = run->config;
   const mm::Config& cfg = rc->cfg;
   const std::string& profile_from = rc->from;
   const bool uffd_wp_available = rc->uffd_wp, uffd_wp_unpopulated_available = rc->uffd_wp_unpopulated;

@@ -44,6 +44,16 @@ struct ReplayConfig {
 };
 std::optional<ReplayConfig> replay_config(const ReplayOptions& opt, std::ostream& err, int& status);
 
+// What every live run starts from: the scenario files (explicit files
+// always, `live` ones from a directory; second = explicit), root, and the
+// model config.  nullopt with `status` set (2: a path that does not exist or
+// a bad --config, 77: not root or a kernel no model config fits).
+struct LiveRun {
+  std::vector<std::pair<std::string, bool>> files;
+  std::optional<ReplayConfig> config;
+};
+std::optional<LiveRun> start_live_run(const ReplayOptions& opt, std::ostream& err, int& status);
+
 // The value the program printed for o (derived from its parts for a pair or
 // a same-frame observation), nullopt when it stopped before printing it.
 std::optional<uint64_t> observed_value(const Observation& o, const ProgramOutput& out);
