@@ -133,4 +133,22 @@ TEST_CASE("THP use_zero_page=0 and no swap") {
   CHECK_FALSE(p.pageout_effective);
 }
 
+TEST_CASE("shmem THP without MADV_HUGEPAGE (shmem_enabled=always/force/within_size) is unclassified") {
+  for (const char* mode : {"always", "force", "within_size"}) {
+    CAPTURE(mode);
+    ProbeResults r = zero_page_machine();
+    r.thp_shmem_enabled = mode;
+    auto p = classify(r);
+    CHECK_FALSE(p.classified);
+    REQUIRE(p.unclassified.size() == 1);
+    CHECK(p.unclassified[0].find("shmem_enabled") != std::string::npos);
+  }
+  for (const char* mode : {"never", "deny", "advise"}) {
+    CAPTURE(mode);
+    ProbeResults r = zero_page_machine();
+    r.thp_shmem_enabled = mode;
+    CHECK(classify(r).classified);
+  }
+}
+
 }  // TEST_SUITE

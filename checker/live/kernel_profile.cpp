@@ -166,7 +166,18 @@ KernelProfile classify(const ProbeResults& r) {
   }
   p.facts.push_back({"transparent_hugepage/enabled", r.thp_enabled.empty() ? "absent" : r.thp_enabled,
                      ""});  // THP scenarios are model-only (2-page THP)
-  p.facts.push_back({"transparent_hugepage/shmem_enabled", r.thp_shmem_enabled.empty() ? "absent" : r.thp_shmem_enabled, ""});
+  // shmem_enabled: with always/force (and within_size, which the model does
+  // not size-check either) shmem and memfd faults and fallocate may allocate
+  // a PMD-sized folio (shmem_allowable_huge_orders); the model's shmem has
+  // small folios unless the mapping has MADV_HUGEPAGE, which is what
+  // never, deny and advise give.  Found by switching the mode on this
+  // machine: memfd fallocate then shows the whole huge folio resident.
+  const std::string& shmem_thp = r.thp_shmem_enabled;
+  if (shmem_thp == "always" || shmem_thp == "force" || shmem_thp == "within_size")
+    unclassified("transparent_hugepage/shmem_enabled", shmem_thp,
+                 "shmem may allocate huge folios without MADV_HUGEPAGE; the model has no knob for that");
+  else
+    p.facts.push_back({"transparent_hugepage/shmem_enabled", shmem_thp.empty() ? "absent" : shmem_thp, ""});
 
   // PFNs: pm->show_pfn (CAP_SYS_ADMIN).
   p.pfns_visible = r.pm_after_write && (*r.pm_after_write & PM_FRAME);

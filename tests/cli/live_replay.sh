@@ -16,6 +16,13 @@ if [ "$(id -u)" != 0 ]; then
   [ $rc = 77 ] || { echo "FAIL: replay --live as non-root exits $rc, want 77"; exit 1; }
   echo "SKIP: needs root"; exit 77
 fi
+# A kernel whose behaviour no model config describes (`mmcheck kernel` says
+# UNCLASSIFIED, e.g. shmem_enabled=always): replay refuses to compare (77), and so do we.
+if "$mmcheck" kernel --no-swap 2>/dev/null | grep -q "UNCLASSIFIED"; then
+  "$mmcheck" replay "$src/scenarios" --live >"$out" 2>&1; rc=$?
+  [ $rc = 77 ] && grep -q "fits no model config" "$out" || { echo "FAIL: replay on an unclassified kernel exits $rc, want 77 with the reason"; exit 1; }
+  echo "SKIP: this kernel's profile is unclassified:"; "$mmcheck" kernel --no-swap | grep UNCLASSIFIED; exit 77
+fi
 # other live runs (ctest -j) may add and remove their own swapfiles meanwhile
 foreign_swaps() { grep -v "/mmcheck-live-" /proc/swaps; }
 before=$(foreign_swaps)
