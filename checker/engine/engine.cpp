@@ -90,13 +90,8 @@ int64_t first_stuck_state(const RawRun& run, uint64_t& stuck) {
   return first;
 }
 
-namespace {
-
-template <class Store>
-void finish(const MmModel& m, const Workload& w, const Options& opt, Store& store, const RawRun& run, Result& r) {
+void add_verdicts(const MmModel& m, const Workload& w, const RawRun& run, const PathTo& path_to, Result& r) {
   const mm::DisplayNames names{w.proc_names, w.device_names, w.page_names};
-  using Ex = Explorer<MmModel, Store>;
-  // Verdicts, and one trace per violated facet.
   for (int i = 0; i < m.num_checks(); i++) {
     const Check& c = m.checks()[i];
     FacetResult f;
@@ -104,8 +99,7 @@ void finish(const MmModel& m, const Workload& w, const Options& opt, Store& stor
     f.facet = std::string(c.inv->facets[c.facet]);
     if (run.first_violation[i] >= 0) {
       f.verdict = Verdict::Violated;
-      auto nodes = Ex::nodes_on_path(m, store, run, static_cast<uint32_t>(run.first_violation[i]));
-      f.trace = concrete_trace(m, nodes, names);
+      f.trace = concrete_trace(m, path_to(static_cast<uint32_t>(run.first_violation[i]), i), names);
       const mm::State& last = f.trace->steps.empty() ? f.trace->initial : f.trace->steps.back().after;
       f.explanation = c.inv->explain(last, w.config);
     } else {
@@ -113,14 +107,26 @@ void finish(const MmModel& m, const Workload& w, const Options& opt, Store& stor
     }
     r.verdicts.push_back(std::move(f));
   }
+}
+
+std::string leak_unavailable(const MmModel& m, const RawRun& run, uint64_t graph_cap) {
+  if (!m.has_exit_event()) return "the alphabet has no exit event, so no run can end with every process exited";
+  if (!run.complete()) return "the exploration is incomplete";
+  if (!run.edges_kept) return "more states than the graph cap (" + std::to_string(graph_cap) + ")";
+  return "";
+}
+
+namespace {
+
+template <class Store>
+void finish(const MmModel& m, const Workload& w, const Options& opt, Store& store, const RawRun& run, Result& r) {
+  const mm::DisplayNames names{w.proc_names, w.device_names, w.page_names};
+  using Ex = Explorer<MmModel, Store>;
+  add_verdicts(m, w, run,
+               [&](uint32_t id, int) { return Ex::nodes_on_path(m, store, run, id); }, r);
   // Leak finder.
-  if (!m.has_exit_event()) {
-    r.leak.reason = "the alphabet has no exit event, so no run can end with every process exited";
-  } else if (!run.complete()) {
-    r.leak.reason = "the exploration is incomplete";
-  } else if (!run.edges_kept) {
-    r.leak.reason = "more states than the graph cap (" + std::to_string(opt.graph_cap) + ")";
-  } else {
+  r.leak.reason = leak_unavailable(m, run, opt.graph_cap);
+  if (r.leak.reason.empty()) {
     int64_t first = first_stuck_state(run, r.leak.stuck_states);
     r.leak.status = first < 0 ? "clean" : "leak";
     if (first >= 0) r.leak.trace = concrete_trace(m, Ex::nodes_on_path(m, store, run, static_cast<uint32_t>(first)), names);

@@ -3,6 +3,7 @@
 // small explored graph.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -26,6 +27,16 @@ uint64_t peak_rss_kb();
 // (run.marks) over run.edges; the smallest id that cannot reach one, or -1;
 // `stuck` counts them.
 int64_t first_stuck_state(const RawRun& run, uint64_t& stuck);
+
+// The verdict of every checked facet into r.verdicts, each violation with
+// its shortest trace: `path_to(id, check)` gives the stored nodes from the
+// initial state to state `id`, where check `check` first failed (one
+// process walks its own store; MPI walks parent links across ranks).
+using PathTo = std::function<std::vector<MmNode>(uint32_t id, int check)>;
+void add_verdicts(const MmModel& m, const Workload& w, const RawRun& run, const PathTo& path_to, Result& r);
+
+// Why the leak finder cannot answer this run ("" when it can).
+std::string leak_unavailable(const MmModel& m, const RawRun& run, uint64_t graph_cap);
 
 // Replays the path: at each step, the first event (in the model's fixed
 // order) whose successor, renamed, is the next stored node.

@@ -775,29 +775,10 @@ template <class Store>
 void finish(const MmModel& m, const Workload& w, const Options& opt, DistSearch<Store>& ds, RawRun& run,
             Result& r) {
   const mm::DisplayNames names{w.proc_names, w.device_names, w.page_names};
-  for (int i = 0; i < m.num_checks(); i++) {
-    const Check& c = m.checks()[i];
-    FacetResult f;
-    f.invariant = std::string(c.inv->name);
-    f.facet = std::string(c.inv->facets[c.facet]);
-    if (run.first_violation[i] >= 0) {
-      f.verdict = Verdict::Violated;
-      auto nodes = ds.nodes_on_path(static_cast<uint32_t>(run.first_violation[i]), ds.rank_of_violation(i));
-      f.trace = concrete_trace(m, nodes, names);
-      const mm::State& last = f.trace->steps.empty() ? f.trace->initial : f.trace->steps.back().after;
-      f.explanation = c.inv->explain(last, w.config);
-    } else {
-      f.verdict = run.complete() ? Verdict::Holds : Verdict::Incomplete;
-    }
-    r.verdicts.push_back(std::move(f));
-  }
-  if (!m.has_exit_event()) {
-    r.leak.reason = "the alphabet has no exit event, so no run can end with every process exited";
-  } else if (!run.complete()) {
-    r.leak.reason = "the exploration is incomplete";
-  } else if (!run.edges_kept) {
-    r.leak.reason = "more states than the graph cap (" + std::to_string(opt.graph_cap) + ")";
-  } else {
+  add_verdicts(m, w, run,
+               [&](uint32_t id, int check) { return ds.nodes_on_path(id, ds.rank_of_violation(check)); }, r);
+  r.leak.reason = leak_unavailable(m, run, opt.graph_cap);
+  if (r.leak.reason.empty()) {
     int64_t first = -1;
     uint64_t stuck = 0;
     if (mpi_rank() == 0) first = first_stuck_state(run, stuck);
