@@ -12,12 +12,14 @@
 #include <fmt/ostream.h>
 
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "checker/check/starts.h"
 #include "checker/cli/commands.h"
 #include "checker/engine/engine.h"
+#include "checker/engine/mpi/distributed.h"
 #include "model/describe.h"
 #include "model/invariants.h"
 
@@ -36,6 +38,7 @@ struct CheckArgs {
   int threads = 1;
   long long max_memory_mb = -1;
   int depth = -1;  // override of every start's depth (measuring budgets)
+  bool mpi = false;  // every start over the ranks of an MPI job (checker/engine/mpi/)
 };
 
 int usage(const std::string& msg) {
@@ -157,6 +160,17 @@ int run_check(const CheckArgs& a) {
 
   engine::Options opt;
   opt.threads = a.threads;
+  // --mpi: every rank runs every start together (explore_on); rank 0
+  // alone prints, so the other ranks' stdout goes nowhere.
+  const engine::Distribution dist = a.mpi ? engine::Distribution::Mpi : engine::Distribution::OneProcess;
+  if (a.mpi) {
+    std::string why;
+    if (!engine::mpi_ready(why)) return usage(why);
+    if (std::string no = engine::mpi_unsupported(opt); !no.empty()) return usage(no);
+    engine::mpi_start();
+    if (engine::mpi_rank() != 0 && !std::freopen("/dev/null", "w", stdout))
+      fmt::print(stderr, "mmcheck: warning: rank {} cannot silence its stdout\n", engine::mpi_rank());
+  }
   opt.graph_cap = 0;  // no leak graph: the check is about invariants
   if (a.max_memory_mb > 0) opt.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
 
@@ -171,7 +185,7 @@ int run_check(const CheckArgs& a) {
   for (const check::Start* st : starts) {
     if (a.fail_fast && any_violated) break;
     const engine::Workload w = check::start_workload(*st, *cfg);
-    const engine::Result r = engine::explore(w, opt);
+    const engine::Result r = engine::explore_on(w, opt, dist);
     const bool complete = start_complete(r);
     any_incomplete |= !complete;
     const auto verdicts = per_invariant(r, complete, *st, *cfg);
@@ -272,7 +286,10 @@ void register_check_command(CLI::App& app) {
   sub->add_flag("--fail-fast", a->fail_fast, "stop after the first start with a violation (later starts are not run)");
   sub->add_option("--threads,-j", a->threads, "worker threads (results identical for any N)");
   sub->add_option("--depth", a->depth, "override every start's depth budget (for measuring budgets)");
-  sub->add_option("--max-memory-mb", a->max_memory_mb, "memory bound per start (default 3072)");
+  sub->add_option("--max-memory-mb", a->max_memory_mb, "memory bound per start (default 3072; per rank under --mpi)");
+  sub->add_flag("--mpi", a->mpi,
+                "every start over the ranks of an MPI job: mpirun -np N mmcheck check --mpi (same output; "
+                "docs/distributed.md)");
   add_command(app, sub, [a] { return run_check(*a); });
 }
 

@@ -144,7 +144,7 @@ int run_explore(ExploreArgs& a) {
     std::string why;
     if (!engine::mpi_ready(why)) return usage_error(why);
     if (a.dfs) return usage_error("--mpi searches breadth-first only; drop --dfs");
-    if (a.opt.threads > 1) return usage_error("--mpi runs one thread per rank; start more ranks (mpirun -np) instead of --threads");
+    if (std::string no = engine::mpi_unsupported(a.opt); !no.empty()) return usage_error(no);
   }
   auto w = workload_from(a.c);
   if (!w) return EXIT_BAD_INPUT;

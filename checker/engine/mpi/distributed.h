@@ -21,6 +21,22 @@ bool mpi_built();
 // (mpirun / mpiexec / srun).  When not, `why` says what to do instead.
 bool mpi_ready(std::string& why);
 
+// What --mpi cannot do with these options, or "" (then it is supported).
+// The CLI refuses such a run with this text (exit 2) before MPI starts;
+// explore_distributed throws it as std::invalid_argument as a last guard.
+// Supported: BFS, symmetry on or off, dead state forgotten or kept, the
+// exact collapse store and --fingerprint (docs/distributed.md says why).
+// A reduction or store added to Options must be listed here until the
+// distributed search does it.
+inline std::string mpi_unsupported(const Options& opt) {
+  if (opt.search != Search::Bfs) return "--mpi searches breadth-first only; drop --dfs";
+  if (opt.threads > 1) return "--mpi runs one thread per rank; start more ranks (mpirun -np) instead of --threads";
+  if (opt.bitstate_mb > 0)
+    return "--mpi does not combine with --bitstate: bitstate search is depth-first and keeps no ids for traces; "
+           "use --fingerprint for a compact store over the ranks";
+  return "";
+}
+
 // Every rank of MPI_COMM_WORLD calls this with the same workload and
 // options; each gets the same Result (timing apart).  Options::search must
 // be Bfs.  Throws std::invalid_argument (on every rank, before any message)

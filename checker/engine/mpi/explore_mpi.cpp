@@ -133,6 +133,12 @@ class Outbox {
     return (uint64_t{c.size() - 1} << 32) | pending_;
   }
   const uint8_t* at(int d, uint64_t pos) const { return chunks_[d][pos >> 32].data() + (pos & 0xffffffffu); }
+  uint64_t bytes() const {
+    uint64_t n = 0;
+    for (const auto& c : chunks_)
+      for (const auto& b : c) n += b.capacity();
+    return n;
+  }
   size_t rounds(int d) const { return chunks_[d].size(); }
   const std::vector<uint8_t>& chunk(int d, size_t r) const { return chunks_[d][r]; }
 
@@ -162,6 +168,11 @@ uint64_t allreduce_sum(uint64_t x) {
 uint64_t allreduce_max(uint64_t x) {
   uint64_t r = 0;
   MPI_Allreduce(&x, &r, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  return r;
+}
+uint64_t allreduce_min(uint64_t x) {
+  uint64_t r = 0;
+  MPI_Allreduce(&x, &r, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
   return r;
 }
 bool allreduce_or(bool x) { return allreduce_max(x ? 1 : 0) != 0; }
@@ -453,7 +464,9 @@ class DistSearch {
   // sends each distinct successor once per level (its first tag is the
   // smallest); with the graph kept, a repeat is sent as a reference
   // (parent id, index of the first) in `refs`.
-  void expand_level(Outbox& out, std::vector<std::vector<uint8_t>>& refs) {
+  // Returns false when an allocation failed (the batches are then partial:
+  // the caller stops the run before exchanging them).
+  bool expand_level(Outbox& out, std::vector<std::vector<uint8_t>>& refs) try {
     std::vector<std::vector<uint64_t>> pos(c_.size);  // per destination: where candidate j is in `out`
     // The encoding is a function of the node: repeats are found by
     // comparing encodings (after the tag), without decoding.
@@ -497,6 +510,9 @@ class DistSearch {
       faults_ += info.userspace_faults;
       if (info.capacity_reason) capacity_.insert(info.capacity_reason);
     }
+    return true;
+  } catch (const std::bad_alloc&) {
+    return false;
   }
 
   // Step 3: global ids for this rank's winners (in the order of
@@ -551,12 +567,24 @@ class DistSearch {
            pending * sizeof(Winner<Store>) + edges_.capacity() * sizeof(edges_[0]) + marks_.capacity() * sizeof(marks_[0]);
   }
 
+  // Whether this rank is over its memory bound (the bound is per rank):
+  // its accounting plus `extra` bytes of level buffers, or its resident
+  // size.  Every rank asks at the same points and the answers are
+  // or-reduced, so one rank over the bound stops them all in the same
+  // level, cleanly (incomplete), instead of one rank failing an
+  // allocation while the others wait in a collective.
+  bool over_memory(size_t pending, uint64_t extra) const {
+    return memory_in_use(pending) + extra > lim_.max_memory_bytes ||
+           (lim_.max_rss_bytes != 0 && process_rss_bytes() > lim_.max_rss_bytes);
+  }
+
   void bfs() {
     Progress progress(lim_.progress && c_.rank == 0);
     store_initial();
     run_.edges_kept = lim_.edge_cap > 0;
     uint64_t base = 0, n_cur = states_;
     bool stop = false;
+    bool stopped_in_level = false;  // the memory bound stopped a level before its new states were stored
     for (int depth = 0; n_cur > 0; depth++) {
       run_.max_depth = depth;
       const bool at_limit = depth >= lim_.max_depth;
@@ -564,7 +592,16 @@ class DistSearch {
       // 1-2: expand, exchange, look up, keep each new state's smallest tag.
       Outbox out(c_.size);
       std::vector<std::vector<uint8_t>> refs(c_.size);
-      expand_level(out, refs);
+      const bool expanded = expand_level(out, refs);
+      uint64_t ref_bytes = 0;
+      for (const auto& r : refs) ref_bytes += r.capacity();
+      // Before the exchange: a rank out of memory, or over its bound with
+      // this level's batches, stops every rank; the level is not stored.
+      if (allreduce_or(!expanded || over_memory(0, out.bytes() + ref_bytes))) {
+        run_.memory_bound_hit = true;
+        stopped_in_level = true;
+        break;
+      }
       std::vector<Winner<Store>> win;
       std::vector<std::pair<uint32_t, uint32_t>> pending_edges;  // (parent gid, winner index)
       // With the graph kept: what each received candidate turned out to be
@@ -572,7 +609,10 @@ class DistSearch {
       std::vector<std::vector<int64_t>> target(c_.size);
       auto winners = make_node_set([&win](uint32_t j, const Node& n) { return win[j].node == n; });
       const uint64_t sent_cands = ex_.bytes_sent;
+      bool out_of_memory = false;  // an allocation failed while receiving: the rounds go on, the rest is dropped
       ex_.run(out, [&](int src, const uint8_t* p, size_t bytes) {
+        if (out_of_memory) return;
+        try {
         for (const uint8_t* end = p + bytes; p < end;) {
           Node s;
           Tag tag;
@@ -600,9 +640,14 @@ class DistSearch {
             target[src].push_back(-(wi + 1));
           }
         }
+        } catch (const std::bad_alloc&) {
+          out_of_memory = true;
+        }
       });
       if (run_.edges_kept)
         ex_.run(refs, 2 * sizeof(uint32_t), [&](int src, const uint8_t* p, size_t n) {
+          if (out_of_memory) return;
+          try {
           for (size_t i = 0; i < n; i++) {
             uint32_t ref[2];
             std::memcpy(ref, p + i * sizeof ref, sizeof ref);
@@ -610,11 +655,20 @@ class DistSearch {
             if (t >= 0) edges_.emplace_back(ref[0], static_cast<uint32_t>(t));
             else pending_edges.emplace_back(ref[0], static_cast<uint32_t>(-t - 1));
           }
+          } catch (const std::bad_alloc&) {
+            out_of_memory = true;
+          }
         });
       successor_bytes_ += ex_.bytes_sent - sent_cands;
       out = Outbox(c_.size);  // the level's batches are done with
       std::vector<std::vector<uint8_t>>(c_.size).swap(refs);
       winners.clear();
+      // After the exchange: the level's new states (and storing them) must fit too.
+      if (allreduce_or(out_of_memory || over_memory(win.size(), 0))) {
+        run_.memory_bound_hit = true;
+        stopped_in_level = true;
+        break;
+      }
       const uint64_t total_new = allreduce_sum(win.size());
       next_.clear();
       next_gid_.clear();
@@ -663,7 +717,7 @@ class DistSearch {
         std::vector<std::pair<uint32_t, uint8_t>>().swap(marks_);
       }
       // The memory bound is per rank.
-      if (allreduce_or(!stop && memory_in_use(win.size()) > lim_.max_memory_bytes) && !stop) {
+      if (allreduce_or(!stop && over_memory(win.size(), 0)) && !stop) {
         run_.memory_bound_hit = true;
         stop = true;
       }
@@ -679,7 +733,7 @@ class DistSearch {
     // States stored but never expanded (a bound stopped the run) are still checked.
     for (size_t i = 0; i < cur_.size(); i++)
       if (uint64_t v = m_.violations(cur_[i])) record_violations(cur_gid_[i], v);
-    if (n_cur > 0) run_.max_depth++;
+    if (n_cur > 0 && !stopped_in_level) run_.max_depth++;
   }
 
   // The kept graph's edges and marks, to rank 0 (sorted, unique).
@@ -869,7 +923,7 @@ int mpi_rank() {
 
 Result explore_distributed(const Workload& w, const Options& opt) {
   ensure_mpi();
-  if (opt.search != Search::Bfs) throw std::invalid_argument("--mpi searches breadth-first only");
+  if (const std::string why = mpi_unsupported(opt); !why.empty()) throw std::invalid_argument(why);
   if (world().size > 0xffff) throw std::invalid_argument("--mpi: at most 65535 ranks");
   MmModel m(w, opt.symmetry, opt.dead_state);  // throws invalid_argument on every rank alike, before any message
   SearchLimits lim;
@@ -881,7 +935,9 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   // are 32-bit, as in one process.
   lim.max_states = std::min<uint64_t>(lim.max_states, uint64_t{NO_PARENT} - 1);
   // per rank; 0 = derived from the machine, as for one process
-  lim.max_memory_bytes = memory_budget(opt.max_memory_mb.value_or(w.bounds.max_memory_mb), 1).accounted_bytes;
+  const MemoryBudget budget = memory_budget(opt.max_memory_mb.value_or(w.bounds.max_memory_mb), 1);
+  lim.max_memory_bytes = budget.accounted_bytes;
+  lim.max_rss_bytes = budget.rss_bytes;
   lim.edge_cap = opt.graph_cap;
   lim.progress = opt.progress;
 
@@ -912,9 +968,16 @@ Result explore_distributed(const Workload& w, const Options& opt) {
     r.bounds_hit.push_back("state bound hit: a rank's exact store is full (2^26 - 1 states); add ranks or use --fingerprint");
   else if (run.state_bound_hit)
     r.bounds_hit.push_back("state bound hit: raise --max-states (now " + std::to_string(lim.max_states) + ")");
+  // The report names the tightest rank's bound (ranks may be given
+  // different bounds, or different address-space limits).
+  const uint64_t least_mb = allreduce_min(budget.total_mb);
+  const bool cut = allreduce_or(budget.cut_by_address_space && budget.total_mb == least_mb);
   if (run.memory_bound_hit)
-    r.bounds_hit.push_back("memory bound hit (per rank): raise --max-memory-mb (now " +
-                           std::to_string(lim.max_memory_bytes >> 20) + ")");
+    r.bounds_hit.push_back(cut
+                               ? "memory bound hit (per rank): the address-space limit (ulimit -v) leaves a rank " +
+                                     std::to_string(least_mb) + " MB"
+                               : "memory bound hit (per rank): raise --max-memory-mb (now " +
+                                     std::to_string(least_mb) + ")");
   r.stats.states = run.states;
   r.stats.transitions = run.transitions;
   r.stats.max_depth = run.max_depth;
