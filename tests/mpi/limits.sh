@@ -1,0 +1,66 @@
+#!/bin/bash
+# --mpi at its limits.  The memory bound is per rank: a rank that reaches
+# it stops every rank in the same level, and the job ends `incomplete`
+# (exit 3, never `holds`), with no hang, crash or allocation failure; that
+# holds when a single rank has a tiny bound too.  What --mpi does not
+# support is a usage error (exit 2) that says so.
+# Usage: limits.sh MMCHECK SRCDIR MPIRUN
+set -u
+MM=$1 SRC=$2 MPIRUN=$3
+cd "$SRC"
+fail() { echo "FAIL: $*"; exit 1; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+mpi() { timeout 120 "$MPIRUN" --allow-run-as-root --oversubscribe "$@"; }
+# incomplete_json FILE: the explore JSON of a run stopped by the memory bound.
+incomplete_json() {
+  python3 - "$1" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["complete"] is False, j["complete"]
+assert any(b.startswith("memory bound hit (per rank)") for b in j["bounds_hit"]), j["bounds_hit"]
+assert 0 < j["states"] < 133949, j["states"]
+assert all(v["verdict"] != "holds" for v in j["verdicts"]), "a verdict says holds"
+PY
+}
+no_crash() { ! grep -qi 'bad_alloc\|internal error\|MPI_ABORT\|signal' "$1" || { cat "$1"; fail "$2: crashed"; }; }
+
+# Every rank with a tiny bound (the full space, 133,949 states, needs more).
+mpi -np 3 "$MM" explore --workload anon-big --mpi --json --max-memory-mb 30 > "$tmp/all.json" 2> "$tmp/err"
+rc=$?
+[ $rc -eq 3 ] || { cat "$tmp/err"; fail "tiny bound on every rank: exit $rc, want 3"; }
+no_crash "$tmp/err" "tiny bound on every rank"
+incomplete_json "$tmp/all.json" || fail "tiny bound on every rank: JSON"
+
+# Only rank 1 has the tiny bound: it stops the others too.
+mpi -np 3 bash -c 'b=; [ "$OMPI_COMM_WORLD_RANK" = 1 ] && b="--max-memory-mb 30"; exec "$0" explore --workload anon-big --mpi --json $b' \
+  "$MM" > "$tmp/one.json" 2> "$tmp/err"
+rc=$?
+[ $rc -eq 3 ] || { cat "$tmp/err"; fail "tiny bound on rank 1 only: exit $rc, want 3"; }
+no_crash "$tmp/err" "tiny bound on rank 1"
+incomplete_json "$tmp/one.json" || fail "tiny bound on rank 1 only: JSON"
+grep -q 'now 30)' "$tmp/one.json" || fail "tiny bound on rank 1 only: the report does not name the 30 MB bound"
+
+# check --mpi: every verdict incomplete, none holds.
+mpi -np 2 "$MM" check --smoke --mpi --max-memory-mb 1 > "$tmp/check" 2> "$tmp/err"
+rc=$?
+[ $rc -eq 3 ] || { cat "$tmp/err"; fail "check, tiny bound: exit $rc, want 3"; }
+no_crash "$tmp/err" "check, tiny bound"
+grep -q '^anon-sync-1p  *cow_isolation  *incomplete' "$tmp/check" || fail "check, tiny bound: not incomplete"
+grep -q ' holds' "$tmp/check" && fail "check, tiny bound: a verdict says holds"
+grep -q '^verdict: incomplete' "$tmp/check" || fail "check, tiny bound: no incomplete verdict line"
+
+# Unsupported combinations: exit 2 with the reason, on every launcher path.
+mpi -np 2 "$MM" explore --workload anon-stable-writes --mpi --bitstate 16 > /dev/null 2> "$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "--mpi --bitstate: exit $rc, want 2"
+grep -q 'does not combine with --bitstate' "$tmp/err" || { cat "$tmp/err"; fail "--mpi --bitstate: no reason"; }
+mpi -np 2 "$MM" check --smoke --mpi --threads 2 > /dev/null 2> "$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "check --mpi --threads 2: exit $rc, want 2"
+grep -q 'one thread per rank' "$tmp/err" || { cat "$tmp/err"; fail "check --mpi --threads: no reason"; }
+# Outside a launcher.
+env -u OMPI_COMM_WORLD_SIZE -u PMIX_RANK -u PMI_RANK -u PMI_SIZE "$MM" check --smoke --mpi > /dev/null 2> "$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "check --mpi without mpirun: exit $rc, want 2"
+grep -q 'not started by an MPI launcher' "$tmp/err" || { cat "$tmp/err"; fail "check --mpi without mpirun: no reason"; }
+echo PASS
