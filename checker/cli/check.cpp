@@ -10,6 +10,7 @@
 // Exit: 0 every verdict holds, 1 a violation, 2 bad usage, 3 incomplete.
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstdio>
@@ -193,6 +194,12 @@ int run_check(const CheckArgs& a) {
     timing += fmt::format("timing: {} {:.2f} s, {} states, {:.0f} states/s, peak RSS {} MB\n", st->name,
                           r.timing.seconds, r.stats.states, r.timing.states_per_second,
                           r.timing.peak_rss_kb / 1024);
+    if (r.timing.ranks > 0)  // --mpi: what each rank spent (CPU and peak RSS so far in the process) and sent
+      timing += fmt::format("timing: {} mpi {} ranks, {} levels, {:.1f} MB sent ({:.1f} bytes/state), CPU s per rank [{:.1f}], "
+                            "peak RSS per rank [{}] kB\n",
+                            st->name, r.timing.ranks, r.timing.levels, r.timing.bytes_sent / 1e6,
+                            r.stats.states ? static_cast<double>(r.timing.bytes_sent) / r.stats.states : 0.0,
+                            fmt::join(r.timing.rank_cpu_seconds, ", "), fmt::join(r.timing.rank_peak_rss_kb, ", "));
     for (const auto& v : verdicts)
       if (!v.violated.empty() && !v.measure) {
         any_violated = true;

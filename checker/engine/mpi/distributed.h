@@ -28,6 +28,13 @@ bool mpi_ready(std::string& why);
 // exact collapse store and --fingerprint (docs/distributed.md says why).
 // A reduction or store added to Options must be listed here until the
 // distributed search does it.
+// A new field in Options (a reduction, a store) must be weighed here: say
+// whether the distributed search does it, refuse it above if not, update
+// docs/distributed.md, then this size.  (Partial-order reduction, being
+// added to the single-process engine, is not distributed yet: refuse it
+// unless --no-reduction, as "--mpi does not do partial-order reduction
+// yet; add --no-reduction".)
+static_assert(sizeof(Options) == 80, "engine::Options changed: decide in mpi_unsupported() whether --mpi supports it");
 inline std::string mpi_unsupported(const Options& opt) {
   if (opt.search != Search::Bfs) return "--mpi searches breadth-first only; drop --dfs";
   if (opt.threads > 1) return "--mpi runs one thread per rank; start more ranks (mpirun -np) instead of --threads";

@@ -113,6 +113,51 @@ size_t decode(const uint8_t* in, Tag& t, Node& n) {
   return static_cast<size_t>(p - in);
 }
 
+// The states of a level in the wire encoding, each with its global id in
+// the tag's g: about 80 bytes a state instead of the node's 255 and its id
+// (a level is only read front to back).
+class PackedLevel {
+ public:
+  void push(uint32_t gid, const Node& n) {
+    const size_t at = bytes_.size();
+    bytes_.resize(at + MAX_WIRE);
+    bytes_.resize(at + encode(Tag{gid, 0}, n, bytes_.data() + at));
+    count_++;
+  }
+  // A record already encoded (its tag is replaced by the id).
+  void push_encoded(uint32_t gid, const uint8_t* rec, size_t len) {
+    const size_t at = bytes_.size();
+    bytes_.insert(bytes_.end(), rec, rec + len);
+    const Tag t{gid, 0};
+    std::memcpy(bytes_.data() + at, &t, sizeof t);
+    count_++;
+  }
+  // f(gid, node) for each state, in the order pushed.
+  template <class F>
+  void each(F&& f) const {
+    Node n;
+    Tag t;
+    for (const uint8_t *p = bytes_.data(), *end = p + bytes_.size(); p < end;) {
+      p += decode(p, t, n);
+      f(t.g, n);
+    }
+  }
+  size_t size() const { return count_; }
+  uint64_t bytes() const { return bytes_.capacity(); }
+  void clear() {
+    bytes_.clear();
+    count_ = 0;
+  }
+  void swap(PackedLevel& o) {
+    bytes_.swap(o.bytes_);
+    std::swap(count_, o.count_);
+  }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  size_t count_ = 0;
+};
+
 // Variable-length records per destination, in chunks of at most
 // ROUND_BYTES (a record never straddles two): chunk r goes in round r.
 class Outbox {
@@ -141,6 +186,7 @@ class Outbox {
   }
   size_t rounds(int d) const { return chunks_[d].size(); }
   const std::vector<uint8_t>& chunk(int d, size_t r) const { return chunks_[d][r]; }
+  void release(int d, size_t r) { std::vector<uint8_t>().swap(chunks_[d][r]); }
 
  private:
   std::vector<std::vector<std::vector<uint8_t>>> chunks_;
@@ -216,9 +262,10 @@ class Exchange {
   }
 
   // The same for an Outbox: on_recv(src, data, bytes) once per source and
-  // round, whole records only.
+  // round, whole records only.  A rank's records to itself do not go
+  // through MPI (no copies), and each chunk is freed once sent.
   template <class OnRecv>
-  void run(const Outbox& out, OnRecv&& on_recv) {
+  void run(Outbox& out, OnRecv&& on_recv) {
     uint64_t most = 0;
     for (int d = 0; d < c_.size; d++) most = std::max<uint64_t>(most, out.rounds(d));
     const uint64_t rounds = allreduce_max(most);
@@ -229,12 +276,13 @@ class Exchange {
       for (int d = 0; d < c_.size; d++) {
         sdispl[d] = static_cast<int>(sbuf.size());
         scount[d] = 0;
-        if (round < out.rounds(d)) {
+        if (round < out.rounds(d) && d != c_.rank) {
           const auto& b = out.chunk(d, round);
           sbuf.insert(sbuf.end(), b.begin(), b.end());
           scount[d] = static_cast<int>(b.size());
+          out.release(d, round);
+          bytes_sent += scount[d];
         }
-        if (d != c_.rank) bytes_sent += scount[d];
       }
       MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, MPI_COMM_WORLD);
       size_t total = 0;
@@ -245,7 +293,14 @@ class Exchange {
       rbuf.resize(total);
       MPI_Alltoallv(sbuf.data(), scount.data(), sdispl.data(), MPI_BYTE, rbuf.data(), rcount.data(), rdispl.data(),
                     MPI_BYTE, MPI_COMM_WORLD);
-      for (int s = 0; s < c_.size; s++) on_recv(s, rbuf.data() + rdispl[s], static_cast<size_t>(rcount[s]));
+      for (int s = 0; s < c_.size; s++) {
+        if (s != c_.rank) {
+          on_recv(s, rbuf.data() + rdispl[s], static_cast<size_t>(rcount[s]));
+        } else if (round < out.rounds(s)) {
+          on_recv(s, out.chunk(s, round).data(), out.chunk(s, round).size());
+          out.release(s, round);
+        }
+      }
     }
   }
 
@@ -302,10 +357,12 @@ NodeSet<Same> make_node_set(Same same) {
   return NodeSet<Same>(same);
 }
 
-// A new state at its owner during a level.
+// A new state at its owner during a level; its node is the record at
+// `at` (of `len` bytes) in the level's arena of received records.
 template <class Store>
 struct Winner {
-  Node node;
+  uint64_t at;
+  uint32_t len;
   Tag tag;
   uint16_t src;      // the rank that sent the winning tag (owns the parent)
   typename Store::Hint hint;  // what the failed lookup found out, for the insert
@@ -454,8 +511,7 @@ class DistSearch {
       const uint64_t h = hash_bytes(&n, NODE_BYTES);
       if (owner_of(h, c_.size) != c_.rank) continue;
       store_state(n, h, gid, NO_PARENT, 0);
-      cur_.push_back(n);
-      cur_gid_.push_back(gid);
+      cur_.push(gid, n);
     }
     states_ = initial_.size();
   }
@@ -482,9 +538,7 @@ class DistSearch {
     std::vector<uint8_t> scratch(MAX_WIRE);
     std::vector<decltype(make_node_set(same_as(0)))> seen;
     for (int d = 0; d < c_.size; d++) seen.push_back(make_node_set(same_as(d)));
-    for (size_t i = 0; i < cur_.size(); i++) {
-      const Node& n = cur_[i];
-      const uint32_t g = cur_gid_[i];
+    cur_.each([&](uint32_t g, const Node& n) {
       if (uint64_t v = m_.violations(n)) record_violations(g, v);
       if (run_.edges_kept) marks_.emplace_back(g, m_.mark(n));
       uint32_t k = 0;
@@ -509,7 +563,7 @@ class DistSearch {
       });
       faults_ += info.userspace_faults;
       if (info.capacity_reason) capacity_.insert(info.capacity_reason);
-    }
+    });
     return true;
   } catch (const std::bad_alloc&) {
     return false;
@@ -562,9 +616,10 @@ class DistSearch {
     });
   }
 
-  uint64_t memory_in_use(size_t pending) const {
-    return local_bytes() + (cur_.capacity() + next_.capacity()) * (sizeof(Node) + sizeof(uint32_t)) +
-           pending * sizeof(Winner<Store>) + edges_.capacity() * sizeof(edges_[0]) + marks_.capacity() * sizeof(marks_[0]);
+  // `pending`: the bytes of the level's new states not stored yet.
+  uint64_t memory_in_use(uint64_t pending) const {
+    return local_bytes() + cur_.bytes() + next_.bytes() + pending + edges_.capacity() * sizeof(edges_[0]) +
+           marks_.capacity() * sizeof(marks_[0]);
   }
 
   // Whether this rank is over its memory bound (the bound is per rank):
@@ -573,7 +628,7 @@ class DistSearch {
   // or-reduced, so one rank over the bound stops them all in the same
   // level, cleanly (incomplete), instead of one rank failing an
   // allocation while the others wait in a collective.
-  bool over_memory(size_t pending, uint64_t extra) const {
+  bool over_memory(uint64_t pending, uint64_t extra) const {
     return memory_in_use(pending) + extra > lim_.max_memory_bytes ||
            (lim_.max_rss_bytes != 0 && process_rss_bytes() > lim_.max_rss_bytes);
   }
@@ -603,11 +658,21 @@ class DistSearch {
         break;
       }
       std::vector<Winner<Store>> win;
+      std::vector<uint8_t> arena;  // the winners' records, as received
       std::vector<std::pair<uint32_t, uint32_t>> pending_edges;  // (parent gid, winner index)
       // With the graph kept: what each received candidate turned out to be
       // (a stored gid, or -(winner index + 1)), for the references.
       std::vector<std::vector<int64_t>> target(c_.size);
-      auto winners = make_node_set([&win](uint32_t j, const Node& n) { return win[j].node == n; });
+      // The encoding is a function of the node: compare records after their tags.
+      struct Received {
+        const uint8_t* p;
+        size_t len;
+      };
+      auto winners = make_node_set([&win, &arena](uint32_t j, const Received& r) {
+        return win[j].len == r.len &&
+               std::memcmp(arena.data() + win[j].at + sizeof(Tag), r.p + sizeof(Tag), r.len - sizeof(Tag)) == 0;
+      });
+      auto pending_bytes = [&] { return win.capacity() * sizeof(Winner<Store>) + arena.capacity(); };
       const uint64_t sent_cands = ex_.bytes_sent;
       bool out_of_memory = false;  // an allocation failed while receiving: the rounds go on, the rest is dropped
       ex_.run(out, [&](int src, const uint8_t* p, size_t bytes) {
@@ -616,7 +681,9 @@ class DistSearch {
         for (const uint8_t* end = p + bytes; p < end;) {
           Node s;
           Tag tag;
+          const uint8_t* rec = p;
           p += decode(p, tag, s);
+          const Received got{rec, static_cast<size_t>(p - rec)};
           const uint64_t h = hash_bytes(&s, NODE_BYTES);
           typename Store::Hint hint{};
           const int64_t lid = store_.find(s, h, &hint);
@@ -627,10 +694,11 @@ class DistSearch {
             }
             continue;
           }
-          int64_t wi = winners.find_or_add(s, h, static_cast<uint32_t>(win.size()));
+          int64_t wi = winners.find_or_add(got, h, static_cast<uint32_t>(win.size()));
           if (wi < 0) {
             wi = static_cast<int64_t>(win.size());
-            win.push_back(Winner<Store>{s, tag, static_cast<uint16_t>(src), hint});
+            win.push_back(Winner<Store>{arena.size(), static_cast<uint32_t>(got.len), tag, static_cast<uint16_t>(src), hint});
+            arena.insert(arena.end(), got.p, got.p + got.len);
           } else if (tag < win[wi].tag) {
             win[wi].tag = tag;
             win[wi].src = static_cast<uint16_t>(src);
@@ -664,14 +732,13 @@ class DistSearch {
       std::vector<std::vector<uint8_t>>(c_.size).swap(refs);
       winners.clear();
       // After the exchange: the level's new states (and storing them) must fit too.
-      if (allreduce_or(out_of_memory || over_memory(win.size(), 0))) {
+      if (allreduce_or(out_of_memory || over_memory(pending_bytes(), 0))) {
         run_.memory_bound_hit = true;
         stopped_in_level = true;
         break;
       }
       const uint64_t total_new = allreduce_sum(win.size());
       next_.clear();
-      next_gid_.clear();
       uint64_t stored = 0;
       if (at_limit) {
         // A state one step beyond the depth bound exists.
@@ -702,9 +769,11 @@ class DistSearch {
         std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return win[a].gid < win[b].gid; });
         for (uint32_t wi : order) {
           const Winner<Store>& w = win[wi];
-          store_state(w.node, hash_bytes(&w.node, NODE_BYTES), w.gid, w.tag.g, w.src, &w.hint);
-          next_.push_back(w.node);
-          next_gid_.push_back(w.gid);
+          Node n;
+          Tag unused;
+          decode(arena.data() + w.at, unused, n);
+          store_state(n, hash_bytes(&n, NODE_BYTES), w.gid, w.tag.g, w.src, &w.hint);
+          next_.push_encoded(w.gid, arena.data() + w.at, w.len);
         }
         if (run_.edges_kept)
           for (auto [g, wi] : pending_edges)
@@ -717,7 +786,7 @@ class DistSearch {
         std::vector<std::pair<uint32_t, uint8_t>>().swap(marks_);
       }
       // The memory bound is per rank.
-      if (allreduce_or(!stop && over_memory(win.size(), 0)) && !stop) {
+      if (allreduce_or(!stop && over_memory(pending_bytes(), 0)) && !stop) {
         run_.memory_bound_hit = true;
         stop = true;
       }
@@ -727,12 +796,12 @@ class DistSearch {
       base += n_cur;
       n_cur = stored;
       cur_.swap(next_);
-      cur_gid_.swap(next_gid_);
       if (stop) break;
     }
     // States stored but never expanded (a bound stopped the run) are still checked.
-    for (size_t i = 0; i < cur_.size(); i++)
-      if (uint64_t v = m_.violations(cur_[i])) record_violations(cur_gid_[i], v);
+    cur_.each([&](uint32_t g, const Node& n) {
+      if (uint64_t v = m_.violations(n)) record_violations(g, v);
+    });
     if (n_cur > 0 && !stopped_in_level) run_.max_depth++;
   }
 
@@ -775,8 +844,7 @@ class DistSearch {
   // This rank's states by local id: global id (ascending), parent, parent's rank.
   std::vector<uint32_t> gid_, parent_;
   std::vector<uint16_t> parent_rank_;
-  std::vector<Node> cur_, next_;
-  std::vector<uint32_t> cur_gid_, next_gid_;
+  PackedLevel cur_, next_;  // the level being expanded, the next one
   std::vector<std::pair<uint32_t, uint32_t>> edges_;
   std::vector<std::pair<uint32_t, uint8_t>> marks_;
   std::vector<uint64_t> local_first_, first_violation_at_;  // (gid << 16) | rank
