@@ -9,6 +9,7 @@
 #include "checker/engine/bitstate_store.h"
 #include "checker/engine/explorer.h"
 #include "checker/engine/hyperloglog.h"
+#include "checker/engine/memory.h"
 #include "checker/engine/mm_model.h"
 #include "checker/engine/trace.h"
 #include "model/describe.h"
@@ -181,6 +182,15 @@ class MemberSearch {
 
 SwarmResult swarm(const Workload& w, const SwarmOptions& o) {
   if (o.members < 1) throw std::invalid_argument("--swarm needs at least one member");
+  // The members' arrays that are alive at once must fit the default
+  // memory bound (half the physical memory, cut by ulimit -v): a usage
+  // error, not a bad_alloc in a worker thread.
+  const uint64_t live = static_cast<uint64_t>(std::max(1, std::min(o.threads, o.members)));
+  const MemoryBudget budget = memory_budget(0, static_cast<int>(live));
+  if (o.member_mb == 0 || o.member_mb * live > budget.total_mb)
+    throw std::invalid_argument("--swarm: " + std::to_string(live) + " member bitstate arrays of " +
+                                std::to_string(o.member_mb) + " MB at once do not fit the memory bound (" +
+                                std::to_string(budget.total_mb) + " MB)");
   const auto t0 = std::chrono::steady_clock::now();
   MmModel m(w, o.symmetry, o.dead_state);
   const mm::DisplayNames names{w.proc_names, w.device_names, w.page_names};

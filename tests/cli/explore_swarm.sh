@@ -34,4 +34,6 @@ grep -q "^verdict: violated" "$tmp/v" || fail "no violated verdict"
 "$MM" explore --workload anon-fork-swap --seed 3 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--seed without --swarm"
 "$MM" explore --workload anon-fork-swap --swarm 0 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--swarm 0"
 "$MM" explore --workload anon-fork-swap --swarm 2 --dfs >/dev/null 2>&1; [ $? -eq 2 ] || fail "--swarm --dfs"
+"$MM" explore --workload anon-fork-swap --swarm 2 --bitstate 1048576 >/dev/null 2>"$tmp/e"; [ $? -eq 2 ] || fail "huge arrays"
+grep -q "do not fit the memory bound" "$tmp/e" || fail "huge arrays: message"
 echo PASS
