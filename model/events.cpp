@@ -1,6 +1,8 @@
 // Event dispatch: each event kind to the function that models it.
 #include "model/events.h"
 
+#include <optional>
+
 #include <array>
 
 #include "model/fault.h"
@@ -114,13 +116,18 @@ static Outcome madvise_remove(State& s, int proc, int page, const Config& cfg) {
   return shmem_punch_hole(s, v->inode, vma_file_index(*v, page), cfg);
 }
 
-Outcome apply(State& s, const Event& e, const Config& cfg) {
+Outcome apply(State& s, const Event& e, const Config& cfg) { return apply(s, e, cfg, OnDisabled::Restore); }
+
+Outcome apply(State& s, const Event& e, const Config& cfg, OnDisabled on_disabled) {
   if (event_scope(e.kind) != EventScope::Folio) {
     if (e.proc >= MAX_PROCS) return Outcome::disabled("no such process");
     if (e.page >= MAX_PAGES) return Outcome::disabled("page index out of range");
     if (s.proc[e.proc].alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
   }
-  State before = s;
+  // The copy to restore from is the largest cost of a refused event; a
+  // caller that throws a refused state away skips it.
+  std::optional<State> before;
+  if (on_disabled == OnDisabled::Restore) before.emplace(s);
   Outcome o;
   switch (e.kind) {
     case EventKind::ReadFault: o = handle_mm_fault(s, e.proc, e.page, false, false, cfg); break;
@@ -170,7 +177,7 @@ Outcome apply(State& s, const Event& e, const Config& cfg) {
     case EventKind::PagemapScanWp: o = pagemap_scan_wp(s, e.proc, e.page, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
-  if (o.status == Status::Disabled) s = before;
+  if (o.status == Status::Disabled && before) s = *before;
   return o;
 }
 

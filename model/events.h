@@ -89,6 +89,12 @@ struct Outcome {
 // Apply `e` to `s` under `cfg`.  On Disabled, `s` is unchanged.
 Outcome apply(State& s, const Event& e, const Config& cfg);
 
+// What apply leaves in `s` when the event is refused: unchanged (Restore),
+// or whatever the event did before it was refused (Discard: for a caller
+// that throws a refused state away, such as the explorer's scratch copy).
+enum class OnDisabled : uint8_t { Restore, Discard };
+Outcome apply(State& s, const Event& e, const Config& cfg, OnDisabled on_disabled);
+
 // The value a WriteFault with arg 0 stores: the next value after what the
 // page holds, so explorations cycle through 1..MAX_VALUE.
 uint8_t next_write_value(const State& s, int proc, int page);

@@ -17,6 +17,7 @@
 #include "checker/cli/flags.h"
 #include "checker/engine/engine.h"
 #include "checker/engine/loader.h"
+#include "checker/engine/swarm.h"
 #include "checker/html/from_results.h"
 #include "checker/util/atomic_file.h"
 #include "checker/util/json_text.h"
@@ -136,10 +137,43 @@ struct ExploreArgs {
   std::string dot_file;
   std::string html_file;
   bool mpi = false;  // distributed over the ranks of an MPI job (checker/engine/mpi/)
+  int swarm = 0;     // --swarm N: N diversified bounded searches (checker/engine/swarm.h)
+  uint64_t seed = 1;
 };
 
-int run_explore(ExploreArgs& a) {
+// --swarm N [--seed S]: exit 1 on a violation, 3 otherwise (incomplete).
+int run_swarm(ExploreArgs& a, const engine::Workload& w, bool seed_given, bool bitstate_given) {
+  if (a.mpi || a.dfs || a.bfs || a.opt.fingerprint || !a.dot_file.empty() || !a.html_file.empty())
+    return usage_error("--swarm excludes --mpi, --bfs, --dfs, --fingerprint, --dot and --html");
+  (void)seed_given;
+  engine::SwarmOptions so;
+  so.members = a.swarm;
+  so.seed = a.seed;
+  so.threads = a.opt.threads;
+  so.symmetry = !a.no_symmetry;
+  so.dead_state = a.keep_dead_state ? engine::DeadState::Keep : engine::DeadState::Forget;
+  if (bitstate_given) so.member_mb = a.opt.bitstate_mb;
+  if (a.max_states >= 0) so.member_states = static_cast<uint64_t>(a.max_states);
+  if (a.max_depth >= 0) so.max_depth = a.max_depth;
+  engine::SwarmResult r;
+  try {
+    r = engine::swarm(w, so);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+  if (a.c.json) std::cout << util::json_text(engine::to_json(r)) << "\n";
+  else engine::print_text(std::cout, r, a.c.style);
+  return r.exit_status();
+}
+
+int run_explore(ExploreArgs& a, bool seed_given = false, bool bitstate_given = false) {
   if (a.bfs && a.dfs) return usage_error("--bfs and --dfs exclude each other");
+  if (seed_given && a.swarm == 0) return usage_error("--seed goes with --swarm N");
+  if (a.swarm > 0) {
+    auto w = workload_from(a.c);
+    if (!w) return EXIT_BAD_INPUT;
+    return run_swarm(a, *w, seed_given, bitstate_given);
+  }
   if (a.mpi) {
     std::string why;
     if (!engine::mpi_ready(why)) return usage_error(why);
@@ -234,9 +268,16 @@ void register_explore_commands(CLI::App& app) {
                "distributed search over the ranks of an MPI job: mpirun -np N mmcheck explore ... --mpi "
                "(same answer as one process)");
   ex->add_flag("--progress", ea->opt.progress, "progress line on stderr even when it is not a terminal");
+  ex->add_option("--swarm", ea->swarm,
+                 "swarm search: N diversified bounded searches, each in a small bitstate array (--bitstate MB "
+                 "each, default 4; --max-states per member, default 100000); incomplete by nature: exit 1 on a "
+                 "violation, else 3")
+      ->check(whole_number(1, 4096));
+  ex->add_option("--seed", ea->seed, "--swarm: the seed of the members' strategies (same seed and N, same output)")
+      ->check(whole_number_u64(0));
   add_command(app, ex, [ea, ex] {
     ea->c.config_given = given(ex, "--config");
-    return run_explore(*ea);
+    return run_explore(*ea, given(ex, "--seed"), given(ex, "--bitstate"));
   });
 
   auto sa = std::make_shared<SimulateArgs>();

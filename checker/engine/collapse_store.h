@@ -162,6 +162,9 @@ class CollapseStore {
   // The node stored as `id`, rebuilt from its parts: the BFS frontier is a
   // range of ids, not a copy of each node.  Safe from several threads while
   // no insert runs.
+  // The rebuilt node's parts, with their ids, become this thread's
+  // "parent" entries of the part cache: the node is about to be expanded,
+  // and most parts of each successor are the parent's.
   MmNode node(uint32_t id) const {
     MmNode n;
     const Record& r = records_[id];
@@ -173,6 +176,18 @@ class CollapseStore {
     std::memcpy(&n.s.swap, rest, sizeof n.s.swap);
     std::memcpy(&n.s.inode, rest + sizeof n.s.swap, sizeof n.s.inode);
     std::memcpy(n.used, rest + sizeof n.s.swap + sizeof n.s.inode, sizeof n.used);
+    PartCache& c = cache();
+    for (int i = 0; i < mm::MAX_PROCS; i++) {
+      c.par_proc[i] = n.s.proc[i];
+      c.par_proc_id[i] = p[i];
+    }
+    std::memcpy(c.par_tuple, p, sizeof p);
+    c.par_tuple_id = r.tuple;
+    c.par_folio = n.s.folio;
+    c.par_folio_id = r.folios;
+    std::memcpy(c.par_rest.data(), rest, REST);
+    c.par_rest_id = r.rest;
+    c.par_ok = true;
     return n;
   }
 
@@ -232,6 +247,17 @@ class CollapseStore {
     std::array<uint8_t, REST> rest;
     uint32_t rest_id = 0;
     bool rest_ok = false;
+    // The parts of the node last rebuilt by node() (the parent of the
+    // successors being resolved), checked before the last-resolved ones.
+    mm::Process par_proc[mm::MAX_PROCS];
+    uint32_t par_proc_id[mm::MAX_PROCS];
+    uint32_t par_tuple[mm::MAX_PROCS];
+    uint32_t par_tuple_id = 0;
+    decltype(mm::State::folio) par_folio;
+    uint32_t par_folio_id = 0;
+    std::array<uint8_t, REST> par_rest;
+    uint32_t par_rest_id = 0;
+    bool par_ok = false;
   };
   PartCache& cache() const {
     thread_local PartCache c;
@@ -252,6 +278,10 @@ class CollapseStore {
     PartCache& c = cache();
     uint32_t p[mm::MAX_PROCS];
     for (int i = 0; i < mm::MAX_PROCS; i++) {
+      if (c.par_ok && std::memcmp(&c.par_proc[i], &n.s.proc[i], sizeof(mm::Process)) == 0) {
+        p[i] = c.par_proc_id[i];
+        continue;
+      }
       if (c.proc_ok[i] && std::memcmp(&c.proc[i], &n.s.proc[i], sizeof(mm::Process)) == 0) {
         p[i] = c.proc_id[i];
         continue;
@@ -263,29 +293,42 @@ class CollapseStore {
       c.proc_id[i] = p[i];
       c.proc_ok[i] = true;
     }
-    if (!(c.tuple_ok && std::memcmp(c.tuple, p, sizeof p) == 0)) {
+    if (c.par_ok && std::memcmp(c.par_tuple, p, sizeof p) == 0) {
+      c.tuple_id = c.par_tuple_id;
+      std::memcpy(c.tuple, p, sizeof p);
+      c.tuple_ok = true;
+    } else if (!(c.tuple_ok && std::memcmp(c.tuple, p, sizeof p) == 0)) {
       int64_t id = add ? int64_t{mut().tuples_.insert(p)} : tuples_.find(p);
       if (id < 0) return false;
       std::memcpy(c.tuple, p, sizeof p);
       c.tuple_id = static_cast<uint32_t>(id);
       c.tuple_ok = true;
     }
-    if (!(c.folio_ok && std::memcmp(&c.folio, &n.s.folio, sizeof c.folio) == 0)) {
+    uint32_t folio_id, rest_id;
+    if (c.par_ok && std::memcmp(&c.par_folio, &n.s.folio, sizeof c.folio) == 0) {
+      folio_id = c.par_folio_id;
+    } else if (c.folio_ok && std::memcmp(&c.folio, &n.s.folio, sizeof c.folio) == 0) {
+      folio_id = c.folio_id;
+    } else {
       int64_t id = add ? int64_t{mut().folios_.insert(&n.s.folio)} : folios_.find(&n.s.folio);
       if (id < 0) return false;
       c.folio = n.s.folio;
-      c.folio_id = static_cast<uint32_t>(id);
+      c.folio_id = folio_id = static_cast<uint32_t>(id);
       c.folio_ok = true;
     }
     const std::array<uint8_t, REST> rest = rest_bytes(n);
-    if (!(c.rest_ok && c.rest == rest)) {
+    if (c.par_ok && c.par_rest == rest) {
+      rest_id = c.par_rest_id;
+    } else if (c.rest_ok && c.rest == rest) {
+      rest_id = c.rest_id;
+    } else {
       int64_t id = add ? int64_t{mut().rest_.insert(rest.data())} : rest_.find(rest.data());
       if (id < 0) return false;
       c.rest = rest;
-      c.rest_id = static_cast<uint32_t>(id);
+      c.rest_id = rest_id = static_cast<uint32_t>(id);
       c.rest_ok = true;
     }
-    r = Record{c.tuple_id, c.folio_id, c.rest_id};
+    r = Record{c.tuple_id, folio_id, rest_id};
     return true;
   }
   // Inserts only happen from the single merging thread.

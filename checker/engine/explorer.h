@@ -312,7 +312,8 @@ class Explorer {
     size_t begin = 0, end = 0;  // the chunk's states (indices in the level)
     size_t expanded = 0;        // how many were expanded (all, unless memory ran out)
     LocalSet local;
-    std::vector<Node> batch;                      // one node's successors (batched lookups)
+    std::vector<Node> batch;                      // one node's successors that need their node (batched lookups)
+    std::vector<uint32_t> batch_ix;               // per successor: its index in batch, or NO_NODE
     std::vector<typename Store::Hint> hints;
     uint64_t bytes() const {
       return cands.capacity() * sizeof(Candidate) + nodes.capacity() * sizeof(Node) +
@@ -465,15 +466,29 @@ class Explorer {
                 // The successors of a node are looked up together: each
                 // one's table slot, then its record, is prefetched before
                 // any is compared, so the cache misses overlap.
+                // Each successor's parts are resolved as it is made; its
+                // node is copied aside only when the hint cannot stand for
+                // it (a new part, or a store without an id frontier).
                 c.batch.clear();
-                info = m_.expand(n, [&](const Node& s) { c.batch.push_back(s); });
-                const size_t nb = c.batch.size();
+                c.hints.clear();
+                c.batch_ix.clear();
+                info = m_.expand(n, [&](const Node& s) {
+                  typename Store::Hint& h = c.hints.emplace_back();
+                  store_.prepare(m_.pack(s), h);
+                  if (!kIdFrontier || !Store::hint_complete(h)) {
+                    c.batch_ix.push_back(static_cast<uint32_t>(c.batch.size()));
+                    c.batch.push_back(s);
+                  } else {
+                    c.batch_ix.push_back(NO_NODE);
+                  }
+                });
+                const size_t nb = c.hints.size();
                 c.transitions += nb;
-                c.hints.resize(nb);
-                for (size_t j = 0; j < nb; j++) store_.prepare(m_.pack(c.batch[j]), c.hints[j]);
                 for (size_t j = 0; j < nb; j++) store_.prefetch_record(c.hints[j]);
+                static const Node kNoNode{};
                 for (size_t j = 0; j < nb; j++)
-                  consider(c.batch[j], store_.find_prepared(c.hints[j]), 0, c.hints[j]);
+                  consider(c.batch_ix[j] == NO_NODE ? kNoNode : c.batch[c.batch_ix[j]], store_.find_prepared(c.hints[j]),
+                           0, c.hints[j]);
               } else {
                 info = m_.expand(n, [&](const Node& s) {
                   c.transitions++;

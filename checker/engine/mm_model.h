@@ -114,7 +114,7 @@ ExpandInfo MmModel::for_each_concrete_successor(const Node& n, Fn&& fn) const {
   ExpandInfo info;
   auto attempt = [&](const Letter& l, const mm::Event& e) {
     Node succ = n;
-    mm::Outcome o = mm::apply(succ.s, e, w_.config);
+    mm::Outcome o = mm::apply(succ.s, e, w_.config, mm::OnDisabled::Discard);  // succ is dropped when refused
     switch (o.status) {
       case mm::Status::Disabled: return;
       case mm::Status::OutOfCapacity: info.capacity_reason = o.reason; return;
@@ -152,16 +152,16 @@ ExpandInfo MmModel::for_each_concrete_successor(const Node& n, Fn&& fn) const {
 
 template <class Fn>
 ExpandInfo MmModel::for_each_successor(const Node& n, Fn&& fn) const {
-  return for_each_concrete_successor(n, [&](const mm::Event& e, mm::Status st, const Node& succ) {
+  // `succ` is the attempt's own scratch node: forgotten in place.
+  return for_each_concrete_successor(n, [&](const mm::Event& e, mm::Status st, Node& succ) {
     if (dead_ == DeadState::Keep) {
       if (!symmetry_) return fn(e, st, succ);
       return fn(e, st, canonical(succ));
     }
-    Node f = succ;
-    mm::forget_unread(f.s, ghost_kept_);
+    mm::forget_unread(succ.s, ghost_kept_);
     // An event that changed only forgotten fields is a no-op here.
-    if (std::memcmp(&f, &n, sizeof(Node)) == 0) return;
-    fn(e, st, symmetry_ ? canonical(f) : f);
+    if (std::memcmp(&succ, &n, sizeof(Node)) == 0) return;
+    fn(e, st, symmetry_ ? canonical(succ) : succ);
   });
 }
 
