@@ -68,8 +68,12 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::Mremap, F_VMA_OPS, Limit::None},
     {EventKind::Swapoff, F_VMA_OPS | F_SWAP, Limit::None},
     {EventKind::PagemapScanWp, F_VMA_OPS | F_UFFD_WP, Limit::None},
+    {EventKind::MremapDontunmap, F_VMA_OPS, Limit::None},
+    {EventKind::MremapShrink, F_VMA_OPS, Limit::None},
+    {EventKind::MremapExpand, F_VMA_OPS, Limit::None},
+    {EventKind::MremapExpandMaymove, F_VMA_OPS, Limit::None},
 };
-static_assert(mm::EVENT_KIND_COUNT == 37, "a new event kind needs its row in kEventTable");
+static_assert(mm::EVENT_KIND_COUNT == 41, "a new event kind needs its row in kEventTable");
 
 MappingDecl anon(int n, uint8_t flags = 0) { return {VmaKind::PrivateAnon, n, flags, -1, 0}; }
 MappingDecl shared_anon(int n, uint8_t flags = 0) { return {VmaKind::SharedAnon, n, flags, -1, 0}; }

@@ -283,6 +283,43 @@ class Parser {
                             "step such as 'A: fork {}'",
                             t.text, t.text, t.text));
   }
+  // After 'A: mremap p': nothing (move), 'dontunmap q' (MREMAP_DONTUNMAP:
+  // the moved mapping is named q, p stays), or a new size in pages with
+  // an optional 'maymove' (shrink, or expand in place / by moving).
+  void mremap_args(Step& st, const Token& m) {
+    if (at_end()) return;
+    const std::string usage = fmt::format("write 'A: mremap {0}', 'A: mremap {0} dontunmap q', 'A: mremap {0} N' "
+                                          "or 'A: mremap {0} N maymove'", m.text);
+    if (peek_word("dontunmap")) {
+      i_++;
+      st.event = mm::EventKind::MremapDontunmap;
+      Token q = ident("the moved mapping's name");
+      new_name(q, "mapping");
+      st.name = q.text;
+      maps_[q.text] = maps_[m.text];
+      return;
+    }
+    Token n = word("a new size in pages, or dontunmap");
+    const int old = maps_[m.text];
+    const uint64_t v = number(n, "a new size in pages");
+    if (v < 1 || v > static_cast<uint64_t>(mm::MAX_PAGES))
+      fail(n.loc, fmt::format("a new size in pages {} is out of range; it must be between 1 and {}", v, mm::MAX_PAGES));
+    const int size = static_cast<int>(v);
+    // The runner decides shrink or expand against the mapping's size at this
+    // point (an expanding mremap may have failed with ENOMEM); the parser's
+    // size is what the script asked for.
+    st.npages = size;
+    st.value = 0;
+    if (peek_word("maymove")) {
+      i_++;
+      st.value = 1;  // MREMAP_MAYMOVE
+    }
+    st.event = size < old ? mm::EventKind::MremapShrink
+               : st.value ? mm::EventKind::MremapExpandMaymove : mm::EventKind::MremapExpand;
+    maps_[m.text] = size;
+    if (!at_end()) fail(here(), usage);
+  }
+
   PageRef page_ref() {
     Token t = word("a page such as p[0]");
     if (!maps_.count(t.text)) {
@@ -562,8 +599,10 @@ class Parser {
         fail(m.loc, fmt::format("undefined mapping '{}'; {} names a mapping created by 'A: {} = mmap ...'", m.text, v, m.text));
       st.page = PageRef{m.text, 0, m.loc};
       st.has_page = true;
-      if (v == "mremap") st.event = mm::EventKind::Mremap;  // MREMAP_MAYMOVE|MREMAP_FIXED to a free range
-      else if (v == "mlock") st.event = mm::EventKind::Mlock;
+      if (v == "mremap") {
+        st.event = mm::EventKind::Mremap;  // MREMAP_MAYMOVE|MREMAP_FIXED to a free range
+        mremap_args(st, m);
+      } else if (v == "mlock") st.event = mm::EventKind::Mlock;
       else if (v == "munlock") st.event = mm::EventKind::Munlock;
       else {
         bool read = false, write = false, none = false;

@@ -137,6 +137,11 @@ std::string step_text(const Step& st) {
         case mm::EventKind::Mlock: return p + "mlock " + st.page.map;
         case mm::EventKind::Munlock: return p + "munlock " + st.page.map;
         case mm::EventKind::Mremap: return p + "mremap " + st.page.map;
+        case mm::EventKind::MremapDontunmap: return p + "mremap " + st.page.map + " dontunmap " + st.name;
+        case mm::EventKind::MremapShrink:
+        case mm::EventKind::MremapExpand:
+        case mm::EventKind::MremapExpandMaymove:
+          return fmt::format("{}mremap {} {}{}", p, st.page.map, st.npages, st.value ? " maymove" : "");
         case mm::EventKind::Swapoff: return p + "swapoff " + st.name;
         case mm::EventKind::PagemapScanWp: return p + "scan " + page_text(st.page) + " wp";
         case mm::EventKind::PinRW: return p + "pin " + page_text(st.page) + " write";
