@@ -513,6 +513,20 @@ class PlanBuilder {
       return;
     }
     if (needs_arena(st.event) || (arena_ && st.event == mm::EventKind::Mremap)) return mremap_step(st, proc);
+    if (st.scan_range) {
+      // PAGEMAP_SCAN for its effect (PM_SCAN_WP_MATCHING); when an
+      // expectation observed the call, the program made it there.
+      LiveStep& ls = add_step(proc, scenario::step_description(st));
+      if (!st.scan_by_expect) ls.code.push_back(fmt::format("(void){};", scan_call(st.page, st.scan_arg)));
+      const mm::PmScanArg a = scan_arg_at(st.page, st.scan_arg);
+      apply_all_fn([&](mm::State& s) {
+        const mm::PmScanResult r = mm::do_pagemap_scan(s, proc, a, cfg_);
+        if (!r.unknown.empty()) fail(st.loc, fmt::format("the model cannot answer this PAGEMAP_SCAN: {}", r.unknown));
+        return mm::Outcome::done();
+      }, st.loc);
+      close_under_background(st.loc);
+      return;
+    }
     const MapInfo& m = map_of(st.page);
     std::string code, text;
     switch (st.event) {
@@ -546,6 +560,17 @@ class PlanBuilder {
       maps_[st.page.map].start = cur_.states()[0].proc[proc].vma[vma_slot].start;
     for (int i = 0; i < m.npages; i++)
       observe_page(ls, proc, scenario::PageRef{st.page.map, i, st.page.loc}, st.proc, text.substr(0, text.find(' ')), st.loc);
+  }
+
+  // A scan's arguments at the model's address of the mapping.
+  mm::PmScanArg scan_arg_at(const scenario::PageRef& r, mm::PmScanArg a) const {
+    a.start += map_of(r).start;
+    return a;
+  }
+  std::string scan_call(const scenario::PageRef& r, const mm::PmScanArg& a) const {
+    return fmt::format("live_scan_range({}, {}, {}, 0x{:x}ULL, 0x{:x}ULL, 0x{:x}ULL, 0x{:x}ULL, 0x{:x}ULL, {}ULL, {}ULL, {})",
+                       map_of(r).c_index, a.start, a.npages, a.flags, a.category_inverted, a.category_mask,
+                       a.category_anyof_mask, a.return_mask, a.max_pages, a.vec_len, a.vec_null ? 1 : 0);
   }
 
   // mremap in a program on the model's addresses: a move or DONTUNMAP to
@@ -846,6 +871,7 @@ class PlanBuilder {
       case scenario::ObsKind::Folios: what = fmt::format("folios == {}", x.value); break;
       case scenario::ObsKind::SameFolio: what = x.observation(); break;
       case scenario::ObsKind::Scan: what = fmt::format("{}: scan {} {}", x.proc, page_text(x.page), fields_text(x)); break;
+      case scenario::ObsKind::ScanRange: what = fmt::format("{}: pagemap_scan {} {}", x.proc, page_text(x.page), x.scan_text); break;
       case scenario::ObsKind::Access:
         what = fmt::format("{}: access {} {} == {}", x.proc, page_text(x.page), x.write_access ? "write" : "read",
                            scenario::access_signal_name(x.value));
@@ -905,6 +931,21 @@ class PlanBuilder {
                                       x.seek_data ? "SEEK_DATA" : "SEEK_HOLE"));
         ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
         cond = fmt::format("v == {}", static_cast<int64_t>(x.value));
+        break;
+      }
+      case scenario::ObsKind::ScanRange: {
+        const mm::PmScanArg a = scan_arg_at(x.page, x.scan_arg);
+        Observation& o = add_obs(ObsKind::Value, fmt::format("{}: pagemap_scan {} {}", x.proc, page_text(x.page),
+                                                             x.scan_text.substr(0, x.scan_text.find(" == "))), x.loc);
+        for (const mm::State& s : cur_.states()) {
+          mm::State copy = s;
+          const mm::PmScanResult r = mm::do_pagemap_scan(copy, proc, a, cfg_);
+          if (!r.unknown.empty()) fail(x.loc, fmt::format("the model cannot answer this PAGEMAP_SCAN: {}", r.unknown));
+          allow(o, mm::pack_pm_scan_result(r, a.start));
+        }
+        ls.code.push_back(fmt::format("uint64_t v = {};", scan_call(x.page, x.scan_arg)));
+        ls.code.push_back(fmt::format("live_obs_hex({}, v);", o.id));
+        cond = fmt::format("(v & 0x{:x}ULL) == 0x{:x}ULL", x.scan_mask, x.scan_want);
         break;
       }
       case scenario::ObsKind::Scan: {
@@ -1001,6 +1042,7 @@ class PlanBuilder {
     return bit.at(field);
   }
   static bool value_matches(const Expect& x, uint64_t v) {
+    if (x.kind == scenario::ObsKind::ScanRange) return (v & x.scan_mask) == x.scan_want;
     if (x.kind == scenario::ObsKind::Scan) {
       for (const auto& f : x.fields)
         if (((v >> scan_bit(f.field)) & 1) != f.value) return false;

@@ -362,6 +362,46 @@ LIVE_FN long live_scan(int map, int index, int wp) {
   return n == 0 ? 0 : (long)vec.categories;
 }
 
+/* PAGEMAP_SCAN over pages [first, first + npages) of a mapping, its result
+   packed as mmcheck's model packs it (model/pagemap_scan.h
+   pack_pm_scan_result): ret (0..15 regions, 16 EINVAL, 17 EPERM, 18 EFAULT,
+   19 other), walk_end in pages from the start, then four regions of 14 bits
+   (start 2 bits, length 3 bits, categories 9 bits). */
+LIVE_FN uint64_t live_scan_range(int map, int first, int npages, uint64_t flags, uint64_t inverted, uint64_t mask,
+                                 uint64_t anyof, uint64_t ret_mask, uint64_t max_pages, uint64_t vec_len, int vec_null) {
+  struct page_region vec[16];
+  struct pm_scan_arg arg;
+  memset(vec, 0, sizeof vec);
+  memset(&arg, 0, sizeof arg);
+  arg.size = sizeof arg;
+  arg.flags = flags;
+  arg.start = (uintptr_t)live_page(map, first);
+  arg.end = arg.start + (uint64_t)npages * (uint64_t)live_ps;
+  arg.vec = vec_null ? 0 : (uintptr_t)vec;
+  arg.vec_len = vec_len > 16 ? 16 : vec_len;
+  arg.max_pages = max_pages;
+  arg.category_inverted = inverted;
+  arg.category_mask = mask;
+  arg.category_anyof_mask = anyof;
+  arg.return_mask = ret_mask;
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0) live_die("open /proc/self/pagemap");
+  long n = ioctl(fd, PAGEMAP_SCAN, &arg);
+  int e = errno;
+  close(fd);
+  uint64_t v;
+  if (n < 0) v = e == EINVAL ? 16 : e == EPERM ? 17 : e == EFAULT ? 18 : 19;
+  else v = n > 15 ? 15 : (uint64_t)n;
+  uint64_t walk_end = arg.walk_end ? arg.walk_end : arg.end; /* not written back after an argument error */
+  v |= (((walk_end - arg.start) / (uint64_t)live_ps) & 7) << 5;
+  for (long i = 0; n > 0 && i < n && i < 4; i++) {
+    uint64_t s = ((vec[i].start - arg.start) / (uint64_t)live_ps) & 3;
+    uint64_t len = ((vec[i].end - vec[i].start) / (uint64_t)live_ps) & 7;
+    v |= (s | (len << 2) | ((vec[i].categories & 0x1ff) << 5)) << (8 + 14 * i);
+  }
+  return v;
+}
+
 static sigjmp_buf live_access_jmp;
 LIVE_FN void live_on_access_signal(int sig) { siglongjmp(live_access_jmp, sig); }
 

@@ -313,6 +313,17 @@ class ScriptRunner {
       e.page = static_cast<uint8_t>(page_of(st.page));
     }
     e.kind = process_event_kind(st);
+    if (st.scan_range) {
+      mm::PmScanArg a = st.scan_arg;
+      a.start = e.page;
+      apply_everywhere(st, [&](mm::State& s) {
+        if (s.proc[proc].alive != mm::PROC_ALIVE) return mm::Outcome::disabled("the process is not running");
+        const mm::PmScanResult r = mm::do_pagemap_scan(s, proc, a, cfg_.config);
+        if (!r.unknown.empty()) fail(st.loc, fmt::format("the model cannot answer this PAGEMAP_SCAN: {}", r.unknown));
+        return mm::Outcome::done();
+      });
+      return;
+    }
     if (st.kind == StepKind::Write) e.arg = static_cast<uint8_t>(st.value);  // 0: the next value, in each state
     if (e.kind == mm::EventKind::Swapoff) e.arg = static_cast<uint8_t>(devices_.at(st.name));
     if (is_resizing_mremap(e.kind)) {
@@ -674,6 +685,14 @@ class ScriptRunner {
                                        {"swapped", (c & mm::PAGE_IS_SWAPPED) != 0}, {"pfnzero", (c & mm::PAGE_IS_PFNZERO) != 0},
                                        {"huge", (c & mm::PAGE_IS_HUGE) != 0}, {"soft_dirty", (c & mm::PAGE_IS_SOFT_DIRTY) != 0},
                                        {"guard", (c & mm::PAGE_IS_GUARD) != 0}});
+      }
+      case ObsKind::ScanRange: {
+        mm::State copy = s;
+        mm::PmScanArg a = x.scan_arg;
+        a.start += page - x.page.index;  // the mapping's start
+        const mm::PmScanResult r = mm::do_pagemap_scan(copy, proc, a, cfg);
+        if (!r.unknown.empty()) fail(x.loc, fmt::format("the model cannot answer this PAGEMAP_SCAN: {}", r.unknown));
+        return (mm::pack_pm_scan_result(r, a.start) & x.scan_mask) == x.scan_want;
       }
       case ObsKind::Access:
         return static_cast<uint64_t>(mm::access_signal(s, proc, page,
