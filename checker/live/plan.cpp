@@ -521,7 +521,7 @@ class PlanBuilder {
       const mm::PmScanArg a = scan_arg_at(st.page, st.scan_arg);
       apply_all_fn([&](mm::State& s) {
         const mm::PmScanResult r = mm::do_pagemap_scan(s, proc, a, cfg_);
-        if (!r.unknown.empty()) fail(st.loc, fmt::format("the model cannot answer this PAGEMAP_SCAN: {}", r.unknown));
+        if (!r.unknown.empty()) fail(st.loc, fmt::format("impossible PAGEMAP_SCAN for the model: {}", r.unknown));
         return mm::Outcome::done();
       }, st.loc);
       close_under_background(st.loc);
@@ -940,7 +940,7 @@ class PlanBuilder {
         for (const mm::State& s : cur_.states()) {
           mm::State copy = s;
           const mm::PmScanResult r = mm::do_pagemap_scan(copy, proc, a, cfg_);
-          if (!r.unknown.empty()) fail(x.loc, fmt::format("the model cannot answer this PAGEMAP_SCAN: {}", r.unknown));
+          if (!r.unknown.empty()) fail(x.loc, fmt::format("impossible PAGEMAP_SCAN for the model: {}", r.unknown));
           allow(o, mm::pack_pm_scan_result(r, a.start));
         }
         ls.code.push_back(fmt::format("uint64_t v = {};", scan_call(x.page, x.scan_arg)));

@@ -319,7 +319,7 @@ class ScriptRunner {
       apply_everywhere(st, [&](mm::State& s) {
         if (s.proc[proc].alive != mm::PROC_ALIVE) return mm::Outcome::disabled("the process is not running");
         const mm::PmScanResult r = mm::do_pagemap_scan(s, proc, a, cfg_.config);
-        if (!r.unknown.empty()) fail(st.loc, fmt::format("the model cannot answer this PAGEMAP_SCAN: {}", r.unknown));
+        if (!r.unknown.empty()) fail(st.loc, fmt::format("impossible PAGEMAP_SCAN for the model: {}", r.unknown));
         return mm::Outcome::done();
       });
       return;
@@ -691,7 +691,7 @@ class ScriptRunner {
         mm::PmScanArg a = x.scan_arg;
         a.start += page - x.page.index;  // the mapping's start
         const mm::PmScanResult r = mm::do_pagemap_scan(copy, proc, a, cfg);
-        if (!r.unknown.empty()) fail(x.loc, fmt::format("the model cannot answer this PAGEMAP_SCAN: {}", r.unknown));
+        if (!r.unknown.empty()) fail(x.loc, fmt::format("impossible PAGEMAP_SCAN for the model: {}", r.unknown));
         return (mm::pack_pm_scan_result(r, a.start) & x.scan_mask) == x.scan_want;
       }
       case ObsKind::Access:
