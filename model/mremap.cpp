@@ -104,10 +104,13 @@ Outcome move_vma(State& s, int proc, int old_slot, int to, int new_npages, int n
   return Outcome::done();
 }
 
-// vrm_set_new_addr for a move without MREMAP_FIXED, and MREMAP_FIXED onto a
-// fresh reservation: the lowest free range that does not overlap the VMA.
+// vrm_set_new_addr -> get_unmapped_area for MREMAP_DONTUNMAP and a moving
+// expansion (no MREMAP_FIXED): the highest free range that does not overlap
+// the VMA, as x86-64's top-down mmap layout (arch_get_unmapped_area_topdown)
+// picks.  Top-down also keeps the model within its pages: a copy lands at
+// the far end, so the original can still grow in place.
 int unmapped_area_excluding(const Process& p, const Vma& v, int npages) {
-  for (int start = 0; start + npages <= MAX_PAGES; start++) {
+  for (int start = MAX_PAGES - npages; start >= 0; start--) {
     bool free = true;
     for (int pg = start; pg < start + npages; pg++)
       free &= find_vma(p, pg) == nullptr && !(pg >= v.start && pg < v.start + v.npages);
@@ -149,7 +152,7 @@ Outcome mremap_dontunmap(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   Vma* v = find_vma(p, page);
   if (!v) return Outcome::disabled("no VMA at this address (mremap returns EFAULT)");
-  const int to = unmapped_area(p, v->npages);
+  const int to = unmapped_area_excluding(p, *v, v->npages);
   if (to < 0) return {Status::OutOfCapacity, "no free range for MREMAP_DONTUNMAP to move to (raise MAX_PAGES)"};
   int new_slot = -1;
   for (int i = 0; i < MAX_VMAS && new_slot < 0; i++)
@@ -164,7 +167,7 @@ Outcome mremap_shrink(State& s, int proc, int page, int new_npages, const Config
   Process& p = s.proc[proc];
   Vma* v = find_vma(p, page);
   if (!v) return Outcome::disabled("no VMA at this address (mremap returns EFAULT)");
-  if (new_npages == 0) new_npages = v->npages - 1;
+  if (new_npages == 0) new_npages = 1;
   if (new_npages < 1 || new_npages >= v->npages)
     return Outcome::disabled("a shrinking mremap needs a new size between 1 page and the VMA's size");
   const int slot = vma_slot(p, v);
@@ -182,7 +185,7 @@ Outcome mremap_expand(State& s, int proc, int page, int new_npages, MremapMayMov
   Process& p = s.proc[proc];
   Vma* v = find_vma(p, page);
   if (!v) return Outcome::disabled("no VMA at this address (mremap returns EFAULT)");
-  if (new_npages == 0) new_npages = v->npages + 1;
+  if (new_npages == 0) new_npages = 2;
   if (new_npages <= v->npages) return Outcome::disabled("an expanding mremap needs a new size above the VMA's size");
   if (new_npages > MAX_PAGES) return {Status::OutOfCapacity, "mremap beyond the model's address space (raise MAX_PAGES)"};
   // Model: a file mapping grows only within the file (a page past EOF

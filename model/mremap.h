@@ -22,8 +22,9 @@ enum class MremapMayMove : uint8_t { No, Yes };
 // mremap_at -> shrink_vma (new_npages < npages), expand_vma (new_npages >
 // npages: vrm_can_expand_in_place -> expand_vma_in_place, else -ENOMEM
 // without MREMAP_MAYMOVE, else move_vma to a new range of new_npages).
-// new_npages 0 means one page less (shrink) or one more (expand), the form
-// explore alphabets use.
+// new_npages 0, the form explore and check alphabets use, means one page
+// (shrink) or two pages (expand): every VMA stays within two pages, so two
+// VMAs always fit the model's four.
 Outcome mremap_shrink(State& s, int proc, int page, int new_npages, const Config& cfg);
 Outcome mremap_expand(State& s, int proc, int page, int new_npages, MremapMayMove may_move, const Config& cfg);
 

@@ -677,7 +677,8 @@ class PlanBuilder {
         st.page = page_ref();
         st.has_page = true;
         const int n = map_of(st.page).npages;
-        st.npages = e.arg ? e.arg : e.kind == mm::EventKind::MremapShrink ? n - 1 : n + 1;
+        (void)n;
+        st.npages = e.arg ? e.arg : e.kind == mm::EventKind::MremapShrink ? 1 : 2;
         st.value = e.kind == mm::EventKind::MremapExpandMaymove;
         return st;
       }
