@@ -216,6 +216,17 @@ std::string describe_event(const Event& e, const State& before, const DisplayNam
       return fmt::format("{}: ioctl(PAGEMAP_SCAN, p[{}], PM_SCAN_WP_MATCHING|PM_SCAN_CHECK_WPASYNC)", who, pg);
     case EventKind::Swapoff: return fmt::format("{}: swapoff({})", who, n.device(e.arg));
     case EventKind::Mremap: return fmt::format("{}: mremap(vma of p[{}], MREMAP_MAYMOVE|MREMAP_FIXED)", who, pg);
+    case EventKind::MremapDontunmap:
+      return fmt::format("{}: mremap(vma of p[{}], MREMAP_MAYMOVE|MREMAP_DONTUNMAP)", who, pg);
+    case EventKind::MremapShrink:
+      return e.arg ? fmt::format("{}: mremap(vma of p[{}], {} pages)", who, pg, e.arg)
+                   : fmt::format("{}: mremap(vma of p[{}], 1 page)", who, pg);
+    case EventKind::MremapExpand:
+    case EventKind::MremapExpandMaymove: {
+      const char* flags = e.kind == EventKind::MremapExpand ? "0" : "MREMAP_MAYMOVE";
+      return e.arg ? fmt::format("{}: mremap(vma of p[{}], {} pages, {})", who, pg, e.arg, flags)
+                   : fmt::format("{}: mremap(vma of p[{}], 2 pages, {})", who, pg, flags);
+    }
     case EventKind::PinRW: return fmt::format("{}: pin_user_pages(p[{}], FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM)", who, pg);
     case EventKind::Count_: break;
   }

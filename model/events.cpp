@@ -66,6 +66,10 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"mremap", EventScope::ProcPage, false},
     {"swapoff", EventScope::Proc, false},
     {"scan_wp", EventScope::ProcPage, false},
+    {"mremap_dontunmap", EventScope::ProcPage, false},
+    {"mremap_shrink", EventScope::ProcPage, false},
+    {"mremap_expand", EventScope::ProcPage, false},
+    {"mremap_expand_maymove", EventScope::ProcPage, false},
 }};
 }  // namespace
 
@@ -175,6 +179,10 @@ Outcome apply(State& s, const Event& e, const Config& cfg, OnDisabled on_disable
     case EventKind::Mremap: o = mremap_move(s, e.proc, e.page, cfg); break;
     case EventKind::Swapoff: o = swapoff(s, e.arg, cfg); break;
     case EventKind::PagemapScanWp: o = pagemap_scan_wp(s, e.proc, e.page, cfg); break;
+    case EventKind::MremapDontunmap: o = mremap_dontunmap(s, e.proc, e.page, cfg); break;
+    case EventKind::MremapShrink: o = mremap_shrink(s, e.proc, e.page, e.arg, cfg); break;
+    case EventKind::MremapExpand: o = mremap_expand(s, e.proc, e.page, e.arg, MremapMayMove::No, cfg); break;
+    case EventKind::MremapExpandMaymove: o = mremap_expand(s, e.proc, e.page, e.arg, MremapMayMove::Yes, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled && before) s = *before;

@@ -51,6 +51,11 @@ enum class EventKind : uint8_t {
   Mremap,             // mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of the VMA to a free range: move_page_tables
   Swapoff,            // swapoff() of swap type `arg`: try_to_unuse
   PagemapScanWp,      // ioctl(PAGEMAP_SCAN, PM_SCAN_WP_MATCHING|PM_SCAN_CHECK_WPASYNC) on one page
+  // resizing mremap and MREMAP_DONTUNMAP (appended; `arg` = the new size in pages, 0 = 1 page (shrink) / 2 (expand))
+  MremapDontunmap,      // mremap(MREMAP_MAYMOVE|MREMAP_DONTUNMAP): move_vma + dontunmap_complete
+  MremapShrink,         // mremap(old, len, smaller, 0): shrink_vma
+  MremapExpand,         // mremap(old, len, larger, 0): expand_vma in place, or -ENOMEM
+  MremapExpandMaymove,  // mremap(old, len, larger, MREMAP_MAYMOVE): expand_vma in place, else move_vma
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

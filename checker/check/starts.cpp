@@ -20,7 +20,7 @@ constexpr uint8_t STABLE = mm::SWP_STABLE_WRITES;
 constexpr uint8_t SYNC = mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK;
 
 // Which budget limits an event kind.
-enum class Limit { None, Forks, Pageouts, Pins, Reclaims };
+enum class Limit { None, Forks, Pageouts, Pins, Reclaims, Remaps };
 
 // Every event kind of the model, once, with what a start must contain for
 // the kind to ever be enabled there (all of `needs`), and the budget that
@@ -68,8 +68,17 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::Mremap, F_VMA_OPS, Limit::None},
     {EventKind::Swapoff, F_VMA_OPS | F_SWAP, Limit::None},
     {EventKind::PagemapScanWp, F_VMA_OPS | F_UFFD_WP, Limit::None},
+    // Their own start (mremap-resize-1p): with the move, pins and unlimited
+    // copies of the vma-ops starts they would outgrow the model's 4 pages.
+    // The plain expansion (in place or ENOMEM) is left out: a copy grown in
+    // place leaves no room for the other VMA's moving expansion (scenarios
+    // cover it: mremap-expand-*, guard-mremap-expand*).
+    {EventKind::MremapDontunmap, F_MREMAP_RESIZE, Limit::Remaps},
+    {EventKind::MremapShrink, F_MREMAP_RESIZE, Limit::None},
+    {EventKind::MremapExpand, F_MREMAP_RESIZE | F_UNUSED, Limit::None},
+    {EventKind::MremapExpandMaymove, F_MREMAP_RESIZE, Limit::Remaps},
 };
-static_assert(mm::EVENT_KIND_COUNT == 37, "a new event kind needs its row in kEventTable");
+static_assert(mm::EVENT_KIND_COUNT == 41, "a new event kind needs its row in kEventTable");
 
 MappingDecl anon(int n, uint8_t flags = 0) { return {VmaKind::PrivateAnon, n, flags, -1, 0}; }
 MappingDecl shared_anon(int n, uint8_t flags = 0) { return {VmaKind::SharedAnon, n, flags, -1, 0}; }
@@ -197,6 +206,21 @@ const std::vector<Start>& standard_starts() {
     v.push_back(s);
 
     s = {};
+    s.name = "mremap-resize-1p";
+    s.description = "A: 1-page private anon mapping with MREMAP_DONTUNMAP and resizing mremap (shrink to 1 page, "
+                    "expand to 2 in place or with MREMAP_MAYMOVE); one async swap device";
+    s.swap = {ASYNC};
+    s.maps = {anon(1)};
+    s.depth = 7;
+    s.pins = 0;
+    s.mremap_resize = true;
+    s.why_bound = "a VMA at most 2 pages, at most one MREMAP_DONTUNMAP copy (top-down, at the far end) and one "
+                  "expansion per path: two VMAs always fit the model's 4 pages (no capacity bound), and each mremap bug class (PTEs or "
+                  "markers lost or left behind, a COW page shared after the move, an mlocked page unpopulated) needs "
+                  "one page, one fork and <= 4 events";
+    v.push_back(s);
+
+    s = {};
     s.name = "vma-ops-memfd-1p";
     s.description = "A: one 1-page memfd mapped MAP_SHARED, with the model III operations; one async swap device";
     s.swap = {ASYNC};
@@ -243,6 +267,7 @@ uint32_t start_features(const Start& st, const mm::Config& cfg) {
   }
   if (st.forks > 0) f |= F_FORK;
   if (st.pins > 0) f |= F_PIN;
+  if (st.mremap_resize) f |= F_MREMAP_RESIZE;
   if (st.vma_ops) f |= F_VMA_OPS;
   if (cfg.CONFIG_MEM_SOFT_DIRTY) f |= F_SOFT_DIRTY;
   if (mm::lru_batch_other_cpu(cfg)) f |= F_LRU_BATCH;
@@ -261,6 +286,7 @@ std::vector<engine::AlphabetEntry> start_alphabet(const Start& st, const mm::Con
       case Limit::Pageouts: limit = st.pageouts; break;
       case Limit::Pins: limit = st.pins; break;
       case Limit::Reclaims: limit = st.reclaims; break;
+      case Limit::Remaps: limit = st.remaps; break;
     }
     a.push_back({row.kind, limit});
   }

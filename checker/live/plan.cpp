@@ -22,6 +22,10 @@
 #include "model/setup.h"
 #include "model/shmem.h"
 
+namespace mmc::scenario {
+std::string step_description(const Step& st);  // show.cpp
+}
+
 namespace mmc::live {
 
 using scenario::Expect;
@@ -149,6 +153,10 @@ class PlanBuilder {
 
   // The script's items [0, upto), then `events` (a trace) as steps.
   Plan build(size_t upto, const std::vector<mm::Event>& events, const std::vector<TruthCheck>& truths = {}) {
+    for (size_t i = 0; i < upto && i < sc_.items.size(); i++)
+      if (!sc_.items[i].is_expect && needs_arena(sc_.items[i].step.event) && sc_.items[i].step.kind == StepKind::Syscall)
+        arena_ = true;
+    for (const mm::Event& e : events) arena_ |= needs_arena(e.kind);
     setup();
     for (size_t i = 0; i < upto && i < sc_.items.size(); i++) {
       const Item& it = sc_.items[i];
@@ -167,6 +175,14 @@ class PlanBuilder {
   }
 
  private:
+  // Resizing mremap and MREMAP_DONTUNMAP depend on the address layout
+  // (vma_expandable, the free range a copy goes to): such programs map at
+  // the model's addresses (live_mmap_at).
+  static bool needs_arena(mm::EventKind k) {
+    return k == mm::EventKind::MremapDontunmap || k == mm::EventKind::MremapShrink || k == mm::EventKind::MremapExpand ||
+           k == mm::EventKind::MremapExpandMaymove;
+  }
+  bool arena_ = false;
   const scenario::Scenario& sc_;
   mm::Config cfg_;
   Plan plan_;
@@ -496,6 +512,21 @@ class PlanBuilder {
       close_under_background(st.loc);
       return;
     }
+    if (needs_arena(st.event) || (arena_ && st.event == mm::EventKind::Mremap)) return mremap_step(st, proc);
+    if (st.scan_range) {
+      // PAGEMAP_SCAN for its effect (PM_SCAN_WP_MATCHING); when an
+      // expectation observed the call, the program made it there.
+      LiveStep& ls = add_step(proc, scenario::step_description(st));
+      if (!st.scan_by_expect) ls.code.push_back(fmt::format("(void){};", scan_call(st.page, st.scan_arg)));
+      const mm::PmScanArg a = scan_arg_at(st.page, st.scan_arg);
+      apply_all_fn([&](mm::State& s) {
+        const mm::PmScanResult r = mm::do_pagemap_scan(s, proc, a, cfg_);
+        if (!r.unknown.empty()) fail(st.loc, fmt::format("impossible PAGEMAP_SCAN for the model: {}", r.unknown));
+        return mm::Outcome::done();
+      }, st.loc);
+      close_under_background(st.loc);
+      return;
+    }
     const MapInfo& m = map_of(st.page);
     std::string code, text;
     switch (st.event) {
@@ -529,6 +560,72 @@ class PlanBuilder {
       maps_[st.page.map].start = cur_.states()[0].proc[proc].vma[vma_slot].start;
     for (int i = 0; i < m.npages; i++)
       observe_page(ls, proc, scenario::PageRef{st.page.map, i, st.page.loc}, st.proc, text.substr(0, text.find(' ')), st.loc);
+  }
+
+  // A scan's arguments at the model's address of the mapping.
+  mm::PmScanArg scan_arg_at(const scenario::PageRef& r, mm::PmScanArg a) const {
+    a.start += map_of(r).start;
+    return a;
+  }
+  std::string scan_call(const scenario::PageRef& r, const mm::PmScanArg& a) const {
+    return fmt::format("live_scan_range({}, {}, {}, 0x{:x}ULL, 0x{:x}ULL, 0x{:x}ULL, 0x{:x}ULL, 0x{:x}ULL, {}ULL, {}ULL, {})",
+                       map_of(r).c_index, a.start, a.npages, a.flags, a.category_inverted, a.category_mask,
+                       a.category_anyof_mask, a.return_mask, a.max_pages, a.vec_len, a.vec_null ? 1 : 0);
+  }
+
+  // mremap in a program on the model's addresses: a move or DONTUNMAP to
+  // where the model put the VMA, or a resize.
+  void mremap_step(const Step& st, int proc) {
+    const MapInfo m = map_of(st.page);
+    const mm::Process& before = cur_.states()[0].proc[proc];
+    int vma_slot = -1;
+    uint8_t used = 0;
+    for (int i = 0; i < mm::MAX_VMAS; i++) {
+      if (before.vma[i].kind == mm::VmaKind::None) continue;
+      used |= 1u << i;
+      if (before.vma[i].start == m.start) vma_slot = i;
+    }
+    if (vma_slot < 0) fail(st.loc, "mremap found no mapping");
+    const std::string text = scenario::step_description(st);
+    LiveStep& ls = add_step(proc, text);
+    mm::Event e{st.event, static_cast<uint8_t>(proc), static_cast<uint8_t>(page_of(st.page)), 0};
+    if (needs_arena(st.event) && st.event != mm::EventKind::MremapDontunmap) {
+      e.kind = scenario::resize_event_kind(st, m.npages);
+      if (e.kind == mm::EventKind::Count_) return;  // MREMAP_NO_RESIZE: nothing to do
+      e.arg = static_cast<uint8_t>(st.npages);
+    }
+    apply_all(e, st.loc);
+    close_under_background(st.loc);
+    const mm::Process& after = cur_.states()[0].proc[proc];
+    std::string shown = st.page.map;
+    switch (e.kind) {
+      case mm::EventKind::Mremap:
+        ls.code.push_back(fmt::format("live_mremap_at({}, {});", m.c_index, after.vma[vma_slot].start));
+        break;
+      case mm::EventKind::MremapDontunmap: {
+        int slot = -1;
+        for (int i = 0; i < mm::MAX_VMAS; i++)
+          if (after.vma[i].kind != mm::VmaKind::None && !(used & (1u << i))) slot = i;
+        if (slot < 0) fail(st.loc, "MREMAP_DONTUNMAP made no new mapping");
+        int c = c_maps_.count(st.name) ? c_maps_[st.name] : static_cast<int>(c_maps_.size());
+        if (!c_maps_.count(st.name)) {
+          c_maps_[st.name] = c;
+          plan_.map_names.push_back(st.name);
+        }
+        maps_[st.name] = MapInfo{after.vma[slot].start, m.npages, c, st.proc};
+        ls.code.push_back(fmt::format("live_mremap_dontunmap({}, {}, {});", m.c_index, c, after.vma[slot].start));
+        shown = st.name;
+        break;
+      }
+      default:
+        ls.code.push_back(fmt::format("live_mremap_resize({}, {}, {});", m.c_index, st.npages, st.value ? "MREMAP_MAYMOVE" : "0"));
+        break;
+    }
+    maps_[st.page.map].start = after.vma[vma_slot].start;
+    maps_[st.page.map].npages = after.vma[vma_slot].npages;
+    const MapInfo& now = maps_.at(shown);
+    for (int i = 0; i < now.npages; i++)
+      observe_page(ls, proc, scenario::PageRef{shown, i, st.page.loc}, st.proc, "mremap", st.loc);
   }
 
   // A trace event as the scenario step that performs it, named with the
@@ -570,7 +667,33 @@ class PlanBuilder {
       case mm::EventKind::MprotectReadWrite:
       case mm::EventKind::Mlock:
       case mm::EventKind::Munlock:
+      case mm::EventKind::Mremap:
       case mm::EventKind::PinRW: st.kind = StepKind::Syscall; st.event = e.kind; break;
+      case mm::EventKind::MremapShrink:
+      case mm::EventKind::MremapExpand:
+      case mm::EventKind::MremapExpandMaymove: {
+        st.kind = StepKind::Syscall;
+        st.event = e.kind;
+        st.page = page_ref();
+        st.has_page = true;
+        const int n = map_of(st.page).npages;
+        (void)n;
+        st.npages = e.arg ? e.arg : e.kind == mm::EventKind::MremapShrink ? 1 : 2;
+        st.value = e.kind == mm::EventKind::MremapExpandMaymove;
+        return st;
+      }
+      case mm::EventKind::MremapDontunmap: {
+        st.kind = StepKind::Syscall;
+        st.event = e.kind;
+        st.page = page_ref();
+        st.has_page = true;
+        for (int i = 1;; i++)
+          if (!maps_.count(fmt::format("r{}", i))) {
+            st.name = fmt::format("r{}", i);
+            break;
+          }
+        return st;
+      }
       case mm::EventKind::UffdWpProtect: st.kind = StepKind::UffdWp; st.on = true; break;
       case mm::EventKind::UffdWpUnprotect: st.kind = StepKind::UffdWp; st.on = false; break;
       case mm::EventKind::PinRO: st.kind = StepKind::Pin; break;
@@ -646,7 +769,10 @@ class PlanBuilder {
                                               st.file.empty() ? scenario::map_kind_name(st.map_kind) : shared ? "shared" : "private",
                                               st.thp ? " thp" : "",
                                               st.uffd_wp ? ((st.uffd_features & mm::VM_UFFD_WP_UNPOPULATED) ? " uffd-wp-unpopulated" : " uffd-wp") : ""));
-    ls.code.push_back(fmt::format("live_mmap({}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset));
+    if (arena_)
+      ls.code.push_back(fmt::format("live_mmap_at({}, {}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset, start));
+    else
+      ls.code.push_back(fmt::format("live_mmap({}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset));
     if (st.uffd_features & mm::VM_UFFD_EVENT_FORK)
       not_live(st.loc, "UFFD_FEATURE_EVENT_FORK makes fork wait for a userfaultfd reader the program does not have");
     if (st.uffd_features & mm::VM_UFFD_WP_ASYNC) ls.code.push_back(fmt::format("live_uffd_register_async({});", c));
@@ -746,6 +872,7 @@ class PlanBuilder {
       case scenario::ObsKind::Folios: what = fmt::format("folios == {}", x.value); break;
       case scenario::ObsKind::SameFolio: what = x.observation(); break;
       case scenario::ObsKind::Scan: what = fmt::format("{}: scan {} {}", x.proc, page_text(x.page), fields_text(x)); break;
+      case scenario::ObsKind::ScanRange: what = fmt::format("{}: pagemap_scan {} {}", x.proc, page_text(x.page), x.scan_text); break;
       case scenario::ObsKind::Access:
         what = fmt::format("{}: access {} {} == {}", x.proc, page_text(x.page), x.write_access ? "write" : "read",
                            scenario::access_signal_name(x.value));
@@ -805,6 +932,21 @@ class PlanBuilder {
                                       x.seek_data ? "SEEK_DATA" : "SEEK_HOLE"));
         ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
         cond = fmt::format("v == {}", static_cast<int64_t>(x.value));
+        break;
+      }
+      case scenario::ObsKind::ScanRange: {
+        const mm::PmScanArg a = scan_arg_at(x.page, x.scan_arg);
+        Observation& o = add_obs(ObsKind::Value, fmt::format("{}: pagemap_scan {} {}", x.proc, page_text(x.page),
+                                                             x.scan_text.substr(0, x.scan_text.find(" == "))), x.loc);
+        for (const mm::State& s : cur_.states()) {
+          mm::State copy = s;
+          const mm::PmScanResult r = mm::do_pagemap_scan(copy, proc, a, cfg_);
+          if (!r.unknown.empty()) fail(x.loc, fmt::format("impossible PAGEMAP_SCAN for the model: {}", r.unknown));
+          allow(o, mm::pack_pm_scan_result(r, a.start));
+        }
+        ls.code.push_back(fmt::format("uint64_t v = {};", scan_call(x.page, x.scan_arg)));
+        ls.code.push_back(fmt::format("live_obs_hex({}, v);", o.id));
+        cond = fmt::format("(v & 0x{:x}ULL) == 0x{:x}ULL", x.scan_mask, x.scan_want);
         break;
       }
       case scenario::ObsKind::Scan: {
@@ -901,6 +1043,7 @@ class PlanBuilder {
     return bit.at(field);
   }
   static bool value_matches(const Expect& x, uint64_t v) {
+    if (x.kind == scenario::ObsKind::ScanRange) return (v & x.scan_mask) == x.scan_want;
     if (x.kind == scenario::ObsKind::Scan) {
       for (const auto& f : x.fields)
         if (((v >> scan_bit(f.field)) & 1) != f.value) return false;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/events.h"
+#include "model/pagemap_scan.h"
 
 namespace mmc::scenario {
 
@@ -70,6 +71,10 @@ enum class StepKind {
 
 struct Step {
   StepKind kind = StepKind::Read;
+  bool scan_range = false;  // Syscall PagemapScanWp: 'A: pagemap_scan p[0] pages=N ARGS' with `scan_arg`
+  mm::PmScanArg scan_arg;   // start: the page index in the mapping
+  std::string scan_text;
+  bool scan_by_expect = false;  // the effect of an observed PM_SCAN_WP_MATCHING call (no call of its own live)
   Loc loc;
   std::string proc;      // the acting process ("" for kernel steps)
   PageRef page;          // page-scoped steps; kernel steps with a target
@@ -106,6 +111,7 @@ enum class ObsKind {
   SameFolio,     // A: folio p[0] same B: q[0]  |  A: folio p[0] same initial   (no PFN numbers)
   Access,        // A: access p[0] read|write == ok|SIGSEGV|SIGBUS   (the signal an access raises)
   Scan,          // A: scan p[0] written=1 present=1 ...  (PAGEMAP_SCAN categories)
+  ScanRange,     // A: pagemap_scan p[0] pages=4 ARGS == RET [walk_end=K] [regions A-B/cats ...]  (do_pagemap_scan)
 };
 
 // `present=1`, `frame=sda:1`: one field compared with a value.
@@ -137,6 +143,10 @@ struct Expect {
   PageRef other_page;
   bool same_initial = false;      // ... or the folio the page had when exploration started
   bool write_access = false;      // Access: a store (else a load)
+  mm::PmScanArg scan_arg;         // ScanRange: start is the page index in the mapping
+  uint64_t scan_want = 0;         // ScanRange: mm::pack_pm_scan_result of the expected result ...
+  uint64_t scan_mask = 0;         // ... on the bits the expectation names (ret; walk_end; regions)
+  std::string scan_text;          // ScanRange: the arguments and result as written
   std::string under;              // only under this config ("" = every config)
   Loc under_loc;
   std::string name;               // `as NAME`, or derived from the observation

@@ -283,6 +283,153 @@ class Parser {
                             "step such as 'A: fork {}'",
                             t.text, t.text, t.text));
   }
+  // After 'A: mremap p': nothing (move), 'dontunmap q' (MREMAP_DONTUNMAP:
+  // the moved mapping is named q, p stays), or a new size in pages with
+  // an optional 'maymove' (shrink, or expand in place / by moving).
+  void mremap_args(Step& st, const Token& m) {
+    if (at_end()) return;
+    const std::string usage = fmt::format("write 'A: mremap {0}', 'A: mremap {0} dontunmap q', 'A: mremap {0} N' "
+                                          "or 'A: mremap {0} N maymove'", m.text);
+    if (peek_word("dontunmap")) {
+      i_++;
+      st.event = mm::EventKind::MremapDontunmap;
+      Token q = ident("the moved mapping's name");
+      new_name(q, "mapping");
+      st.name = q.text;
+      maps_[q.text] = maps_[m.text];
+      return;
+    }
+    Token n = word("a new size in pages, or dontunmap");
+    const int old = maps_[m.text];
+    const uint64_t v = number(n, "a new size in pages");
+    if (v < 1 || v > static_cast<uint64_t>(mm::MAX_PAGES))
+      fail(n.loc, fmt::format("a new size in pages {} is out of range; it must be between 1 and {}", v, mm::MAX_PAGES));
+    const int size = static_cast<int>(v);
+    // The runner decides shrink or expand against the mapping's size at this
+    // point (an expanding mremap may have failed with ENOMEM); the parser's
+    // size is what the script asked for.
+    st.npages = size;
+    st.value = 0;
+    if (peek_word("maymove")) {
+      i_++;
+      st.value = 1;  // MREMAP_MAYMOVE
+    }
+    st.event = size < old ? mm::EventKind::MremapShrink
+               : st.value ? mm::EventKind::MremapExpandMaymove : mm::EventKind::MremapExpand;
+    maps_[m.text] = size;
+    if (!at_end()) fail(here(), usage);
+  }
+
+  // PAGEMAP_SCAN arguments after 'pagemap_scan p[I]': pages=N, wp, check,
+  // flags=0x.., inverted=C, required=C, anyof=C, return=C, max_pages=N,
+  // vec=N (default 4), novec; C is all, none, 0x..., or names joined by '+'.
+  mm::PmScanArg scan_args(const PageRef& at, std::string& text) {
+    mm::PmScanArg a;
+    a.start = at.index;
+    a.npages = 1;
+    a.vec_len = mm::MAX_PAGES;
+    const int room = maps_[at.map] - at.index;
+    while (!at_end() && !peek_punct("==")) {
+      Token k = word("a PAGEMAP_SCAN argument (pages=N, wp, check, required=..., return=..., max_pages=N, vec=N, novec)");
+      text += (text.empty() ? "" : " ") + k.text;
+      if (k.text == "wp") { a.flags |= mm::PM_SCAN_WP_MATCHING; continue; }
+      if (k.text == "check") { a.flags |= mm::PM_SCAN_CHECK_WPASYNC; continue; }
+      if (k.text == "novec") { a.vec_null = true; continue; }
+      punct("=", fmt::format("write {}=VALUE", k.text));
+      Token v = word("a value");
+      text += "=" + v.text;
+      if (k.text == "pages") {
+        const uint64_t n = number(v, "a number of pages");
+        if (n > static_cast<uint64_t>(room))
+          fail(v.loc, fmt::format("pages={} runs past mapping '{}' ({} page{} from {}[{}])", n, at.map, room,
+                                  room == 1 ? "" : "s", at.map, at.index));
+        a.npages = static_cast<int>(n);
+      } else if (k.text == "flags") a.flags |= number(v, "flags");
+      else if (k.text == "max_pages") a.max_pages = number(v, "max_pages");
+      else if (k.text == "vec") a.vec_len = number(v, "a vector length");
+      else if (k.text == "inverted") a.category_inverted = scan_categories(v);
+      else if (k.text == "required") a.category_mask = scan_categories(v);
+      else if (k.text == "anyof") a.category_anyof_mask = scan_categories(v);
+      else if (k.text == "return") a.return_mask = scan_categories(v);
+      else fail(k.loc, fmt::format("unknown PAGEMAP_SCAN argument '{}'; the arguments are pages, wp, check, flags, "
+                                   "inverted, required, anyof, return, max_pages, vec and novec", k.text));
+    }
+    return a;
+  }
+  uint64_t scan_categories(const Token& v) {
+    if (v.text == "all") return mm::PM_SCAN_CATEGORIES;
+    if (v.text == "none") return 0;
+    if (v.text.rfind("0x", 0) == 0) return number(v, "a category mask");
+    static const std::map<std::string, uint64_t> names = {
+        {"wpallowed", mm::PAGE_IS_WPALLOWED}, {"written", mm::PAGE_IS_WRITTEN}, {"file", mm::PAGE_IS_FILE},
+        {"present", mm::PAGE_IS_PRESENT},     {"swapped", mm::PAGE_IS_SWAPPED}, {"pfnzero", mm::PAGE_IS_PFNZERO},
+        {"huge", mm::PAGE_IS_HUGE},           {"soft_dirty", mm::PAGE_IS_SOFT_DIRTY}, {"guard", mm::PAGE_IS_GUARD}};
+    uint64_t m = 0;
+    size_t from = 0;
+    while (from <= v.text.size()) {
+      const size_t plus = v.text.find('+', from);
+      const std::string n = v.text.substr(from, plus == std::string::npos ? std::string::npos : plus - from);
+      auto it = names.find(n);
+      if (it == names.end())
+        fail(v.loc, fmt::format("unknown page category '{}'; write all, none, 0x..., or names joined by '+' "
+                                "(wpallowed written file present swapped pfnzero huge soft_dirty guard)", n));
+      m |= it->second;
+      if (plus == std::string::npos) break;
+      from = plus + 1;
+    }
+    return m;
+  }
+  // '== RET [walk_end=K] [regions A-B/cats ...]': RET is a count, EINVAL or
+  // EPERM; K and the region bounds are page indices in the mapping.
+  void scan_result(Expect& x) {
+    punct("==", "write 'A: pagemap_scan p[0] pages=N ... == RESULT'");
+    Token r = word("the ioctl's result: a number of regions, EINVAL or EPERM");
+    mm::PmScanResult want;
+    if (r.text == "EINVAL") want.ret = -EINVAL;
+    else if (r.text == "EPERM") want.ret = -EPERM;
+    else want.ret = static_cast<long>(number(r, "a number of regions"));
+    if (want.ret > 4) fail(r.loc, "at most 4 regions fit the model's pages");
+    x.scan_text += " == " + r.text;
+    x.scan_mask = 0x1f;
+    const int base = x.scan_arg.start;
+    const int npages = maps_[x.page.map];
+    want.walk_end = base;
+    auto more = [&] { return !at_end() && !peek_word("under") && !peek_word("as"); };
+    while (more()) {
+      Token k = word("walk_end=K or regions");
+      if (k.text == "walk_end") {
+        punct("=", "write walk_end=K (a page index in the mapping)");
+        Token v = word("a page index");
+        const uint64_t e = number(v, "a page index");
+        if (e > static_cast<uint64_t>(npages) || static_cast<int>(e) < base)
+          fail(v.loc, fmt::format("walk_end={} is outside {}[{}]..{}[{}]", e, x.page.map, base, x.page.map, npages));
+        want.walk_end = static_cast<int>(e);
+        x.scan_mask |= uint64_t{7} << 5;
+        x.scan_text += " walk_end=" + v.text;
+      } else if (k.text == "regions") {
+        x.scan_mask |= ~uint64_t{0} << 8;
+        x.scan_text += " regions";
+        while (more()) {
+          Token g = word("a region A-B/categories (pages [A, B) of the mapping)");
+          const size_t dash = g.text.find('-'), slash = g.text.find('/');
+          if (dash == std::string::npos || slash == std::string::npos || slash < dash)
+            fail(g.loc, fmt::format("bad region '{}'; write A-B/categories, e.g. 0-2/written", g.text));
+          Token a{Tok::Word, g.text.substr(0, dash), g.loc}, b{Tok::Word, g.text.substr(dash + 1, slash - dash - 1), g.loc},
+              c{Tok::Word, g.text.substr(slash + 1), g.loc};
+          const uint64_t s = number(a, "a region start"), e = number(b, "a region end");
+          if (s < static_cast<uint64_t>(base) || e <= s || e > static_cast<uint64_t>(npages))
+            fail(g.loc, fmt::format("region '{}' is not a non-empty range inside the scan", g.text));
+          want.regions.push_back(mm::PageRegion{static_cast<int>(s), static_cast<int>(e), static_cast<uint32_t>(scan_categories(c))});
+          x.scan_text += " " + g.text;
+        }
+        if (want.regions.size() > 4) fail(r.loc, "at most 4 regions fit the model's pages");
+      } else {
+        fail(k.loc, fmt::format("expected walk_end=K or regions but found '{}'", k.text));
+      }
+    }
+    x.scan_want = mm::pack_pm_scan_result(want, base) & x.scan_mask;
+  }
+
   PageRef page_ref() {
     Token t = word("a page such as p[0]");
     if (!maps_.count(t.text)) {
@@ -548,6 +695,15 @@ class Parser {
       Token w = word("wp");
       if (w.text != "wp") fail(w.loc, fmt::format("expected 'wp' but found '{}'; write 'A: scan p[0] wp'", w.text));
       end("write 'A: scan p[0] wp'");
+    } else if (v == "pagemap_scan") {
+      // A: pagemap_scan p[0] pages=4 wp check required=written return=written -- the ioctl for its effect
+      st.kind = StepKind::Syscall;
+      st.event = mm::EventKind::PagemapScanWp;
+      st.scan_range = true;
+      st.page = page_ref();
+      st.has_page = true;
+      st.scan_arg = scan_args(st.page, st.scan_text);
+      end("write 'A: pagemap_scan p[0] pages=N wp ...'");
     } else if (v == "swapoff") {
       // A: swapoff sda -- try_to_unuse, then the device is gone
       st.kind = StepKind::Syscall;
@@ -562,8 +718,10 @@ class Parser {
         fail(m.loc, fmt::format("undefined mapping '{}'; {} names a mapping created by 'A: {} = mmap ...'", m.text, v, m.text));
       st.page = PageRef{m.text, 0, m.loc};
       st.has_page = true;
-      if (v == "mremap") st.event = mm::EventKind::Mremap;  // MREMAP_MAYMOVE|MREMAP_FIXED to a free range
-      else if (v == "mlock") st.event = mm::EventKind::Mlock;
+      if (v == "mremap") {
+        st.event = mm::EventKind::Mremap;  // MREMAP_MAYMOVE|MREMAP_FIXED to a free range
+        mremap_args(st, m);
+      } else if (v == "mlock") st.event = mm::EventKind::Mlock;
       else if (v == "munlock") st.event = mm::EventKind::Munlock;
       else {
         bool read = false, write = false, none = false;
@@ -811,6 +969,11 @@ class Parser {
         x.kind = ObsKind::Pte;
         x.page = page_ref();
         fields(x, {"none", "present", "swap", "marker", "write", "dirty", "soft_dirty", "uffd_wp", "swp_exclusive", "pmd"}, "pte");
+      } else if (o.text == "pagemap_scan") {
+        x.kind = ObsKind::ScanRange;
+        x.page = page_ref();
+        x.scan_arg = scan_args(x.page, x.scan_text);
+        scan_result(x);
       } else if (o.text == "scan") {
         x.kind = ObsKind::Scan;
         x.page = page_ref();
@@ -915,6 +1078,22 @@ class Parser {
     it.is_expect = true;
     it.expect = x;
     sc_.items.push_back(it);
+    if (x.kind == ObsKind::ScanRange && (x.scan_arg.flags & mm::PM_SCAN_WP_MATCHING)) {
+      // The observed call also write-protects: its effect is a step of its
+      // own right after (the live program makes the call once, in the check).
+      Step st;
+      st.kind = StepKind::Syscall;
+      st.event = mm::EventKind::PagemapScanWp;
+      st.scan_range = true;
+      st.scan_by_expect = true;
+      st.loc = x.loc;
+      st.proc = x.proc;
+      st.page = x.page;
+      st.has_page = true;
+      st.scan_arg = x.scan_arg;
+      st.scan_text = x.scan_text.substr(0, x.scan_text.find(" == "));
+      sc_.items.push_back(Item{false, st, {}});
+    }
   }
 
   // `under CONFIG` and `as NAME` after an expectation or check.
@@ -960,6 +1139,7 @@ class Parser {
       case ObsKind::Access:
         return fmt::format("{}.access({},{})=={}", x.proc, page, x.write_access ? "write" : "read", x.value_text);
       case ObsKind::Scan: return fmt::format("{}.scan({}){{{}}}", x.proc, page, f);
+      case ObsKind::ScanRange: return fmt::format("{}.pagemap_scan({}){{{}}}", x.proc, page, x.scan_text);
     }
     return "?";
   }

@@ -275,7 +275,14 @@ class ScriptRunner {
     initial_ = std::string(state_bytes(s));
   }
 
-  int page_of(const PageRef& r) const { return maps_.at(r.map).start + r.index; }
+  int page_of(const PageRef& r) const {
+    const MapInfo& m = maps_.at(r.map);
+    // A mremap that failed (-ENOMEM) left the mapping smaller than the script says.
+    if (r.index >= m.npages || m.start < 0)
+      fail(r.loc, fmt::format("{}[{}] is outside mapping '{}' at this point (it has {} page{})", r.map, r.index, r.map,
+                              m.npages, m.npages == 1 ? "" : "s"));
+    return m.start + r.index;
+  }
 
   static int subpage_behind(const mm::State& s, int proc, int page) {
     const mm::Pte& pte = s.proc[proc].pte[page];
@@ -306,11 +313,54 @@ class ScriptRunner {
       e.page = static_cast<uint8_t>(page_of(st.page));
     }
     e.kind = process_event_kind(st);
+    if (st.scan_range) {
+      mm::PmScanArg a = st.scan_arg;
+      a.start = e.page;
+      apply_everywhere(st, [&](mm::State& s) {
+        if (s.proc[proc].alive != mm::PROC_ALIVE) return mm::Outcome::disabled("the process is not running");
+        const mm::PmScanResult r = mm::do_pagemap_scan(s, proc, a, cfg_.config);
+        if (!r.unknown.empty()) fail(st.loc, fmt::format("impossible PAGEMAP_SCAN for the model: {}", r.unknown));
+        return mm::Outcome::done();
+      });
+      return;
+    }
     if (st.kind == StepKind::Write) e.arg = static_cast<uint8_t>(st.value);  // 0: the next value, in each state
     if (e.kind == mm::EventKind::Swapoff) e.arg = static_cast<uint8_t>(devices_.at(st.name));
-    const int vma_slot = e.kind == mm::EventKind::Mremap ? vma_slot_of(proc, e.page) : -1;
+    if (is_resizing_mremap(e.kind)) {
+      e.kind = resize_event_kind(st, maps_.at(st.page.map).npages);
+      if (e.kind == mm::EventKind::Count_) return;  // MREMAP_NO_RESIZE
+      e.arg = static_cast<uint8_t>(st.npages);
+    }
+    const bool remaps = e.kind == mm::EventKind::Mremap || e.kind == mm::EventKind::MremapDontunmap || is_resizing_mremap(e.kind);
+    const int vma_slot = remaps ? vma_slot_of(proc, e.page) : -1;
+    const uint8_t slots_before = remaps ? used_vma_slots(proc) : 0;
     apply_everywhere(st, [&](mm::State& s) { return mm::apply(s, e, cfg_.config); }, e);
-    if (e.kind == mm::EventKind::Mremap) maps_[st.page.map].start = remapped_start(st, proc, vma_slot);
+    if (!remaps) return;
+    if (e.kind == mm::EventKind::MremapDontunmap) {
+      // The copy took a VMA slot that was free before: the new mapping.
+      const uint8_t fresh = used_vma_slots(proc) & ~slots_before;
+      int slot = -1;
+      for (int i = 0; i < mm::MAX_VMAS; i++)
+        if (fresh & (1u << i)) slot = i;
+      const MapInfo old = maps_[st.page.map];
+      maps_[st.name] = MapInfo{slot < 0 ? -1 : remapped_start(st, proc, slot), old.npages, old.owner};
+      return;
+    }
+    maps_[st.page.map].start = remapped_start(st, proc, vma_slot);
+    maps_[st.page.map].npages = cur_.states()[0].proc[proc].vma[vma_slot].npages;
+  }
+
+  static bool is_resizing_mremap(mm::EventKind k) {
+    return k == mm::EventKind::MremapShrink || k == mm::EventKind::MremapExpand || k == mm::EventKind::MremapExpandMaymove;
+  }
+
+  // The VMA slots in use in this process (the same in every state: the VMA layout is).
+  uint8_t used_vma_slots(int proc) const {
+    uint8_t used = 0;
+    const mm::Process& p = cur_.states()[0].proc[proc];
+    for (int i = 0; i < mm::MAX_VMAS; i++)
+      if (p.vma[i].kind != mm::VmaKind::None) used |= 1u << i;
+    return used;
   }
 
   // The VMA slot holding the mapping (mremap keeps the VMA in its slot).
@@ -635,6 +685,14 @@ class ScriptRunner {
                                        {"swapped", (c & mm::PAGE_IS_SWAPPED) != 0}, {"pfnzero", (c & mm::PAGE_IS_PFNZERO) != 0},
                                        {"huge", (c & mm::PAGE_IS_HUGE) != 0}, {"soft_dirty", (c & mm::PAGE_IS_SOFT_DIRTY) != 0},
                                        {"guard", (c & mm::PAGE_IS_GUARD) != 0}});
+      }
+      case ObsKind::ScanRange: {
+        mm::State copy = s;
+        mm::PmScanArg a = x.scan_arg;
+        a.start += page - x.page.index;  // the mapping's start
+        const mm::PmScanResult r = mm::do_pagemap_scan(copy, proc, a, cfg);
+        if (!r.unknown.empty()) fail(x.loc, fmt::format("impossible PAGEMAP_SCAN for the model: {}", r.unknown));
+        return (mm::pack_pm_scan_result(r, a.start) & x.scan_mask) == x.scan_want;
       }
       case ObsKind::Access:
         return static_cast<uint64_t>(mm::access_signal(s, proc, page,

@@ -40,6 +40,12 @@ int free_proc_slot(const mm::State& s) {
   return -1;
 }
 
+mm::EventKind resize_event_kind(const Step& st, int npages) {
+  if (st.npages < npages) return mm::EventKind::MremapShrink;
+  if (st.npages > npages) return st.value ? mm::EventKind::MremapExpandMaymove : mm::EventKind::MremapExpand;
+  return mm::EventKind::Count_;
+}
+
 mm::EventKind process_event_kind(const Step& st) {
   switch (st.kind) {
     case StepKind::Write: return mm::EventKind::WriteFault;

@@ -38,6 +38,10 @@ int free_proc_slot(const mm::State& s);
 
 // The model event a process step performs (not Mmap, Fork or Kernel).
 mm::EventKind process_event_kind(const Step& st);
+// A resizing mremap step ('A: mremap p N [maymove]') against the mapping's
+// current size: MremapShrink, MremapExpand(Maymove), or Count_ when the size
+// is already N (MREMAP_NO_RESIZE: nothing happens).
+mm::EventKind resize_event_kind(const Step& st, int npages);
 
 // `fn` applied to a copy of every state of a set.  A state where the step
 // is impossible (Disabled, SIGSEGV) stays as it was.

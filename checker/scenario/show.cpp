@@ -137,8 +137,15 @@ std::string step_text(const Step& st) {
         case mm::EventKind::Mlock: return p + "mlock " + st.page.map;
         case mm::EventKind::Munlock: return p + "munlock " + st.page.map;
         case mm::EventKind::Mremap: return p + "mremap " + st.page.map;
+        case mm::EventKind::MremapDontunmap: return p + "mremap " + st.page.map + " dontunmap " + st.name;
+        case mm::EventKind::MremapShrink:
+        case mm::EventKind::MremapExpand:
+        case mm::EventKind::MremapExpandMaymove:
+          return fmt::format("{}mremap {} {}{}", p, st.page.map, st.npages, st.value ? " maymove" : "");
         case mm::EventKind::Swapoff: return p + "swapoff " + st.name;
-        case mm::EventKind::PagemapScanWp: return p + "scan " + page_text(st.page) + " wp";
+        case mm::EventKind::PagemapScanWp:
+          if (st.scan_range) return p + "pagemap_scan " + page_text(st.page) + " " + st.scan_text;
+          return p + "scan " + page_text(st.page) + " wp";
         case mm::EventKind::PinRW: return p + "pin " + page_text(st.page) + " write";
         default: return "?";
       }
@@ -182,6 +189,7 @@ std::string Expect::observation() const {
       return same_initial ? fmt::format("{}: folio {} same initial", proc, page_text(page))
                           : fmt::format("{}: folio {} same {}: {}", proc, page_text(page), other_proc, page_text(other_page));
     case ObsKind::Scan: return fmt::format("{}: scan {}{}", proc, page_text(page), fields_text(fields));
+    case ObsKind::ScanRange: return fmt::format("{}: pagemap_scan {} {}", proc, page_text(page), scan_text);
     case ObsKind::Access:
       return fmt::format("{}: access {} {} == {}", proc, page_text(page), write_access ? "write" : "read", value_text);
   }
