@@ -12,6 +12,7 @@
 #include "model/mprotect.h"
 #include "model/mremap.h"
 #include "model/pagemap_scan.h"
+#include "model/pipe.h"
 #include "model/mm.h"
 #include "model/reclaim.h"
 #include "model/shmem.h"
@@ -64,6 +65,8 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"mremap", EventScope::ProcPage, false},
     {"swapoff", EventScope::Proc, false},
     {"scan_wp", EventScope::ProcPage, false},
+    {"vmsplice", EventScope::ProcPage, false},
+    {"pipe_read", EventScope::Proc, false},
 }};
 }  // namespace
 
@@ -168,6 +171,8 @@ Outcome apply(State& s, const Event& e, const Config& cfg) {
     case EventKind::Mremap: o = mremap_move(s, e.proc, e.page, cfg); break;
     case EventKind::Swapoff: o = swapoff(s, e.arg, cfg); break;
     case EventKind::PagemapScanWp: o = pagemap_scan_wp(s, e.proc, e.page, cfg); break;
+    case EventKind::Vmsplice: o = vmsplice_to_pipe(s, e.proc, e.page, cfg); break;
+    case EventKind::PipeRead: o = pipe_read(s, e.proc, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled) s = before;

@@ -51,6 +51,9 @@ enum class EventKind : uint8_t {
   Mremap,             // mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of the VMA to a free range: move_page_tables
   Swapoff,            // swapoff() of swap type `arg`: try_to_unuse
   PagemapScanWp,      // ioctl(PAGEMAP_SCAN, PM_SCAN_WP_MATCHING|PM_SCAN_CHECK_WPASYNC) on one page
+  // the pipe (model/pipe.h), appended likewise
+  Vmsplice,           // vmsplice() of one page into the pipe: vmsplice_to_pipe (get_user_pages_fast, FOLL_GET)
+  PipeRead,           // read() of one page from the pipe: pipe_read (the head buffer's page as it is now)
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

@@ -68,8 +68,11 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::Mremap, F_VMA_OPS, Limit::None},
     {EventKind::Swapoff, F_VMA_OPS | F_SWAP, Limit::None},
     {EventKind::PagemapScanWp, F_VMA_OPS | F_UFFD_WP, Limit::None},
+    // vmsplice takes a GUP reference like a pin does: the pins budget limits it.
+    {EventKind::Vmsplice, F_PIPE, Limit::Pins},
+    {EventKind::PipeRead, F_PIPE, Limit::None},
 };
-static_assert(mm::EVENT_KIND_COUNT == 37, "a new event kind needs its row in kEventTable");
+static_assert(mm::EVENT_KIND_COUNT == 39, "a new event kind needs its row in kEventTable");
 
 MappingDecl anon(int n, uint8_t flags = 0) { return {VmaKind::PrivateAnon, n, flags, -1, 0}; }
 MappingDecl shared_anon(int n, uint8_t flags = 0) { return {VmaKind::SharedAnon, n, flags, -1, 0}; }
@@ -244,6 +247,7 @@ uint32_t start_features(const Start& st, const mm::Config& cfg) {
   if (st.forks > 0) f |= F_FORK;
   if (st.pins > 0) f |= F_PIN;
   if (st.vma_ops) f |= F_VMA_OPS;
+  if (st.pipe) f |= F_PIPE;
   if (cfg.CONFIG_MEM_SOFT_DIRTY) f |= F_SOFT_DIRTY;
   if (mm::lru_batch_other_cpu(cfg)) f |= F_LRU_BATCH;
   return f;

@@ -28,6 +28,7 @@
 #include "model/describe.h"
 #include "model/mm.h"
 #include "model/observe.h"
+#include "model/pipe.h"
 #include "model/setup.h"
 #include "model/shmem.h"
 
@@ -545,6 +546,8 @@ class ScriptRunner {
       proc = proc_slot(x.proc, x.loc);
       if (s.proc[proc].alive != mm::PROC_ALIVE)
         fail(x.loc, fmt::format("process {} is not running here; an exited process cannot be observed", x.proc));
+    }
+    if (!x.proc.empty() && x.kind != ObsKind::PipeRead) {  // a pipe read names no page
       auto it = maps_.find(x.page.map);
       if (it == maps_.end()) fail(x.page.loc, fmt::format("mapping '{}' does not exist at this point", x.page.map));
       page = page_of(x.page);
@@ -635,6 +638,10 @@ class ScriptRunner {
                                        {"swapped", (c & mm::PAGE_IS_SWAPPED) != 0}, {"pfnzero", (c & mm::PAGE_IS_PFNZERO) != 0},
                                        {"huge", (c & mm::PAGE_IS_HUGE) != 0}, {"soft_dirty", (c & mm::PAGE_IS_SOFT_DIRTY) != 0},
                                        {"guard", (c & mm::PAGE_IS_GUARD) != 0}});
+      }
+      case ObsKind::PipeRead: {
+        const int v = mm::pipe_read_value(s);  // an empty pipe: the read would wait, it returns nothing
+        return v >= 0 && static_cast<uint64_t>(v) == x.value;
       }
       case ObsKind::Access:
         return static_cast<uint64_t>(mm::access_signal(s, proc, page,

@@ -140,6 +140,8 @@ std::string step_text(const Step& st) {
         case mm::EventKind::Swapoff: return p + "swapoff " + st.name;
         case mm::EventKind::PagemapScanWp: return p + "scan " + page_text(st.page) + " wp";
         case mm::EventKind::PinRW: return p + "pin " + page_text(st.page) + " write";
+        case mm::EventKind::Vmsplice: return p + "vmsplice " + page_text(st.page);
+        case mm::EventKind::PipeRead: return p + "read pipe";
         default: return "?";
       }
     case StepKind::Kernel: {
@@ -184,6 +186,7 @@ std::string Expect::observation() const {
     case ObsKind::Scan: return fmt::format("{}: scan {}{}", proc, page_text(page), fields_text(fields));
     case ObsKind::Access:
       return fmt::format("{}: access {} {} == {}", proc, page_text(page), write_access ? "write" : "read", value_text);
+    case ObsKind::PipeRead: return fmt::format("{}: read pipe == {}", proc, value_text);
   }
   return "?";
 }
