@@ -20,7 +20,7 @@ constexpr uint8_t STABLE = mm::SWP_STABLE_WRITES;
 constexpr uint8_t SYNC = mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK;
 
 // Which budget limits an event kind.
-enum class Limit { None, Forks, Pageouts, Pins, Reclaims };
+enum class Limit { None, Forks, Pageouts, Pins, Reclaims, Splices };
 
 // Every event kind of the model, once, with what a start must contain for
 // the kind to ever be enabled there (all of `needs`), and the budget that
@@ -68,8 +68,7 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::Mremap, F_VMA_OPS, Limit::None},
     {EventKind::Swapoff, F_VMA_OPS | F_SWAP, Limit::None},
     {EventKind::PagemapScanWp, F_VMA_OPS | F_UFFD_WP, Limit::None},
-    // vmsplice takes a GUP reference like a pin does: the pins budget limits it.
-    {EventKind::Vmsplice, F_PIPE, Limit::Pins},
+    {EventKind::Vmsplice, F_PIPE, Limit::Splices},
     {EventKind::PipeRead, F_PIPE, Limit::None},
 };
 static_assert(mm::EVENT_KIND_COUNT == 39, "a new event kind needs its row in kEventTable");
@@ -96,6 +95,20 @@ const std::vector<Start>& standard_starts() {
     s.reclaims = 2;  // as anon-stable-1p: COW copies under writeback fill MAX_SLOTS at this depth under
                      // anon-exclusive-v2-inverted (the start would end incomplete)
     s.why_bound = "one page, one fork, two pageouts: fork/swap/COW/pin interactions on a single page need <= 7 events";
+    v.push_back(s);
+
+    s = {};
+    s.name = "pipe-1p";
+    s.description = "A: 1-page private anon mapping, vmsplice into the pipe and pipe reads (no pins); one async swap device";
+    s.swap = {ASYNC};
+    s.maps = {anon(1)};
+    s.depth = 8;
+    s.pins = 0;      // pin/unpin out: the four limited kinds are fork, pageout, reclaim, vmsplice
+    s.reclaims = 2;
+    s.pipe = true;
+    s.splices = 1;
+    s.why_bound = "CVE-2020-29374 needs one page, one fork and one vmsplice: write, fork, vmsplice, munmap, write "
+                  "(5 events; with a pageout first, 6)";
     v.push_back(s);
 
     s = {};
@@ -265,6 +278,7 @@ std::vector<engine::AlphabetEntry> start_alphabet(const Start& st, const mm::Con
       case Limit::Pageouts: limit = st.pageouts; break;
       case Limit::Pins: limit = st.pins; break;
       case Limit::Reclaims: limit = st.reclaims; break;
+      case Limit::Splices: limit = st.splices; break;
     }
     a.push_back({row.kind, limit});
   }

@@ -62,9 +62,10 @@ struct Start {
   int pageouts = 2;
   int pins = 1;
   int reclaims = -1;                  // -1: unlimited
+  int splices = 1;                    // vmsplice per path (only with `pipe`)
   bool smoke = false;                 // among the smallest starts (the ctest entry)
   bool vma_ops = false;               // the model III operations in the alphabet (F_VMA_OPS)
-  bool pipe = false;                  // vmsplice and pipe_read in the alphabet (F_PIPE; vmsplice counts as a pin)
+  bool pipe = false;                  // vmsplice and pipe_read in the alphabet (F_PIPE)
   std::string_view why_bound;         // the small-scope argument for this budget
 };
 
