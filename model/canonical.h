@@ -32,6 +32,8 @@ State canonicalize(const State& s, uint8_t interchangeable);
 // pin must see (pin_value), and the lazyfree discard in reclaim reads
 // GHOST_LAZYFREE to know whether the page may now read as zero (expect).
 // Every other ghost bit is written by events and read only by invariants.
+// (The pipe buffers' ghost -- splicer and value, model/state.h -- is not in
+// these bits and is never forgotten: store_to_page reads the splicer.)
 inline constexpr uint8_t GHOST_READ_BY_EVENTS = GHOST_COWED | GHOST_PIN_DETACHED | GHOST_LAZYFREE;
 
 // Forget what no event reads and no invariant the caller checks reads:

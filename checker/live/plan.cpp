@@ -734,6 +734,10 @@ class PlanBuilder {
     for (const auto& [n, slot] : procs_)
       if (slot == t.proc) x.proc = n;
     if (x.proc.empty()) fail(Loc{}, fmt::format("the violation names process slot {} the trace does not", t.proc));
+    if (t.kind == scenario::ObsKind::PipeRead) {  // names no page
+      x.value = t.value;
+      return expect(x, t.why);
+    }
     bool found = false;
     for (const auto& [name, m] : maps_)
       if (!found && t.page >= m.start && t.page < m.start + m.npages) {
