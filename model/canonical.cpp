@@ -41,6 +41,9 @@ Renaming first_reference_order(const State& s) {
       if (p.pinned & (1u << pg)) r.name_folio(p.pin_folio[pg]);
     }
   }
+  // The pipe's pages, head first (a page only the pipe holds is named here).
+  for (const PipeBuffer& b : s.pipe)
+    if (b.used() && b.page != NONE) r.name_folio(b.page);
   for (const Inode& in : s.inode) {
     if (!in.in_use) continue;
     for (const PcEntry& e : in.pc) {
@@ -122,6 +125,8 @@ void canonicalize_resources(State& s) {
       if (p.pinned & (1u << pg)) p.pin_folio[pg] = r.folio[p.pin_folio[pg]];
     }
   }
+  for (PipeBuffer& b : s.pipe)
+    if (b.used() && b.page < MAX_FOLIOS) b.page = r.folio[b.page];
   for (Inode& in : s.inode)
     for (PcEntry& e : in.pc) {
       if (e.kind == PcKind::Folio && e.a < MAX_FOLIOS) e.a = r.folio[e.a];
@@ -158,6 +163,8 @@ State permute_processes(const State& s, const uint8_t (&perm)[MAX_PROCS]) {
     uint8_t& parent = t.proc[i].parent;
     if (parent < MAX_PROCS) parent = new_slot_of[parent];
   }
+  for (PipeBuffer& b : t.pipe)  // ghost: the splicing process moves with it
+    if (b.used()) b.set_splicer(new_slot_of[b.splicer()]);
   return t;
 }
 

@@ -13,10 +13,10 @@ namespace mm {
 
 // Rename folios and swap slots (each device separately) to their order of
 // first reference in a fixed walk: each process's PTEs and pins, page by
-// page, in slot order; then each inode's page cache; then swap-cache
+// page, in slot order; then the pipe's buffers; then each inode's page cache; then swap-cache
 // folios in the order of their (already named) slots; then what is left
 // (orphaned swap-cache folios sorted by content, then slots in old order).
-// Every cross-reference (PTEs, pins, folio->swap, page cache, slots) is
+// Every cross-reference (PTEs, pins, pipe buffers, folio->swap, page cache, slots) is
 // rewritten consistently.  Unallocated folios and free slots keep their
 // all-zero contents.
 void canonicalize_resources(State& s);
@@ -32,6 +32,8 @@ State canonicalize(const State& s, uint8_t interchangeable);
 // pin must see (pin_value), and the lazyfree discard in reclaim reads
 // GHOST_LAZYFREE to know whether the page may now read as zero (expect).
 // Every other ghost bit is written by events and read only by invariants.
+// (The pipe buffers' ghost -- splicer and value, model/state.h -- is not in
+// these bits and is never forgotten: store_to_page reads the splicer.)
 inline constexpr uint8_t GHOST_READ_BY_EVENTS = GHOST_COWED | GHOST_PIN_DETACHED | GHOST_LAZYFREE;
 
 // Forget what no event reads and no invariant the caller checks reads:
@@ -44,7 +46,7 @@ inline constexpr uint8_t GHOST_READ_BY_EVENTS = GHOST_COWED | GHOST_PIN_DETACHED
 void forget_unread(State& s, uint8_t ghost_kept);
 
 // Apply a process permutation: slot i of the result is slot perm[i] of `s`;
-// parent fields are renamed accordingly.
+// parent fields and the pipe buffers' splicers are renamed accordingly.
 State permute_processes(const State& s, const uint8_t (&perm)[MAX_PROCS]);
 
 }  // namespace mm

@@ -67,6 +67,14 @@ std::string ghost_bits(uint8_t g) {
   return s.empty() ? "0" : s;
 }
 
+// A pipe buffer: the page it references, and (ghost) who spliced it and what a read must return.
+std::string describe_pipe_buffer(const PipeBuffer& b, const DisplayNames& n) {
+  if (!b.used()) return "empty";
+  const std::string page = b.page == NONE ? std::string("zero page")
+                                          : b.subpage() ? fmt::format("F{}.{}", b.page, b.subpage()) : fmt::format("F{}", b.page);
+  return fmt::format("{} (ghost: vmsplice by {}, reads {})", page, n.proc(b.splicer()), b.value());
+}
+
 const char* proc_state(uint8_t a) {
   switch (a) {
     case PROC_UNUSED: return "unused";
@@ -228,6 +236,8 @@ std::string describe_event(const Event& e, const State& before, const DisplayNam
                    : fmt::format("{}: mremap(vma of p[{}], 2 pages, {})", who, pg, flags);
     }
     case EventKind::PinRW: return fmt::format("{}: pin_user_pages(p[{}], FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM)", who, pg);
+    case EventKind::Vmsplice: return fmt::format("{}: vmsplice(pipe, {}, 1 page)", who, pn);
+    case EventKind::PipeRead: return fmt::format("{}: read(pipe, 1 page)", who);
     case EventKind::Count_: break;
   }
   return "?";
@@ -295,6 +305,9 @@ std::vector<std::string> describe_changes(const State& a, const State& b, const 
       changed(out, sl + " data", int{x.content}, int{y.content});
     }
   }
+  for (int i = 0; i < MAX_PIPE_BUFS; i++)
+    if (a.pipe[i] != b.pipe[i])
+      out.push_back(fmt::format("pipe[{}]: {} -> {}", i, describe_pipe_buffer(a.pipe[i], n), describe_pipe_buffer(b.pipe[i], n)));
   for (int i = 0; i < MAX_INODES; i++) {
     const Inode& x = a.inode[i];
     const Inode& y = b.inode[i];
@@ -341,6 +354,8 @@ std::vector<std::string> describe_state(const State& s, const DisplayNames& n) {
     for (int k = 0; k < in.npages; k++) line += fmt::format(" pc[{}]={}", k, describe_pc(in.pc[k], n));
     out.push_back(line);
   }
+  for (int i = 0; i < MAX_PIPE_BUFS; i++)
+    if (s.pipe[i].used()) out.push_back(fmt::format("pipe[{}]: {}", i, describe_pipe_buffer(s.pipe[i], n)));
   return out;
 }
 

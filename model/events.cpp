@@ -14,6 +14,7 @@
 #include "model/mprotect.h"
 #include "model/mremap.h"
 #include "model/pagemap_scan.h"
+#include "model/pipe.h"
 #include "model/mm.h"
 #include "model/reclaim.h"
 #include "model/shmem.h"
@@ -70,6 +71,8 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"mremap_shrink", EventScope::ProcPage, false},
     {"mremap_expand", EventScope::ProcPage, false},
     {"mremap_expand_maymove", EventScope::ProcPage, false},
+    {"vmsplice", EventScope::ProcPage, false},
+    {"pipe_read", EventScope::Proc, false},
 }};
 }  // namespace
 
@@ -183,6 +186,8 @@ Outcome apply(State& s, const Event& e, const Config& cfg, OnDisabled on_disable
     case EventKind::MremapShrink: o = mremap_shrink(s, e.proc, e.page, e.arg, cfg); break;
     case EventKind::MremapExpand: o = mremap_expand(s, e.proc, e.page, e.arg, MremapMayMove::No, cfg); break;
     case EventKind::MremapExpandMaymove: o = mremap_expand(s, e.proc, e.page, e.arg, MremapMayMove::Yes, cfg); break;
+    case EventKind::Vmsplice: o = vmsplice_to_pipe(s, e.proc, e.page, cfg); break;
+    case EventKind::PipeRead: o = pipe_read(s, e.proc, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled && before) s = *before;

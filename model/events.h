@@ -56,6 +56,9 @@ enum class EventKind : uint8_t {
   MremapShrink,         // mremap(old, len, smaller, 0): shrink_vma
   MremapExpand,         // mremap(old, len, larger, 0): expand_vma in place, or -ENOMEM
   MremapExpandMaymove,  // mremap(old, len, larger, MREMAP_MAYMOVE): expand_vma in place, else move_vma
+  // the pipe (model/pipe.h), appended likewise
+  Vmsplice,           // vmsplice() of one page into the pipe: vmsplice_to_pipe (get_user_pages_fast, FOLL_GET)
+  PipeRead,           // read() of one page from the pipe: pipe_read (the head buffer's page as it is now)
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

@@ -7,6 +7,7 @@
 #include "model/decisions.h"
 #include "model/encoding.h"
 #include "model/mm.h"
+#include "model/pipe.h"
 #include "model/shmem.h"
 
 namespace mm {
@@ -563,6 +564,7 @@ void store_to_page(State& s, int proc, int page, uint8_t value) {
   if ((p.pinned & (1u << page)) && !(p.ghost[page] & GHOST_PIN_DETACHED) && p.pin_folio[page] == pte.a &&
       p.pin_subpage[page] == pte.b)
     p.pin_value[page] = value;
+  pipe_note_store(s, proc, pte.a, pte.b, value);  // ghost: vmsplice'd by this process, it sees its own store
   const Vma& v = *find_vma(p, page);
   if (vma_is_shared(v)) {
     s.inode[v.inode].expect[vma_file_index(v, page)] = value;

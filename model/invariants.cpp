@@ -113,7 +113,7 @@ uint32_t eval_stable_writes(const State& s, const Config&, std::string* why) {
   return r.bits;
 }
 
-// cow_isolation: facet 0 wrong-value, 1 pin-diverged.
+// cow_isolation: facet 0 wrong-value, 1 pin-diverged, 2 pipe-leak.
 uint32_t eval_cow_isolation(const State& s, const Config&, std::string* why) {
   Findings r{0, why};
   for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma&, const Pte& pte) {
@@ -126,6 +126,17 @@ uint32_t eval_cow_isolation(const State& s, const Config&, std::string* why) {
         r.add(1, "the R/O pin at {}.page[{}] sees {} but the mapping shows {}", pname(pi), pg, pinned, got);
     }
   });
+  // A pipe read returns the page as it is at read time: an anon page that
+  // changed other than by the splicing process's own stores shows another
+  // process's write (CVE-2020-29374; file pages are shared by definition).
+  for (int i = 0; i < MAX_PIPE_BUFS; i++) {
+    const PipeBuffer& b = s.pipe[i];
+    if (!b.used() || b.page == NONE || !s.folio[b.page].test(PG_anon)) continue;
+    const uint8_t got = s.folio[b.page].content[b.subpage()];
+    if (got != b.value())
+      r.add(2, "pipe buffer {} (vmsplice by {}) would read {} from F{} but {} spliced {} and did not store since",
+            i, pname(b.splicer()), got, b.page, pname(b.splicer()), b.value());
+  }
   return r.bits;
 }
 
@@ -151,7 +162,7 @@ uint32_t eval_swap_accounting(const State& s, const Config&, std::string* why) {
   if (!any_alive)
     for (int f = 0; f < MAX_FOLIOS; f++) {
       const Folio& fo = s.folio[f];
-      if (fo.test(FOLIO_ALLOCATED) && fo.test(PG_anon) && !fo.test(PG_swapcache))
+      if (fo.test(FOLIO_ALLOCATED) && fo.test(PG_anon) && !fo.test(PG_swapcache) && folio_pipe_refs(s, f) == 0)
         r.add(2, "every process has exited but anon folio F{} is still allocated", f);
     }
   return r.bits;
@@ -437,9 +448,9 @@ const std::vector<Invariant>& invariants() {
        {"mapped-writable", "modified"},
        MM_INVARIANT(eval_stable_writes), 0},
       {"cow_isolation",
-       "every read returns what the program stored: private pages are not shared after fork, shared pages are coherent, swap round trips lose nothing, a R/O pin sees what the mapping shows",
-       "mm/memory.c wp_page_copy, copy_present_pte; mm/gup.c gup_must_unshare",
-       {"wrong-value", "pin-diverged"},
+       "every read returns what the program stored: private pages are not shared after fork, shared pages are coherent, swap round trips lose nothing, a R/O pin sees what the mapping shows, a read of a pipe returns the vmspliced anon page as the splicing process left it (no other process's write shows through vmsplice's reference: CVE-2020-29374)",
+       "mm/memory.c wp_page_copy, copy_present_pte, wp_can_reuse_anon_folio; mm/gup.c gup_must_unshare; fs/splice.c vmsplice_to_pipe",
+       {"wrong-value", "pin-diverged", "pipe-leak"},
        MM_INVARIANT(eval_cow_isolation), GHOST_COWED | GHOST_PIN_DETACHED},
       {"swap_accounting",
        "each swap slot's count equals its swap PTEs and shmem entries, SWAP_HAS_CACHE matches the swap cache, no folio is leaked",

@@ -72,6 +72,13 @@ int folio_pins(const State& s, int f) {
   return n;
 }
 
+int folio_pipe_refs(const State& s, int f) {
+  int n = 0;
+  for (const PipeBuffer& b : s.pipe)
+    if (b.used() && b.page == f) n++;
+  return n;
+}
+
 // Each PTE mapping holds one folio reference; a PMD mapping of a large
 // folio holds one for the whole folio (folio_add_anon_rmap_pmd), so only
 // the PTE of its head page counts.
@@ -88,7 +95,7 @@ int folio_large_mapcount(const State& s, int f) {
 int folio_ref_count(const State& s, int f) {
   const Folio& fo = s.folio[f];
   if (!fo.test(FOLIO_ALLOCATED)) return 0;
-  int refs = folio_large_mapcount(s, f) + folio_pins(s, f);
+  int refs = folio_large_mapcount(s, f) + folio_pins(s, f) + folio_pipe_refs(s, f);
   if (fo.test(PG_swapcache)) refs += fo.nr_pages();  // the swap cache holds one ref per page
   if (folio_in_page_cache(s, f)) refs += fo.nr_pages();  // so does the page cache
   return refs;

@@ -27,6 +27,8 @@ int folio_mapcount(const State& s, int f);                      // sum over subp
 int folio_large_mapcount(const State& s, int f);
 int folio_nr_mapping_procs(const State& s, int f);              // distinct mms mapping f
 int folio_pins(const State& s, int f);                          // FOLL_PIN references
+// The pipe's buffers holding a page of f: vmsplice's FOLL_GET references (model/pipe.h).
+int folio_pipe_refs(const State& s, int f);
 bool folio_in_page_cache(const State& s, int f);                // some shmem inode holds f
 // folio_ref_count() minus the caller's own transient reference.
 int folio_ref_count(const State& s, int f);

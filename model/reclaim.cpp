@@ -127,6 +127,9 @@ Outcome split_folio(State& s, int f, const Config& cfg, int& tail) {
   split_huge_pmds_of(s, f, cfg);
   if (!s.folio[f].test(FOLIO_ALLOCATED)) return Outcome::done();  // shmem: zapped and freed
   if (folio_maybe_dma_pinned(s, f)) return Outcome::disabled("split_folio fails on a pinned large folio");
+  // can_split_folio: every reference but the mappings' (and the caches') is
+  // one split_folio cannot account for -- a pipe's vmsplice reference too.
+  if (folio_pipe_refs(s, f) > 0) return Outcome::disabled("split_folio fails: a pipe holds a reference (can_split_folio)");
   const bool file = !s.folio[f].test(PG_anon);
   if (file) unmap_file_folio(s, f, cfg);
   int t = alloc_folio(s);
@@ -292,6 +295,9 @@ static Outcome shrink_small_folio(State& s, int f, bool anon, const Config& cfg)
     if (!fo.test(PG_dirty)) {
       // A clean shmem folio (never written) is dropped like any clean page cache.
       int inode = 0, index = 0;
+      // __remove_mapping: folio_ref_freeze fails on a reference it does not
+      // expect (a pipe's vmsplice reference): the folio is kept.
+      if (folio_pipe_refs(s, f) > 0) return Outcome::done();
       if (shmem_folio_index(s, f, inode, index)) {
         s.inode[inode].pc[index] = PcEntry{};
         free_folio(s, f);
@@ -311,7 +317,10 @@ static Outcome shrink_small_folio(State& s, int f, bool anon, const Config& cfg)
   // PAGE_SUCCESS / PAGE_CLEAN: a folio no longer dirty nor under writeback
   // is freed right away (__remove_mapping); one under writeback stays in
   // the swap cache until a later reclaim (the swapcache_drop event).
-  if (!s.folio[f].test(PG_writeback) && !s.folio[f].test(PG_dirty)) remove_mapping_swapcache(s, f);
+  // __remove_mapping's folio_ref_freeze fails while a pipe holds a
+  // reference (vmsplice): the folio stays in the swap cache, unmapped.
+  if (!s.folio[f].test(PG_writeback) && !s.folio[f].test(PG_dirty) && folio_pipe_refs(s, f) == 0)
+    remove_mapping_swapcache(s, f);
   return Outcome::done();
 }
 
@@ -381,13 +390,14 @@ Outcome swap_cache_drop(State& s, int f, const Config& cfg) {
   Folio& fo = s.folio[f];
   if (!fo.test(FOLIO_ALLOCATED) || !fo.test(PG_swapcache)) return Outcome::disabled("folio is not in the swap cache");
   if (fo.test(PG_writeback)) return Outcome::disabled("folio is under writeback");
-  if (folio_mapcount(s, f) == 0 && folio_pins(s, f) == 0) {
-    // A later shrink_folio_list pass: __remove_mapping frees a clean folio.
+  if (folio_mapcount(s, f) == 0 && folio_pins(s, f) == 0 && folio_pipe_refs(s, f) == 0) {
+    // A later shrink_folio_list pass: __remove_mapping frees a clean folio
+    // (its folio_ref_freeze fails while a pipe holds a reference).
     if (fo.test(PG_dirty)) return Outcome::disabled("folio is dirty: reclaim writes it out first");
     remove_mapping_swapcache(s, f);
     return Outcome::done();
   }
-  // folio_free_swap on a mapped (or pinned) folio, as swap pressure
+  // folio_free_swap on a mapped (or pinned, or vmspliced) folio, as swap pressure
   // (mem_cgroup_swap_full) makes do_swap_page or reclaim do.
   if (!folio_free_swap(s, f)) return Outcome::disabled("folio_free_swap: a swap PTE or shmem entry still uses the slot");
   return Outcome::done();

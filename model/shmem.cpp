@@ -84,9 +84,10 @@ Outcome shmem_alloc_and_add_folio(State& s, int inode, int index, bool huge, int
 
 // split_folio on an unmapped-by-PMD large page-cache folio: each subpage
 // becomes its own folio; PTE mappings and pins of the tail follow it.
-// false when the folio is pinned (split_folio fails on extra references).
+// false when the folio is pinned or in a pipe (split_folio fails on extra references).
 bool shmem_split_folio(State& s, int f) {
   if (folio_maybe_dma_pinned(s, f)) return false;
+  if (folio_pipe_refs(s, f) > 0) return false;  // can_split_folio: a pipe's reference
   int inode = 0, head = 0;
   if (!shmem_folio_index(s, f, inode, head)) return false;
   int t = alloc_folio(s);

@@ -197,11 +197,46 @@ struct Inode {
   bool operator==(const Inode&) const = default;
 };
 
+// ---- the pipe (fs/pipe.c, fs/splice.c) ------------------------------------
+// One pipe, created before the processes (every process holds its file
+// descriptors, as the live runtime's does), never closed.  vmsplice puts a
+// page reference into it (struct pipe_buffer, user_page_pipe_buf_ops); a
+// read copies the page's content *at read time* and drops the reference.
+inline constexpr int MAX_PIPE_BUFS = 2;  // pipe_buffers in the model's pipe (the kernel's default ring has 16)
+
+enum PipeBufBits : uint8_t {
+  PIPE_BUF_USED = 1 << 0,     // the slot holds a buffer (buffers are packed from slot 0, the head)
+  PIPE_BUF_SUBPAGE = 1 << 1,  // buf->page is subpage 1 of a large folio
+  // Ghost (cow_isolation/pipe-leak): the process whose vmsplice made the
+  // buffer (2 bits) and the value a read must return (2 bits): what the page
+  // held at vmsplice time, updated only by that process's own stores into
+  // the page.  Needed because CVE-2020-29374 is another process's write
+  // showing through the reference.
+  PIPE_BUF_SPLICER_SHIFT = 2,
+  PIPE_BUF_VALUE_SHIFT = 4,
+};
+
+struct PipeBuffer {
+  uint8_t page = 0;  // buf->page: the folio id (NONE: the shared zero page); 0 when the slot is free
+  uint8_t bits = 0;  // PipeBufBits
+  bool operator==(const PipeBuffer&) const = default;
+  bool used() const { return bits & PIPE_BUF_USED; }
+  int subpage() const { return (bits & PIPE_BUF_SUBPAGE) ? 1 : 0; }
+  int splicer() const { return (bits >> PIPE_BUF_SPLICER_SHIFT) & 3; }
+  uint8_t value() const { return (bits >> PIPE_BUF_VALUE_SHIFT) & 3; }
+  void set_value(uint8_t v) { bits = static_cast<uint8_t>((bits & ~(3u << PIPE_BUF_VALUE_SHIFT)) | (v << PIPE_BUF_VALUE_SHIFT)); }
+  void set_splicer(int p) {
+    bits = static_cast<uint8_t>((bits & ~(3u << PIPE_BUF_SPLICER_SHIFT)) | (p << PIPE_BUF_SPLICER_SHIFT));
+  }
+};
+static_assert(MAX_VALUE <= 3 && MAX_PROCS <= 4 && MAX_FOLIO_PAGES <= 2, "PipeBuffer packs these into two bits each");
+
 struct State {
   std::array<Process, MAX_PROCS> proc{};
   std::array<Folio, MAX_FOLIOS> folio{};
   std::array<SwapDevice, MAX_SWAP_DEVICES> swap{};
   std::array<Inode, MAX_INODES> inode{};
+  std::array<PipeBuffer, MAX_PIPE_BUFS> pipe{};  // the pipe's buffers, head first
   bool operator==(const State&) const = default;
 };
 

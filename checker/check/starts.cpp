@@ -20,7 +20,7 @@ constexpr uint8_t STABLE = mm::SWP_STABLE_WRITES;
 constexpr uint8_t SYNC = mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK;
 
 // Which budget limits an event kind.
-enum class Limit { None, Forks, Pageouts, Pins, Reclaims, Remaps };
+enum class Limit { None, Forks, Pageouts, Pins, Reclaims, Remaps, Splices };
 
 // Every event kind of the model, once, with what a start must contain for
 // the kind to ever be enabled there (all of `needs`), and the budget that
@@ -77,8 +77,10 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::MremapShrink, F_MREMAP_RESIZE, Limit::None},
     {EventKind::MremapExpand, F_MREMAP_RESIZE | F_UNUSED, Limit::None},
     {EventKind::MremapExpandMaymove, F_MREMAP_RESIZE, Limit::Remaps},
+    {EventKind::Vmsplice, F_PIPE, Limit::Splices},
+    {EventKind::PipeRead, F_PIPE, Limit::None},
 };
-static_assert(mm::EVENT_KIND_COUNT == 41, "a new event kind needs its row in kEventTable");
+static_assert(mm::EVENT_KIND_COUNT == 43, "a new event kind needs its row in kEventTable");
 
 MappingDecl anon(int n, uint8_t flags = 0) { return {VmaKind::PrivateAnon, n, flags, -1, 0}; }
 MappingDecl shared_anon(int n, uint8_t flags = 0) { return {VmaKind::SharedAnon, n, flags, -1, 0}; }
@@ -102,6 +104,20 @@ const std::vector<Start>& standard_starts() {
     s.reclaims = 2;  // as anon-stable-1p: COW copies under writeback fill MAX_SLOTS at this depth under
                      // anon-exclusive-v2-inverted (the start would end incomplete)
     s.why_bound = "one page, one fork, two pageouts: fork/swap/COW/pin interactions on a single page need <= 7 events";
+    v.push_back(s);
+
+    s = {};
+    s.name = "pipe-1p";
+    s.description = "A: 1-page private anon mapping, vmsplice into the pipe and pipe reads (no pins); one async swap device";
+    s.swap = {ASYNC};
+    s.maps = {anon(1)};
+    s.depth = 8;
+    s.pins = 0;      // pin/unpin out: the four limited kinds are fork, pageout, reclaim, vmsplice
+    s.reclaims = 2;
+    s.pipe = true;
+    s.splices = 1;
+    s.why_bound = "CVE-2020-29374 needs one page, one fork and one vmsplice: write, fork, vmsplice, munmap, write "
+                  "(5 events; with a pageout first, 6)";
     v.push_back(s);
 
     s = {};
@@ -269,6 +285,7 @@ uint32_t start_features(const Start& st, const mm::Config& cfg) {
   if (st.pins > 0) f |= F_PIN;
   if (st.mremap_resize) f |= F_MREMAP_RESIZE;
   if (st.vma_ops) f |= F_VMA_OPS;
+  if (st.pipe) f |= F_PIPE;
   if (cfg.CONFIG_MEM_SOFT_DIRTY) f |= F_SOFT_DIRTY;
   if (mm::lru_batch_other_cpu(cfg)) f |= F_LRU_BATCH;
   return f;
@@ -287,6 +304,7 @@ std::vector<engine::AlphabetEntry> start_alphabet(const Start& st, const mm::Con
       case Limit::Pins: limit = st.pins; break;
       case Limit::Reclaims: limit = st.reclaims; break;
       case Limit::Remaps: limit = st.remaps; break;
+      case Limit::Splices: limit = st.splices; break;
     }
     a.push_back({row.kind, limit});
   }

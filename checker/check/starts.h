@@ -44,10 +44,11 @@ enum Feature : uint32_t {
   F_PIN = 1u << 10,
   F_SOFT_DIRTY = 1u << 11,    // clear_refs in the alphabet (and CONFIG_MEM_SOFT_DIRTY)
   F_LRU_BATCH = 1u << 12,     // the config's lru_batch_other_cpu
-  F_MREMAP_RESIZE = 1u << 14,  // MREMAP_DONTUNMAP and resizing mremap (their own start: see starts.cpp)
-  F_UNUSED = 1u << 31,         // no start has it: the event is in no alphabet (starts.cpp says why)
   F_VMA_OPS = 1u << 13,       // the VMA and page-table operations of model III (mprotect, madvise family,
                               // mlock, mremap, RW pins, swapoff, PAGEMAP_SCAN): Start::vma_ops
+  F_MREMAP_RESIZE = 1u << 14, // MREMAP_DONTUNMAP and resizing mremap (their own start: see starts.cpp)
+  F_PIPE = 1u << 15,          // vmsplice and pipe reads in the alphabet: Start::pipe
+  F_UNUSED = 1u << 31,        // no start has it: the event is in no alphabet (starts.cpp says why)
 };
 
 struct Start {
@@ -63,10 +64,12 @@ struct Start {
   int pageouts = 2;
   int pins = 1;
   int reclaims = -1;                  // -1: unlimited
+  int splices = 1;                    // vmsplice per path (only with `pipe`)
   bool smoke = false;                 // among the smallest starts (the ctest entry)
   bool vma_ops = false;               // the model III operations in the alphabet (F_VMA_OPS)
   bool mremap_resize = false;         // MREMAP_DONTUNMAP and resizing mremap (F_MREMAP_RESIZE)
   int remaps = 1;                     // MREMAP_DONTUNMAP and MREMAP_MAYMOVE expansions, each (Limit::Remaps)
+  bool pipe = false;                  // vmsplice and pipe_read in the alphabet (F_PIPE)
   std::string_view why_bound;         // the small-scope argument for this budget
 };
 

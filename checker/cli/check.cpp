@@ -75,8 +75,9 @@ std::optional<mm::Config> make_config(const CheckArgs& a) {
 
 std::string budget_text(const check::Start& st) {
   auto lim = [](int n) { return n < 0 ? std::string("unlimited") : std::to_string(n); };
-  return fmt::format("depth {}, fork<={}, pageout<={}, pin<={}, reclaim {}", st.depth, st.forks, st.pageouts,
-                     st.pins, st.reclaims < 0 ? "unlimited" : "<=" + lim(st.reclaims));
+  return fmt::format("depth {}, fork<={}, pageout<={}, pin<={}, reclaim {}{}", st.depth, st.forks, st.pageouts,
+                     st.pins, st.reclaims < 0 ? "unlimited" : "<=" + lim(st.reclaims),
+                     st.pipe ? fmt::format(", vmsplice<={}", st.splices) : std::string());
 }
 
 // The start is complete when nothing but its own depth bound was hit.

@@ -175,7 +175,8 @@ class CollapseStore {
     const uint8_t* rest = rest_.item(r.rest);
     std::memcpy(&n.s.swap, rest, sizeof n.s.swap);
     std::memcpy(&n.s.inode, rest + sizeof n.s.swap, sizeof n.s.inode);
-    std::memcpy(n.used, rest + sizeof n.s.swap + sizeof n.s.inode, sizeof n.used);
+    std::memcpy(&n.s.pipe, rest + sizeof n.s.swap + sizeof n.s.inode, sizeof n.s.pipe);
+    std::memcpy(n.used, rest + sizeof n.s.swap + sizeof n.s.inode + sizeof n.s.pipe, sizeof n.used);
     PartCache& c = cache();
     for (int i = 0; i < mm::MAX_PROCS; i++) {
       c.par_proc[i] = n.s.proc[i];
@@ -208,7 +209,8 @@ class CollapseStore {
   const ComponentTable<sizeof(mm::Process)>& proc_parts() const { return procs_; }
   const ComponentTable<sizeof(uint32_t) * mm::MAX_PROCS>& tuple_parts() const { return tuples_; }
   const ComponentTable<sizeof(mm::State::folio)>& folio_parts() const { return folios_; }
-  static constexpr size_t REST_BYTES = sizeof(mm::State::swap) + sizeof(mm::State::inode) + sizeof(MmNode::used);
+  static constexpr size_t REST_BYTES =
+      sizeof(mm::State::swap) + sizeof(mm::State::inode) + sizeof(mm::State::pipe) + sizeof(MmNode::used);
   const ComponentTable<REST_BYTES>& rest_parts() const { return rest_; }
 
   uint64_t bytes() const {
@@ -218,15 +220,16 @@ class CollapseStore {
 
  private:
   static constexpr size_t REST =
-      sizeof(mm::State::swap) + sizeof(mm::State::inode) + sizeof(MmNode::used);
-  static_assert(sizeof(mm::State) ==
-                sizeof(mm::State::proc) + sizeof(mm::State::folio) + sizeof(mm::State::swap) + sizeof(mm::State::inode));
+      sizeof(mm::State::swap) + sizeof(mm::State::inode) + sizeof(mm::State::pipe) + sizeof(MmNode::used);
+  static_assert(sizeof(mm::State) == sizeof(mm::State::proc) + sizeof(mm::State::folio) + sizeof(mm::State::swap) +
+                                          sizeof(mm::State::inode) + sizeof(mm::State::pipe));
 
   static std::array<uint8_t, REST> rest_bytes(const MmNode& n) {
     std::array<uint8_t, REST> b;
     std::memcpy(b.data(), &n.s.swap, sizeof n.s.swap);
     std::memcpy(b.data() + sizeof n.s.swap, &n.s.inode, sizeof n.s.inode);
-    std::memcpy(b.data() + sizeof n.s.swap + sizeof n.s.inode, n.used, sizeof n.used);
+    std::memcpy(b.data() + sizeof n.s.swap + sizeof n.s.inode, &n.s.pipe, sizeof n.s.pipe);
+    std::memcpy(b.data() + sizeof n.s.swap + sizeof n.s.inode + sizeof n.s.pipe, n.used, sizeof n.used);
     return b;
   }
 

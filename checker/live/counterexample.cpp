@@ -7,6 +7,7 @@
 #include "model/fault.h"
 #include "model/mm.h"
 #include "model/observe.h"
+#include "model/pipe.h"
 
 namespace mmc::live {
 
@@ -48,6 +49,17 @@ std::vector<TruthCheck> violation_observations(const mm::State& s, const mm::Con
         if (bit(mm::enc::PM_MMAP_EXCLUSIVE)) add(scenario::ObsKind::Pagemap, "exclusive", 0);
       }
     }
+  }
+  // A pipe read shows a leak into a vmspliced page (CVE-2020-29374): the
+  // head buffer must read what its splicer spliced or stored itself.  Any
+  // running process may read the pipe.
+  if (invariant == "cow_isolation" && facet == "pipe-leak") {
+    const mm::PipeBuffer& head = s.pipe[0];
+    int reader = -1;
+    for (int pi = mm::MAX_PROCS - 1; pi >= 0; pi--)
+      if (s.proc[pi].alive == mm::PROC_ALIVE) reader = pi;
+    if (reader >= 0 && head.used() && mm::pipe_read_value(s) != head.value())
+      out.push_back(TruthCheck{scenario::ObsKind::PipeRead, reader, 0, "", head.value(), shows});
   }
   return out;
 }

@@ -19,6 +19,7 @@
 #include "model/mm.h"
 #include "model/observe.h"
 #include "model/pagemap_scan.h"
+#include "model/pipe.h"
 #include "model/setup.h"
 #include "model/shmem.h"
 
@@ -527,6 +528,7 @@ class PlanBuilder {
       close_under_background(st.loc);
       return;
     }
+    if (st.event == mm::EventKind::Vmsplice || st.event == mm::EventKind::PipeRead) return pipe_step(st, proc);
     const MapInfo& m = map_of(st.page);
     std::string code, text;
     switch (st.event) {
@@ -628,6 +630,27 @@ class PlanBuilder {
       observe_page(ls, proc, scenario::PageRef{shown, i, st.page.loc}, st.proc, "mremap", st.loc);
   }
 
+  // vmsplice of one page into the runtime's pipe (then the page's pagemap
+  // and mincore), or a read of one page from it (its first byte is an
+  // observation: the model allows the head buffer's page content in each state).
+  void pipe_step(const Step& st, int proc) {
+    if (st.event == mm::EventKind::Vmsplice) {
+      const int page = page_of(st.page);
+      LiveStep& ls = add_step(proc, fmt::format("{}: vmsplice {}", st.proc, page_text(st.page)));
+      ls.code.push_back(fmt::format("live_vmsplice({});", page_c(st.page)));
+      apply_all(mm::Event{mm::EventKind::Vmsplice, static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0}, st.loc);
+      close_under_background(st.loc);
+      observe_page(ls, proc, st.page, st.proc, "vmsplice", st.loc);
+      return;
+    }
+    LiveStep& ls = add_step(proc, fmt::format("{}: read pipe", st.proc));
+    Observation& o = add_obs(ObsKind::Value, fmt::format("{}: read pipe", st.proc), st.loc);
+    for (const mm::State& s : cur_.states()) allow(o, static_cast<uint64_t>(static_cast<int64_t>(mm::pipe_read_value(s))));
+    ls.code.push_back(fmt::format("live_obs_int({}, live_pipe_read());", o.id));
+    apply_all(mm::Event{mm::EventKind::PipeRead, static_cast<uint8_t>(proc), 0, 0}, st.loc);
+    close_under_background(st.loc);
+  }
+
   // A trace event as the scenario step that performs it, named with the
   // script's process and mapping names.
   Step step_of_event(const mm::Event& e) {
@@ -699,6 +722,8 @@ class PlanBuilder {
       case mm::EventKind::PinRO: st.kind = StepKind::Pin; break;
       case mm::EventKind::Unpin: st.kind = StepKind::Unpin; break;
       case mm::EventKind::SplitPmd: st.kind = StepKind::Split; break;
+      case mm::EventKind::Vmsplice: st.kind = StepKind::Syscall; st.event = e.kind; break;
+      case mm::EventKind::PipeRead: st.kind = StepKind::Syscall; st.event = e.kind; return st;
       case mm::EventKind::Exit: st.kind = StepKind::Exit; return st;
       case mm::EventKind::ClearRefs: st.kind = StepKind::ClearRefs; return st;
       case mm::EventKind::Fork: {
@@ -835,6 +860,10 @@ class PlanBuilder {
     for (const auto& [n, slot] : procs_)
       if (slot == t.proc) x.proc = n;
     if (x.proc.empty()) fail(Loc{}, fmt::format("the violation names process slot {} the trace does not", t.proc));
+    if (t.kind == scenario::ObsKind::PipeRead) {  // names no page
+      x.value = t.value;
+      return expect(x, t.why);
+    }
     bool found = false;
     for (const auto& [name, m] : maps_)
       if (!found && t.page >= m.start && t.page < m.start + m.npages) {
@@ -877,6 +906,7 @@ class PlanBuilder {
         what = fmt::format("{}: access {} {} == {}", x.proc, page_text(x.page), x.write_access ? "write" : "read",
                            scenario::access_signal_name(x.value));
         break;
+      case scenario::ObsKind::PipeRead: what = fmt::format("{}: read pipe == {}", x.proc, x.value); break;
     }
     const std::string text =
         is_truth ? fmt::format("{} {} (shows {})", q, what, truth_why)
@@ -958,6 +988,16 @@ class PlanBuilder {
         for (const auto& f : x.fields)
           cond += fmt::format("{}((v >> {}) & 1) == {}", cond.empty() ? "" : " && ", scan_bit(f.field), f.value);
         if (cond.empty()) cond = "1";
+        break;
+      }
+      case scenario::ObsKind::PipeRead: {
+        // tee(2) of the head buffer into a scratch pipe, read from there: the
+        // pipe itself is not consumed (the model's observation changes nothing).
+        Observation& o = add_obs(ObsKind::Value, fmt::format("{}: read pipe (peek)", x.proc), x.loc);
+        for (const mm::State& s : cur_.states()) allow(o, static_cast<uint64_t>(static_cast<int64_t>(mm::pipe_read_value(s))));
+        ls.code.push_back("int v = live_pipe_peek();");
+        ls.code.push_back(fmt::format("live_obs_int({}, v);", o.id));
+        cond = fmt::format("v == {}", x.value);
         break;
       }
       case scenario::ObsKind::Access: {

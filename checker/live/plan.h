@@ -95,7 +95,7 @@ Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg);
 // asserted (TAP) with the value a kernel without the bug returns, so the
 // reproducer fails on a kernel with the bug (live/counterexample.cpp picks them).
 struct TruthCheck {
-  scenario::ObsKind kind = scenario::ObsKind::ReadValue;  // ReadValue, Mincore or Pagemap
+  scenario::ObsKind kind = scenario::ObsKind::ReadValue;  // ReadValue, Mincore, Pagemap or PipeRead (no page)
   int proc = 0, page = 0;  // model process slot and page index in the violating state
   std::string field;       // Pagemap: the bit ("swap", "soft_dirty", "uffd_wp", "exclusive")
   uint64_t value = 0;      // what a correct kernel returns

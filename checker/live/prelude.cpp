@@ -14,6 +14,9 @@ namespace mmc::live {
 //    inherited over fork() would read the parent.
 //  - UFFD_FEATURE_SIGBUS: a write to a write-protected page raises SIGBUS
 //    (reported as "wpfault") instead of blocking without a handler.
+//  - one data pipe, made before the processes so every one of them holds it
+//    (the model's pipe, model/pipe.h); non-blocking, so a read of an empty
+//    pipe reports -1 instead of hanging.
 static constexpr std::string_view PRELUDE = R"C(#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,7 @@ static constexpr std::string_view PRELUDE = R"C(#define _GNU_SOURCE
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -402,6 +406,48 @@ LIVE_FN uint64_t live_scan_range(int map, int first, int npages, uint64_t flags,
   return v;
 }
 
+static int live_pipe[2] = {-1, -1};           /* the scenario's pipe: vmsplice, read pipe */
+
+/* vmsplice(2) of one page into the pipe (fs/splice.c vmsplice_to_pipe:
+   get_user_pages_fast(FOLL_GET), the pipe buffer holds a page reference). */
+LIVE_FN void live_vmsplice(int map, int index) {
+  struct iovec iov;
+  iov.iov_base = live_page(map, index);
+  iov.iov_len = (size_t)live_ps;
+  ssize_t n = vmsplice(live_pipe[1], &iov, 1, 0);
+  if (n != (ssize_t)live_ps) printf("# vmsplice: %s\n", n < 0 ? strerror(errno) : "short");
+}
+
+/* read(2) of one page from the pipe: the first byte of what it returns
+   (the page as it is now: fs/pipe.c pipe_read, copy_page_to_iter); -1 when empty. */
+LIVE_FN int live_pipe_read(void) {
+  unsigned char *buf = malloc((size_t)live_ps);
+  if (!buf) live_die("malloc");
+  ssize_t n = read(live_pipe[0], buf, (size_t)live_ps);
+  int v = n > 0 ? buf[0] : -1;
+  free(buf);
+  return v;
+}
+
+/* What the next read of the pipe returns, without consuming it: tee(2) the
+   head buffer (a second reference to its page) into a scratch pipe and read
+   that one; -1 when the pipe is empty. */
+LIVE_FN int live_pipe_peek(void) {
+  int t[2];
+  if (pipe2(t, O_NONBLOCK)) live_die("pipe2");
+  ssize_t n = tee(live_pipe[0], t[1], (size_t)live_ps, SPLICE_F_NONBLOCK);
+  int v = -1;
+  if (n > 0) {
+    unsigned char *buf = malloc((size_t)live_ps);
+    if (!buf) live_die("malloc");
+    if (read(t[0], buf, (size_t)live_ps) > 0) v = buf[0];
+    free(buf);
+  }
+  close(t[0]);
+  close(t[1]);
+  return v;
+}
+
 static sigjmp_buf live_access_jmp;
 LIVE_FN void live_on_access_signal(int sig) { siglongjmp(live_access_jmp, sig); }
 
@@ -549,6 +595,7 @@ LIVE_FN void live_init(void) {
   CPU_SET(cpu < 0 ? 0 : cpu, &one);
   if (sched_setaffinity(0, sizeof one, &one)) live_die("sched_setaffinity");
   if (pipe(live_ack)) live_die("pipe");
+  if (pipe2(live_pipe, O_NONBLOCK)) live_die("pipe2");
   for (int i = 0; i < LIVE_MAX_PROCS; i++)
     if (pipe(live_cmd[i])) live_die("pipe");
   /* for tests of the swap guard: a window in which to kill mmcheck */

@@ -66,7 +66,7 @@ enum class StepKind {
   Split,      // A: split p[0]
   Kernel,     // kernel: writeback|swapcache_drop|reclaim [p[0] [in A]]
   Fallocate,  // A: fallocate f INDEX [keep_size|punch_hole]  (one page of a declared file)
-  Syscall,    // A: mprotect p PROT_READ | mlock p | munlock p | pin p[0] write: the event `event`
+  Syscall,    // A: mprotect p PROT_READ | mlock p | munlock p | pin p[0] write | vmsplice p[0] | read pipe: the event `event`
 };
 
 struct Step {
@@ -112,6 +112,7 @@ enum class ObsKind {
   Access,        // A: access p[0] read|write == ok|SIGSEGV|SIGBUS   (the signal an access raises)
   Scan,          // A: scan p[0] written=1 present=1 ...  (PAGEMAP_SCAN categories)
   ScanRange,     // A: pagemap_scan p[0] pages=4 ARGS == RET [walk_end=K] [regions A-B/cats ...]  (do_pagemap_scan)
+  PipeRead,      // A: read pipe == 1   (the value the next read of the pipe returns; the read itself is a step)
 };
 
 // `present=1`, `frame=sda:1`: one field compared with a value.

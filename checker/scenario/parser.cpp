@@ -214,6 +214,10 @@ class Parser {
   Loc here() const { return at_end() ? eol_ : toks_[i_].loc; }
   bool peek_word(const char* w) const { return !at_end() && peek().kind == Tok::Word && peek().text == w; }
   bool peek_punct(const char* p) const { return !at_end() && peek().kind == Tok::Punct && peek().text == p; }
+  // The token after the next one is '[': the next word starts a page reference (a mapping may be named "pipe").
+  bool next_is_page() const {
+    return i_ + 1 < toks_.size() && toks_[i_ + 1].kind == Tok::Punct && toks_[i_ + 1].text == "[";
+  }
 
   std::string describe_next() const {
     if (at_end()) return "the end of the line";
@@ -675,6 +679,19 @@ class Parser {
       st.has_page = true;
       if (!at_end()) st.value = small_number("a written value", 1, mm::MAX_VALUE);
       end(fmt::format("write 'A: write p[0] V' with V in 1..{}", mm::MAX_VALUE));
+    } else if (v == "read" && peek_word("pipe") && !next_is_page()) {
+      // A: read pipe -- read(2) of one page from the pipe (pipe_read)
+      i_++;
+      st.kind = StepKind::Syscall;
+      st.event = mm::EventKind::PipeRead;
+      end("write 'A: read pipe'");
+    } else if (v == "vmsplice") {
+      // A: vmsplice p[0] -- vmsplice(2) of one page into the pipe (get_user_pages_fast, FOLL_GET)
+      st.kind = StepKind::Syscall;
+      st.event = mm::EventKind::Vmsplice;
+      st.page = page_ref();
+      st.has_page = true;
+      end("write 'A: vmsplice p[0]'");
     } else if (v == "read" || v == "pin" || v == "unpin" || v == "split") {
       st.kind = v == "read" ? StepKind::Read : v == "pin" ? StepKind::Pin : v == "unpin" ? StepKind::Unpin : StepKind::Split;
       st.page = page_ref();
@@ -793,7 +810,7 @@ class Parser {
       end("write 'A: uffd-wp p[0] on'");
     } else {
       fail(verb.loc, fmt::format("unknown step '{}'; steps are write, read, madvise, mprotect, mlock, munlock, fork, munmap, exit, pin, unpin, "
-                                 "uffd-wp, clear_refs, split, fallocate, and 'p = mmap ...'",
+                                 "uffd-wp, clear_refs, split, fallocate, vmsplice, 'read pipe', and 'p = mmap ...'",
                                  v));
     }
     sc_.items.push_back(Item{false, st, {}});
@@ -961,6 +978,11 @@ class Parser {
         x.kind = ObsKind::Mincore;
         x.page = page_ref();
         whole_value(x, "mincore p[0]");
+      } else if (o.text == "read" && peek_word("pipe") && !next_is_page()) {
+        // A: read pipe == 1 -- what the next read of the pipe returns
+        i_++;
+        x.kind = ObsKind::PipeRead;
+        whole_value(x, "read pipe");
       } else if (o.text == "read") {
         x.kind = ObsKind::ReadValue;
         x.page = page_ref();
@@ -1140,6 +1162,7 @@ class Parser {
         return fmt::format("{}.access({},{})=={}", x.proc, page, x.write_access ? "write" : "read", x.value_text);
       case ObsKind::Scan: return fmt::format("{}.scan({}){{{}}}", x.proc, page, f);
       case ObsKind::ScanRange: return fmt::format("{}.pagemap_scan({}){{{}}}", x.proc, page, x.scan_text);
+      case ObsKind::PipeRead: return fmt::format("{}.read(pipe)=={}", x.proc, x.value_text);
     }
     return "?";
   }

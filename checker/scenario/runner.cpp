@@ -28,6 +28,7 @@
 #include "model/describe.h"
 #include "model/mm.h"
 #include "model/observe.h"
+#include "model/pipe.h"
 #include "model/setup.h"
 #include "model/shmem.h"
 
@@ -595,6 +596,8 @@ class ScriptRunner {
       proc = proc_slot(x.proc, x.loc);
       if (s.proc[proc].alive != mm::PROC_ALIVE)
         fail(x.loc, fmt::format("process {} is not running here; an exited process cannot be observed", x.proc));
+    }
+    if (!x.proc.empty() && x.kind != ObsKind::PipeRead) {  // a pipe read names no page
       auto it = maps_.find(x.page.map);
       if (it == maps_.end()) fail(x.page.loc, fmt::format("mapping '{}' does not exist at this point", x.page.map));
       page = page_of(x.page);
@@ -693,6 +696,10 @@ class ScriptRunner {
         const mm::PmScanResult r = mm::do_pagemap_scan(copy, proc, a, cfg);
         if (!r.unknown.empty()) fail(x.loc, fmt::format("impossible PAGEMAP_SCAN for the model: {}", r.unknown));
         return (mm::pack_pm_scan_result(r, a.start) & x.scan_mask) == x.scan_want;
+      }
+      case ObsKind::PipeRead: {
+        const int v = mm::pipe_read_value(s);  // an empty pipe: the read would wait, it returns nothing
+        return v >= 0 && static_cast<uint64_t>(v) == x.value;
       }
       case ObsKind::Access:
         return static_cast<uint64_t>(mm::access_signal(s, proc, page,

@@ -147,6 +147,8 @@ std::string step_text(const Step& st) {
           if (st.scan_range) return p + "pagemap_scan " + page_text(st.page) + " " + st.scan_text;
           return p + "scan " + page_text(st.page) + " wp";
         case mm::EventKind::PinRW: return p + "pin " + page_text(st.page) + " write";
+        case mm::EventKind::Vmsplice: return p + "vmsplice " + page_text(st.page);
+        case mm::EventKind::PipeRead: return p + "read pipe";
         default: return "?";
       }
     case StepKind::Kernel: {
@@ -192,6 +194,7 @@ std::string Expect::observation() const {
     case ObsKind::ScanRange: return fmt::format("{}: pagemap_scan {} {}", proc, page_text(page), scan_text);
     case ObsKind::Access:
       return fmt::format("{}: access {} {} == {}", proc, page_text(page), write_access ? "write" : "read", value_text);
+    case ObsKind::PipeRead: return fmt::format("{}: read pipe == {}", proc, value_text);
   }
   return "?";
 }

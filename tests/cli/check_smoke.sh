@@ -27,6 +27,13 @@ echo "$out" | grep -q '^anon-stable-1p  *stable_writes  *violated (mapped-writab
 echo "$out" | grep -q '^violation: anon-stable-1p stable_writes/mapped-writable (3 events)' || fail "inverted: no trace header"
 echo "$out" | grep -q '^    3\. A: read p\[0\]\|^    3\. A: write p\[0\]' || fail "inverted: trace step 3 missing"
 
+# The pipe start: v5.14's reuse_swap_page leaks a write into a vmspliced page (CVE-2020-29374), v6.18 holds.
+out=$("$MM" check --config v5.14 --start pipe-1p --depth 6); rc=$?
+[ $rc -eq 1 ] || fail "pipe-1p v5.14: exit $rc, want 1"
+echo "$out" | grep -q '^pipe-1p  *cow_isolation  *violated (pipe-leak)' || fail "pipe-1p v5.14: no pipe-leak verdict"
+echo "$out" | grep -q '^    [0-9]\. A: vmsplice(pipe, p\[0\], 1 page)' || fail "pipe-1p v5.14: no vmsplice in the trace"
+"$MM" check --start pipe-1p --depth 6 >/dev/null || fail "pipe-1p v6.18: not holds"
+
 a=$("$MM" check --start anon-stable-1p --depth 5 --threads 1 | grep -v '^timing')
 b=$("$MM" check --start anon-stable-1p --depth 5 --threads 2 | grep -v '^timing')
 [ "$a" = "$b" ] || fail "output differs between 1 and 2 threads"

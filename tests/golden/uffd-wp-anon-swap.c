@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -226,64 +227,6 @@ LIVE_FN void live_mremap(int map) {
   live_map[map] = p;
 }
 
-/* Programs that resize mappings or use MREMAP_DONTUNMAP place every mapping
-   at the model's address (page `start` of an arena of the model's pages, a
-   hole between two PROT_NONE guard pages), so whether a VMA can grow in
-   place (vma_expandable) is decided by the same layout as in the model. */
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
-#define LIVE_ARENA_PAGES 4
-static char *live_arena;
-LIVE_FN char *live_arena_at(int start) {
-  if (!live_arena) {
-    char *r = mmap(0, (size_t)(LIVE_ARENA_PAGES + 2) * live_ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (r == MAP_FAILED) live_die("mmap arena");
-    if (munmap(r + live_ps, (size_t)LIVE_ARENA_PAGES * live_ps)) live_die("munmap arena");
-    live_arena = r + live_ps;
-  }
-  return live_arena + (size_t)start * live_ps;
-}
-LIVE_FN void live_mmap_at(int map, int npages, int shared, int fd, int pgoff, int start) {
-  int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED_NOREPLACE;
-  if (fd < 0) flags |= MAP_ANONYMOUS;
-  size_t len = (size_t)npages * (size_t)live_ps;
-  void *p = mmap(live_arena_at(start), len, PROT_READ | PROT_WRITE, flags, fd, (off_t)pgoff * live_ps);
-  if (p == MAP_FAILED) live_die("mmap at the model's address");
-  live_map[map] = p;
-  live_map_len[map] = len;
-}
-/* mremap(MREMAP_MAYMOVE | MREMAP_FIXED) to the model's new address. */
-LIVE_FN void live_mremap_at(int map, int to) {
-  void *p = mremap(live_map[map], live_map_len[map], live_map_len[map], MREMAP_MAYMOVE | MREMAP_FIXED, live_arena_at(to));
-  if (p == MAP_FAILED) live_die("mremap");
-  live_map[map] = p;
-}
-/* mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED) to the model's new address:
-   the moved mapping becomes `newmap`, `map` stays. */
-LIVE_FN void live_mremap_dontunmap(int map, int newmap, int to) {
-  void *p = mremap(live_map[map], live_map_len[map], live_map_len[map],
-                   MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED, live_arena_at(to));
-  if (p == MAP_FAILED) live_die("mremap(MREMAP_DONTUNMAP)");
-  live_map[newmap] = p;
-  live_map_len[newmap] = live_map_len[map];
-}
-/* A resizing mremap(addr, len, npages pages, flags): shrink, or expand in
-   place / by moving (MREMAP_MAYMOVE).  An error (ENOMEM) leaves the mapping. */
-LIVE_FN void live_mremap_resize(int map, int npages, int flags) {
-  size_t len = (size_t)npages * (size_t)live_ps;
-  void *p = mremap(live_map[map], live_map_len[map], len, flags);
-  if (p == MAP_FAILED) {
-    printf("# mremap: %s\n", strerror(errno));
-    return;
-  }
-  live_map[map] = p;
-  live_map_len[map] = len;
-}
-
 /* A second userfaultfd with UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED
    (as tools/testing/selftests/mm/pagemap_ioctl.c init_uffd), for uffd-wp-async maps. */
 static int live_uffd_async = -1;
@@ -353,43 +296,45 @@ LIVE_FN long live_scan(int map, int index, int wp) {
   return n == 0 ? 0 : (long)vec.categories;
 }
 
-/* PAGEMAP_SCAN over pages [first, first + npages) of a mapping, its result
-   packed as mmcheck's model packs it (model/pagemap_scan.h
-   pack_pm_scan_result): ret (0..15 regions, 16 EINVAL, 17 EPERM, 18 EFAULT,
-   19 other), walk_end in pages from the start, then four regions of 14 bits
-   (start 2 bits, length 3 bits, categories 9 bits). */
-LIVE_FN uint64_t live_scan_range(int map, int first, int npages, uint64_t flags, uint64_t inverted, uint64_t mask,
-                                 uint64_t anyof, uint64_t ret_mask, uint64_t max_pages, uint64_t vec_len, int vec_null) {
-  struct page_region vec[16];
-  struct pm_scan_arg arg;
-  memset(vec, 0, sizeof vec);
-  memset(&arg, 0, sizeof arg);
-  arg.size = sizeof arg;
-  arg.flags = flags;
-  arg.start = (uintptr_t)live_page(map, first);
-  arg.end = arg.start + (uint64_t)npages * (uint64_t)live_ps;
-  arg.vec = vec_null ? 0 : (uintptr_t)vec;
-  arg.vec_len = vec_len > 16 ? 16 : vec_len;
-  arg.max_pages = max_pages;
-  arg.category_inverted = inverted;
-  arg.category_mask = mask;
-  arg.category_anyof_mask = anyof;
-  arg.return_mask = ret_mask;
-  int fd = open("/proc/self/pagemap", O_RDONLY);
-  if (fd < 0) live_die("open /proc/self/pagemap");
-  long n = ioctl(fd, PAGEMAP_SCAN, &arg);
-  int e = errno;
-  close(fd);
-  uint64_t v;
-  if (n < 0) v = e == EINVAL ? 16 : e == EPERM ? 17 : e == EFAULT ? 18 : 19;
-  else v = n > 15 ? 15 : (uint64_t)n;
-  uint64_t walk_end = arg.walk_end ? arg.walk_end : arg.end; /* not written back after an argument error */
-  v |= (((walk_end - arg.start) / (uint64_t)live_ps) & 7) << 5;
-  for (long i = 0; n > 0 && i < n && i < 4; i++) {
-    uint64_t s = ((vec[i].start - arg.start) / (uint64_t)live_ps) & 3;
-    uint64_t len = ((vec[i].end - vec[i].start) / (uint64_t)live_ps) & 7;
-    v |= (s | (len << 2) | ((vec[i].categories & 0x1ff) << 5)) << (8 + 14 * i);
+static int live_pipe[2] = {-1, -1};           /* the scenario's pipe: vmsplice, read pipe */
+
+/* vmsplice(2) of one page into the pipe (fs/splice.c vmsplice_to_pipe:
+   get_user_pages_fast(FOLL_GET), the pipe buffer holds a page reference). */
+LIVE_FN void live_vmsplice(int map, int index) {
+  struct iovec iov;
+  iov.iov_base = live_page(map, index);
+  iov.iov_len = (size_t)live_ps;
+  ssize_t n = vmsplice(live_pipe[1], &iov, 1, 0);
+  if (n != (ssize_t)live_ps) printf("# vmsplice: %s\n", n < 0 ? strerror(errno) : "short");
+}
+
+/* read(2) of one page from the pipe: the first byte of what it returns
+   (the page as it is now: fs/pipe.c pipe_read, copy_page_to_iter); -1 when empty. */
+LIVE_FN int live_pipe_read(void) {
+  unsigned char *buf = malloc((size_t)live_ps);
+  if (!buf) live_die("malloc");
+  ssize_t n = read(live_pipe[0], buf, (size_t)live_ps);
+  int v = n > 0 ? buf[0] : -1;
+  free(buf);
+  return v;
+}
+
+/* What the next read of the pipe returns, without consuming it: tee(2) the
+   head buffer (a second reference to its page) into a scratch pipe and read
+   that one; -1 when the pipe is empty. */
+LIVE_FN int live_pipe_peek(void) {
+  int t[2];
+  if (pipe2(t, O_NONBLOCK)) live_die("pipe2");
+  ssize_t n = tee(live_pipe[0], t[1], (size_t)live_ps, SPLICE_F_NONBLOCK);
+  int v = -1;
+  if (n > 0) {
+    unsigned char *buf = malloc((size_t)live_ps);
+    if (!buf) live_die("malloc");
+    if (read(t[0], buf, (size_t)live_ps) > 0) v = buf[0];
+    free(buf);
   }
+  close(t[0]);
+  close(t[1]);
   return v;
 }
 
@@ -540,6 +485,7 @@ LIVE_FN void live_init(void) {
   CPU_SET(cpu < 0 ? 0 : cpu, &one);
   if (sched_setaffinity(0, sizeof one, &one)) live_die("sched_setaffinity");
   if (pipe(live_ack)) live_die("pipe");
+  if (pipe2(live_pipe, O_NONBLOCK)) live_die("pipe2");
   for (int i = 0; i < LIVE_MAX_PROCS; i++)
     if (pipe(live_cmd[i])) live_die("pipe");
   /* for tests of the swap guard: a window in which to kill mmcheck */
