@@ -13,6 +13,7 @@
 
 #include "checker/live/replay.h"
 #include "checker/scenario/parser.h"
+#include "checker/util/bounded_read.h"
 
 namespace mmc::live {
 
@@ -120,14 +121,24 @@ bool write_recording(const std::string& path, const Recording& r, std::string& w
 }
 
 Recording read_recording(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(fmt::format("{}: error: cannot read the recording", path));
-  json j;
-  try {
-    j = json::parse(f);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(fmt::format("{}: error: not JSON: {}", path, e.what()));
+  util::ReadResult in = util::read_bounded(path, MAX_RECORDING_BYTES);
+  switch (in.status) {
+    case util::ReadStatus::Ok: return parse_recording(in.text, path);
+    case util::ReadStatus::IsDirectory:
+      throw std::runtime_error(fmt::format("{}: error: is a directory; give a recording written by --record", path));
+    case util::ReadStatus::TooLarge:
+      throw std::runtime_error(fmt::format("{}: error: larger than {}, the limit for recordings", path,
+                                           util::size_words(MAX_RECORDING_BYTES)));
+    case util::ReadStatus::CannotOpen:
+    case util::ReadStatus::ReadError: break;
   }
+  throw std::runtime_error(fmt::format("{}: error: cannot read the recording ({})", path, in.error));
+}
+
+Recording parse_recording(std::string_view text, const std::string& path) {
+  // No exceptions from the parser itself: a syntax error is a discarded value.
+  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw std::runtime_error(fmt::format("{}: error: not JSON", path));
   auto bad = [&](const std::string& what) { return std::runtime_error(fmt::format("{}: error: {}", path, what)); };
   try {
     if (j.value("schema_version", 0) != 1) throw bad("schema_version is not 1");
