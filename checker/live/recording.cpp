@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "checker/engine/memory.h"
 #include "checker/live/replay.h"
 #include "checker/scenario/parser.h"
 #include "checker/util/bounded_read.h"
@@ -201,10 +203,15 @@ std::string locate(const std::string& rel, const std::string& recording) {
 
 }  // namespace
 
-int replay_recorded(const std::vector<std::string>& files, bool verbose, std::ostream& out, std::ostream& err) {
+int replay_recorded(const std::vector<std::string>& files, const ReplayOptions& opt, std::ostream& out,
+                    std::ostream& err) {
+  const bool verbose = opt.verbose;
   int agree = 0, disagree = 0, stale = 0, scenarios = 0;
-  bool bad_input = false;
+  bool bad_input = false, incomplete = false;
+  using clock = std::chrono::steady_clock;
+  auto last_progress = clock::now();
   for (const auto& file : files) {
+    if (opt.progress) err << fmt::format("replay: recording {}\n", file) << std::flush;  // stderr: stdout unchanged
     Recording r;
     try {
       r = read_recording(file);
@@ -220,7 +227,12 @@ int replay_recorded(const std::vector<std::string>& files, bool verbose, std::os
                          return s;
                        }(),
                        r.synthetic ? " (synthetic: see its note)" : "");
-    for (const auto& rs : r.scenarios) {
+    for (size_t si = 0; si < r.scenarios.size(); si++) {
+      const RecordedScenario& rs = r.scenarios[si];
+      if (opt.progress && clock::now() - last_progress >= std::chrono::seconds(2)) {
+        last_progress = clock::now();
+        err << fmt::format("replay: {}: {} of {} scenarios re-checked\n", file, si, r.scenarios.size()) << std::flush;
+      }
       const std::string path = locate(rs.file, file);
       if (path.empty()) {
         out << fmt::format("stale     {}: the scenario no longer exists ({} observations not re-checked)\n", rs.file,
@@ -230,10 +242,14 @@ int replay_recorded(const std::vector<std::string>& files, bool verbose, std::os
       }
       Plan plan;
       try {
-        plan = build_plan(scenario::load_scenario(path), r.config);
+        plan = build_plan(scenario::load_scenario(path), r.config, opt.max_memory_mb);
       } catch (const scenario::ScenarioError& e) {
         err << e.what() << "\n";
         bad_input = true;
+        continue;
+      } catch (const engine::MemoryBoundHit& e) {  // not re-checked: the model's side did not fit
+        err << e.what() << "\n";
+        incomplete = true;
         continue;
       }
       scenarios++;
@@ -265,7 +281,7 @@ int replay_recorded(const std::vector<std::string>& files, bool verbose, std::os
   out << fmt::format("{} recordings, {} scenarios, {} stale observations\n", files.size(), scenarios, stale);
   out << fmt::format("{} agree, {} disagree\n", agree, disagree);
   if (bad_input) return 2;
-  return disagree ? 1 : 0;
+  return disagree ? 1 : incomplete ? 3 : 0;
 }
 
 }  // namespace mmc::live

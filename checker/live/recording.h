@@ -57,7 +57,11 @@ Recording read_recording(const std::string& path);
 // The same from text (`path` names it in messages); the fuzz target's entry.
 Recording parse_recording(std::string_view text, const std::string& path);
 
-// `replay --recorded FILE...`: exit 0 all agree, 1 a disagreement, 2 bad input.
-int replay_recorded(const std::vector<std::string>& files, bool verbose, std::ostream& out, std::ostream& err);
+// `replay --recorded FILE...`: exit 0 all agree, 1 a disagreement, 2 bad
+// input, 3 a scenario the memory bound left unchecked.  Of `opt` it uses
+// verbose, max_memory_mb and progress.
+struct ReplayOptions;
+int replay_recorded(const std::vector<std::string>& files, const ReplayOptions& opt, std::ostream& out,
+                    std::ostream& err);
 
 }  // namespace mmc::live
