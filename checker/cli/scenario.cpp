@@ -357,7 +357,9 @@ void register_scenario_commands(CLI::App& app) {
     return cmd_run(*flags);
   });
 
-  CLI::App* regress = app.add_subcommand("regress", "run every .scenario below DIR; ends with 'N passed, N failed'");
+  CLI::App* regress = app.add_subcommand(
+      "regress", "run every .scenario below DIR; ends with 'N passed, N failed' (', N incomplete' when a bound cut some "
+                 "short).\nExit status: 0 all pass, 1 a scenario failed, 2 bad usage, 3 some incomplete and none failed");
   regress->add_option("DIR", flags->dir, "directory of scenario files")->required();
   regress->add_option("--json", flags->json_out, "write the results to this file");
   regress->add_option("--baseline", flags->baseline,

@@ -161,8 +161,9 @@ struct SimResult {
 struct SimOptions {
   // The bound on the whole process (nullopt: the default of memory.h).  The
   // walk keeps every step (text, changes, decisions, the state after), about
-  // half a KB each; it stops at a quarter of the bound, which leaves room for
-  // the copy a violation keeps and for the JSON or text of the walk.
+  // half a KB each; it stops at a sixth of the bound (and of the address
+  // space ulimit -v leaves), which leaves room for the copy a violation keeps
+  // and for the JSON of the walk (about three times the walk).
   std::optional<uint64_t> max_memory_mb;
   bool progress = false;  // a line on stderr every ~2 s
 };

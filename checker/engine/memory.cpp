@@ -69,10 +69,16 @@ MemoryBudget memory_budget(uint64_t requested_mb, int threads) {
   return b;
 }
 
-MemoryGuard::MemoryGuard(uint64_t requested_mb) : bound_mb_(requested_mb ? requested_mb : default_memory_mb()) {
+MemoryGuard::MemoryGuard(uint64_t requested_mb, unsigned share)
+    : bound_mb_(requested_mb ? requested_mb : default_memory_mb()) {
+  share = std::max(share, 1u);
+  resident_bytes_ = bound_mb_ * MB / share;
   rlimit as{};
-  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
-    address_space_bytes_ = as.rlim_cur > REPORT_RESERVE ? as.rlim_cur - REPORT_RESERVE : 1;
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    const uint64_t limit = as.rlim_cur > REPORT_RESERVE ? as.rlim_cur - REPORT_RESERVE : 1;
+    const uint64_t now = vm_size_bytes();
+    address_space_bytes_ = now < limit ? now + (limit - now) / share : 1;
+  }
 }
 
 bool MemoryGuard::within() const {
@@ -82,13 +88,13 @@ bool MemoryGuard::within() const {
     by_address_space_ = true;
     return false;
   }
-  return resident <= bound_mb_ * MB;
+  return resident <= resident_bytes_;
 }
 
 std::string MemoryGuard::bound_text() const {
   if (by_address_space_)
     return "memory bound hit: the address-space limit (ulimit -v) leaves " +
-           std::to_string(address_space_bytes_ / MB) + " MB";
+           std::to_string(address_space_bytes_ / MB) + " MB of mappings";
   return "memory bound hit: raise --max-memory-mb (now " + std::to_string(bound_mb_) + ")";
 }
 

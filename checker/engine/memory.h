@@ -38,7 +38,10 @@ struct MemoryBoundHit : std::runtime_error {
 // stop is clean instead of a std::bad_alloc).
 class MemoryGuard {
  public:
-  explicit MemoryGuard(uint64_t requested_mb);  // 0: default_memory_mb()
+  // requested_mb 0: default_memory_mb().  `share` > 1: what is guarded may
+  // use 1/share of the bound and of the address space still free now (the
+  // rest is for what is built from it afterwards, e.g. simulate's JSON).
+  explicit MemoryGuard(uint64_t requested_mb, unsigned share = 1);
   // Reads /proc/self/statm now.
   bool within() const;
   // within(), read every `every` calls only (a read costs a system call).
@@ -51,7 +54,8 @@ class MemoryGuard {
 
  private:
   uint64_t bound_mb_ = 0;
-  uint64_t address_space_bytes_ = 0;  // RLIMIT_AS less the reserve (0: no limit)
+  uint64_t resident_bytes_ = 0;       // the resident size may not pass this
+  uint64_t address_space_bytes_ = 0;  // nor the mapped size this: RLIMIT_AS less the reserve (0: no limit)
   uint64_t calls_ = 0;
   mutable bool by_address_space_ = false;  // what stopped it last
 };

@@ -28,7 +28,7 @@ SimResult simulate(const Workload& w, uint64_t seed, int steps, const SimOptions
   // Symmetry does not change a walk (events run on concrete states).
   MmModel m(w, false);
   const uint64_t bound_mb = opt.max_memory_mb.value_or(0) ? *opt.max_memory_mb : default_memory_mb();
-  MemoryGuard guard(std::max<uint64_t>(bound_mb / 4, 1));
+  MemoryGuard guard(bound_mb, 6);
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   auto last = t0;
@@ -65,7 +65,7 @@ SimResult simulate(const Workload& w, uint64_t seed, int steps, const SimOptions
     if (!guard.within_every(256)) {
       r.memory_stop = true;
       r.bounds_hit.push_back("memory bound hit: raise --max-memory-mb (now " + std::to_string(bound_mb) +
-                             "; the walk may use a quarter of it)");
+                             "; the walk may use a sixth of it)");
       if (guard.bound_text().find("ulimit") != std::string::npos) r.bounds_hit.back() = guard.bound_text();
       break;
     }

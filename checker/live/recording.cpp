@@ -16,6 +16,7 @@
 #include "checker/live/replay.h"
 #include "checker/scenario/parser.h"
 #include "checker/util/bounded_read.h"
+#include "checker/util/json_depth.h"
 
 namespace mmc::live {
 
@@ -138,6 +139,9 @@ Recording read_recording(const std::string& path) {
 }
 
 Recording parse_recording(std::string_view text, const std::string& path) {
+  if (util::json_nesting_depth(text, util::MAX_JSON_DEPTH) > util::MAX_JSON_DEPTH)
+    throw std::runtime_error(fmt::format("{}: error: nested deeper than {} levels; not a recording", path,
+                                         util::MAX_JSON_DEPTH));
   // No exceptions from the parser itself: a syntax error is a discarded value.
   json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw std::runtime_error(fmt::format("{}: error: not JSON", path));

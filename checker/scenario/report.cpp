@@ -108,7 +108,14 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r, const
   for (const auto& f : failed) out << "Failed: " << f << "\n";
   // The memory bound stopped the run: what it reached is above.
   if (!r.stopped.empty()) out << "Stopped: " << r.stopped << "\n";
-  out << fmt::format("Result: {}\n", r.ok() ? "PASS" : failed.empty() && !r.stopped.empty() ? "INCOMPLETE" : "FAIL");
+  // INCOMPLETE when a bound is all that went short (as the exit status 3 says).
+  bool wrong = false;
+  for (const ConfigRun& c : r.configs) {
+    for (const auto& o : c.observations) wrong |= !o.ok();
+    for (const auto& k : c.checks) wrong |= !k.ok() && k.verdict != "incomplete";
+    for (const auto& k : c.conditions) wrong |= !k.ok() && k.verdict() != "incomplete";
+  }
+  out << fmt::format("Result: {}\n", r.ok() ? "PASS" : wrong ? "FAIL" : "INCOMPLETE");
 }
 
 nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {

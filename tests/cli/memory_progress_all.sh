@@ -73,6 +73,9 @@ rss=$(tail -1 "$TMP/rss")
 [ "${rss:-999999}" -le 40960 ] || bad "simulate: peak RSS ${rss:-?} KB over the 40 MB bound"
 "$MM" simulate --workload anon-stable-writes --steps 100000000 --max-memory-mb 40 --json > "$TMP/j" 2>/dev/null; rc=$?
 [ $rc -eq 3 ] && grep -q '"incomplete": true' "$TMP/j" || bad "simulate --json: exit $rc"
+# Under ulimit -v the walk leaves room for its JSON (it used to abort in it).
+( ulimit -v 150000; exec "$MM" simulate --workload anon-stable-writes --steps 2000000000 --json ) > "$TMP/j" 2> "$TMP/err"; rc=$?
+[ $rc -eq 3 ] && grep -q '"incomplete": true' "$TMP/j" || bad "simulate --json under ulimit -v 150000: exit $rc $(head -c 300 "$TMP/err")"
 # replay --recorded: a scenario the bound leaves unchecked.
 incomplete "incomplete: memory bound hit" "$MM" replay --recorded "$REC" --max-memory-mb 1
 # Under an address-space limit: incomplete, never bad_alloc (run's script
