@@ -283,9 +283,11 @@ class PlanBuilder {
     Observation& mc = add_obs(ObsKind::Mincore, fmt::format("{}: mincore {} after {}", name, page_text(r), after), loc);
     for (const mm::State& s : cur_.states()) allow(mc, mm::mincore_byte(s, proc, page, cfg_));
     st.code.push_back(fmt::format("live_obs_int({}, live_mincore({}));", mc.id, page_c(r)));
+    // Before same_page_as_before: it may add an observation and move the vector
+    // under `mc` (ASan: heap-use-after-free in replay --recorded).
+    const int mc_id = mc.id;
     same_page_as_before(proc, page, name, page_text(r), pm_id, loc);
     // Both of one page in one observation: the pair must come from one state.
-    const int mc_id = mc.id;
     Observation& both = add_obs(ObsKind::PagemapMincore, fmt::format("{}: pagemap+mincore {} after {}", name, page_text(r), after), loc);
     both.parts = {pm_id, mc_id};
     for (const mm::State& s : cur_.states()) {
