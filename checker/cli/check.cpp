@@ -15,10 +15,12 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include "checker/check/starts.h"
 #include "checker/cli/commands.h"
+#include "checker/cli/flags.h"
 #include "checker/engine/engine.h"
 #include "checker/engine/mpi/distributed.h"
 #include "model/describe.h"
@@ -40,6 +42,7 @@ struct CheckArgs {
   long long max_memory_mb = -1;
   int depth = -1;  // override of every start's depth (measuring budgets)
   bool mpi = false;  // every start over the ranks of an MPI job (checker/engine/mpi/)
+  bool progress = false;  // --progress (on by default on a terminal)
 };
 
 int usage(const std::string& msg) {
@@ -175,6 +178,7 @@ int run_check(const CheckArgs& a) {
   }
   opt.graph_cap = 0;  // no leak graph: the check is about invariants
   if (a.max_memory_mb > 0) opt.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
+  opt.progress = progress_wanted(a.progress) == ProgressFlag::On;
 
   nlohmann::json jstarts = nlohmann::json::array();
   std::string timing;
@@ -184,8 +188,11 @@ int run_check(const CheckArgs& a) {
   if (!a.json)
     fmt::print("mmcheck check under {}: {} starts, {} invariants, every path up to each start's depth\n",
                cfg->name, starts.size(), mm::invariants().size());
+  size_t started = 0;  // for the progress line
   for (const check::Start* st : starts) {
     if (a.fail_fast && any_violated) break;
+    if (opt.progress)  // stderr only: stdout is the same with and without it
+      fmt::print(stderr, "check: start {} ({} of {})\n", st->name, ++started, starts.size());
     const engine::Workload w = check::start_workload(*st, *cfg);
     const engine::Result r = engine::explore_on(w, opt, dist);
     const bool complete = start_complete(r);
@@ -292,9 +299,11 @@ void register_check_command(CLI::App& app) {
   sub->add_flag("--list", a->list, "print the starts, their alphabets and budgets, and stop");
   sub->add_flag("--json", a->json, "JSON output");
   sub->add_flag("--fail-fast", a->fail_fast, "stop after the first start with a violation (later starts are not run)");
-  sub->add_option("--threads,-j", a->threads, "worker threads (results identical for any N)");
-  sub->add_option("--depth", a->depth, "override every start's depth budget (for measuring budgets)");
-  sub->add_option("--max-memory-mb", a->max_memory_mb, "memory bound per start (default 3072; per rank under --mpi)");
+  add_threads_flag(sub, a->threads, "worker threads (results identical for any N)");
+  sub->add_option("--depth", a->depth, "override every start's depth budget (for measuring budgets)")
+      ->check(whole_number(0, std::numeric_limits<int>::max()));
+  add_max_memory_flag(sub, a->max_memory_mb, "3072 per start; per rank under --mpi");
+  sub->add_flag("--progress", a->progress, "progress lines on stderr even when it is not a terminal (on by default on one)");
   sub->add_flag("--mpi", a->mpi,
                 "every start over the ranks of an MPI job: mpirun -np N mmcheck check --mpi (same output; "
                 "docs/distributed.md)");

@@ -18,6 +18,7 @@
 #include "checker/engine/engine.h"
 #include "checker/engine/loader.h"
 #include "checker/engine/swarm.h"
+#include "checker/engine/memory.h"
 #include "checker/html/from_results.h"
 #include "checker/util/atomic_file.h"
 #include "checker/util/json_text.h"
@@ -89,7 +90,7 @@ std::optional<mm::Config> config_from(const CommonArgs& a, bool& overridden) {
   return cfg;
 }
 
-std::optional<engine::Workload> workload_from(const CommonArgs& a) {
+std::optional<engine::Workload> workload_from(const CommonArgs& a, std::optional<uint64_t> max_memory_mb) {
   bool overridden = false;
   auto cfg = config_from(a, overridden);
   if (!cfg) return std::nullopt;
@@ -104,7 +105,7 @@ std::optional<engine::Workload> workload_from(const CommonArgs& a) {
                               "NAME ({})", a.file, list_workloads()));
       return std::nullopt;
     }
-    return loader(a.file, overridden ? &*cfg : nullptr);  // the loader reports its own errors
+    return loader(a.file, overridden ? &*cfg : nullptr, max_memory_mb);  // the loader reports its own errors
   }
   if (a.workload.empty()) {
     usage_error(fmt::format("give a scenario FILE or --workload NAME; built-in workloads: {}", list_workloads()));
@@ -126,6 +127,14 @@ void add_common(CLI::App* sub, CommonArgs& a) {
   sub->add_option("--source-url", a.style.source_url,
                   "link each decision of a trace to the kernel source: {file} and {function} are replaced, e.g. "
                   "https://elixir.bootlin.com/linux/v6.18/source/{file}");
+}
+
+// The memory bound stopped a scenario's script before the command got to
+// its own work: incomplete, with where (stdout, like a verdict).
+int memory_stop(const engine::MemoryBoundHit& e, bool json) {
+  if (json) std::cout << util::json_text(nlohmann::json{{"verdict", "incomplete"}, {"bounds_hit", {e.what()}}}) << "\n";
+  else std::cout << e.what() << "\nverdict: incomplete\n";
+  return engine::EXIT_INCOMPLETE;
 }
 
 struct ExploreArgs {
@@ -180,7 +189,12 @@ int run_explore(ExploreArgs& a, bool seed_given = false, bool bitstate_given = f
     if (a.dfs) return usage_error("--mpi searches breadth-first only; drop --dfs");
     if (std::string no = engine::mpi_unsupported(a.opt); !no.empty()) return usage_error(no);
   }
-  auto w = workload_from(a.c);
+  std::optional<engine::Workload> w;
+  try {
+    w = workload_from(a.c, a.max_memory_mb > 0 ? std::optional<uint64_t>(a.max_memory_mb) : std::nullopt);
+  } catch (const engine::MemoryBoundHit& e) {  // the scenario's script, before the search
+    return memory_stop(e, a.c.json);
+  }
   if (!w) return EXIT_BAD_INPUT;
   a.opt.search = a.dfs ? engine::Search::Dfs : engine::Search::Bfs;
   a.opt.symmetry = !a.no_symmetry;
@@ -218,14 +232,24 @@ struct SimulateArgs {
   CommonArgs c;
   uint64_t seed = 1;
   int steps = 100;
+  long long max_memory_mb = -1;
+  bool progress = false;
 };
 
 int run_simulate(SimulateArgs& a) {
-  auto w = workload_from(a.c);
+  std::optional<engine::Workload> w;
+  try {
+    w = workload_from(a.c, a.max_memory_mb > 0 ? std::optional<uint64_t>(a.max_memory_mb) : std::nullopt);
+  } catch (const engine::MemoryBoundHit& e) {
+    return memory_stop(e, a.c.json);
+  }
   if (!w) return EXIT_BAD_INPUT;
   engine::SimResult r;
+  engine::SimOptions so;
+  if (a.max_memory_mb > 0) so.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
+  so.progress = progress_wanted(a.progress) == ProgressFlag::On;
   try {
-    r = engine::simulate(*w, a.seed, a.steps);
+    r = engine::simulate(*w, a.seed, a.steps, so);
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   }
@@ -252,8 +276,7 @@ void register_explore_commands(CLI::App& app) {
       ->check(whole_number(0, std::numeric_limits<int>::max()));
   ex->add_option("--max-states", ea->max_states, "bound on stored states")
       ->check(whole_number(1, std::numeric_limits<long long>::max()));
-  ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on the whole process's memory (default: half the physical memory)")
-      ->check(whole_number(1, std::numeric_limits<long long>::max() >> 20));
+  add_max_memory_flag(ex, ea->max_memory_mb);
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
   ex->add_flag("--keep-dead-state", ea->keep_dead_state,
                "store fields nothing checked reads (fork parent, unchecked ghost bits) as identity");
@@ -286,6 +309,8 @@ void register_explore_commands(CLI::App& app) {
   sim->add_option("--seed", sa->seed, "random seed")->check(whole_number_u64(0));
   sim->add_option("--steps", sa->steps, "at most this many events")
       ->check(whole_number(0, std::numeric_limits<int>::max()));
+  add_max_memory_flag(sim, sa->max_memory_mb);
+  sim->add_flag("--progress", sa->progress, "progress line on stderr even when it is not a terminal (on by default on one)");
   add_command(app, sim, [sa, sim] {
     sa->c.config_given = given(sim, "--config");
     return run_simulate(*sa);

@@ -61,6 +61,15 @@ CLI::Option* add_threads_flag(CLI::App* sub, int& threads, const std::string& wh
   return sub->add_option("--threads,-j", threads, what)->check(whole_number(1, MAX_THREADS));
 }
 
+CLI::Option* add_max_memory_flag(CLI::App* sub, long long& mb, const std::string& default_words) {
+  return sub
+      ->add_option("--max-memory-mb", mb,
+                   "bound on the whole process's memory in MB; reaching it ends the run incomplete (exit 3) (default: " +
+                       (default_words.empty() ? std::string("half the physical memory") : default_words) +
+                       ", less what ulimit -v leaves)")
+      ->check(whole_number(1, MAX_MEMORY_MB));
+}
+
 ProgressFlag progress_wanted(bool flag_given) {
   return flag_given || isatty(STDERR_FILENO) ? ProgressFlag::On : ProgressFlag::Off;
 }

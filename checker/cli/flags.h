@@ -27,6 +27,13 @@ std::string check_whole_number(const std::string& text, long long min, long long
 // --threads N (1..MAX_THREADS) on a command that runs the engine.
 CLI::Option* add_threads_flag(CLI::App* sub, int& threads, const std::string& what);
 
+// --max-memory-mb MB on every command that explores (run, regress, explore,
+// check, simulate, replay): the bound on the whole process; -1 stays when
+// it is not given (the default of checker/engine/memory.h).
+CLI::Option* add_max_memory_flag(CLI::App* sub, long long& mb, const std::string& default_words = "");
+// The largest --max-memory-mb: 2^43 MB (8 EiB) still fits bytes in 64 bits.
+inline constexpr long long MAX_MEMORY_MB = 1ll << 43;
+
 // Whether the progress line is wanted: --progress, or stderr is a terminal.
 enum class ProgressFlag { Off, On };
 ProgressFlag progress_wanted(bool flag_given);

@@ -131,6 +131,7 @@ void register_live_commands(CLI::App& app) {
   auto rp = std::make_shared<live::ReplayOptions>();
   auto live_flag = std::make_shared<bool>(false);
   auto runs = std::make_shared<int>(0);
+  auto max_memory_mb = std::make_shared<long long>(-1);
   CLI::App* r = app.add_subcommand("replay", "run scenarios on the real kernel and compare with the model (--live)");
   auto recorded = std::make_shared<std::vector<std::string>>();
   r->add_option("paths", rp->paths, "scenario files, or directories (their `live` scenarios)");
@@ -153,7 +154,12 @@ void register_live_commands(CLI::App& app) {
                 "run each program N times and print, per observation, each value seen with its count and whether "
                 "the model allows it (a klitmus7-style histogram)")
       ->check(whole_number(1, 1000000));
-  add_command(app, r, [rp, live_flag, recorded, runs] {
+  add_max_memory_flag(r, *max_memory_mb);
+  r->add_flag("--progress", rp->progress,
+              "a line per scenario on stderr even when it is not a terminal (on by default on one)");
+  add_command(app, r, [rp, live_flag, recorded, runs, max_memory_mb] {
+    if (*max_memory_mb > 0) rp->max_memory_mb = static_cast<uint64_t>(*max_memory_mb);
+    rp->progress = progress_wanted(rp->progress) == ProgressFlag::On;
     if (!recorded->empty()) {
       if (*live_flag) {
         std::cerr << "replay: error: --recorded re-checks recordings without the kernel; drop --live\n";
@@ -161,7 +167,7 @@ void register_live_commands(CLI::App& app) {
       }
       std::vector<std::string> files = *recorded;
       files.insert(files.end(), rp->paths.begin(), rp->paths.end());
-      return live::replay_recorded(files, rp->verbose, std::cout, std::cerr);
+      return live::replay_recorded(files, *rp, std::cout, std::cerr);
     }
     if (rp->paths.empty()) {
       std::cerr << "replay: error: give scenario files or directories (with --live), or --recorded FILE...\n";

@@ -43,6 +43,7 @@ struct ScenarioFlags {
   bool config_given = false;  // --config on the command line, even empty
   engine::TraceStyle style;  // run: --ghost, --source-url
   bool mpi = false;   // run: explore blocks over the ranks of an MPI job
+  long long max_memory_mb = -1;  // --max-memory-mb (validated; -1: the default)
 };
 
 // --config and --set into run options; prints the error and returns false on bad input.
@@ -77,6 +78,7 @@ bool make_options(const ScenarioFlags& f, RunOptions& opt) {
     }
   }
   opt.threads = f.threads;  // validated by --threads' whole_number check
+  if (f.max_memory_mb > 0) opt.max_memory_mb = static_cast<uint64_t>(f.max_memory_mb);
   opt.progress = progress_wanted(f.progress) == ProgressFlag::On ? Progress::Stderr : Progress::Off;
   return true;
 }
@@ -99,6 +101,8 @@ int run_status(const ScenarioRun& r) {
       incomplete = true;
     }
   }
+  // The memory bound stopped the run: what it reached had no violation.
+  if (!r.stopped.empty()) incomplete = true;
   return incomplete ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
@@ -216,20 +220,23 @@ int cmd_regress(const ScenarioFlags& f) {
   results["schema_version"] = RESULTS_SCHEMA_VERSION;
   results["scenarios"] = nlohmann::json::array();
   nlohmann::json timing = nlohmann::json::object();
-  int passed = 0, failed = 0;
+  int passed = 0, failed = 0, incomplete = 0;
   const auto t_all = std::chrono::steady_clock::now();
   for (const fs::path& p : files) {
     std::string name = fs::relative(p, f.dir).replace_extension().generic_string();
     const auto t0 = std::chrono::steady_clock::now();
     nlohmann::json j;
-    bool pass = false;
+    bool pass = false, cut_short = false;
     uint64_t states = 0;
-    std::string error;
+    std::string error, stopped;
     try {
       Scenario s = load_scenario(p.string());
       ScenarioRun r = run_scenario(s, opt);
       j = run_to_json(s, r);
       pass = r.ok();
+      // A bound (memory, an explore block's) and nothing wrong: incomplete, not failed.
+      cut_short = !pass && run_status(r) == EXIT_INCOMPLETE;
+      stopped = r.stopped;
       states = r.states();
     } catch (const ScenarioError& e) {
       error = e.what();
@@ -241,9 +248,11 @@ int cmd_regress(const ScenarioFlags& f) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     timing[name] = secs;
     results["scenarios"].push_back(j);
-    (pass ? passed : failed)++;
-    std::cout << fmt::format("{} {}  states {}  time {:.3f}s\n", pass ? "PASS" : "FAIL", name, states, secs);
+    (pass ? passed : cut_short ? incomplete : failed)++;
+    std::cout << fmt::format("{} {}  states {}  time {:.3f}s\n", pass ? "PASS" : cut_short ? "INCOMPLETE" : "FAIL", name,
+                             states, secs);
     if (!error.empty()) std::cout << "  " << error << "\n";
+    if (!stopped.empty()) std::cout << "  " << stopped << "\n";
     if (j.contains("skipped"))
       std::cout << fmt::format("  skipped {} expectation(s)/check(s) written for configs this run does not use "
                                "('mmcheck run --config ...' lists them)\n", j["skipped"].size());
@@ -275,8 +284,9 @@ int cmd_regress(const ScenarioFlags& f) {
     }
   }
   if (!f.baseline.empty()) print_comparison(std::cout, changes);
-  std::cout << fmt::format("{} passed, {} failed\n", passed, failed);
-  return failed ? EXIT_VIOLATION : EXIT_OK;
+  std::cout << fmt::format("{} passed, {} failed{}\n", passed, failed,
+                           incomplete ? fmt::format(", {} incomplete", incomplete) : "");
+  return failed ? EXIT_VIOLATION : incomplete ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 void common_flags(CLI::App* sub, ScenarioFlags& f) {
@@ -287,11 +297,13 @@ void common_flags(CLI::App* sub, ScenarioFlags& f) {
   add_threads_flag(sub, f.threads, "engine threads for explore blocks (results do not depend on it)");
   sub->add_flag("--progress", f.progress,
                 "progress line on stderr during explore blocks even when stderr is not a terminal (on by default on one)");
+  add_max_memory_flag(sub, f.max_memory_mb);
 }
 
 // `mmcheck explore FILE` and `mmcheck simulate FILE`: the engine asks for
 // the workload of a scenario file's explore block.
-std::optional<engine::Workload> load_workload(const std::string& file, const mm::Config* override_config) {
+std::optional<engine::Workload> load_workload(const std::string& file, const mm::Config* override_config,
+                                              std::optional<uint64_t> max_memory_mb) {
   try {
     Scenario s = load_scenario(file);
     if (!s.explore)
@@ -299,6 +311,7 @@ std::optional<engine::Workload> load_workload(const std::string& file, const mm:
                           "the scenario has no explore block; add one such as 'explore events write read pageout "
                           "writeback fork<=1', or use 'mmcheck run' for its script");
     RunOptions opt;
+    opt.max_memory_mb = max_memory_mb;
     NamedConfig nc;
     if (override_config) {
       nc.config = *override_config;
@@ -344,7 +357,9 @@ void register_scenario_commands(CLI::App& app) {
     return cmd_run(*flags);
   });
 
-  CLI::App* regress = app.add_subcommand("regress", "run every .scenario below DIR; ends with 'N passed, N failed'");
+  CLI::App* regress = app.add_subcommand(
+      "regress", "run every .scenario below DIR; ends with 'N passed, N failed' (', N incomplete' when a bound cut some "
+                 "short).\nExit status: 0 all pass, 1 a scenario failed, 2 bad usage, 3 some incomplete and none failed");
   regress->add_option("DIR", flags->dir, "directory of scenario files")->required();
   regress->add_option("--json", flags->json_out, "write the results to this file");
   regress->add_option("--baseline", flags->baseline,

@@ -150,15 +150,27 @@ struct SimResult {
   uint64_t seed = 0;
   int steps_taken = 0;
   bool dead_end = false;              // no enabled event before `steps`
+  bool memory_stop = false;           // the memory bound ended the walk before `steps` (bounds_hit says so)
   std::vector<std::string> bounds_hit;
   std::optional<FacetResult> violation;  // first violation on the walk (trace = the walk so far)
   Trace walk;
   std::vector<std::string> proc_names, device_names, page_names;
-  int exit_status() const;  // 1 violation, 0 otherwise
+  int exit_status() const;  // 1 violation, 3 the memory bound ended the walk, 0 otherwise
 };
 
-// A seeded random walk of at most `steps` events: same seed, same walk.
-SimResult simulate(const Workload& w, uint64_t seed, int steps, bool symmetry = true);
+struct SimOptions {
+  // The bound on the whole process (nullopt: the default of memory.h).  The
+  // walk keeps every step (text, changes, decisions, the state after), about
+  // half a KB each; it stops at a sixth of the bound (and of the address
+  // space ulimit -v leaves), which leaves room for the copy a violation keeps
+  // and for the JSON of the walk (about three times the walk).
+  std::optional<uint64_t> max_memory_mb;
+  bool progress = false;  // a line on stderr every ~2 s
+};
+
+// A seeded random walk of at most `steps` events: same seed, same walk
+// (the memory bound can only end it earlier, and says so).
+SimResult simulate(const Workload& w, uint64_t seed, int steps, const SimOptions& opt = {});
 
 // How traces are printed (checker/engine/trace_text.h).
 struct TraceStyle {

@@ -2,6 +2,7 @@
 // Workload from a scenario file, without the engine knowing the language.
 // The scenario commands register a loader at start-up (before parsing).
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -12,8 +13,10 @@ namespace mmc::engine {
 
 // Returns the workload of `file` (with `config_override` applied when
 // non-null), or nullopt after printing "FILE:LINE:COL: error: ..." to stderr.
-using ScenarioLoader =
-    std::function<std::optional<Workload>(const std::string& file, const mm::Config* config_override)>;
+// The script runs within `max_memory_mb` (--max-memory-mb; nullopt: the
+// default); reaching it throws MemoryBoundHit (checker/engine/memory.h).
+using ScenarioLoader = std::function<std::optional<Workload>(const std::string& file, const mm::Config* config_override,
+                                                             std::optional<uint64_t> max_memory_mb)>;
 
 void set_scenario_loader(ScenarioLoader loader);
 const ScenarioLoader& scenario_loader();  // empty when none is registered

@@ -12,14 +12,28 @@ namespace {
 
 constexpr uint64_t MB = uint64_t{1} << 20;
 
-uint64_t vm_size_bytes() {
+// The mapped and the resident size of this process, in bytes (0 when unknown).
+void statm_bytes(uint64_t& mapped, uint64_t& resident) {
+  mapped = resident = 0;
   std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  unsigned long long size = 0;
-  const int got = std::fscanf(f, "%llu", &size);
+  if (!f) return;
+  unsigned long long size = 0, res = 0;
+  const int got = std::fscanf(f, "%llu %llu", &size, &res);
   std::fclose(f);
-  return got == 1 ? size * static_cast<uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  if (got >= 1) mapped = size * page;
+  if (got == 2) resident = res * page;
 }
+
+uint64_t vm_size_bytes() {
+  uint64_t mapped = 0, resident = 0;
+  statm_bytes(mapped, resident);
+  return mapped;
+}
+
+// What an address-space limit leaves for the report after a stop: the
+// result's text, traces and JSON.
+constexpr uint64_t REPORT_RESERVE = 64 * MB;
 
 }  // namespace
 
@@ -53,6 +67,35 @@ MemoryBudget memory_budget(uint64_t requested_mb, int threads) {
   b.accounted_bytes = total > 32 * MB ? total - total / 8 - 16 * MB : total / 2;
   b.rss_bytes = b.cut_by_address_space ? 0 : total;  // under ulimit -v the accounting is the guard
   return b;
+}
+
+MemoryGuard::MemoryGuard(uint64_t requested_mb, unsigned share)
+    : bound_mb_(requested_mb ? requested_mb : default_memory_mb()) {
+  share = std::max(share, 1u);
+  resident_bytes_ = bound_mb_ * MB / share;
+  rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    const uint64_t limit = as.rlim_cur > REPORT_RESERVE ? as.rlim_cur - REPORT_RESERVE : 1;
+    const uint64_t now = vm_size_bytes();
+    address_space_bytes_ = now < limit ? now + (limit - now) / share : 1;
+  }
+}
+
+bool MemoryGuard::within() const {
+  uint64_t mapped = 0, resident = 0;
+  statm_bytes(mapped, resident);
+  if (address_space_bytes_ && mapped > address_space_bytes_) {
+    by_address_space_ = true;
+    return false;
+  }
+  return resident <= resident_bytes_;
+}
+
+std::string MemoryGuard::bound_text() const {
+  if (by_address_space_)
+    return "memory bound hit: the address-space limit (ulimit -v) leaves " +
+           std::to_string(address_space_bytes_ / MB) + " MB of mappings";
+  return "memory bound hit: raise --max-memory-mb (now " + std::to_string(bound_mb_) + ")";
 }
 
 }  // namespace mmc::engine

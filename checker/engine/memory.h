@@ -4,6 +4,8 @@
 // parents, graph, buffers, frontier) and the resident size it also checks.
 #pragma once
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 
 namespace mmc::engine {
 
@@ -19,5 +21,43 @@ uint64_t default_memory_mb();
 
 // `requested_mb` (0: default_memory_mb()) for a search on `threads` threads.
 MemoryBudget memory_budget(uint64_t requested_mb, int threads);
+
+// The memory bound was reached outside the search itself (a scenario's
+// script, the live planner's sets of states): the command stops there and
+// reports `incomplete` (exit 3).  what() is the whole message, with where.
+struct MemoryBoundHit : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Watches the whole process for code that grows sets of states outside the
+// search (the scenario script and its explore conditions, the live
+// planner, simulate's walk).  The search accounts its own structures and
+// also checks the resident size (explorer.h); this guard only has the
+// process's sizes: the resident size against the bound, and under ulimit -v
+// the mapped size against the limit (less a reserve for the report, so the
+// stop is clean instead of a std::bad_alloc).
+class MemoryGuard {
+ public:
+  // requested_mb 0: default_memory_mb().  `share` > 1: what is guarded may
+  // use 1/share of the bound and of the address space still free now (the
+  // rest is for what is built from it afterwards, e.g. simulate's JSON).
+  explicit MemoryGuard(uint64_t requested_mb, unsigned share = 1);
+  // Reads /proc/self/statm now.
+  bool within() const;
+  // within(), read every `every` calls only (a read costs a system call).
+  bool within_every(uint64_t every) {
+    return ++calls_ % every != 0 || within();
+  }
+  // "memory bound hit: raise --max-memory-mb (now 300)", or the ulimit -v words.
+  std::string bound_text() const;
+  uint64_t bound_mb() const { return bound_mb_; }
+
+ private:
+  uint64_t bound_mb_ = 0;
+  uint64_t resident_bytes_ = 0;       // the resident size may not pass this
+  uint64_t address_space_bytes_ = 0;  // nor the mapped size this: RLIMIT_AS less the reserve (0: no limit)
+  uint64_t calls_ = 0;
+  mutable bool by_address_space_ = false;  // what stopped it last
+};
 
 }  // namespace mmc::engine

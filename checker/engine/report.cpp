@@ -194,7 +194,9 @@ std::string to_dot(const Result& r) {
 void print_text(std::ostream& out, const SimResult& r, const TraceStyle& style) {
   const auto names = names_of(r);
   fmt::print(out, "simulate seed {}: {} steps{}\n", r.seed, r.steps_taken,
-             r.dead_end ? " (dead end: no enabled event)" : "");
+             r.dead_end      ? " (dead end: no enabled event)"
+             : r.memory_stop ? " (incomplete: the memory bound ended the walk)"
+                             : "");
   for (const std::string& b : r.bounds_hit) fmt::print(out, "note: {}\n", b);
   if (r.violation) {
     fmt::print(out, "{}/{}: VIOLATED after {} steps\n", r.violation->invariant, r.violation->facet,
@@ -213,6 +215,7 @@ nlohmann::json to_json(const SimResult& r) {
                       {"seed", r.seed},
                       {"steps", r.steps_taken},
                       {"dead_end", r.dead_end},
+                      {"incomplete", r.memory_stop},
                       {"bounds_hit", r.bounds_hit},
                       {"walk", trace_json(r.walk, names)}};
   if (r.violation)

@@ -1,9 +1,13 @@
 // Seeded random walks: at each step, one of the enabled transitions (in the
 // model's fixed order) chosen by a splitmix64 stream, so the same seed gives
 // the same walk on every machine.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <stdexcept>
 
 #include "checker/engine/engine.h"
+#include "checker/engine/memory.h"
 #include "checker/engine/mm_model.h"
 #include "model/describe.h"
 
@@ -18,13 +22,16 @@ uint64_t splitmix64(uint64_t& x) {
 }
 }  // namespace
 
-int SimResult::exit_status() const { return violation ? 1 : 0; }
+int SimResult::exit_status() const { return violation ? 1 : memory_stop ? EXIT_INCOMPLETE : 0; }
 
-SimResult simulate(const Workload& w, uint64_t seed, int steps, bool symmetry) {
-  // Symmetry does not change a walk (events run on concrete states); the
-  // flag is kept for interface symmetry with explore.
-  (void)symmetry;
+SimResult simulate(const Workload& w, uint64_t seed, int steps, const SimOptions& opt) {
+  // Symmetry does not change a walk (events run on concrete states).
   MmModel m(w, false);
+  const uint64_t bound_mb = opt.max_memory_mb.value_or(0) ? *opt.max_memory_mb : default_memory_mb();
+  MemoryGuard guard(bound_mb, 6);
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  auto last = t0;
   const mm::DisplayNames names{w.proc_names, w.device_names, w.page_names};
   SimResult r;
   r.seed = seed;
@@ -55,6 +62,18 @@ SimResult simulate(const Workload& w, uint64_t seed, int steps, bool symmetry) {
   };
   std::vector<Choice> choices;
   for (int i = 0; i < steps; i++) {
+    if (!guard.within_every(256)) {
+      r.memory_stop = true;
+      r.bounds_hit.push_back("memory bound hit: raise --max-memory-mb (now " + std::to_string(bound_mb) +
+                             "; the walk may use a sixth of it)");
+      if (guard.bound_text().find("ulimit") != std::string::npos) r.bounds_hit.back() = guard.bound_text();
+      break;
+    }
+    if (opt.progress && (i & 1023) == 0 && clock::now() - last >= std::chrono::seconds(2)) {
+      last = clock::now();
+      const double secs = std::chrono::duration<double>(last - t0).count();
+      std::fprintf(stderr, "simulate: %d steps, %.0f steps/s\n", i, i / secs);
+    }
     choices.clear();
     ExpandInfo info = m.for_each_successor(cur, [&](const mm::Event& e, mm::Status st, const MmNode& s) {
       choices.push_back(Choice{e, st, s});

@@ -73,7 +73,9 @@ Counterexample find_counterexample(const scenario::Scenario& sc, const std::stri
   }
   for (const scenario::NamedConfig& nc : scenario::scenario_configs(sc, opt)) {
     engine::Workload w = scenario::build_workload(sc, nc, opt);
-    engine::Result r = engine::explore(w, engine::Options{});
+    engine::Options eo;
+    eo.max_memory_mb = opt.max_memory_mb;  // --max-memory-mb of the command
+    engine::Result r = engine::explore(w, eo);
     for (const auto& v : r.verdicts) {
       if (v.verdict != engine::Verdict::Violated || !v.trace) continue;
       if (!invariant.empty() && v.invariant != invariant) continue;

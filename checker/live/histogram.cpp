@@ -1,5 +1,7 @@
 #include "checker/live/histogram.h"
 
+#include "checker/engine/memory.h"
+
 #include "checker/live/replay.h"
 
 #include <fmt/format.h>
@@ -169,17 +171,21 @@ int replay_histogram(const ReplayOptions& opt, int runs, std::ostream& out, std:
   const std::optional<ReplayConfig>& rc = run->config;
   const mm::Config& cfg = rc->cfg;
   std::vector<std::unique_ptr<Job>> jobs;
-  bool bad_input = false;
+  bool bad_input = false, incomplete = false;
   for (const auto& [f, is_explicit] : files) {
     auto j = std::make_unique<Job>();
     j->file = f;
     try {
       j->sc = scenario::load_scenario(f);
       if (!j->sc.live && !is_explicit) continue;
-      j->plan = build_plan(j->sc, cfg);
+      j->plan = build_plan(j->sc, cfg, opt.max_memory_mb);
     } catch (const scenario::ScenarioError& e) {
       err << e.what() << "\n";
       bad_input = true;
+      continue;
+    } catch (const engine::MemoryBoundHit& e) {  // not run: the model's side did not fit
+      err << e.what() << "\n";
+      incomplete = true;
       continue;
     }
     if (!j->plan.why_not_live.empty()) {
@@ -219,7 +225,7 @@ int replay_histogram(const ReplayOptions& opt, int runs, std::ostream& out, std:
     }
   }
   if (bad_input) return 2;
-  return all_ok ? 0 : 1;
+  return !all_ok ? 1 : incomplete ? 3 : 0;
 }
 
 }  // namespace mmc::live

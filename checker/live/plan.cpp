@@ -10,6 +10,7 @@
 #include <memory>
 #include <string_view>
 
+#include "checker/engine/memory.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/runner.h"
 #include "checker/scenario/script_model.h"
@@ -145,7 +146,8 @@ constexpr size_t MAX_SET = 100000;
 
 class PlanBuilder {
  public:
-  PlanBuilder(const scenario::Scenario& sc, const mm::Config& cfg) : sc_(sc), cfg_(cfg) {
+  PlanBuilder(const scenario::Scenario& sc, const mm::Config& cfg, std::optional<uint64_t> max_memory_mb = std::nullopt)
+      : sc_(sc), cfg_(cfg), guard_(max_memory_mb.value_or(0)) {
     plan_.file = sc.file;
     plan_.title = sc.title;
     plan_.config = cfg;
@@ -187,12 +189,19 @@ class PlanBuilder {
   const scenario::Scenario& sc_;
   mm::Config cfg_;
   Plan plan_;
+  engine::MemoryGuard guard_;  // the sets of states count against --max-memory-mb
   StateSet cur_;
   std::map<std::string, int> procs_, files_;
   std::map<std::string, MapInfo> maps_;
   std::map<std::string, int> c_maps_;  // mapping name -> C map number
 
   [[noreturn]] void fail(Loc loc, const std::string& msg) const { throw ScenarioError(sc_.file, loc, msg); }
+  [[noreturn]] void memory_stop(Loc loc) const {
+    throw engine::MemoryBoundHit(fmt::format("{}:{}:{}: incomplete: {}, {} ({} states so far)", sc_.file, loc.line,
+                                             loc.col, guard_.bound_text(),
+                                             loc.line == 0 && loc.col == 0 ? "setting up the script" : "after this step",
+                                             cur_.size()));
+  }
   void not_live(Loc loc, const std::string& why) {
     if (plan_.why_not_live.empty()) plan_.why_not_live = fmt::format("line {}: {}", loc.line, why);
   }
@@ -291,9 +300,11 @@ class PlanBuilder {
     Observation& mc = add_obs(ObsKind::Mincore, fmt::format("{}: mincore {} after {}", name, page_text(r), after), loc);
     for (const mm::State& s : cur_.states()) allow(mc, mm::mincore_byte(s, proc, page, cfg_));
     st.code.push_back(fmt::format("live_obs_int({}, live_mincore({}));", mc.id, page_c(r)));
+    // Before same_page_as_before: it may add an observation and move the vector
+    // under `mc` (ASan: heap-use-after-free in replay --recorded).
+    const int mc_id = mc.id;
     same_page_as_before(proc, page, name, page_text(r), pm_id, loc);
     // Both of one page in one observation: the pair must come from one state.
-    const int mc_id = mc.id;
     Observation& both = add_obs(ObsKind::PagemapMincore, fmt::format("{}: pagemap+mincore {} after {}", name, page_text(r), after), loc);
     both.parts = {pm_id, mc_id};
     for (const mm::State& s : cur_.states()) {
@@ -371,8 +382,12 @@ class PlanBuilder {
     opt.kinds = background_;
     opt.max_states = MAX_SET;
     opt.stop_on_capacity = false;
+    opt.on_new_state = [&](const mm::State&) {
+      if (!guard_.within_every(1024)) memory_stop(loc);
+    };
     if (scenario::close_under_background(cur_, cfg_, opt).result == scenario::BackgroundClosure::TooManyStates)
       fail(loc, fmt::format("more than {} states after this step", MAX_SET));
+    if (!guard_.within()) memory_stop(loc);
     age_marks();
   }
 
@@ -1127,8 +1142,8 @@ class PlanBuilder {
 
 }  // namespace
 
-Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg) {
-  return PlanBuilder(sc, cfg).build(sc.items.size(), {});
+Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg, std::optional<uint64_t> max_memory_mb) {
+  return PlanBuilder(sc, cfg, max_memory_mb).build(sc.items.size(), {});
 }
 
 Plan build_trace_plan(const scenario::Scenario& sc, const std::vector<mm::Event>& events, const mm::Config& cfg,

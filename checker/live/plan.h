@@ -12,6 +12,8 @@
 //    model applies the read fault too.
 #pragma once
 #include <cstdint>
+#include <optional>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -84,7 +86,12 @@ struct Plan {
 // cannot run (impossible step, capacity); sets why_not_live for one a user
 // program cannot perform (pins, THP splits, synchronous or stable-writes
 // swap, no swap while other swap is active, ...).
-Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg);
+//
+// `max_memory_mb` (--max-memory-mb; nullopt: the default) bounds the whole
+// process while the model's sets of states grow; reaching it throws
+// engine::MemoryBoundHit ("FILE:LINE:COL: incomplete: memory bound hit ...").
+Plan build_plan(const scenario::Scenario& sc, const mm::Config& cfg,
+                std::optional<uint64_t> max_memory_mb = std::nullopt);
 
 // A counterexample trace as a reproducer (`mmcheck explore FILE --emit-c`):
 // the script up to the scenario's explore block, then `events` (the trace's

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,8 +12,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "checker/engine/memory.h"
 #include "checker/live/replay.h"
 #include "checker/scenario/parser.h"
+#include "checker/util/bounded_read.h"
+#include "checker/util/json_depth.h"
 
 namespace mmc::live {
 
@@ -120,14 +124,27 @@ bool write_recording(const std::string& path, const Recording& r, std::string& w
 }
 
 Recording read_recording(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(fmt::format("{}: error: cannot read the recording", path));
-  json j;
-  try {
-    j = json::parse(f);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(fmt::format("{}: error: not JSON: {}", path, e.what()));
+  util::ReadResult in = util::read_bounded(path, MAX_RECORDING_BYTES);
+  switch (in.status) {
+    case util::ReadStatus::Ok: return parse_recording(in.text, path);
+    case util::ReadStatus::IsDirectory:
+      throw std::runtime_error(fmt::format("{}: error: is a directory; give a recording written by --record", path));
+    case util::ReadStatus::TooLarge:
+      throw std::runtime_error(fmt::format("{}: error: larger than {}, the limit for recordings", path,
+                                           util::size_words(MAX_RECORDING_BYTES)));
+    case util::ReadStatus::CannotOpen:
+    case util::ReadStatus::ReadError: break;
   }
+  throw std::runtime_error(fmt::format("{}: error: cannot read the recording ({})", path, in.error));
+}
+
+Recording parse_recording(std::string_view text, const std::string& path) {
+  if (util::json_nesting_depth(text, util::MAX_JSON_DEPTH) > util::MAX_JSON_DEPTH)
+    throw std::runtime_error(fmt::format("{}: error: nested deeper than {} levels; not a recording", path,
+                                         util::MAX_JSON_DEPTH));
+  // No exceptions from the parser itself: a syntax error is a discarded value.
+  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw std::runtime_error(fmt::format("{}: error: not JSON", path));
   auto bad = [&](const std::string& what) { return std::runtime_error(fmt::format("{}: error: {}", path, what)); };
   try {
     if (j.value("schema_version", 0) != 1) throw bad("schema_version is not 1");
@@ -190,10 +207,15 @@ std::string locate(const std::string& rel, const std::string& recording) {
 
 }  // namespace
 
-int replay_recorded(const std::vector<std::string>& files, bool verbose, std::ostream& out, std::ostream& err) {
+int replay_recorded(const std::vector<std::string>& files, const ReplayOptions& opt, std::ostream& out,
+                    std::ostream& err) {
+  const bool verbose = opt.verbose;
   int agree = 0, disagree = 0, stale = 0, scenarios = 0;
-  bool bad_input = false;
+  bool bad_input = false, incomplete = false;
+  using clock = std::chrono::steady_clock;
+  auto last_progress = clock::now();
   for (const auto& file : files) {
+    if (opt.progress) err << fmt::format("replay: recording {}\n", file) << std::flush;  // stderr: stdout unchanged
     Recording r;
     try {
       r = read_recording(file);
@@ -209,7 +231,12 @@ int replay_recorded(const std::vector<std::string>& files, bool verbose, std::os
                          return s;
                        }(),
                        r.synthetic ? " (synthetic: see its note)" : "");
-    for (const auto& rs : r.scenarios) {
+    for (size_t si = 0; si < r.scenarios.size(); si++) {
+      const RecordedScenario& rs = r.scenarios[si];
+      if (opt.progress && clock::now() - last_progress >= std::chrono::seconds(2)) {
+        last_progress = clock::now();
+        err << fmt::format("replay: {}: {} of {} scenarios re-checked\n", file, si, r.scenarios.size()) << std::flush;
+      }
       const std::string path = locate(rs.file, file);
       if (path.empty()) {
         out << fmt::format("stale     {}: the scenario no longer exists ({} observations not re-checked)\n", rs.file,
@@ -219,10 +246,14 @@ int replay_recorded(const std::vector<std::string>& files, bool verbose, std::os
       }
       Plan plan;
       try {
-        plan = build_plan(scenario::load_scenario(path), r.config);
+        plan = build_plan(scenario::load_scenario(path), r.config, opt.max_memory_mb);
       } catch (const scenario::ScenarioError& e) {
         err << e.what() << "\n";
         bad_input = true;
+        continue;
+      } catch (const engine::MemoryBoundHit& e) {  // not re-checked: the model's side did not fit
+        err << e.what() << "\n";
+        incomplete = true;
         continue;
       }
       scenarios++;
@@ -254,7 +285,7 @@ int replay_recorded(const std::vector<std::string>& files, bool verbose, std::os
   out << fmt::format("{} recordings, {} scenarios, {} stale observations\n", files.size(), scenarios, stale);
   out << fmt::format("{} agree, {} disagree\n", agree, disagree);
   if (bad_input) return 2;
-  return disagree ? 1 : 0;
+  return disagree ? 1 : incomplete ? 3 : 0;
 }
 
 }  // namespace mmc::live

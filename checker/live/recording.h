@@ -13,6 +13,7 @@
 #pragma once
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checker/live/plan.h"
@@ -48,10 +49,19 @@ RecordedScenario record_scenario(const std::string& file, const Plan& plan, cons
 std::string recording_json(const Recording& r);
 // Writes FILE atomically (FILE.tmp-PID, then rename).  False with `why`.
 bool write_recording(const std::string& path, const Recording& r, std::string& why);
+// The most a recording may hold: a live run of every scenario records a
+// few hundred KB.  Also the read limit for pipes and devices.
+inline constexpr size_t MAX_RECORDING_BYTES = size_t{64} << 20;
 // Reads and validates a recording; throws std::runtime_error with "FILE: error: ...".
 Recording read_recording(const std::string& path);
+// The same from text (`path` names it in messages); the fuzz target's entry.
+Recording parse_recording(std::string_view text, const std::string& path);
 
-// `replay --recorded FILE...`: exit 0 all agree, 1 a disagreement, 2 bad input.
-int replay_recorded(const std::vector<std::string>& files, bool verbose, std::ostream& out, std::ostream& err);
+// `replay --recorded FILE...`: exit 0 all agree, 1 a disagreement, 2 bad
+// input, 3 a scenario the memory bound left unchecked.  Of `opt` it uses
+// verbose, max_memory_mb and progress.
+struct ReplayOptions;
+int replay_recorded(const std::vector<std::string>& files, const ReplayOptions& opt, std::ostream& out,
+                    std::ostream& err);
 
 }  // namespace mmc::live

@@ -1,5 +1,7 @@
 #include "checker/live/replay.h"
 
+#include "checker/engine/memory.h"
+
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <sys/vfs.h>
@@ -11,6 +13,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <ostream>
 
 #include "checker/live/counterexample.h"
@@ -159,6 +162,7 @@ struct Tally {
   int sometimes_unseen = 0;   // `sometimes` expectations the kernel did not show in this run
   std::string profile;
   std::vector<RecordedScenario> recorded;  // with --record
+  size_t started = 0, jobs = 0;            // for the progress line
 };
 
 // One TAP line of a program: its verdict, or why it was not checked.
@@ -197,6 +201,8 @@ void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream&
     std::ofstream f(c_file);
     f << emit_c(j.plan);
   }
+  if (opt.progress)  // stderr only: stdout is the same with and without it
+    std::cerr << fmt::format("replay: {} ({} of {})\n", j.file, ++tally.started, tally.jobs) << std::flush;
   out << fmt::format("== {}: {}\n", j.file, j.plan.title);
   for (const auto& n : j.plan.notes) out << "   note: " << n << "\n";
   std::string log;
@@ -296,13 +302,13 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
   std::vector<Job> jobs;
   std::vector<std::string> skipped, capable_unmarked;
   int unmarked = 0;
-  bool bad_input = false;
+  bool bad_input = false, incomplete = false;
   for (const auto& [path, is_explicit] : files) {
     Job j;
     j.file = path;
     try {
       j.sc = scenario::load_scenario(path);
-      j.plan = build_plan(j.sc, cfg);
+      j.plan = build_plan(j.sc, cfg, opt.max_memory_mb);
       if (!j.sc.live && !is_explicit) {
         unmarked++;
         if (j.plan.why_not_live.empty()) capable_unmarked.push_back(path);
@@ -311,6 +317,10 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     } catch (const scenario::ScenarioError& e) {
       err << e.what() << "\n";
       bad_input = true;
+      continue;
+    } catch (const engine::MemoryBoundHit& e) {  // not run: the model's side did not fit
+      err << e.what() << "\n";
+      incomplete = true;
       continue;
     }
     if (!j.plan.why_not_live.empty()) {
@@ -329,7 +339,9 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
       // The trace the exploration finds, performed for real after the script.
       std::string why;
       try {
-        Counterexample cx = find_counterexample(j.sc, "", why);
+        scenario::RunOptions ro;
+        ro.max_memory_mb = opt.max_memory_mb;
+        Counterexample cx = find_counterexample(j.sc, "", why, ro);
         if (!cx.events.empty()) {
           Job t;
           t.file = path;
@@ -343,6 +355,9 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
       } catch (const scenario::ScenarioError& e) {
         err << e.what() << "\n";
         bad_input = true;
+      } catch (const engine::MemoryBoundHit& e) {
+        err << e.what() << "\n";
+        incomplete = true;
       }
     }
     jobs.push_back(std::move(j));
@@ -361,6 +376,7 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
                      cfg.mm_forbids_zeropage ? "y" : "n");
   Tally tally;
   tally.profile = cfg.name;
+  tally.jobs = jobs.size();
   // Scenarios without swap first, while no swap of ours is on.
   const std::string foreign = active_swaps();
   for (const Job& j : jobs) {
@@ -423,7 +439,7 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
   }
   out << fmt::format("{} agree, {} disagree\n", tally.agree, tally.disagree);
   if (bad_input) return 2;
-  return tally.disagree || tally.tap_failed ? 1 : 0;
+  return tally.disagree || tally.tap_failed ? 1 : incomplete ? 3 : 0;
 }
 
 }  // namespace mmc::live

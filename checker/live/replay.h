@@ -1,6 +1,7 @@
 // `mmcheck replay --live`: every scenario's script run on the real kernel,
 // each observation compared with the values the model allows.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,10 @@ struct ReplayOptions {
   bool counterexamples = false;    // also replay each explore block's shortest counterexample
   std::string config;              // --config: compare with this instead of the probed profile
   std::string record;              // --record FILE.json: write every observation with the kernel profile
+  // --max-memory-mb: bounds the model's side (the sets of states behind the
+  // allowed values, the counterexample search); nullopt: the default.
+  std::optional<uint64_t> max_memory_mb;
+  bool progress = false;           // a line per scenario on stderr (--progress; on by default on a terminal)
 };
 
 struct Verdict {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "checker/engine/memory.h"
 #include "checker/engine/mm_model.h"
 #include "checker/scenario/parser.h"
 #include "checker/scenario/script_model.h"
@@ -147,7 +148,8 @@ std::vector<std::string> trace_lines(const engine::Trace& t, const mm::DisplayNa
 }  // namespace
 
 std::vector<ConditionResult> run_conditions(const Scenario& s, const std::vector<const ConditionDecl*>& conds,
-                                            const engine::Workload& w, const ConditionEnv& env) {
+                                            const engine::Workload& w, const ConditionEnv& env,
+                                            std::optional<uint64_t> max_memory_mb) {
   std::vector<ConditionResult> out(conds.size());
   for (size_t c = 0; c < conds.size(); c++) {
     out[c].name = conds[c]->name;
@@ -166,11 +168,20 @@ std::vector<ConditionResult> run_conditions(const Scenario& s, const std::vector
   std::vector<std::string> bounds;
   bool complete = true;
 
+  // And the whole process within --max-memory-mb (a bound hit, not a bad_alloc).
+  engine::MemoryGuard guard(max_memory_mb.value_or(0));
+  bool out_of_memory = false;
   auto visit = [&](const Node& node, int64_t parent, const mm::Event& e, mm::Status st, int depth) {
-    if (seen.count(key_of(node))) return;
+    if (out_of_memory || seen.count(key_of(node))) return;
     if (recs.size() >= max_states) {
       if (complete) bounds.push_back(fmt::format("states {}", max_states));
       complete = false;
+      return;
+    }
+    if (!guard.within_every(1024)) {
+      bounds.push_back(guard.bound_text());
+      complete = false;
+      out_of_memory = true;
       return;
     }
     recs.push_back(Rec{node, parent, e, st, depth});
@@ -193,7 +204,7 @@ std::vector<ConditionResult> run_conditions(const Scenario& s, const std::vector
     for (size_t k = ev.tracked().size(); k < MAX_TRACKED; k++) node.tracked[k] = mm::NONE;
     visit(node, -1, mm::Event{}, mm::Status::Done, 0);
   }
-  for (size_t i = 0; i < recs.size(); i++) {
+  for (size_t i = 0; i < recs.size() && !out_of_memory; i++) {
     if (recs[i].depth >= w.bounds.max_depth) {
       const std::string b = fmt::format("depth {}", w.bounds.max_depth);
       if (std::find(bounds.begin(), bounds.end(), b) == bounds.end()) bounds.push_back(b);

@@ -3,7 +3,9 @@
 // states match (Always / Sometimes / Never) and the shortest path to a
 // witness.
 #pragma once
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,7 @@ struct ConditionEnv {
 // one folio), bounded by the workload's depth and state bounds.  Throws
 // ScenarioError for a condition the search cannot follow.
 std::vector<ConditionResult> run_conditions(const Scenario& s, const std::vector<const ConditionDecl*>& conds,
-                                            const engine::Workload& w, const ConditionEnv& env);
+                                            const engine::Workload& w, const ConditionEnv& env,
+                                            std::optional<uint64_t> max_memory_mb = std::nullopt);
 
 }  // namespace mmc::scenario

@@ -27,25 +27,16 @@ std::vector<std::string> trace_lines(const engine::Trace& t) {
 }
 
 // The engine's bound hints name explore's flags; in a scenario the depth and
-// state bounds are settings of the explore line, and `run` has none of
-// those flags.
+// state bounds are settings of the explore line, and `run` has neither
+// flag.  (`run` and `regress` do have --max-memory-mb: that hint stays.)
 std::string scenario_bound_hint(std::string b) {
   const std::pair<const char*, const char*> words[] = {
       {"raise --max-depth", "raise 'depth N' on the explore line"},
       {"raise --max-states", "raise 'states N' on the explore line"},
-      {"raise --max-memory-mb", "narrow the explore block (memory bound"},
   };
   for (const auto& [flag, setting] : words) {
     size_t at = b.find(flag);
-    if (at == std::string::npos) continue;
-    b.replace(at, std::strlen(flag), setting);
-    if (std::string(setting).find('(') != std::string::npos) {
-      // "(memory bound (now 300)" -> "(memory bound now 300 MB)"
-      size_t open = b.find(" (now ", at);
-      if (open != std::string::npos) b.replace(open, 6, " now ");
-      size_t close = b.find(')', at);
-      if (close != std::string::npos) b.insert(close, " MB");
-    }
+    if (at != std::string::npos) b.replace(at, std::strlen(flag), setting);
   }
   return b;
 }
@@ -58,6 +49,7 @@ void run_explore_checks(const Scenario& s, const engine::Workload& w, const std:
   opt.threads = ropt.threads;
   opt.progress = ropt.progress == Progress::Stderr;
   opt.graph_cap = 0;  // no DOT or leak finder needed here
+  opt.max_memory_mb = ropt.max_memory_mb;
   engine::Result r;
   try {
     r = engine::explore_on(w, opt, ropt.distribution);

@@ -106,7 +106,16 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r, const
                        k.loc.line, k.loc.col, k.what, k.under, ran);
   }
   for (const auto& f : failed) out << "Failed: " << f << "\n";
-  out << fmt::format("Result: {}\n", r.ok() ? "PASS" : "FAIL");
+  // The memory bound stopped the run: what it reached is above.
+  if (!r.stopped.empty()) out << "Stopped: " << r.stopped << "\n";
+  // INCOMPLETE when a bound is all that went short (as the exit status 3 says).
+  bool wrong = false;
+  for (const ConfigRun& c : r.configs) {
+    for (const auto& o : c.observations) wrong |= !o.ok();
+    for (const auto& k : c.checks) wrong |= !k.ok() && k.verdict != "incomplete";
+    for (const auto& k : c.conditions) wrong |= !k.ok() && k.verdict() != "incomplete";
+  }
+  out << fmt::format("Result: {}\n", r.ok() ? "PASS" : wrong ? "FAIL" : "INCOMPLETE");
 }
 
 nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {
@@ -172,6 +181,7 @@ nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {
     cfgs.push_back(jc);
   }
   j["configs"] = cfgs;
+  if (!r.stopped.empty()) j["incomplete"] = r.stopped;  // the memory bound stopped it there
   if (!r.skipped.empty()) {
     nlohmann::json sk = nlohmann::json::array();
     for (const auto& k : r.skipped) sk.push_back({{"what", k.what}, {"under", k.under}, {"line", k.loc.line}});

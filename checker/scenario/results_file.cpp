@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "checker/util/bounded_read.h"
+#include "checker/util/json_depth.h"
 
 namespace mmc::scenario {
 
@@ -70,6 +71,10 @@ std::string results_shape_error(const json& j) {
 }
 
 bool parse_results(std::string_view text, json& out, std::string& why) {
+  if (util::json_nesting_depth(text, util::MAX_JSON_DEPTH) > util::MAX_JSON_DEPTH) {
+    why = "nested deeper than " + std::to_string(util::MAX_JSON_DEPTH) + " levels";
+    return false;
+  }
   // No exceptions from the parser: a syntax error is a discarded value.
   json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {

@@ -15,6 +15,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "checker/engine/memory.h"
 #include "checker/scenario/conditions.h"
 #include "checker/scenario/explore_checks.h"
 #include "checker/scenario/parser.h"
@@ -62,6 +63,7 @@ bool ConfigRun::ok() const {
 }
 
 bool ScenarioRun::ok() const {
+  if (!stopped.empty()) return false;
   for (const auto& c : configs)
     if (!c.ok()) return false;
   return true;
@@ -146,7 +148,8 @@ struct MapInfo {
 // Executes a scenario's script under one config.
 class ScriptRunner {
  public:
-  ScriptRunner(const Scenario& s, const NamedConfig& cfg, const RunOptions& opt) : sc_(s), cfg_(cfg), opt_(opt) {}
+  ScriptRunner(const Scenario& s, const NamedConfig& cfg, const RunOptions& opt)
+      : sc_(s), cfg_(cfg), opt_(opt), guard_(opt.max_memory_mb.value_or(0)) {}
 
   // Setup, then items [0, upto).  Expectations are evaluated into `out` when given.
   void run(size_t upto, ConfigRun* out) {
@@ -163,6 +166,7 @@ class ScriptRunner {
       }
       step(it.step);
       close_under_background(it.step.loc);
+      if (!guard_.within()) memory_stop(it.step.loc);
     }
   }
 
@@ -221,6 +225,7 @@ class ScriptRunner {
   const Scenario& sc_;
   const NamedConfig& cfg_;
   const RunOptions& opt_;
+  engine::MemoryGuard guard_;  // the script's sets of states count against --max-memory-mb
   StateSet cur_;
   std::unordered_set<std::string> all_;
   std::map<std::string, int> procs_;    // name -> slot
@@ -245,6 +250,13 @@ class ScriptRunner {
     origin_.emplace(std::move(key), Origin{std::string(state_bytes(from)), label, e});
   }
   static std::string step_label(const Step& st) { return fmt::format("line {}: {}", st.loc.line, step_description(st)); }
+
+  // The memory bound: the run stops here, incomplete (never a bad_alloc).
+  [[noreturn]] void memory_stop(Loc loc) const {
+    throw engine::MemoryBoundHit(fmt::format("{}:{}:{}: incomplete: {}, after this step under config {} ({} distinct "
+                                             "script states reached)",
+                                             sc_.file, loc.line, loc.col, guard_.bound_text(), cfg_.name, all_.size()));
+  }
 
   [[noreturn]] void fail(Loc loc, const std::string& msg) const {
     throw ScenarioError(sc_.file, loc, fmt::format("{} (under config {})", msg, cfg_.name));
@@ -502,7 +514,10 @@ class ScriptRunner {
     bg.kinds = sc_.background;
     bg.max_states = opt_.max_script_states;
     bg.stop_on_capacity = true;  // dropping outcomes silently would be a false pass
-    bg.on_new_state = [&](const mm::State& s) { all_.insert(std::string(state_bytes(s))); };
+    bg.on_new_state = [&](const mm::State& s) {
+      all_.insert(std::string(state_bytes(s)));
+      if (!guard_.within_every(1024)) memory_stop(loc);
+    };
     bg.on_new_edge = [&](const mm::State& from, const mm::Event& e, const mm::State& to) {
       note_origin(from, to, fmt::format("background: {}", mm::event_kind_name(e.kind)), e);
     };
@@ -781,27 +796,43 @@ ScenarioRun run_scenario(const Scenario& s, const RunOptions& opt) {
   for (const NamedConfig& cfg : configs) {
     ConfigRun run;
     run.config = cfg.name;
-    ScriptRunner r(s, cfg, opt);
-    if (s.explore) {
-      // The script up to the explore block gives its initial states; the
-      // rest of the script runs on afterwards from the same point.
-      r.run(s.explore->position, &run);
-      engine::Workload w = make_workload(s, cfg, r);
-      std::vector<const CheckDecl*> checks;
-      for (const auto& c : s.checks)
-        if (c.under.empty() || c.under == cfg.name) checks.push_back(&c);
-      run_explore_checks(s, w, checks, opt, run);
-      std::vector<const ConditionDecl*> conds;
-      for (const auto& c : s.conditions)
-        if (c.under.empty() || c.under == cfg.name) conds.push_back(&c);
-      if (!conds.empty()) run.conditions = run_conditions(s, conds, w, r.condition_env());
-      r.run_items(s.explore->position, s.items.size(), &run);
-      run.script_states = r.states_seen();
-    } else {
-      r.run(s.items.size(), &run);
-      run.script_states = r.states_seen();
+    std::optional<ScriptRunner> runner;
+    runner.emplace(s, cfg, opt);
+    try {
+      ScriptRunner& r = *runner;
+      if (s.explore) {
+        // The script up to the explore block gives its initial states; the
+        // rest of the script runs on afterwards from the same point.
+        r.run(s.explore->position, &run);
+        engine::Workload w = make_workload(s, cfg, r);
+        std::vector<const CheckDecl*> checks;
+        for (const auto& c : s.checks)
+          if (c.under.empty() || c.under == cfg.name) checks.push_back(&c);
+        run_explore_checks(s, w, checks, opt, run);
+        std::vector<const ConditionDecl*> conds;
+        for (const auto& c : s.conditions)
+          if (c.under.empty() || c.under == cfg.name) conds.push_back(&c);
+        if (!conds.empty()) run.conditions = run_conditions(s, conds, w, r.condition_env(), opt.max_memory_mb);
+        r.run_items(s.explore->position, s.items.size(), &run);
+        run.script_states = r.states_seen();
+      } else {
+        r.run(s.items.size(), &run);
+        run.script_states = r.states_seen();
+      }
+    } catch (const engine::MemoryBoundHit& e) {
+      out.stopped = e.what();
+      run.script_states = runner->states_seen();
+    } catch (const std::bad_alloc&) {
+      // An allocation the guard did not see coming (ulimit -v): free the
+      // script's sets first, so there is memory to say so.
+      run.script_states = runner->states_seen();
+      runner.reset();
+      out.stopped = fmt::format("{}: incomplete: memory bound hit: an allocation failed under config {} (the "
+                                "address-space limit, ulimit -v, or the machine's memory)",
+                                s.file, cfg.name);
     }
     out.configs.push_back(std::move(run));
+    if (!out.stopped.empty()) break;  // out of memory: later configs would be too
   }
   return out;
 }

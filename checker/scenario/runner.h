@@ -28,6 +28,9 @@ struct RunOptions {
   int threads = 1;
   Progress progress = Progress::Off;
   size_t max_script_states = 100000;  // bound on one step's set of states
+  // `--max-memory-mb`: the bound on the whole process (script sets, explore
+  // conditions, the engine); nullopt: the default (checker/engine/memory.h).
+  std::optional<uint64_t> max_memory_mb;
   // `run --mpi`: explore blocks over the ranks of an MPI job (same results).
   engine::Distribution distribution = engine::Distribution::OneProcess;
 };
@@ -121,7 +124,11 @@ struct SkippedItem {
 struct ScenarioRun {
   std::vector<ConfigRun> configs;
   std::vector<SkippedItem> skipped;
-  bool ok() const;
+  // The memory bound stopped the run before its end: where and why
+  // ("FILE:LINE:COL: incomplete: memory bound hit: ..."); `configs` holds
+  // what was reached (the last one cut short, later ones not run).
+  std::string stopped;
+  bool ok() const;  // false when stopped
   uint64_t states() const;
 };
 
