@@ -8,6 +8,7 @@
 #include "model/gup.h"
 #include "model/gup_longterm.h"
 #include "model/madvise.h"
+#include "model/migrate.h"
 #include "model/mlock.h"
 #include "model/mprotect.h"
 #include "model/mremap.h"
@@ -64,6 +65,9 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"mremap", EventScope::ProcPage, false},
     {"swapoff", EventScope::Proc, false},
     {"scan_wp", EventScope::ProcPage, false},
+    {"migrate_unmap", EventScope::Folio, true},
+    {"migrate_move", EventScope::Folio, true},
+    {"move_pages", EventScope::ProcPage, false},
 }};
 }  // namespace
 
@@ -168,6 +172,9 @@ Outcome apply(State& s, const Event& e, const Config& cfg) {
     case EventKind::Mremap: o = mremap_move(s, e.proc, e.page, cfg); break;
     case EventKind::Swapoff: o = swapoff(s, e.arg, cfg); break;
     case EventKind::PagemapScanWp: o = pagemap_scan_wp(s, e.proc, e.page, cfg); break;
+    case EventKind::MigrateUnmap: o = migrate_folio_unmap(s, e.arg, cfg); break;
+    case EventKind::MigrateMove: o = migrate_folio_move(s, e.arg, cfg); break;
+    case EventKind::MovePages: o = do_move_pages(s, e.proc, e.page, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled) s = before;

@@ -51,6 +51,10 @@ enum class EventKind : uint8_t {
   Mremap,             // mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of the VMA to a free range: move_page_tables
   Swapoff,            // swapoff() of swap type `arg`: try_to_unuse
   PagemapScanWp,      // ioctl(PAGEMAP_SCAN, PM_SCAN_WP_MATCHING|PM_SCAN_CHECK_WPASYNC) on one page
+  // folio migration (model/migrate.h)
+  MigrateUnmap,       // kernel: migrate_folio_unmap -> try_to_migrate on folio `arg` (migration entries)
+  MigrateMove,        // kernel: migrate_folio_move -> remove_migration_ptes on folio `arg`
+  MovePages,          // move_pages(MPOL_MF_MOVE) of one page to another node: both halves at once
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

@@ -20,7 +20,7 @@ constexpr uint8_t STABLE = mm::SWP_STABLE_WRITES;
 constexpr uint8_t SYNC = mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK;
 
 // Which budget limits an event kind.
-enum class Limit { None, Forks, Pageouts, Pins, Reclaims };
+enum class Limit { None, Forks, Pageouts, Pins, Reclaims, Migrations };
 
 // Every event kind of the model, once, with what a start must contain for
 // the kind to ever be enabled there (all of `needs`), and the budget that
@@ -68,8 +68,11 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::Mremap, F_VMA_OPS, Limit::None},
     {EventKind::Swapoff, F_VMA_OPS | F_SWAP, Limit::None},
     {EventKind::PagemapScanWp, F_VMA_OPS | F_UFFD_WP, Limit::None},
+    {EventKind::MigrateUnmap, F_MIGRATION, Limit::Migrations},
+    {EventKind::MigrateMove, F_MIGRATION, Limit::None},
+    {EventKind::MovePages, F_MIGRATION, Limit::Migrations},
 };
-static_assert(mm::EVENT_KIND_COUNT == 37, "a new event kind needs its row in kEventTable");
+static_assert(mm::EVENT_KIND_COUNT == 40, "a new event kind needs its row in kEventTable");
 
 MappingDecl anon(int n, uint8_t flags = 0) { return {VmaKind::PrivateAnon, n, flags, -1, 0}; }
 MappingDecl shared_anon(int n, uint8_t flags = 0) { return {VmaKind::SharedAnon, n, flags, -1, 0}; }
@@ -208,6 +211,18 @@ const std::vector<Start>& standard_starts() {
     v.push_back(s);
 
     s = {};
+    s.name = "migrate-1p";
+    s.description = "A: 1-page private anon mapping registered for uffd-wp, with folio migration (migrate_unmap, "
+                    "migrate_move, move_pages) and the model III operations; no swap device";
+    s.maps = {anon(1, mm::VM_UFFD_WP)};
+    s.depth = 6;
+    s.vma_ops = true;
+    s.migrations = 2;
+    s.why_bound = "a migration entry meets fork, mprotect, uffd-wp, clear_refs or a zap between its two halves: "
+                  "write, migrate_unmap, one operation, migrate_move, one access (5 events)";
+    v.push_back(s);
+
+    s = {};
     s.name = "mixed-2p";
     s.description = "A: 1-page private anon and 1-page shared anon; one synchronous swap device";
     s.swap = {SYNC};
@@ -244,6 +259,7 @@ uint32_t start_features(const Start& st, const mm::Config& cfg) {
   if (st.forks > 0) f |= F_FORK;
   if (st.pins > 0) f |= F_PIN;
   if (st.vma_ops) f |= F_VMA_OPS;
+  if (st.migrations > 0) f |= F_MIGRATION;
   if (cfg.CONFIG_MEM_SOFT_DIRTY) f |= F_SOFT_DIRTY;
   if (mm::lru_batch_other_cpu(cfg)) f |= F_LRU_BATCH;
   return f;
@@ -261,6 +277,7 @@ std::vector<engine::AlphabetEntry> start_alphabet(const Start& st, const mm::Con
       case Limit::Pageouts: limit = st.pageouts; break;
       case Limit::Pins: limit = st.pins; break;
       case Limit::Reclaims: limit = st.reclaims; break;
+      case Limit::Migrations: limit = st.migrations; break;
     }
     a.push_back({row.kind, limit});
   }

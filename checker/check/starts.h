@@ -46,6 +46,7 @@ enum Feature : uint32_t {
   F_LRU_BATCH = 1u << 12,     // the config's lru_batch_other_cpu
   F_VMA_OPS = 1u << 13,       // the VMA and page-table operations of model III (mprotect, madvise family,
                               // mlock, mremap, RW pins, swapoff, PAGEMAP_SCAN): Start::vma_ops
+  F_MIGRATION = 1u << 14,     // folio migration (migrate_unmap, migrate_move, move_pages): Start::migrations > 0
 };
 
 struct Start {
@@ -63,6 +64,7 @@ struct Start {
   int reclaims = -1;                  // -1: unlimited
   bool smoke = false;                 // among the smallest starts (the ctest entry)
   bool vma_ops = false;               // the model III operations in the alphabet (F_VMA_OPS)
+  int migrations = 0;                 // per-path migrations started (migrate_unmap, move_pages); 0: none (F_MIGRATION)
   std::string_view why_bound;         // the small-scope argument for this budget
 };
 

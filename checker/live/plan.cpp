@@ -512,6 +512,12 @@ class PlanBuilder {
         code = fmt::format("(void)live_scan({{}}, {}, 1);", st.page.index);
         text = "scan {} wp";
         break;
+      case mm::EventKind::MovePages:
+        // move_pages to the node the page is on does nothing (add_page_for_migration:
+        // folio_nid == node); a one-node machine has no other node.
+        not_live(st.loc, "move_pages needs a second NUMA node to migrate (to the same node it is a no-op)");
+        model_only(st, proc);
+        return;
       default:
         not_live(st.loc, "FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM pins have no plain syscall a reproducer can use");
         model_only(st, proc);
@@ -570,6 +576,7 @@ class PlanBuilder {
       case mm::EventKind::MprotectReadWrite:
       case mm::EventKind::Mlock:
       case mm::EventKind::Munlock:
+      case mm::EventKind::MovePages:
       case mm::EventKind::PinRW: st.kind = StepKind::Syscall; st.event = e.kind; break;
       case mm::EventKind::UffdWpProtect: st.kind = StepKind::UffdWp; st.on = true; break;
       case mm::EventKind::UffdWpUnprotect: st.kind = StepKind::UffdWp; st.on = false; break;
