@@ -70,7 +70,7 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::PagemapScanWp, F_VMA_OPS | F_UFFD_WP, Limit::None},
     {EventKind::MigrateUnmap, F_MIGRATION, Limit::Migrations},
     {EventKind::MigrateMove, F_MIGRATION, Limit::None},
-    {EventKind::MovePages, F_MIGRATION, Limit::Migrations},
+    {EventKind::MovePages, F_MIGRATION, Limit::None},  // both halves at once: at most 4 kinds may carry a limit
 };
 static_assert(mm::EVENT_KIND_COUNT == 40, "a new event kind needs its row in kEventTable");
 

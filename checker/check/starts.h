@@ -64,7 +64,7 @@ struct Start {
   int reclaims = -1;                  // -1: unlimited
   bool smoke = false;                 // among the smallest starts (the ctest entry)
   bool vma_ops = false;               // the model III operations in the alphabet (F_VMA_OPS)
-  int migrations = 0;                 // per-path migrations started (migrate_unmap, move_pages); 0: none (F_MIGRATION)
+  int migrations = 0;                 // per-path migrate_unmap events; 0: no migration events (F_MIGRATION)
   std::string_view why_bound;         // the small-scope argument for this budget
 };
 
