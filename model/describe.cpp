@@ -230,6 +230,7 @@ std::string describe_event(const Event& e, const State& before, const DisplayNam
     case EventKind::MigrateUnmap: return fmt::format("kernel: migrate_folio_unmap(F{}) -> try_to_migrate", e.arg);
     case EventKind::MigrateMove: return fmt::format("kernel: migrate_folio_move(F{}) -> remove_migration_ptes", e.arg);
     case EventKind::MovePages: return fmt::format("{}: move_pages(p[{}], other node, MPOL_MF_MOVE)", who, pg);
+    case EventKind::MadvCollapse: return fmt::format("{}: madvise(p[{}], MADV_COLLAPSE)", who, pg);
     case EventKind::Count_: break;
   }
   return "?";

@@ -7,6 +7,7 @@
 #include "model/fork.h"
 #include "model/gup.h"
 #include "model/gup_longterm.h"
+#include "model/khugepaged.h"
 #include "model/madvise.h"
 #include "model/migrate.h"
 #include "model/mlock.h"
@@ -68,6 +69,7 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"migrate_unmap", EventScope::Folio, true},
     {"migrate_move", EventScope::Folio, true},
     {"move_pages", EventScope::ProcPage, false},
+    {"collapse", EventScope::ProcPage, false},
 }};
 }  // namespace
 
@@ -175,6 +177,7 @@ Outcome apply(State& s, const Event& e, const Config& cfg) {
     case EventKind::MigrateUnmap: o = migrate_folio_unmap(s, e.arg, cfg); break;
     case EventKind::MigrateMove: o = migrate_folio_move(s, e.arg, cfg); break;
     case EventKind::MovePages: o = do_move_pages(s, e.proc, e.page, cfg); break;
+    case EventKind::MadvCollapse: o = madvise_collapse(s, e.proc, e.page, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled) s = before;

@@ -55,6 +55,7 @@ enum class EventKind : uint8_t {
   MigrateUnmap,       // kernel: migrate_folio_unmap -> try_to_migrate on folio `arg` (migration entries)
   MigrateMove,        // kernel: migrate_folio_move -> remove_migration_ptes on folio `arg`
   MovePages,          // move_pages(MPOL_MF_MOVE) of one page to another node: both halves at once
+  MadvCollapse,       // madvise(MADV_COLLAPSE) of the aligned page pair (model/khugepaged.h)
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

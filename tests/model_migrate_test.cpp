@@ -228,3 +228,76 @@ TEST_CASE("every interleaving of migration with fork, faults, mprotect, uffd-wp 
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("model: MADV_COLLAPSE") {
+
+TEST_CASE("collapse of two small pages: a PMD-mapped exclusive THP with the data; old folios freed") {
+  Machine m;
+  int pg = m.anon(2);
+  m.write(0, pg, 1);
+  m.write(0, pg + 1, 2);
+  REQUIRE(m.st(EventKind::MadvCollapse, 0, pg) == Status::Done);
+  const int f = m.folio(0, pg);
+  CHECK(m.folio(0, pg + 1) == f);
+  CHECK(m.F(f).test(PG_large));
+  CHECK((m.pte(0, pg).bits & (PTE_PMD | PTE_WRITE | PTE_DIRTY)) == (PTE_PMD | PTE_WRITE | PTE_DIRTY));
+  CHECK(m.F(f).anon_exclusive == 3);
+  CHECK(m.val(0, pg) == 1);
+  CHECK(m.val(0, pg + 1) == 2);
+  CHECK(m.folios_allocated() == 1);
+  CHECK(all_hold(m));
+}
+
+TEST_CASE("collapse refuses uffd-wp PTEs, empty PTEs of a uffd-armed VMA, pinned pages; nothing changes") {
+  Machine m;
+  int pg = m.anon(2, VM_UFFD_WP);
+  m.write(0, pg, 1);
+  State before = m.s;
+  CHECK(m.st(EventKind::MadvCollapse, 0, pg) == Status::Done);  // the none PTE: SCAN_EXCEED_NONE_PTE
+  CHECK(m.s == before);
+  m.write(0, pg + 1, 2);
+  m.st(EventKind::UffdWpProtect, 0, pg);
+  before = m.s;
+  CHECK(m.st(EventKind::MadvCollapse, 0, pg) == Status::Done);  // SCAN_PTE_UFFD_WP
+  CHECK(m.s == before);
+  Machine n;
+  int q = n.anon(2);
+  n.write(0, q, 1);
+  REQUIRE(n.pin(0, q) == Status::Done);
+  before = n.s;
+  CHECK(n.st(EventKind::MadvCollapse, 0, q) == Status::Done);  // SCAN_PAGE_COUNT
+  CHECK(n.s == before);
+}
+
+TEST_CASE("every interleaving of collapse with fork, pageout, writes and split keeps the invariants") {
+  Machine m;
+  m.anon(2);
+  Alphabet a;
+  a.per_page = {EventKind::ReadFault, EventKind::WriteFault, EventKind::MadvPageout, EventKind::MadvCollapse,
+                EventKind::SplitPmd, EventKind::MadvDontneed};
+  a.per_proc = {EventKind::Fork};
+  a.per_folio = {EventKind::WritebackEnd, EventKind::SwapCacheDrop};
+  std::string why;
+  SearchResult r = bfs(m.s, m.cfg, a, 5, [&](const State& s) {
+    for (const Invariant& i : invariants()) {
+      if (i.name == std::string_view("pm_swap_accuracy") || i.name == std::string_view("soft_dirty_persistence") ||
+          i.name == std::string_view("pagemap_exclusive"))
+        continue;  // measures, not promises (docs/check.md)
+      if (i.check(s, m.cfg)) {
+        why = std::string(i.name) + ": " + i.explain(s, m.cfg);
+        return true;
+      }
+    }
+    return false;
+  });
+  std::string trace;
+  for (const Event& e : r.trace)
+    trace += std::string(event_kind_name(e.kind)) + "(" + std::to_string(e.proc) + "," + std::to_string(e.page) + "," +
+             std::to_string(e.arg) + ") ";
+  INFO(why);
+  INFO(trace);
+  CHECK(!r.found);
+  CHECK(r.states > 1000);
+}
+
+}  // TEST_SUITE

@@ -71,8 +71,9 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::MigrateUnmap, F_MIGRATION, Limit::Migrations},
     {EventKind::MigrateMove, F_MIGRATION, Limit::None},
     {EventKind::MovePages, F_MIGRATION, Limit::None},  // both halves at once: at most 4 kinds may carry a limit
+    {EventKind::MadvCollapse, F_THP | F_PRIVATE_ANON, Limit::None},
 };
-static_assert(mm::EVENT_KIND_COUNT == 40, "a new event kind needs its row in kEventTable");
+static_assert(mm::EVENT_KIND_COUNT == 41, "a new event kind needs its row in kEventTable");
 
 MappingDecl anon(int n, uint8_t flags = 0) { return {VmaKind::PrivateAnon, n, flags, -1, 0}; }
 MappingDecl shared_anon(int n, uint8_t flags = 0) { return {VmaKind::SharedAnon, n, flags, -1, 0}; }

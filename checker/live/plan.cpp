@@ -400,6 +400,11 @@ class PlanBuilder {
       case StepKind::Madvise: {
         const char* name = madv_name(st.event);
         if (!name) fail(st.loc, "unknown madvise advice");
+        if (st.event == mm::EventKind::MadvCollapse) {
+          not_live(st.loc, "MADV_COLLAPSE of the model's 2-page THP has no counterpart on a real 512-page THP");
+          model_only(st, proc);
+          break;
+        }
         const int page = page_of(st.page);
         LiveStep& ls = add_step(proc, fmt::format("{}: madvise {} {}", st.proc, page_text(st.page), name));
         if (madv_whole_mapping(st.event))
@@ -570,6 +575,7 @@ class PlanBuilder {
       case mm::EventKind::MadvPopulateRead:
       case mm::EventKind::MadvPopulateWrite:
       case mm::EventKind::MadvGuardInstall:
+      case mm::EventKind::MadvCollapse:
       case mm::EventKind::MadvGuardRemove: st.kind = StepKind::Madvise; st.event = e.kind; break;
       case mm::EventKind::MprotectNone:
       case mm::EventKind::MprotectRead:

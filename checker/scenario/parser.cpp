@@ -596,7 +596,7 @@ class Parser {
       if (!madvise_from_name(a.text, st.event))
         fail(a.loc, fmt::format("unknown madvise advice '{}'; the model has MADV_PAGEOUT, MADV_DONTNEED, MADV_REMOVE, "
                                 "MADV_FREE, MADV_COLD, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_GUARD_INSTALL, "
-                                "MADV_GUARD_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK and MADV_KEEPONFORK",
+                                "MADV_GUARD_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK and MADV_COLLAPSE",
                                 a.text));
       end("write 'A: madvise p[0] MADV_PAGEOUT'");
     } else if (v == "fork") {
