@@ -71,7 +71,7 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::MigrateUnmap, F_MIGRATION, Limit::Migrations},
     {EventKind::MigrateMove, F_MIGRATION, Limit::None},
     {EventKind::MovePages, F_MIGRATION, Limit::None},  // both halves at once: at most 4 kinds may carry a limit
-    {EventKind::MadvCollapse, F_THP | F_PRIVATE_ANON, Limit::None},
+    {EventKind::MadvCollapse, F_COLLAPSE | F_THP | F_PRIVATE_ANON, Limit::None},
 };
 static_assert(mm::EVENT_KIND_COUNT == 41, "a new event kind needs its row in kEventTable");
 
@@ -224,6 +224,18 @@ const std::vector<Start>& standard_starts() {
     v.push_back(s);
 
     s = {};
+    s.name = "collapse-2p";
+    s.description = "A: 2-page private anon MADV_HUGEPAGE mapping with MADV_COLLAPSE; one async swap device";
+    s.swap = {ASYNC};
+    s.maps = {anon(2, mm::VM_HUGEPAGE)};
+    s.depth = 7;
+    s.reclaims = 2;
+    s.collapse = true;
+    s.why_bound = "a collapse meets a split, a fork-shared page, a swap PTE or a pin: write, write, one of those, "
+                  "collapse, one access (5 events); thp-2p with collapse in its alphabet grew past 140 CPU-s at depth 8";
+    v.push_back(s);
+
+    s = {};
     s.name = "mixed-2p";
     s.description = "A: 1-page private anon and 1-page shared anon; one synchronous swap device";
     s.swap = {SYNC};
@@ -261,6 +273,7 @@ uint32_t start_features(const Start& st, const mm::Config& cfg) {
   if (st.pins > 0) f |= F_PIN;
   if (st.vma_ops) f |= F_VMA_OPS;
   if (st.migrations > 0) f |= F_MIGRATION;
+  if (st.collapse) f |= F_COLLAPSE;
   if (cfg.CONFIG_MEM_SOFT_DIRTY) f |= F_SOFT_DIRTY;
   if (mm::lru_batch_other_cpu(cfg)) f |= F_LRU_BATCH;
   return f;

@@ -47,6 +47,7 @@ enum Feature : uint32_t {
   F_VMA_OPS = 1u << 13,       // the VMA and page-table operations of model III (mprotect, madvise family,
                               // mlock, mremap, RW pins, swapoff, PAGEMAP_SCAN): Start::vma_ops
   F_MIGRATION = 1u << 14,     // folio migration (migrate_unmap, migrate_move, move_pages): Start::migrations > 0
+  F_COLLAPSE = 1u << 15,      // MADV_COLLAPSE in the alphabet: Start::collapse
 };
 
 struct Start {
@@ -64,6 +65,7 @@ struct Start {
   int reclaims = -1;                  // -1: unlimited
   bool smoke = false;                 // among the smallest starts (the ctest entry)
   bool vma_ops = false;               // the model III operations in the alphabet (F_VMA_OPS)
+  bool collapse = false;              // MADV_COLLAPSE in the alphabet (F_COLLAPSE)
   int migrations = 0;                 // per-path migrate_unmap events; 0: no migration events (F_MIGRATION)
   std::string_view why_bound;         // the small-scope argument for this budget
 };
