@@ -36,7 +36,7 @@ Renaming first_reference_order(const State& s) {
     if (p.alive == PROC_UNUSED) continue;
     for (int pg = 0; pg < MAX_PAGES; pg++) {
       const Pte& pte = p.pte[pg];
-      if (pte.kind == PteKind::Present && pte.a != NONE) r.name_folio(pte.a);
+      if ((pte.kind == PteKind::Present || pte.kind == PteKind::Migration) && pte.a != NONE) r.name_folio(pte.a);
       if (pte.kind == PteKind::Swap) r.name_slot(pte.a, pte.b);
       if (p.pinned & (1u << pg)) r.name_folio(p.pin_folio[pg]);
     }
@@ -120,7 +120,8 @@ void canonicalize_resources(State& s) {
   for (Process& p : s.proc) {
     for (int pg = 0; pg < MAX_PAGES; pg++) {
       Pte& pte = p.pte[pg];
-      if (pte.kind == PteKind::Present && pte.a < MAX_FOLIOS) pte.a = r.folio[pte.a];
+      if ((pte.kind == PteKind::Present || pte.kind == PteKind::Migration) && pte.a < MAX_FOLIOS)
+        pte.a = r.folio[pte.a];
       if (pte.kind == PteKind::Swap && pte.a < MAX_SWAP_DEVICES && pte.b < MAX_SLOTS) pte.b = r.slot[pte.a][pte.b];
       if (p.pinned & (1u << pg)) p.pin_folio[pg] = r.folio[p.pin_folio[pg]];
     }
@@ -189,7 +190,7 @@ Signature signature(const State& s, int pi) {
     g[k++] = static_cast<uint8_t>(pte.kind);
     g[k++] = pte.bits;
     uint8_t x = 0, y = 0, z = 0;
-    if (pte.kind == PteKind::Present && pte.a < MAX_FOLIOS) {
+    if ((pte.kind == PteKind::Present || pte.kind == PteKind::Migration) && pte.a < MAX_FOLIOS) {
       const Folio& f = s.folio[pte.a];
       x = f.flags;
       y = static_cast<uint8_t>((f.anon_exclusive >> pte.b) & 1);

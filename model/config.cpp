@@ -1,11 +1,13 @@
 #include "model/config.h"
 
 #include "model/lru_knobs.h"
+#include "model/migrate_knobs.h"
 
 namespace mm {
 
 // The ids of the knobs as data (Config::knob_bits), one line each.
 const KnobId KNOB_lru_batch_other_cpu = 0;
+const KnobId KNOB_migration_entry_wrprotect = 1;
 
 const std::vector<KnobInfo>& config_knobs() {
   static const std::vector<KnobInfo> knobs = {
@@ -38,6 +40,10 @@ const std::vector<KnobInfo>& config_knobs() {
        KNOB_lru_batch_other_cpu},
       {"mm_forbids_zeropage", &Config::mm_forbids_zeropage,
        "mm_forbids_zeropage(): read faults allocate a zeroed exclusive folio; no (huge) zero page is ever mapped"},
+      {"migration_entry_wrprotect", nullptr,
+       "PROPOSED FIX (no kernel): clear_refs and PAGEMAP_SCAN make a writable migration entry readable first, as "
+       "change_pte_range does (v6.18 lets remove_migration_pte map it writable: soft-dirty and uffd-wp lost)",
+       KNOB_migration_entry_wrprotect},
       {"mprotect_skip_anon_exclusive_check", &Config::mprotect_skip_anon_exclusive_check,
        "BROKEN on purpose: can_change_pte_writable upgrades any anon page of a private VMA (no PageAnonExclusive test)"},
   };

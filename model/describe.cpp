@@ -135,6 +135,7 @@ std::string describe_folio(int f, const Folio& fo, const DisplayNames& n) {
   for (const FlagName& fl : kFolioFlags)
     if (fo.flags & fl.bit) s += fmt::format(" {}", fl.name);
   if (fo.flags2 & PG_lazyfree) s += " lazyfree(!PG_swapbacked)";
+  if (fo.flags2 & FOLIO_MIGRATING) s += " migrating(isolated, locked)";
   if (fo.anon_exclusive) s += fmt::format(" PG_anon_exclusive={:#x}", fo.anon_exclusive);
   if (fo.test(PG_swapcache)) s += fmt::format(" swap={}", swap_name(fo.swap_type, fo.swap_slot, n));
   s += fmt::format(" content={}", fo.content[0]);
@@ -170,6 +171,15 @@ std::string describe_pte(const Pte& pte, const DisplayNames& n) {
       return s + ")";
     }
     case PteKind::Marker: return fmt::format("marker({})", marker_bits(pte.a));
+    case PteKind::Migration: {
+      std::string s = fmt::format("migration(F{}", pte.a);
+      if (pte.b) s += fmt::format(".{}", pte.b);
+      s += (pte.bits & PTE_WRITE) ? ",write" : (pte.bits & PTE_SWP_EXCLUSIVE) ? ",read-excl" : ",read";
+      add_bit(s, pte.bits & PTE_DIRTY, "dirty");
+      add_bit(s, pte.bits & PTE_SOFT_DIRTY, "soft-dirty");
+      add_bit(s, pte.bits & PTE_UFFD_WP, "uffd-wp");
+      return s + ")";
+    }
   }
   return "?";
 }
@@ -238,6 +248,10 @@ std::string describe_event(const Event& e, const State& before, const DisplayNam
     case EventKind::PinRW: return fmt::format("{}: pin_user_pages(p[{}], FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM)", who, pg);
     case EventKind::Vmsplice: return fmt::format("{}: vmsplice(pipe, {}, 1 page)", who, pn);
     case EventKind::PipeRead: return fmt::format("{}: read(pipe, 1 page)", who);
+    case EventKind::MigrateUnmap: return fmt::format("kernel: migrate_folio_unmap(F{}) -> try_to_migrate", e.arg);
+    case EventKind::MigrateMove: return fmt::format("kernel: migrate_folio_move(F{}) -> remove_migration_ptes", e.arg);
+    case EventKind::MovePages: return fmt::format("{}: move_pages(p[{}], other node, MPOL_MF_MOVE)", who, pg);
+    case EventKind::MadvCollapse: return fmt::format("{}: madvise(p[{}], MADV_COLLAPSE)", who, pg);
     case EventKind::Count_: break;
   }
   return "?";

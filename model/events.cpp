@@ -9,7 +9,9 @@
 #include "model/fork.h"
 #include "model/gup.h"
 #include "model/gup_longterm.h"
+#include "model/khugepaged.h"
 #include "model/madvise.h"
+#include "model/migrate.h"
 #include "model/mlock.h"
 #include "model/mprotect.h"
 #include "model/mremap.h"
@@ -73,6 +75,10 @@ constexpr std::array<KindInfo, EVENT_KIND_COUNT> kKinds = {{
     {"mremap_expand_maymove", EventScope::ProcPage, false},
     {"vmsplice", EventScope::ProcPage, false},
     {"pipe_read", EventScope::Proc, false},
+    {"migrate_unmap", EventScope::Folio, true},
+    {"migrate_move", EventScope::Folio, true},
+    {"move_pages", EventScope::ProcPage, false},
+    {"collapse", EventScope::ProcPage, false},
 }};
 }  // namespace
 
@@ -188,6 +194,10 @@ Outcome apply(State& s, const Event& e, const Config& cfg, OnDisabled on_disable
     case EventKind::MremapExpandMaymove: o = mremap_expand(s, e.proc, e.page, e.arg, MremapMayMove::Yes, cfg); break;
     case EventKind::Vmsplice: o = vmsplice_to_pipe(s, e.proc, e.page, cfg); break;
     case EventKind::PipeRead: o = pipe_read(s, e.proc, cfg); break;
+    case EventKind::MigrateUnmap: o = migrate_folio_unmap(s, e.arg, cfg); break;
+    case EventKind::MigrateMove: o = migrate_folio_move(s, e.arg, cfg); break;
+    case EventKind::MovePages: o = do_move_pages(s, e.proc, e.page, cfg); break;
+    case EventKind::MadvCollapse: o = madvise_collapse(s, e.proc, e.page, cfg); break;
     case EventKind::Count_: o = Outcome::disabled("no such event"); break;
   }
   if (o.status == Status::Disabled && before) s = *before;

@@ -59,6 +59,11 @@ enum class EventKind : uint8_t {
   // the pipe (model/pipe.h), appended likewise
   Vmsplice,           // vmsplice() of one page into the pipe: vmsplice_to_pipe (get_user_pages_fast, FOLL_GET)
   PipeRead,           // read() of one page from the pipe: pipe_read (the head buffer's page as it is now)
+  // folio migration (model/migrate.h)
+  MigrateUnmap,       // kernel: migrate_folio_unmap -> try_to_migrate on folio `arg` (migration entries)
+  MigrateMove,        // kernel: migrate_folio_move -> remove_migration_ptes on folio `arg`
+  MovePages,          // move_pages(MPOL_MF_MOVE) of one page to another node: both halves at once
+  MadvCollapse,       // madvise(MADV_COLLAPSE) of the aligned page pair (model/khugepaged.h)
   Count_
 };
 inline constexpr int EVENT_KIND_COUNT = static_cast<int>(EventKind::Count_);

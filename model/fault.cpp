@@ -6,6 +6,7 @@
 
 #include "model/decisions.h"
 #include "model/encoding.h"
+#include "model/migrate.h"
 #include "model/mm.h"
 #include "model/pipe.h"
 #include "model/shmem.h"
@@ -597,6 +598,14 @@ Outcome handle_mm_fault(State& s, int proc, int page, bool write, bool unshare,
     }
     case PteKind::Swap:
       return do_swap_page(s, proc, page, write, cfg);
+    case PteKind::Migration: {
+      // do_swap_page: is_migration_entry -> migration_entry_wait, then the
+      // fault is retried.  The model completes the migration instead of waiting.
+      Outcome o = migration_entry_wait(s, proc, page, cfg);
+      if (o.status != Status::Done) return o;
+      if (pte.kind == PteKind::Migration) return Outcome::disabled("the migration did not finish");
+      return handle_mm_fault(s, proc, page, write, unshare, cfg);
+    }
     case PteKind::Present:
       if (write && !(pte.bits & PTE_WRITE)) return do_wp_page(s, proc, page, false, cfg);
       if (unshare) return do_wp_page(s, proc, page, true, cfg);

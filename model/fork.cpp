@@ -100,6 +100,21 @@ void copy_nonpresent_pte(State& s, int proc, Process& child, const Vma& dst, int
     if (m) child.pte[page] = Pte{PteKind::Marker, 0, m, 0};
     return;
   }
+  if (spte.kind == PteKind::Migration) {
+    // is_migration_entry: a writable or readable-exclusive entry of a COW
+    // mapping becomes readable in the parent ("A previously exclusive entry
+    // is now shared"), keeping soft-dirty and uffd-wp; the child gets the
+    // same entry, without uffd-wp unless its VMA is registered.
+    if ((spte.bits & (PTE_WRITE | PTE_SWP_EXCLUSIVE)) && is_cow_mapping(dst)) {
+      MM_DECIDE("copy_nonpresent_pte", "mm/memory.c", "!is_readable_migration_entry(entry) && is_cow_mapping(vm_flags)",
+                "true: make_readable_migration_entry in the parent", proc, page, spte.a);
+      spte.bits &= static_cast<uint8_t>(~(PTE_WRITE | PTE_SWP_EXCLUSIVE));
+    }
+    Pte cpte = spte;
+    if (!userfaultfd_wp(dst)) cpte.bits &= static_cast<uint8_t>(~PTE_UFFD_WP);
+    child.pte[page] = cpte;
+    return;
+  }
   s.swap[spte.a].slot[spte.b].count++;  // swap_duplicate
   MM_DECIDE("copy_nonpresent_pte", "mm/memory.c", "pte_swp_exclusive(orig_pte)",
             (spte.bits & PTE_SWP_EXCLUSIVE) ? "1: pte_swp_clear_exclusive in the parent (\"Mark the swap entry as shared.\")"

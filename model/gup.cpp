@@ -5,6 +5,7 @@
 
 #include "model/encoding.h"
 #include "model/fault.h"
+#include "model/migrate_knobs.h"
 #include "model/mm.h"
 
 namespace mm {
@@ -88,6 +89,10 @@ Outcome unpin_user_page(State& s, int proc, int page, const Config& cfg) {
   return Outcome::done();
 }
 
+// change_pte_range on a migration entry (model/mprotect.h; declared here
+// because this file keeps its own can_change_pte_writable).
+void change_migration_entry(const State& s, Pte& pte);
+
 // can_change_pte_writable (mm/mprotect.c), as MM_CP_TRY_CHANGE_WRITABLE
 // uses it when uffd-wp is resolved: an exclusive anon page of a private VMA,
 // or a dirty PTE of a shared one, may become writable without a fault.
@@ -128,6 +133,10 @@ Outcome mwriteprotect_range(State& s, int proc, int page, bool enable, const Con
       case PteKind::Swap:
         pte.bits |= PTE_UFFD_WP;  // pte_swp_mkuffd_wp
         break;
+      case PteKind::Migration:
+        change_migration_entry(s, pte);  // a writable entry goes readable first
+        pte.bits |= PTE_UFFD_WP;          // pte_swp_mkuffd_wp
+        break;
       case PteKind::Marker:
         // A uffd-wp marker already protects; the RFC's PAGEOUT marker gains
         // the bit only where uffd-wp markers exist.
@@ -157,6 +166,10 @@ Outcome mwriteprotect_range(State& s, int proc, int page, bool enable, const Con
     case PteKind::Swap:
       pte.bits &= ~PTE_UFFD_WP;
       break;
+    case PteKind::Migration:
+      change_migration_entry(s, pte);
+      pte.bits &= static_cast<uint8_t>(~PTE_UFFD_WP);  // pte_swp_clear_uffd_wp
+      break;
     case PteKind::Marker:
       pte = Pte{};
       break;
@@ -183,7 +196,10 @@ Outcome clear_refs_soft_dirty(State& s, int proc, const Config& cfg) {
     const bool pinned = v && pte.kind == PteKind::Present && !(pte.bits & PTE_PMD) && pte.a != NONE &&
                         is_cow_mapping(*v) && folio_needs_cow_for_dma(s, proc, pte.a);
     if (pte.kind == PteKind::Present && !pinned) pte.bits &= ~(PTE_SOFT_DIRTY | PTE_WRITE);
-    if (pte.kind == PteKind::Swap) pte.bits &= ~PTE_SOFT_DIRTY;
+    // clear_soft_dirty: is_swap_pte covers migration entries too; a writable
+    // one stays writable (v6.18), unless the proposed fix write-protects it.
+    if (pte.kind == PteKind::Migration && migration_entry_wrprotect(cfg)) change_migration_entry(s, pte);
+    if (pte.kind == PteKind::Swap || pte.kind == PteKind::Migration) pte.bits &= ~PTE_SOFT_DIRTY;
     if (!pinned) p.ghost[pg] &= ~(GHOST_WRITTEN | GHOST_SD_BLIND);
     if (pinned) p.ghost[pg] |= GHOST_SD_BLIND;  // ghost
   }

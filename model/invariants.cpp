@@ -59,6 +59,18 @@ uint32_t eval_anon_exclusive(const State& s, const Config& cfg, std::string* why
         r.add(1, "F{} page {} is PageAnonExclusive but is referenced {} times", pte.a, pte.b,
               maps + swaprefs);
     }
+    // A writable or readable-exclusive migration entry stands for an
+    // exclusive page (try_to_migrate_one): nothing else may map the folio.
+    if (pte.kind == PteKind::Migration && (pte.bits & (PTE_WRITE | PTE_SWP_EXCLUSIVE))) {
+      int others = 0;
+      for (const Process& q : s.proc)
+        if (q.alive == PROC_ALIVE)
+          for (const Pte& t : q.pte)
+            if ((t.kind == PteKind::Present || t.kind == PteKind::Migration) && t.a == pte.a && t.b == pte.b) others++;
+      if (others > 1)
+        r.add(1, "{}.pte[{}] is an exclusive migration entry but F{} page {} is mapped {} times", pname(pi), pg, pte.a,
+              pte.b, others);
+    }
     if (pte.kind == PteKind::Swap && (pte.bits & PTE_SWP_EXCLUSIVE)) {
       const int count = s.swap[pte.a].slot[pte.b].count;
       const int f = swap_cache_get_folio(s, pte.a, pte.b);
@@ -162,7 +174,9 @@ uint32_t eval_swap_accounting(const State& s, const Config&, std::string* why) {
   if (!any_alive)
     for (int f = 0; f < MAX_FOLIOS; f++) {
       const Folio& fo = s.folio[f];
-      if (fo.test(FOLIO_ALLOCATED) && fo.test(PG_anon) && !fo.test(PG_swapcache) && folio_pipe_refs(s, f) == 0)
+      // A folio under migration is held by migrate_pages until migrate_folio_move.
+      if (fo.test(FOLIO_ALLOCATED) && fo.test(PG_anon) && !fo.test(PG_swapcache) && folio_pipe_refs(s, f) == 0 &&
+          !(fo.flags2 & FOLIO_MIGRATING))
         r.add(2, "every process has exited but anon folio F{} is still allocated", f);
     }
   return r.bits;
@@ -174,6 +188,10 @@ uint32_t eval_pm_swap_accuracy(const State& s, const Config& cfg, std::string* w
   for_each_mapped_page(s, [&](int pi, int pg, const Process&, const Vma&, const Pte&) {
     const bool reported = pagemap_read(s, pi, pg, cfg).entry & enc::PM_SWAP;
     const bool truth = data_in_swap(s, pi, pg);
+    // A migration entry is a swap-format PTE (is_swap_pte) and pagemap
+    // reports it PM_SWAP by design while the page is being copied: not what
+    // this invariant asks (docs/model.md, migration).
+    if (s.proc[pi].pte[pg].kind == PteKind::Migration) return;
     if (truth && !reported) r.add(0, "{}.page[{}] lives in a swap slot but pagemap says PM_SWAP=0", pname(pi), pg);
     if (!truth && reported) r.add(1, "{}.page[{}] is not in swap but pagemap says PM_SWAP=1", pname(pi), pg);
   });
@@ -184,7 +202,8 @@ uint32_t eval_pm_swap_accuracy(const State& s, const Config& cfg, std::string* w
 uint32_t eval_mincore(const State& s, const Config& cfg, std::string* why) {
   Findings r{0, why};
   for_each_mapped_page(s, [&](int pi, int pg, const Process&, const Vma& v, const Pte& pte) {
-    bool resident = pte.kind == PteKind::Present;
+    // A migration entry's folio is in memory ("always uptodate").
+    bool resident = pte.kind == PteKind::Present || pte.kind == PteKind::Migration;
     int type = -1, slot = 0;
     if (pte.kind == PteKind::Swap) {
       type = pte.a;
@@ -213,7 +232,8 @@ uint32_t eval_uffd_wp(const State& s, const Config&, std::string* why) {
   Findings r{0, why};
   for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma&, const Pte& pte) {
     if (!(p.ghost[pg] & GHOST_WP)) return;
-    bool shown = ((pte.kind == PteKind::Present || pte.kind == PteKind::Swap) && (pte.bits & PTE_UFFD_WP)) ||
+    bool shown = ((pte.kind == PteKind::Present || pte.kind == PteKind::Swap || pte.kind == PteKind::Migration) &&
+                  (pte.bits & PTE_UFFD_WP)) ||
                  (pte.kind == PteKind::Marker && (pte.a & enc::PTE_MARKER_UFFD_WP));
     if (!shown) r.add(0, "{}.page[{}] was write-protected with UFFDIO_WRITEPROTECT but its PTE lost uffd-wp", pname(pi), pg);
   });
@@ -291,7 +311,9 @@ uint32_t eval_pagemap_consistency(const State& s, const Config& cfg, std::string
       r.add(0, "{}.page[{}]: PM_PRESENT={} but the PTE is {}present", pname(pi), pg, bit(enc::PM_PRESENT), present ? "" : "not ");
     // PM_SWAP: every non-present, non-none PTE (swap entries and every PTE
     // marker); for pte_none only the xarray RFC looks at the page cache.
-    bool swap = pte.kind == PteKind::Swap || pte.kind == PteKind::Marker;
+    const bool migration = pte.kind == PteKind::Migration;
+    const bool swp = pte.kind == PteKind::Swap || migration;  // the swap PTE's soft-dirty and uffd-wp bits
+    bool swap = swp || pte.kind == PteKind::Marker;
     if (pte.kind == PteKind::None && cfg.pagemap_shmem_xarray_lookup && vma_is_shmem(v))
       swap = s.inode[v.inode].pc[vma_file_index(v, pg)].kind == PcKind::Swap;
     if (bit(enc::PM_SWAP) != swap)
@@ -300,7 +322,7 @@ uint32_t eval_pagemap_consistency(const State& s, const Config& cfg, std::string
     // behind a PMD (pagemap_pmd_range sets it for a PMD-mapped shmem THP),
     // or the huge zero folio (pmd_page, not anon).  Never for a swap entry.
     const bool file = zero_pmd || (normal && folio_in_page_cache(s, pte.a)) ||
-                      (normal && !s.folio[pte.a].test(PG_anon));
+                      (normal && !s.folio[pte.a].test(PG_anon)) || (migration && !s.folio[pte.a].test(PG_anon));
     if (bit(enc::PM_FILE) != file)
       r.add(2, "{}.page[{}]: PM_FILE={} but the page is {}a page-cache page{}", pname(pi), pg, bit(enc::PM_FILE),
             file ? "" : "not ", (pte.bits & PTE_PMD) ? " (PMD-mapped)" : "");
@@ -320,13 +342,13 @@ uint32_t eval_pagemap_consistency(const State& s, const Config& cfg, std::string
       r.add(3, "{}.page[{}]: PM_MMAP_EXCLUSIVE={} but the page is mapped {}", pname(pi), pg,
             bit(enc::PM_MMAP_EXCLUSIVE), excl ? "once" : "not exactly once (or not a normal page)");
     // PM_UFFD_WP: the uffd-wp bit of a present or swap PTE, or a UFFD_WP marker.
-    const bool wp = ((present || pte.kind == PteKind::Swap) && (pte.bits & PTE_UFFD_WP)) ||
+    const bool wp = ((present || swp) && (pte.bits & PTE_UFFD_WP)) ||
                     (pte.kind == PteKind::Marker && (pte.a & enc::PTE_MARKER_UFFD_WP));
     if (bit(enc::PM_UFFD_WP) != wp)
       r.add(4, "{}.page[{}]: PM_UFFD_WP={} but the PTE {} uffd-wp", pname(pi), pg, bit(enc::PM_UFFD_WP), wp ? "has" : "has no");
     // PM_SOFT_DIRTY: VM_SOFTDIRTY, or the soft-dirty bit of a present or swap PTE.
     const bool sd = cfg.CONFIG_MEM_SOFT_DIRTY &&
-                    ((v.flags & VM_SOFTDIRTY) || ((present || pte.kind == PteKind::Swap) && (pte.bits & PTE_SOFT_DIRTY)));
+                    ((v.flags & VM_SOFTDIRTY) || ((present || swp) && (pte.bits & PTE_SOFT_DIRTY)));
     if (bit(enc::PM_SOFT_DIRTY) != sd)
       r.add(5, "{}.page[{}]: PM_SOFT_DIRTY={} but VMA and PTE say {}", pname(pi), pg, bit(enc::PM_SOFT_DIRTY), sd);
     const bool guard = pte.kind == PteKind::Marker && (pte.a & enc::PTE_MARKER_GUARD);
@@ -339,6 +361,7 @@ uint32_t eval_pagemap_consistency(const State& s, const Config& cfg, std::string
       if (zero_pmd) frame = HUGE_ZERO_PFN + pte.b;
       else if (present) frame = model_pfn(pte.a, pte.b);
       else if (pte.kind == PteKind::Swap) frame = uint64_t{pte.a} | (slot_to_offset(pte.b) << 5);
+      else if (migration) frame = migration_swp_type(pte) | (model_pfn(pte.a, pte.b) << 5);
       else if (swap) {
         const PcEntry& pc = s.inode[v.inode].pc[vma_file_index(v, pg)];
         frame = uint64_t{pc.a} | (slot_to_offset(pc.b) << 5);
@@ -362,7 +385,7 @@ uint32_t eval_pagemap_consistency(const State& s, const Config& cfg, std::string
     const bool pinned = (normal && is_cow_mapping(v) && folio_needs_cow_for_dma(s, pi, pte.a)) ||
                         (p.ghost[pg] & GHOST_SD_BLIND);
     if ((p.ghost[pg] & GHOST_WRITTEN) && vma_is_anonymous(v) && p.expect[pg] != 0 && !pinned &&
-        (present || pte.kind == PteKind::Swap) && !bit(enc::PM_SOFT_DIRTY))
+        (present || swp) && !bit(enc::PM_SOFT_DIRTY))
       r.add(8, "{}.page[{}] was written since clear_refs and its PTE still holds the data, but PM_SOFT_DIRTY=0",
             pname(pi), pg);
     // A writable PTE under soft-dirty tracking is soft-dirty: clear_refs
@@ -383,7 +406,8 @@ uint32_t eval_pagemap_consistency(const State& s, const Config& cfg, std::string
 uint32_t eval_uffd_wp_scope(const State& s, const Config&, std::string* why) {
   Findings r{0, why};
   for_each_mapped_page(s, [&](int pi, int pg, const Process& p, const Vma& v, const Pte& pte) {
-    const bool bit = ((pte.kind == PteKind::Present || pte.kind == PteKind::Swap) && (pte.bits & PTE_UFFD_WP)) ||
+    const bool bit = ((pte.kind == PteKind::Present || pte.kind == PteKind::Swap || pte.kind == PteKind::Migration) &&
+                      (pte.bits & PTE_UFFD_WP)) ||
                      (pte.kind == PteKind::Marker && (pte.a & enc::PTE_MARKER_UFFD_WP));
     if (bit && !userfaultfd_wp(v))
       r.add(0, "{}.pte[{}] carries uffd-wp ({}) but the VMA is not registered for write-protect", pname(pi), pg,

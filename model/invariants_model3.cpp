@@ -52,7 +52,9 @@ uint32_t eval_mlock_resident(const State& s, const Config&, std::string* why) {
     for (int pg = 0; pg < MAX_PAGES; pg++) {
       const Vma* v = find_vma(p, pg);
       if (!v || !(v->flags & VM_LOCKED) || !(p.ghost[pg] & GHOST_MLOCKED)) continue;
-      if (p.pte[pg].kind != PteKind::Present)
+      // Migration may move an mlocked page (compact_unevictable_allowed,
+      // move_pages): the migration entry's folio is still in memory.
+      if (p.pte[pg].kind != PteKind::Present && p.pte[pg].kind != PteKind::Migration)
         r.add(0, fmt::format("{}.page[{}] is in a VM_LOCKED VMA and was made resident by mlock, but is not present", pname(pi), pg));
     }
   }

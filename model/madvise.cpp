@@ -60,6 +60,8 @@ Outcome madvise_free(State& s, int proc, int page, const Config& cfg) {
       // Only hwpoison/poisoned markers are cleared; guard (and uffd-wp) stay.
       if (pte.a & enc::PTE_MARKER_POISONED) pte = Pte{};
       return Outcome::done();
+    case PteKind::Migration:
+      return Outcome::done();  // madvise_free_pte_range: other non-swap entries are skipped
     case PteKind::Swap: {
       // "just clear page table to prevent swap-in": the data is gone.
       const Pte old = pte;

@@ -98,6 +98,7 @@ int folio_ref_count(const State& s, int f) {
   int refs = folio_large_mapcount(s, f) + folio_pins(s, f) + folio_pipe_refs(s, f);
   if (fo.test(PG_swapcache)) refs += fo.nr_pages();  // the swap cache holds one ref per page
   if (folio_in_page_cache(s, f)) refs += fo.nr_pages();  // so does the page cache
+  if (fo.flags2 & FOLIO_MIGRATING) refs += 1;  // migrate_pages' isolation reference (folio_isolate_lru)
   return refs;
 }
 
@@ -147,7 +148,8 @@ int alloc_folio(State& s, const Config& cfg) {
   return f;
 }
 
-bool folio_test_lru(const Folio& fo) { return !fo.test(FOLIO_LRU_BATCHED); }
+// Off the LRU: still in another CPU's lru_add batch, or isolated by migration.
+bool folio_test_lru(const Folio& fo) { return !fo.test(FOLIO_LRU_BATCHED) && !(fo.flags2 & FOLIO_MIGRATING); }
 
 void free_folio(State& s, int f) { s.folio[f] = Folio{}; }
 

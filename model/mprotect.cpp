@@ -45,6 +45,12 @@ bool can_change_pte_writable(const State& s, const Vma& v, const Pte& pte, const
   return pte.bits & PTE_DIRTY;
 }
 
+void change_migration_entry(const State& s, Pte& pte) {
+  if (pte.kind != PteKind::Migration || !(pte.bits & PTE_WRITE)) return;
+  pte.bits &= static_cast<uint8_t>(~PTE_WRITE);
+  if (s.folio[pte.a].test(PG_anon)) pte.bits |= PTE_SWP_EXCLUSIVE;  // make_readable_exclusive_migration_entry
+}
+
 namespace {
 
 // vm_get_page_prot(vm_flags) has _PAGE_RW only for a shared writable VMA
@@ -55,8 +61,9 @@ bool page_prot_writable(const Vma& v, const Config& cfg) {
 }
 
 // change_pte_range over the VMA, with newprot = vma->vm_page_prot and no
-// uffd-wp flags: present PTEs get pte_modify(); swap entries, markers and
-// none PTEs are left alone (no migration or device-private entries here).
+// uffd-wp flags: present PTEs get pte_modify(); a writable migration entry
+// becomes readable (change_migration_entry); swap entries, markers and none
+// PTEs are left alone (no device-private entries in the model).
 // change_huge_pmd does the same to a PMD the range covers whole; the model
 // keeps the two PTEs of a PMD equal, so the PTE-by-PTE walk is the same.
 void change_protection(State& s, int proc, const Vma& v, bool try_change_writable, const Config& cfg) {
@@ -64,6 +71,10 @@ void change_protection(State& s, int proc, const Vma& v, bool try_change_writabl
   const bool writable = page_prot_writable(v, cfg);
   for (int pg = v.start; pg < v.start + v.npages; pg++) {
     Pte& pte = p.pte[pg];
+    if (pte.kind == PteKind::Migration) {
+      change_migration_entry(s, pte);
+      continue;
+    }
     if (pte.kind != PteKind::Present) continue;
     // pte_modify(oldpte, newprot): the permission bits follow newprot,
     // dirty, soft-dirty and uffd-wp stay.

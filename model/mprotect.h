@@ -18,6 +18,12 @@ bool vma_wants_manual_pte_write_upgrade(const Vma& v, const Config& cfg);
 // without further checks, so mprotect (or uffd-wp resolve) may do it now.
 bool can_change_pte_writable(const State& s, const Vma& v, const Pte& pte, const Config& cfg);
 
+// change_pte_range on a migration entry: "A protection check is difficult
+// so just be safe and disable write": a writable entry becomes
+// readable-exclusive (anon) or readable, soft-dirty kept.  Shared by
+// mprotect and UFFDIO_WRITEPROTECT (both are change_protection).
+void change_migration_entry(const State& s, Pte& pte);
+
 // mprotect() of the whole VMA holding `page`.
 Outcome do_mprotect(State& s, int proc, int page, Prot prot, const Config& cfg);
 

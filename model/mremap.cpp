@@ -37,11 +37,12 @@ int unmapped_area(const Process& p, int npages) {
 // need_clear_uffd_wp (vma_has_uffd_without_event_remap): a uffd-wp marker
 // is dropped, the uffd-wp bit of present and swap PTEs cleared.
 Pte move_pte(Pte pte, bool need_clear_uffd_wp, const Config& cfg) {
-  if (cfg.CONFIG_MEM_SOFT_DIRTY && (pte.kind == PteKind::Present || pte.kind == PteKind::Swap))
-    pte.bits |= PTE_SOFT_DIRTY;
+  // is_swap_pte: migration entries too.
+  const bool swp = pte.kind == PteKind::Swap || pte.kind == PteKind::Migration;
+  if (cfg.CONFIG_MEM_SOFT_DIRTY && (pte.kind == PteKind::Present || swp)) pte.bits |= PTE_SOFT_DIRTY;
   if (!need_clear_uffd_wp) return pte;
   if (pte.kind == PteKind::Marker && (pte.a & enc::PTE_MARKER_UFFD_WP)) return Pte{};  // pte_clear
-  if (pte.kind == PteKind::Present || pte.kind == PteKind::Swap) pte.bits &= ~PTE_UFFD_WP;
+  if (pte.kind == PteKind::Present || swp) pte.bits &= ~PTE_UFFD_WP;
   return pte;
 }
 

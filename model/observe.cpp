@@ -10,6 +10,19 @@ uint64_t model_pfn(int folio, int subpage) {
   return 0x100 + static_cast<uint64_t>(folio) * MAX_FOLIO_PAGES + subpage;
 }
 
+// The swap type of a migration entry (include/linux/swap.h):
+// SWP_MIGRATION_READ, _READ_EXCLUSIVE, _WRITE.
+uint64_t migration_swp_type(const Pte& pte) {
+  const uint64_t read = enc::MAX_SWAPFILES + enc::SWP_HWPOISON_NUM;
+  if (pte.bits & PTE_WRITE) return read + 2;
+  if (pte.bits & PTE_SWP_EXCLUSIVE) return read + 1;
+  return read;
+}
+
+uint64_t migration_pagemap_frame(const Pte& pte) {
+  return enc::pagemap_swap_frame(migration_swp_type(pte), model_pfn(pte.a, pte.b));
+}
+
 static const PcEntry* file_entry(const State& s, const Vma& v, int page) {
   if (v.inode == NONE || !s.inode[v.inode].in_use) return nullptr;
   return &s.inode[v.inode].pc[vma_file_index(v, page)];
@@ -61,6 +74,17 @@ PagemapRead pagemap_read(const State& s, int proc, int page, const Config& cfg) 
       if (cfg.pagemap_show_pfn) frame = enc::pagemap_swap_frame(pte.a, slot_to_offset(pte.b));
       flags |= enc::PM_SWAP;
       break;
+    case PteKind::Migration: {
+      // is_swap_pte / is_pfn_swap_entry: PM_SWAP, frame = the migration
+      // type | PFN << 5 (swp_offset_pfn), PM_FILE for a non-anon folio, and
+      // no PM_MMAP_EXCLUSIVE (only asked with PM_PRESENT).
+      if (sd && (pte.bits & PTE_SOFT_DIRTY)) flags |= enc::PM_SOFT_DIRTY;
+      if (pte.bits & PTE_UFFD_WP) flags |= enc::PM_UFFD_WP;
+      if (cfg.pagemap_show_pfn) frame = migration_pagemap_frame(pte);
+      flags |= enc::PM_SWAP;
+      if (!s.folio[pte.a].test(PG_anon)) flags |= enc::PM_FILE;
+      break;
+    }
     case PteKind::Marker: {
       // Every non-present, non-none PTE reads as PM_SWAP (the RFC: "this
       // covers PTE_MARKER_PAGEOUT too"), its frame the marker entry.
@@ -105,6 +129,8 @@ uint8_t mincore_byte(const State& s, int proc, int page, const Config& cfg) {
       return 1;
     case PteKind::Swap:
       return swap_entry_resident(s, pte.a, pte.b);  // mincore_swap
+    case PteKind::Migration:
+      return 1;  // mincore_swap: non_swap_entry, "migration ... entries which are always uptodate"
     case PteKind::Marker:
       // Before pte_none_mostly (v5.19, with the uffd-wp markers) a marker
       // took mincore_pte_range's non_swap_entry branch: "migration or
@@ -132,6 +158,7 @@ uint8_t read_value(const State& s, int proc, int page) {
   const Pte& pte = p.pte[page];
   if (pte.kind == PteKind::Present) return pte.a == NONE ? 0 : s.folio[pte.a].content[pte.b];
   if (pte.kind == PteKind::Swap) return swap_entry_content(s, pte.a, pte.b);
+  if (pte.kind == PteKind::Migration) return s.folio[pte.a].content[pte.b];  // the load waits, then reads the copy
   if (vma_is_anonymous(*v)) return 0;
   const PcEntry* e = file_entry(s, *v, page);
   if (!e || e->kind == PcKind::Empty) return 0;

@@ -29,6 +29,10 @@ int shmem_lseek(const State& s, int inode, int from, bool seek_data);
 
 // The PFN the model shows for a folio page (and for the shared zero page).
 uint64_t model_pfn(int folio, int subpage);
+// A migration entry's swap type (SWP_MIGRATION_READ / _READ_EXCLUSIVE /
+// _WRITE) and its pagemap frame: type | PFN << MAX_SWAPFILES_SHIFT.
+uint64_t migration_swp_type(const Pte& pte);
+uint64_t migration_pagemap_frame(const Pte& pte);
 // The first PFN of the huge zero folio.
 inline constexpr uint64_t HUGE_ZERO_PFN = 0x20;
 

@@ -7,7 +7,9 @@
 #include "model/pagemap_scan.h"
 
 #include "model/encoding.h"
+#include "model/migrate_knobs.h"
 #include "model/mm.h"
+#include "model/mprotect.h"
 
 #include <fmt/format.h>
 
@@ -54,6 +56,14 @@ uint32_t pagemap_scan_categories(const State& s, int proc, int page, const Confi
       if (!(pte.bits & PTE_UFFD_WP)) c |= PAGE_IS_WRITTEN;
       if (pte.bits & PTE_SOFT_DIRTY) c |= PAGE_IS_SOFT_DIRTY;
       break;
+    case PteKind::Migration:
+      // is_swap_pte: PAGE_IS_SWAPPED; PAGE_IS_FILE for a non-anon folio
+      // (is_pfn_swap_entry); soft-dirty from the swap PTE.
+      c |= PAGE_IS_SWAPPED;
+      if (!(pte.bits & PTE_UFFD_WP)) c |= PAGE_IS_WRITTEN;
+      if (!s.folio[pte.a].test(PG_anon)) c |= PAGE_IS_FILE;
+      if (pte.bits & PTE_SOFT_DIRTY) c |= PAGE_IS_SOFT_DIRTY;
+      break;
     case PteKind::Marker:
       // A marker is a swap PTE to is_swap_pte: PAGE_IS_SWAPPED;
       // pte_swp_uffd_wp_any counts the uffd-wp marker.
@@ -84,7 +94,11 @@ Outcome pagemap_scan_wp(State& s, int proc, int page, const Config& cfg) {
     }
     return Outcome::done();
   }
-  if (pte.kind == PteKind::Swap) pte.bits |= PTE_UFFD_WP;
+  // is_swap_pte covers migration entries: pte_swp_mkuffd_wp, even on a
+  // writable one (unlike change_pte_range, make_uffd_wp_pte does not make it
+  // readable first, and remove_migration_pte drops uffd-wp of a writable entry).
+  if (pte.kind == PteKind::Migration && migration_entry_wrprotect(cfg)) change_migration_entry(s, pte);
+  if (pte.kind == PteKind::Swap || pte.kind == PteKind::Migration) pte.bits |= PTE_UFFD_WP;
   else if (pte.kind == PteKind::Marker && !(pte.a & enc::PTE_MARKER_GUARD)) pte.a |= enc::PTE_MARKER_UFFD_WP;
   else return Outcome::done();
   p.ghost[page] |= GHOST_WP;

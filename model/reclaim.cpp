@@ -370,7 +370,7 @@ Outcome madvise_pageout(State& s, int proc, int page, const Config& cfg) {
 
 Outcome lru_add_drain(State& s, int f, const Config& cfg) {
   (void)cfg;
-  if (f < 0 || f >= MAX_FOLIOS || !s.folio[f].test(FOLIO_ALLOCATED) || folio_test_lru(s.folio[f]))
+  if (f < 0 || f >= MAX_FOLIOS || !s.folio[f].test(FOLIO_ALLOCATED) || !s.folio[f].test(FOLIO_LRU_BATCHED))
     return Outcome::disabled("folio is not in an lru_add batch");
   s.folio[f].flags &= ~FOLIO_LRU_BATCHED;  // lru_add: folio_set_lru, onto the LRU list
   return Outcome::done();

@@ -26,22 +26,30 @@ inline constexpr uint8_t NONE = 0xff;        // "no folio / no process / no inod
 inline constexpr uint8_t MAX_VALUE = 3;
 
 // ---- page-table entries -------------------------------------------------
-enum class PteKind : uint8_t { None, Present, Swap, Marker };
+// Migration (appended): a migration entry (make_*_migration_entry, mm/rmap.c
+// try_to_migrate_one) naming folio `a`, subpage `b`: the folio is being
+// migrated and every fault on it waits (migration_entry_wait).
+enum class PteKind : uint8_t { None, Present, Swap, Marker, Migration };
 
 enum PteBits : uint8_t {
   PTE_WRITE = 1 << 0,          // pte_write
   PTE_DIRTY = 1 << 1,          // pte_dirty
   PTE_SOFT_DIRTY = 1 << 2,     // pte_soft_dirty / pte_swp_soft_dirty
   PTE_UFFD_WP = 1 << 3,        // pte_uffd_wp / pte_swp_uffd_wp
-  PTE_SWP_EXCLUSIVE = 1 << 4,  // pte_swp_exclusive (swap PTEs only)
+  PTE_SWP_EXCLUSIVE = 1 << 4,  // pte_swp_exclusive (swap PTEs only); on a migration entry:
+                               // SWP_MIGRATION_READ_EXCLUSIVE (make_readable_exclusive_migration_entry)
   PTE_PMD = 1 << 5,            // present, mapped by a PMD of a large folio
 };
 
+// On a migration entry PTE_WRITE is SWP_MIGRATION_WRITE
+// (is_writable_migration_entry), PTE_DIRTY is_migration_entry_dirty, and
+// PTE_SOFT_DIRTY / PTE_UFFD_WP the swap PTE's bits; neither write nor
+// exclusive: SWP_MIGRATION_READ.
 struct Pte {
   PteKind kind = PteKind::None;
   uint8_t bits = 0;  // PteBits
-  uint8_t a = 0;     // Present: folio id; Swap: swap type (device); Marker: marker bits
-  uint8_t b = 0;     // Present: subpage index in the folio; Swap: slot index
+  uint8_t a = 0;     // Present, Migration: folio id; Swap: swap type (device); Marker: marker bits
+  uint8_t b = 0;     // Present, Migration: subpage index in the folio; Swap: slot index
   bool operator==(const Pte&) const = default;
 };
 
@@ -145,6 +153,10 @@ enum FolioFlags2 : uint8_t {
   // Reclaim discards it when still clean.  Stored inverted (set = not
   // swapbacked) so folios from before the field are swap-backed.
   PG_lazyfree = 1 << 0,
+  // Locked and isolated from the LRU by migrate_pages, between
+  // migrate_folio_unmap (migration entries installed) and migrate_folio_move
+  // (model/migrate.h).  migrate_pages holds a reference meanwhile.
+  FOLIO_MIGRATING = 1 << 1,
 };
 
 struct Folio {

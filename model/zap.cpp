@@ -50,6 +50,12 @@ void zap_one_pte(State& s, int proc, int page, const ZapDetails& d, const Config
       if (v) zap_install_uffd_wp_if_needed(pte, *v, old.bits & PTE_UFFD_WP, d, cfg, p.ghost[page]);
       free_swap_and_cache(s, old.a, old.b);
       break;
+    case PteKind::Migration:
+      // zap_nonpresent_ptes: is_migration_entry -- the entry goes (rss--);
+      // it holds no folio reference, and the migration goes on without it.
+      pte = Pte{};
+      if (v) zap_install_uffd_wp_if_needed(pte, *v, old.bits & PTE_UFFD_WP, d, cfg, p.ghost[page]);
+      break;
     case PteKind::Marker: {
       // zap_nonpresent_ptes: markers stay unless the caller drops them
       // (ZAP_FLAG_DROP_MARKER), but a UFFD_WP marker in an anonymous VMA

@@ -20,7 +20,7 @@ constexpr uint8_t STABLE = mm::SWP_STABLE_WRITES;
 constexpr uint8_t SYNC = mm::SWP_SYNCHRONOUS_IO | mm::SWP_SYNC_WRITEBACK;
 
 // Which budget limits an event kind.
-enum class Limit { None, Forks, Pageouts, Pins, Reclaims, Remaps, Splices };
+enum class Limit { None, Forks, Pageouts, Pins, Reclaims, Remaps, Splices, Migrations };
 
 // Every event kind of the model, once, with what a start must contain for
 // the kind to ever be enabled there (all of `needs`), and the budget that
@@ -79,8 +79,12 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::MremapExpandMaymove, F_MREMAP_RESIZE, Limit::Remaps},
     {EventKind::Vmsplice, F_PIPE, Limit::Splices},
     {EventKind::PipeRead, F_PIPE, Limit::None},
+    {EventKind::MigrateUnmap, F_MIGRATION, Limit::Migrations},
+    {EventKind::MigrateMove, F_MIGRATION, Limit::None},
+    {EventKind::MovePages, F_MIGRATION, Limit::None},  // both halves at once: at most 4 kinds may carry a limit
+    {EventKind::MadvCollapse, F_COLLAPSE | F_THP | F_PRIVATE_ANON, Limit::None},
 };
-static_assert(mm::EVENT_KIND_COUNT == 43, "a new event kind needs its row in kEventTable");
+static_assert(mm::EVENT_KIND_COUNT == 47, "a new event kind needs its row in kEventTable");
 
 MappingDecl anon(int n, uint8_t flags = 0) { return {VmaKind::PrivateAnon, n, flags, -1, 0}; }
 MappingDecl shared_anon(int n, uint8_t flags = 0) { return {VmaKind::SharedAnon, n, flags, -1, 0}; }
@@ -248,6 +252,30 @@ const std::vector<Start>& standard_starts() {
     v.push_back(s);
 
     s = {};
+    s.name = "migrate-1p";
+    s.description = "A: 1-page private anon mapping registered for uffd-wp, with folio migration (migrate_unmap, "
+                    "migrate_move, move_pages) and the model III operations; no swap device";
+    s.maps = {anon(1, mm::VM_UFFD_WP)};
+    s.depth = 6;
+    s.vma_ops = true;
+    s.migrations = 2;
+    s.why_bound = "a migration entry meets fork, mprotect, uffd-wp, clear_refs or a zap between its two halves: "
+                  "write, migrate_unmap, one operation, migrate_move, one access (5 events)";
+    v.push_back(s);
+
+    s = {};
+    s.name = "collapse-2p";
+    s.description = "A: 2-page private anon MADV_HUGEPAGE mapping with MADV_COLLAPSE; one async swap device";
+    s.swap = {ASYNC};
+    s.maps = {anon(2, mm::VM_HUGEPAGE)};
+    s.depth = 7;
+    s.reclaims = 2;
+    s.collapse = true;
+    s.why_bound = "a collapse meets a split, a fork-shared page, a swap PTE or a pin: write, write, one of those, "
+                  "collapse, one access (5 events); thp-2p with collapse in its alphabet grew past 140 CPU-s at depth 8";
+    v.push_back(s);
+
+    s = {};
     s.name = "mixed-2p";
     s.description = "A: 1-page private anon and 1-page shared anon; one synchronous swap device";
     s.swap = {SYNC};
@@ -286,6 +314,8 @@ uint32_t start_features(const Start& st, const mm::Config& cfg) {
   if (st.mremap_resize) f |= F_MREMAP_RESIZE;
   if (st.vma_ops) f |= F_VMA_OPS;
   if (st.pipe) f |= F_PIPE;
+  if (st.migrations > 0) f |= F_MIGRATION;
+  if (st.collapse) f |= F_COLLAPSE;
   if (cfg.CONFIG_MEM_SOFT_DIRTY) f |= F_SOFT_DIRTY;
   if (mm::lru_batch_other_cpu(cfg)) f |= F_LRU_BATCH;
   return f;
@@ -305,6 +335,7 @@ std::vector<engine::AlphabetEntry> start_alphabet(const Start& st, const mm::Con
       case Limit::Reclaims: limit = st.reclaims; break;
       case Limit::Remaps: limit = st.remaps; break;
       case Limit::Splices: limit = st.splices; break;
+      case Limit::Migrations: limit = st.migrations; break;
     }
     a.push_back({row.kind, limit});
   }

@@ -48,6 +48,8 @@ enum Feature : uint32_t {
                               // mlock, mremap, RW pins, swapoff, PAGEMAP_SCAN): Start::vma_ops
   F_MREMAP_RESIZE = 1u << 14, // MREMAP_DONTUNMAP and resizing mremap (their own start: see starts.cpp)
   F_PIPE = 1u << 15,          // vmsplice and pipe reads in the alphabet: Start::pipe
+  F_MIGRATION = 1u << 16,     // folio migration (migrate_unmap, migrate_move, move_pages): Start::migrations > 0
+  F_COLLAPSE = 1u << 17,      // MADV_COLLAPSE in the alphabet: Start::collapse
   F_UNUSED = 1u << 31,        // no start has it: the event is in no alphabet (starts.cpp says why)
 };
 
@@ -70,6 +72,8 @@ struct Start {
   bool mremap_resize = false;         // MREMAP_DONTUNMAP and resizing mremap (F_MREMAP_RESIZE)
   int remaps = 1;                     // MREMAP_DONTUNMAP and MREMAP_MAYMOVE expansions, each (Limit::Remaps)
   bool pipe = false;                  // vmsplice and pipe_read in the alphabet (F_PIPE)
+  bool collapse = false;              // MADV_COLLAPSE in the alphabet (F_COLLAPSE)
+  int migrations = 0;                 // per-path migrate_unmap events; 0: no migration events (F_MIGRATION)
   std::string_view why_bound;         // the small-scope argument for this budget
 };
 

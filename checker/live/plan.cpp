@@ -432,6 +432,11 @@ class PlanBuilder {
       case StepKind::Madvise: {
         const char* name = madv_name(st.event);
         if (!name) fail(st.loc, "unknown madvise advice");
+        if (st.event == mm::EventKind::MadvCollapse) {
+          not_live(st.loc, "MADV_COLLAPSE of the model's 2-page THP has no counterpart on a real 512-page THP");
+          model_only(st, proc);
+          break;
+        }
         const int page = page_of(st.page);
         LiveStep& ls = add_step(proc, fmt::format("{}: madvise {} {}", st.proc, page_text(st.page), name));
         if (madv_whole_mapping(st.event))
@@ -560,6 +565,12 @@ class PlanBuilder {
         code = fmt::format("(void)live_scan({{}}, {}, 1);", st.page.index);
         text = "scan {} wp";
         break;
+      case mm::EventKind::MovePages:
+        // move_pages to the node the page is on does nothing (add_page_for_migration:
+        // folio_nid == node); a one-node machine has no other node.
+        not_live(st.loc, "move_pages needs a second NUMA node to migrate (to the same node it is a no-op)");
+        model_only(st, proc);
+        return;
       default:
         not_live(st.loc, "FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM pins have no plain syscall a reproducer can use");
         model_only(st, proc);
@@ -699,6 +710,7 @@ class PlanBuilder {
       case mm::EventKind::MadvPopulateRead:
       case mm::EventKind::MadvPopulateWrite:
       case mm::EventKind::MadvGuardInstall:
+      case mm::EventKind::MadvCollapse:
       case mm::EventKind::MadvGuardRemove: st.kind = StepKind::Madvise; st.event = e.kind; break;
       case mm::EventKind::MprotectNone:
       case mm::EventKind::MprotectRead:
@@ -706,6 +718,7 @@ class PlanBuilder {
       case mm::EventKind::Mlock:
       case mm::EventKind::Munlock:
       case mm::EventKind::Mremap:
+      case mm::EventKind::MovePages:
       case mm::EventKind::PinRW: st.kind = StepKind::Syscall; st.event = e.kind; break;
       case mm::EventKind::MremapShrink:
       case mm::EventKind::MremapExpand:

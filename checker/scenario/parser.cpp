@@ -721,6 +721,13 @@ class Parser {
       st.has_page = true;
       st.scan_arg = scan_args(st.page, st.scan_text);
       end("write 'A: pagemap_scan p[0] pages=N wp ...'");
+    } else if (v == "move_pages") {
+      // A: move_pages p[0] -- move_pages(MPOL_MF_MOVE) of the page to another NUMA node
+      st.kind = StepKind::Syscall;
+      st.event = mm::EventKind::MovePages;
+      st.page = page_ref();
+      st.has_page = true;
+      end("write 'A: move_pages p[0]'");
     } else if (v == "swapoff") {
       // A: swapoff sda -- try_to_unuse, then the device is gone
       st.kind = StepKind::Syscall;
@@ -764,7 +771,7 @@ class Parser {
       if (!madvise_from_name(a.text, st.event))
         fail(a.loc, fmt::format("unknown madvise advice '{}'; the model has MADV_PAGEOUT, MADV_DONTNEED, MADV_REMOVE, "
                                 "MADV_FREE, MADV_COLD, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_GUARD_INSTALL, "
-                                "MADV_GUARD_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK and MADV_KEEPONFORK",
+                                "MADV_GUARD_REMOVE, MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK and MADV_COLLAPSE",
                                 a.text));
       end("write 'A: madvise p[0] MADV_PAGEOUT'");
     } else if (v == "fork") {
@@ -881,12 +888,13 @@ class Parser {
     Step st;
     st.kind = StepKind::Kernel;
     i_ += 2;  // kernel :
-    Token e = word("a kernel event: writeback, swapcache_drop, reclaim or lru_add_drain");
+    Token e = word("a kernel event: writeback, swapcache_drop, reclaim, lru_add_drain, migrate_unmap or migrate_move");
     st.loc = e.loc;
     mm::EventKind k{};
     if (!mm::event_kind_from_name(e.text, k) || !mm::is_kernel_event(k))
       fail(e.loc, fmt::format("unknown kernel event '{}'; kernel events are writeback (folio_end_writeback), "
-                              "swapcache_drop (folio_free_swap), reclaim (shrink_folio_list) and lru_add_drain",
+                              "swapcache_drop (folio_free_swap), reclaim (shrink_folio_list), lru_add_drain, "
+                              "migrate_unmap (migrate_folio_unmap) and migrate_move (migrate_folio_move)",
                               e.text));
     st.event = k;
     if (!at_end()) {
@@ -990,7 +998,9 @@ class Parser {
       } else if (o.text == "pte") {
         x.kind = ObsKind::Pte;
         x.page = page_ref();
-        fields(x, {"none", "present", "swap", "marker", "write", "dirty", "soft_dirty", "uffd_wp", "swp_exclusive", "pmd"}, "pte");
+        fields(x, {"none", "present", "swap", "marker", "write", "dirty", "soft_dirty", "uffd_wp", "swp_exclusive", "pmd",
+                   "migration"},
+               "pte");
       } else if (o.text == "pagemap_scan") {
         x.kind = ObsKind::ScanRange;
         x.page = page_ref();

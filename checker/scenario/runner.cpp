@@ -299,7 +299,7 @@ class ScriptRunner {
 
   static int subpage_behind(const mm::State& s, int proc, int page) {
     const mm::Pte& pte = s.proc[proc].pte[page];
-    return pte.kind == mm::PteKind::Present ? pte.b : 0;
+    return pte.kind == mm::PteKind::Present || pte.kind == mm::PteKind::Migration ? pte.b : 0;
   }
 
   int proc_slot(const std::string& name, Loc loc) const {
@@ -641,7 +641,8 @@ class ScriptRunner {
             {"swap", pte.kind == mm::PteKind::Swap},       {"marker", pte.kind == mm::PteKind::Marker},
             {"write", (pte.bits & mm::PTE_WRITE) != 0},    {"dirty", (pte.bits & mm::PTE_DIRTY) != 0},
             {"soft_dirty", (pte.bits & mm::PTE_SOFT_DIRTY) != 0}, {"uffd_wp", (pte.bits & mm::PTE_UFFD_WP) != 0},
-            {"swp_exclusive", (pte.bits & mm::PTE_SWP_EXCLUSIVE) != 0}, {"pmd", (pte.bits & mm::PTE_PMD) != 0}};
+            {"swp_exclusive", (pte.bits & mm::PTE_SWP_EXCLUSIVE) != 0}, {"pmd", (pte.bits & mm::PTE_PMD) != 0},
+            {"migration", pte.kind == mm::PteKind::Migration}};
         if (pte.kind == mm::PteKind::Marker) got["uffd_wp"] = (pte.a & mm::enc::PTE_MARKER_UFFD_WP) != 0;
         return fields_match(x.fields, got);
       }

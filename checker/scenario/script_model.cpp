@@ -8,6 +8,7 @@ int folio_behind(const mm::State& s, int proc, int page) {
   const mm::Process& p = s.proc[proc];
   const mm::Pte& pte = p.pte[page];
   if (pte.kind == mm::PteKind::Present) return pte.a == mm::NONE ? -1 : pte.a;
+  if (pte.kind == mm::PteKind::Migration) return pte.a;
   if (pte.kind == mm::PteKind::Swap) return mm::swap_cache_get_folio(s, pte.a, pte.b);
   const mm::Vma* v = mm::find_vma(p, page);
   if (!v || !mm::vma_is_shmem(*v) || v->inode == mm::NONE) return -1;

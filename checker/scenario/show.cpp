@@ -49,6 +49,7 @@ constexpr AdviceName kAdvice[] = {
     {mm::EventKind::MadvPopulateWrite, "MADV_POPULATE_WRITE"},
     {mm::EventKind::MadvGuardInstall, "MADV_GUARD_INSTALL"},
     {mm::EventKind::MadvGuardRemove, "MADV_GUARD_REMOVE"},
+    {mm::EventKind::MadvCollapse, "MADV_COLLAPSE"},
 };
 }  // namespace
 
