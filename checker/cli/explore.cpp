@@ -179,7 +179,7 @@ int run_explore(ExploreArgs& a, bool seed_given = false, bool bitstate_given = f
   if (a.bfs && a.dfs) return usage_error("--bfs and --dfs exclude each other");
   if (seed_given && a.swarm == 0) return usage_error("--seed goes with --swarm N");
   if (a.swarm > 0) {
-    auto w = workload_from(a.c);
+    auto w = workload_from(a.c, a.max_memory_mb > 0 ? std::optional<uint64_t>(a.max_memory_mb) : std::nullopt);
     if (!w) return EXIT_BAD_INPUT;
     return run_swarm(a, *w, seed_given, bitstate_given);
   }
