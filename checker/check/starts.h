@@ -46,6 +46,7 @@ enum Feature : uint32_t {
   F_LRU_BATCH = 1u << 12,     // the config's lru_batch_other_cpu
   F_VMA_OPS = 1u << 13,       // the VMA and page-table operations of model III (mprotect, madvise family,
                               // mlock, mremap, RW pins, swapoff, PAGEMAP_SCAN): Start::vma_ops
+  F_GUARD = 1u << 14,         // the config has guard regions (madvise_guard_regions, v6.13)
 };
 
 struct Start {
