@@ -73,13 +73,16 @@ void try_grab_folio_pin(State& s, int proc, int page, const Config& cfg) {
   p.pin_folio[page] = p.pte[page].a;
   p.pin_subpage[page] = p.pte[page].b;
   p.pin_value[page] = s.folio[p.pte[page].a].content[p.pte[page].b];  // ghost
-  // Ghost: was the pinned page exclusive to this mapping when pinned?  With
-  // PG_anon_exclusive that is the flag; before it (v5.9-v5.18) the page is
-  // exclusive when it is anon, mapped once, not in the swap cache and
-  // referenced by nothing but this mapping and this pin.
+  // Ghost: was the pinned page exclusive to this mapping and mapped writable
+  // when pinned?  That is the pin the kernel has promised to keep coherent
+  // since v5.9 (a FOLL_WRITE pin breaks COW first; fork, clear_refs and
+  // reclaim then leave the page alone).  A R/O pin of a write-protected page
+  // had no such promise before FAULT_FLAG_UNSHARE (v5.19).  Exclusive: with
+  // PG_anon_exclusive the flag; before it, anon, mapped once, not in the
+  // swap cache and referenced by nothing but this mapping and this pin.
   const int f = p.pte[page].a;
   const Folio& fo = s.folio[f];
-  const bool excl = fo.test(PG_anon) && !fo.test(PG_large) &&
+  const bool excl = fo.test(PG_anon) && !fo.test(PG_large) && (p.pte[page].bits & PTE_WRITE) &&
                     (cfg.PG_anon_exclusive ? (fo.anon_exclusive & (1u << p.pte[page].b)) != 0
                                            : folio_mapcount(s, f) == 1 && !fo.test(PG_swapcache) &&
                                                  folio_ref_count(s, f) == 2);

@@ -390,7 +390,8 @@ uint32_t eval_uffd_wp_scope(const State& s, const Config&, std::string* why) {
 // by the pinner's own stores through its mapping: CVE-2020-29374), 1
 // private-not-unshared (a pin taken through a MAP_PRIVATE mapping holds a
 // page that is not an exclusive anon page: gup_must_unshare was skipped), 2
-// exclusive-pin-diverged (a pin taken on an exclusive anon page no longer
+// exclusive-pin-diverged (a pin taken on an exclusive anon page mapped
+// writable (the pin a FOLL_WRITE GUP gets after breaking COW) no longer
 // backs the pinner's mapping of it: something write-protected or unmapped a
 // pinned exclusive page and a COW or swap-in replaced it).  Facet 2 is the
 // promise the kernel has kept since v5.9, with refcount- and with
@@ -518,7 +519,7 @@ const std::vector<Invariant>& invariants() {
        {"outside-registered", "writable-protected", "spurious"},
        MM_INVARIANT(eval_uffd_wp_scope)},
       {"pin_coherence",
-       "a R/O FOLL_PIN|FOLL_LONGTERM pin keeps seeing what the mapping showed when it was taken (plus the pinner's own later stores), also after the pinner unmapped the page: no other process's write shows through it (CVE-2020-29374); a pin through a MAP_PRIVATE mapping (anon or file) holds an exclusive anon page (gup_must_unshare); a pin taken on an exclusive anon page keeps backing the pinner's mapping (never COWed or swapped away under it). A pin outlives the pinner's munmap and exit (it belongs to a pipe, ring or driver file); the last exit releases every pin",
+       "a R/O FOLL_PIN|FOLL_LONGTERM pin keeps seeing what the mapping showed when it was taken (plus the pinner's own later stores), also after the pinner unmapped the page: no other process's write shows through it (CVE-2020-29374); a pin through a MAP_PRIVATE mapping (anon or file) holds an exclusive anon page (gup_must_unshare); a pin taken on an exclusive anon page mapped writable keeps backing the pinner's mapping (never COWed or swapped away under it). A pin outlives the pinner's munmap and exit (it belongs to a pipe, ring or driver file); the last exit releases every pin",
        "mm/gup.c gup_must_unshare, follow_page_pte (FAULT_FLAG_UNSHARE); mm/memory.c do_wp_page, wp_can_reuse_anon_folio; commit a7f226604170 (mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page); 17839856fd58 (gup: document and work around COW can break either way); 70e806e4e645 (mm: Do early cow for pinned pages during fork() for ptes); fs/proc/task_mmu.c pte_is_pinned (9348b73c2e1b); feb889fb40fa (mm: don't put pinned pages into the swap cache); Documentation/core-api/pin_user_pages.rst",
        {"foreign-write", "private-not-unshared", "exclusive-pin-diverged"},
        MM_INVARIANT(eval_pin_coherence)},

@@ -106,8 +106,8 @@ enum GhostBits2 : uint8_t {
   // of this folio" (12e967fd8e4e): never set on a correct kernel; the
   // invariant pageout_scope fails on it.
   GHOST2_PAGED_OUT_BY_OTHER = 1 << 0,
-  // The R/O pin at this page was taken on an exclusive anon page (mapped
-  // only here, no other reference): pin_coherence/exclusive-pin-diverged
+  // The pin at this page was taken on an exclusive anon page mapped writable
+  // (only here, no other reference): pin_coherence/exclusive-pin-diverged
   // holds the pinner's mapping to that page while it maps the address.
   GHOST2_PIN_EXCLUSIVE = 1 << 1,
 };
