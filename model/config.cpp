@@ -2,12 +2,17 @@
 
 #include "model/lru_knobs.h"
 #include "model/migrate_knobs.h"
+#include "model/madvise_knobs.h"
 
 namespace mm {
 
 // The ids of the knobs as data (Config::knob_bits), one line each.
 const KnobId KNOB_lru_batch_other_cpu = 0;
 const KnobId KNOB_migration_entry_wrprotect = 1;
+const KnobId KNOB_madv_guard_regions = 2;
+
+// The knobs as data that are on in Config{} (v6.18).
+const uint64_t kKnobBitsDefault = uint64_t{1} << KNOB_madv_guard_regions;
 
 const std::vector<KnobInfo>& config_knobs() {
   static const std::vector<KnobInfo> knobs = {
@@ -38,6 +43,9 @@ const std::vector<KnobInfo>& config_knobs() {
       {"lru_batch_other_cpu", nullptr,
        "new folios may sit in another CPU's lru_add batch until lru_add_drain: MADV_PAGEOUT and reclaim skip them",
        KNOB_lru_batch_other_cpu},
+      {"MADV_GUARD_INSTALL", nullptr,
+       "guard regions (v6.13+): MADV_GUARD_INSTALL/REMOVE put PTE_MARKER_GUARD; off: -EINVAL, nothing changes",
+       KNOB_madv_guard_regions},
       {"mm_forbids_zeropage", &Config::mm_forbids_zeropage,
        "mm_forbids_zeropage(): read faults allocate a zeroed exclusive folio; no (huge) zero page is ever mapped"},
       {"migration_entry_wrprotect", nullptr,
@@ -70,6 +78,7 @@ static Config v5_14() {
   c.CONFIG_PTE_MARKER_UFFD_WP = false;
   c.swap_zeromap = false;
   c.huge_zero_wp_alloc_thp = false;
+  c.set_knob(KNOB_madv_guard_regions, false);
   return c;
 }
 

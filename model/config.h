@@ -20,6 +20,8 @@ namespace mm {
 
 // A knob that is data: its bit in Config::knob_bits (ids are given in config.cpp).
 using KnobId = uint8_t;
+// The knobs as data that are on in Config{}, i.e. in v6.18 (config.cpp).
+extern const uint64_t kKnobBitsDefault;
 
 struct Config {
   std::string name = "v6.18";
@@ -73,8 +75,9 @@ struct Config {
   bool mprotect_skip_anon_exclusive_check = false;
   // (lru_batch_other_cpu is a knob as data: model/lru_knobs.h.)
 
-  // The knobs as data, bit KnobId set = on.  Presets set their bits in config.cpp.
-  uint64_t knob_bits = 0;
+  // The knobs as data, bit KnobId set = on.  Presets set their bits in config.cpp;
+  // Config{} (v6.18) has those of kKnobBitsDefault on.
+  uint64_t knob_bits = kKnobBitsDefault;
   bool knob(KnobId id) const { return (knob_bits >> id) & 1u; }
   void set_knob(KnobId id, bool on) {
     knob_bits = on ? (knob_bits | (uint64_t{1} << id)) : (knob_bits & ~(uint64_t{1} << id));

@@ -75,6 +75,13 @@ std::string describe_pipe_buffer(const PipeBuffer& b, const DisplayNames& n) {
   return fmt::format("{} (ghost: vmsplice by {}, reads {})", page, n.proc(b.splicer()), b.value());
 }
 
+std::string ghost2_bits(uint8_t g) {
+  std::string s;
+  if (g & GHOST2_PAGED_OUT_BY_OTHER) s += "paged-out-by-other";
+  if (g & GHOST2_PIN_EXCLUSIVE) s += s.empty() ? "pin-exclusive" : "|pin-exclusive";
+  return s.empty() ? "0" : s;
+}
+
 const char* proc_state(uint8_t a) {
   switch (a) {
     case PROC_UNUSED: return "unused";
@@ -282,6 +289,7 @@ std::vector<std::string> describe_changes(const State& a, const State& b, const 
                                   pb ? fmt::format("F{}", q.pin_folio[pg]) : "none"));
       changed(out, n.page_field(pi, pg, "expect") + " (ghost):", int{p.expect[pg]}, int{q.expect[pg]});
       changed(out, n.page_field(pi, pg, "ghost") + " (ghost):", ghost_bits(p.ghost[pg]), ghost_bits(q.ghost[pg]));
+      changed(out, n.page_field(pi, pg, "ghost2") + " (ghost):", ghost2_bits(p.ghost2[pg]), ghost2_bits(q.ghost2[pg]));
     }
   }
   for (int f = 0; f < MAX_FOLIOS; f++) {

@@ -59,7 +59,7 @@ Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg) {
       continue;  // follow_page_pte again
     }
     if (p.pte[page].a == NONE) return Outcome::disabled("pinning the shared zero page is not modelled");
-    try_grab_folio_pin(s, proc, page);
+    try_grab_folio_pin(s, proc, page, cfg);
     return Outcome::done();
   }
   return Outcome::disabled("GUP did not converge");
@@ -67,13 +67,28 @@ Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg) {
 
 // try_grab_folio(FOLL_PIN) on the page the PTE maps: the pin's reference,
 // and (ghost) the value the pin was given, which pin_coherence holds it to.
-void try_grab_folio_pin(State& s, int proc, int page) {
+void try_grab_folio_pin(State& s, int proc, int page, const Config& cfg) {
   Process& p = s.proc[proc];
   p.pinned |= 1u << page;
   p.ghost[page] &= ~GHOST_PIN_DETACHED;
   p.pin_folio[page] = p.pte[page].a;
   p.pin_subpage[page] = p.pte[page].b;
   p.pin_value[page] = s.folio[p.pte[page].a].content[p.pte[page].b];  // ghost
+  // Ghost: was the pinned page exclusive to this mapping and mapped writable
+  // when pinned?  That is the pin the kernel has promised to keep coherent
+  // since v5.9 (a FOLL_WRITE pin breaks COW first; fork, clear_refs and
+  // reclaim then leave the page alone).  A R/O pin of a write-protected page
+  // had no such promise before FAULT_FLAG_UNSHARE (v5.19).  Exclusive: with
+  // PG_anon_exclusive the flag; before it, anon, mapped once, not in the
+  // swap cache and referenced by nothing but this mapping and this pin.
+  const int f = p.pte[page].a;
+  const Folio& fo = s.folio[f];
+  const bool excl = fo.test(PG_anon) && !fo.test(PG_large) && (p.pte[page].bits & PTE_WRITE) &&
+                    (cfg.PG_anon_exclusive ? (fo.anon_exclusive & (1u << p.pte[page].b)) != 0
+                                           : folio_mapcount(s, f) == 1 && !fo.test(PG_swapcache) &&
+                                                 folio_ref_count(s, f) == 2);
+  if (excl) p.ghost2[page] |= GHOST2_PIN_EXCLUSIVE;
+  else p.ghost2[page] &= ~GHOST2_PIN_EXCLUSIVE;
 }
 
 // unpin_user_page: the pin's reference goes; an otherwise unreferenced folio is freed.
@@ -85,6 +100,7 @@ Outcome unpin_user_page(State& s, int proc, int page, const Config& cfg) {
   p.pinned &= ~(1u << page);
   p.pin_folio[page] = p.pin_subpage[page] = p.pin_value[page] = 0;
   p.ghost[page] &= ~GHOST_PIN_DETACHED;
+  p.ghost2[page] &= ~GHOST2_PIN_EXCLUSIVE;
   folio_put_if_unused(s, f);
   return Outcome::done();
 }

@@ -9,7 +9,7 @@ namespace mm {
 Outcome pin_user_pages_ro(State& s, int proc, int page, const Config& cfg);
 // try_grab_folio(FOLL_PIN) of the folio the present PTE at `page` maps: the
 // pin the callers of pin_user_pages take once follow_page_pte succeeded.
-void try_grab_folio_pin(State& s, int proc, int page);
+void try_grab_folio_pin(State& s, int proc, int page, const Config& cfg);
 // unpin_user_page
 Outcome unpin_user_page(State& s, int proc, int page, const Config& cfg);
 

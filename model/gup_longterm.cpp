@@ -30,7 +30,7 @@ Outcome pin_user_pages_rw(State& s, int proc, int page, const Config& cfg) {
     // follow_page_pte: a present PTE that can_follow_write_pte (writable:
     // FOLL_FORCE is not set) is pinned; anything else faults with FAULT_FLAG_WRITE.
     if (pte.kind == PteKind::Present && (pte.bits & PTE_WRITE)) {
-      try_grab_folio_pin(s, proc, page);
+      try_grab_folio_pin(s, proc, page, cfg);
       return Outcome::done();
     }
     Outcome o = handle_mm_fault(s, proc, page, true, false, cfg);

@@ -424,7 +424,18 @@ uint32_t eval_uffd_wp_scope(const State& s, const Config&, std::string* why) {
 // Facets: 0 foreign-write (an anon page held by a R/O pin changed other than
 // by the pinner's own stores through its mapping: CVE-2020-29374), 1
 // private-not-unshared (a pin taken through a MAP_PRIVATE mapping holds a
-// page that is not an exclusive anon page: gup_must_unshare was skipped).
+// page that is not an exclusive anon page: gup_must_unshare was skipped), 2
+// exclusive-pin-diverged (a pin taken on an exclusive anon page mapped
+// writable (the pin a FOLL_WRITE GUP gets after breaking COW) no longer
+// backs the pinner's mapping of it: something write-protected or unmapped a
+// pinned exclusive page and a COW or swap-in replaced it).  Facet 2 is the
+// promise the kernel has kept since v5.9, with refcount- and with
+// PG_anon_exclusive-based COW alike: fork copies a pinned page for the child
+// (copy_present_page, 70e806e4e645), clear_refs leaves it writable
+// (pte_is_pinned, 9348b73c2e1b), reclaim neither swaps nor unmaps it
+// (feb889fb40fa, 6c287605fd56), so the pinner's own writes never COW away.
+// Before v5.19 a pin of a *shared* page (no FAULT_FLAG_UNSHARE) was not
+// covered: that is pin-diverged of cow_isolation, not this facet.
 uint32_t eval_pin_coherence(const State& s, const Config& cfg, std::string* why) {
   Findings r{0, why};
   for (int pi = 0; pi < MAX_PROCS; pi++) {
@@ -442,8 +453,29 @@ uint32_t eval_pin_coherence(const State& s, const Config& cfg, std::string* why)
       if (v && !vma_is_shared(*v) && !(p.ghost[pg] & GHOST_PIN_DETACHED) && (!fo.test(PG_anon) || !excl))
         r.add(1, "{} pinned page[{}] of a MAP_PRIVATE mapping R/O but F{} is {}", pname(pi), pg, p.pin_folio[pg],
               fo.test(PG_anon) ? "not PageAnonExclusive" : "the page-cache page (not unshared)");
+      const Pte& pte = p.pte[pg];
+      if (v && (p.ghost2[pg] & GHOST2_PIN_EXCLUSIVE) && !(p.ghost[pg] & GHOST_PIN_DETACHED) &&
+          !(pte.kind == PteKind::Present && pte.a == p.pin_folio[pg] && pte.b == p.pin_subpage[pg]))
+        r.add(2, "{} pinned page[{}] (F{}) while it was exclusive, but its mapping now {}", pname(pi), pg,
+              p.pin_folio[pg],
+              pte.kind == PteKind::Present ? fmt::format("maps F{} (COWed away from the pin)", pte.a)
+                                           : std::string("does not map it (unmapped under the pin)"));
     }
   }
+  return r.bits;
+}
+
+// ---- pageout_scope -------------------------------------------------------------
+// Facet 0 other-mapping: a MADV_PAGEOUT by one process unmapped a folio from
+// another process (ghost GHOST2_PAGED_OUT_BY_OTHER, recorded by
+// madvise_pageout).  LRU reclaim may page such a folio out; madvise may not.
+uint32_t eval_pageout_scope(const State& s, const Config&, std::string* why) {
+  Findings r{0, why};
+  for (int pi = 0; pi < MAX_PROCS; pi++)
+    for (int pg = 0; pg < MAX_PAGES; pg++)
+      if (s.proc[pi].ghost2[pg] & GHOST2_PAGED_OUT_BY_OTHER)
+        r.add(0, "another process's MADV_PAGEOUT unmapped {}.page[{}] (a folio {} also mapped)", pname(pi), pg,
+              pname(pi));
   return r.bits;
 }
 
@@ -522,9 +554,9 @@ const std::vector<Invariant>& invariants() {
        {"outside-registered", "writable-protected", "spurious"},
        MM_INVARIANT(eval_uffd_wp_scope)},
       {"pin_coherence",
-       "a R/O FOLL_PIN|FOLL_LONGTERM pin keeps seeing what the mapping showed when it was taken (plus the pinner's own later stores), also after the pinner unmapped the page: no other process's write shows through it (CVE-2020-29374); a pin through a MAP_PRIVATE mapping (anon or file) holds an exclusive anon page (gup_must_unshare). Pins are released at exit in the model",
-       "mm/gup.c gup_must_unshare, follow_page_pte (FAULT_FLAG_UNSHARE); mm/memory.c do_wp_page, wp_can_reuse_anon_folio; commit a7f226604170 (mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page); 17839856fd58 (gup: document and work around COW can break either way)",
-       {"foreign-write", "private-not-unshared"},
+       "a R/O FOLL_PIN|FOLL_LONGTERM pin keeps seeing what the mapping showed when it was taken (plus the pinner's own later stores), also after the pinner unmapped the page: no other process's write shows through it (CVE-2020-29374); a pin through a MAP_PRIVATE mapping (anon or file) holds an exclusive anon page (gup_must_unshare); a pin taken on an exclusive anon page mapped writable keeps backing the pinner's mapping (never COWed or swapped away under it). A pin outlives the pinner's munmap and exit (it belongs to a pipe, ring or driver file); the last exit releases every pin",
+       "mm/gup.c gup_must_unshare, follow_page_pte (FAULT_FLAG_UNSHARE); mm/memory.c do_wp_page, wp_can_reuse_anon_folio; commit a7f226604170 (mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page); 17839856fd58 (gup: document and work around COW can break either way); 70e806e4e645 (mm: Do early cow for pinned pages during fork() for ptes); fs/proc/task_mmu.c pte_is_pinned (9348b73c2e1b); feb889fb40fa (mm: don't put pinned pages into the swap cache); Documentation/core-api/pin_user_pages.rst",
+       {"foreign-write", "private-not-unshared", "exclusive-pin-diverged"},
        MM_INVARIANT(eval_pin_coherence)},
       {"guard_regions",
        "a page the program guarded (MADV_GUARD_INSTALL, until MADV_GUARD_REMOVE or munmap) has a guard marker, through zap, fork and pageout; no other page has one",
@@ -541,6 +573,11 @@ const std::vector<Invariant>& invariants() {
        "mm/swap.c folio_mark_lazyfree; mm/vmscan.c shrink_folio_list; mm/rmap.c try_to_unmap_one (discard)",
        {"swap-backed-state"},
        MM_INVARIANT(eval_lazyfree)},
+      {"pageout_scope",
+       "MADV_PAGEOUT by one process never unmaps or pages out a folio another process maps (LRU reclaim may; madvise may not: it would let one process observe another's accesses)",
+       "mm/madvise.c madvise_cold_or_pageout_pte_range (\"Do not interfere with other mappings of this folio\": folio_mapcount != folio_nr_pages, folio_maybe_mapped_shared); fix 12e967fd8e4e (mm: do not allow MADV_PAGEOUT for CoW pages)",
+       {"other-mapping"},
+       MM_INVARIANT(eval_pageout_scope), 0},
   };
   return all;
 }

@@ -7,6 +7,7 @@
 // A syscall that fails with an errno leaves the state as it is and returns
 // Done with the errno in `reason`: the program sees the call do nothing.
 #include "model/madvise.h"
+#include "model/madvise_knobs.h"
 
 #include "model/encoding.h"
 #include "model/fault.h"
@@ -124,6 +125,7 @@ Outcome madvise_populate(State& s, int proc, int page, PopulateMode mode, const 
 // marker stays, a none PTE gets PTE_MARKER_GUARD, anything else is zapped
 // first (zap_page_range_single, markers kept) and the walk retried.
 Outcome madvise_guard_install(State& s, int proc, int page, const Config& cfg) {
+  if (!madvise_guard_regions(cfg)) return einval("MADV_GUARD_INSTALL: -EINVAL, no guard regions before v6.13 (madvise_behavior_valid)");
   Process& p = s.proc[proc];
   Vma* v = find_vma(p, page);
   if (!v) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
@@ -145,7 +147,7 @@ Outcome madvise_guard_install(State& s, int proc, int page, const Config& cfg) {
 // madvise_guard_remove: is_valid_guard_vma(allow_locked), then
 // guard_remove_pte_entry clears guard markers and nothing else.
 Outcome madvise_guard_remove(State& s, int proc, int page, const Config& cfg) {
-  (void)cfg;
+  if (!madvise_guard_regions(cfg)) return einval("MADV_GUARD_REMOVE: -EINVAL, no guard regions before v6.13 (madvise_behavior_valid)");
   Process& p = s.proc[proc];
   if (!find_vma(p, page)) return Outcome::disabled("no VMA at this address (madvise returns ENOMEM)");
   Pte& pte = p.pte[page];

@@ -71,6 +71,7 @@ Outcome move_vma(State& s, int proc, int old_slot, int to, int new_npages, int n
     moved.pte[old.start + i] = Pte{};
     moved.expect[old.start + i] = 0;
     moved.ghost[old.start + i] = 0;
+    moved.ghost2[old.start + i] = 0;
     const uint8_t bit = 1u << (old.start + i);
     moved.pinned &= ~bit;
     moved.pin_folio[old.start + i] = moved.pin_subpage[old.start + i] = moved.pin_value[old.start + i] = 0;
@@ -80,6 +81,7 @@ Outcome move_vma(State& s, int proc, int old_slot, int to, int new_npages, int n
     moved.pte[dst] = move_pte(p.pte[from], need_clear_uffd_wp, cfg);
     moved.expect[dst] = p.expect[from];
     moved.ghost[dst] = need_clear_uffd_wp ? (p.ghost[from] & ~GHOST_WP) : p.ghost[from];
+    moved.ghost2[dst] = p.ghost2[from];
     if (p.pinned & (1u << from)) {
       moved.pinned |= 1u << dst;
       moved.pin_folio[dst] = p.pin_folio[from];

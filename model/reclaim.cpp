@@ -364,7 +364,20 @@ Outcome madvise_pageout(State& s, int proc, int page, const Config& cfg) {
     MM_DECIDE("shrink_folio_list", "mm/vmscan.c", "folio_test_writeback(folio)", "true: kept", proc, page, f);
     return Outcome::done();
   }
+  // Ghost (pageout_scope): which other mms map the folio now, so that a
+  // mapping the reclaim below takes from them is recorded against this
+  // madvise.  Kernel rule: "Do not interfere with other mappings of this
+  // folio" (12e967fd8e4e).
+  uint8_t others[MAX_PROCS] = {};
+  for (int q = 0; q < MAX_PROCS; q++)
+    if (q != proc && s.proc[q].alive == PROC_ALIVE)
+      for (int pg = 0; pg < MAX_PAGES; pg++)
+        if (s.proc[q].pte[pg].kind == PteKind::Present && s.proc[q].pte[pg].a == f) others[q] |= 1u << pg;
   Outcome o = shrink_folio_list(s, f, cfg);
+  for (int q = 0; q < MAX_PROCS; q++)
+    for (int pg = 0; pg < MAX_PAGES; pg++)
+      if ((others[q] & (1u << pg)) && !(s.proc[q].pte[pg].kind == PteKind::Present && s.proc[q].pte[pg].a == f))
+        s.proc[q].ghost2[pg] |= GHOST2_PAGED_OUT_BY_OTHER;
   return o.status == Status::Disabled ? Outcome::done() : o;
 }
 

@@ -106,6 +106,20 @@ enum GhostBits : uint8_t {
                                  // (pagemap_consistency exempts it; needed because the pin may be gone by then)
 };
 
+// A second ghost byte per page (GhostBits is full).  Like GhostBits: what the
+// semantics say, kept so invariants can compare; never read by an event.
+enum GhostBits2 : uint8_t {
+  // Another process's MADV_PAGEOUT unmapped this page's folio from this mm.
+  // madvise_cold_or_pageout_pte_range: "Do not interfere with other mappings
+  // of this folio" (12e967fd8e4e): never set on a correct kernel; the
+  // invariant pageout_scope fails on it.
+  GHOST2_PAGED_OUT_BY_OTHER = 1 << 0,
+  // The pin at this page was taken on an exclusive anon page mapped writable
+  // (only here, no other reference): pin_coherence/exclusive-pin-diverged
+  // holds the pinner's mapping to that page while it maps the address.
+  GHOST2_PIN_EXCLUSIVE = 1 << 1,
+};
+
 enum ProcState : uint8_t { PROC_UNUSED = 0, PROC_ALIVE = 1, PROC_EXITED = 2 };
 
 struct Process {
@@ -128,6 +142,7 @@ struct Process {
   // Ghost: the value a read of a private page must return.
   std::array<uint8_t, MAX_PAGES> expect{};
   std::array<uint8_t, MAX_PAGES> ghost{};  // GhostBits
+  std::array<uint8_t, MAX_PAGES> ghost2{};  // GhostBits2
   bool operator==(const Process&) const = default;
 };
 

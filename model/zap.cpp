@@ -112,25 +112,47 @@ Outcome do_munmap(State& s, int proc, int page, const Config& cfg) {
 }
 
 // exit_mmap: every VMA is unmapped; the process slot stays PROC_EXITED.
-// The pins the process took are released (the model ties a pin's lifetime
-// to the pinning process, as if its driver fd closed at exit).
-Outcome exit_mmap(State& s, int proc, const Config& cfg) {
-  Process& p = s.proc[proc];
-  if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
-  for (Vma& v : p.vma)
-    if (v.kind != VmaKind::None) unmap_vma(s, proc, v, cfg);
-  // The pinning context goes with the process: unpin_user_pages.
+// A pin outlives the pinner: it belongs to whatever took it (a pipe after
+// vmsplice, an io_uring ring, a driver's file), and that file may be held
+// by another process (CVE-2020-29374: the child pins, exits, and the
+// parent's pipe still holds the page).  So the exited slot keeps its pins,
+// detached from any mapping (pin_coherence still holds them to what they
+// were given).  When the last process exits, every file is closed: then
+// every remaining pin is released (unpin_user_pages), so an end with no
+// process running holds no pin.
+static void unpin_all(State& s, Process& p) {
   for (int pg = 0; pg < MAX_PAGES; pg++) {
     if (!(p.pinned & (1u << pg))) continue;
     int f = p.pin_folio[pg];
     p.pinned &= ~(1u << pg);
     p.pin_folio[pg] = p.pin_subpage[pg] = p.pin_value[pg] = 0;
+    p.ghost[pg] &= ~GHOST_PIN_DETACHED;
+    p.ghost2[pg] &= ~GHOST2_PIN_EXCLUSIVE;
     folio_put_if_unused(s, f);
   }
-  uint8_t parent = p.parent;
-  p = Process{};
-  p.alive = PROC_EXITED;
-  p.parent = parent;
+}
+
+Outcome exit_mmap(State& s, int proc, const Config& cfg) {
+  Process& p = s.proc[proc];
+  if (p.alive != PROC_ALIVE) return Outcome::disabled("the process is not running");
+  for (Vma& v : p.vma)
+    if (v.kind != VmaKind::None) unmap_vma(s, proc, v, cfg);
+  Process exited{};
+  exited.alive = PROC_EXITED;
+  exited.parent = p.parent;
+  for (int pg = 0; pg < MAX_PAGES; pg++) {
+    if (!(p.pinned & (1u << pg))) continue;
+    exited.pinned |= 1u << pg;
+    exited.pin_folio[pg] = p.pin_folio[pg];
+    exited.pin_subpage[pg] = p.pin_subpage[pg];
+    exited.pin_value[pg] = p.pin_value[pg];  // ghost: what the pin was given
+    exited.ghost[pg] = GHOST_PIN_DETACHED;   // no mapping any more: only foreign writes matter
+  }
+  p = exited;
+  bool any_alive = false;
+  for (const Process& q : s.proc) any_alive = any_alive || q.alive == PROC_ALIVE;
+  if (!any_alive)
+    for (Process& q : s.proc) unpin_all(s, q);
   return Outcome::done();
 }
 

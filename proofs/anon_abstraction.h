@@ -93,7 +93,7 @@ template <class D>
 struct AChoice {
   using B = typename D::B;
   B wp_pending;    // do_swap_page: uffd-wp or soft-dirty tracking forbids mapping writable
-  B drop_pin;      // exit_mmap: the exiting process held a pin on F
+  B drop_pin;      // exit_mmap: the last process exits, every pin on F goes
   B actor_pinned;  // fork: MMF_HAS_PINNED on the forking mm (folio_needs_cow_for_dma)
   B zero_filled;   // pageout: F holds zeroes (swap_zeromap: no writeback)
 };
@@ -468,12 +468,14 @@ class Relation {
     return t;
   }
 
-  // exit_mmap: zap, then the pins of the exiting process go.
+  // exit_mmap: zap.  Pins outlive the pinner (a pipe, ring or driver file
+  // holds them, model/zap.cpp); when the last process exits every file is
+  // closed and every pin on F goes (drop_pin: this is the last exit).
   S exit_mmap(const S& s, Local x, const AChoice<D>& ch) const {
     S t = zap_pte(s, x, false);
     S u = t;
-    u.pins = t.pins - 1;
-    u.pinx = t.pinx && u.pins > 0;
+    u.pins = d_.num(0);
+    u.pinx = F();
     u = folio_put_if_unused(u);
     return sel<D>(ch.drop_pin && t.pins > 0, u, t);
   }

@@ -75,7 +75,7 @@ struct SParams {
 template <class D>
 struct SChoice {
   typename D::B zero_filled;  // pageout: F holds zeroes (swap_zeromap: no I/O)
-  typename D::B drop_pin;     // exit_mmap: the exiting process held a pin on F
+  typename D::B drop_pin;     // exit_mmap: the last process exits, every pin on F goes
 };
 
 // The acting process's PTE for the index: N none, P present, M PAGEOUT
@@ -372,14 +372,14 @@ class Relation {
   }
 
   // exit_mmap: the VMA goes (markers dropped), maybe the inode with the
-  // last mapping (while the exiting process still holds its pins), then the
-  // process's pins (if it held one on F).
+  // last mapping (while the pins are still held).  Pins outlive the pinner
+  // (model/zap.cpp); when the last process exits every pin goes (drop_pin).
   S exit_mmap(const S& s, Local x, const SChoice<D>& ch) const {
     S t = s;
     count(t, x) = count(s, x) - 1;
     if (x != Local::U) t = shmem_vma_closed(t);
     S unpinned = t;
-    unpinned.pins = t.pins - 1;
+    unpinned.pins = d_.num(0);
     return sel<D>(ch.drop_pin && t.pins > 0, unpinned, t);
   }
 

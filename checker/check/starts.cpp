@@ -1,5 +1,6 @@
 #include "checker/check/starts.h"
 #include "model/lru_knobs.h"
+#include "model/madvise_knobs.h"
 
 #include <fmt/format.h>
 
@@ -60,8 +61,8 @@ const std::vector<EventRow> kEventTable = {
     {EventKind::MadvCold, F_VMA_OPS, Limit::None},
     {EventKind::MadvPopulateRead, F_VMA_OPS, Limit::None},
     {EventKind::MadvPopulateWrite, F_VMA_OPS, Limit::None},
-    {EventKind::MadvGuardInstall, F_VMA_OPS, Limit::None},
-    {EventKind::MadvGuardRemove, F_VMA_OPS, Limit::None},
+    {EventKind::MadvGuardInstall, F_VMA_OPS | F_GUARD, Limit::None},
+    {EventKind::MadvGuardRemove, F_VMA_OPS | F_GUARD, Limit::None},
     {EventKind::Mlock, F_VMA_OPS, Limit::None},
     {EventKind::Munlock, F_VMA_OPS, Limit::None},
     {EventKind::PinRW, F_VMA_OPS | F_PIN, Limit::Pins},
@@ -318,6 +319,7 @@ uint32_t start_features(const Start& st, const mm::Config& cfg) {
   if (st.collapse) f |= F_COLLAPSE;
   if (cfg.CONFIG_MEM_SOFT_DIRTY) f |= F_SOFT_DIRTY;
   if (mm::lru_batch_other_cpu(cfg)) f |= F_LRU_BATCH;
+  if (mm::madvise_guard_regions(cfg)) f |= F_GUARD;
   return f;
 }
 
@@ -399,8 +401,10 @@ uint32_t invariant_needs(std::string_view inv) {
   if (inv == "pagemap_exclusive") return F_FORK;
   if (inv == "anon_exclusive") return F_PRIVATE_ANON | F_FORK;
   if (inv == "pin_coherence") return F_PIN;
+  if (inv == "pageout_scope") return F_SWAP | F_FORK;
   // model III: only the vma-ops starts have MADV_GUARD_*, mlock and MADV_FREE
-  if (inv == "guard_regions" || inv == "mlock_resident") return F_VMA_OPS;
+  if (inv == "guard_regions") return F_VMA_OPS | F_GUARD;
+  if (inv == "mlock_resident") return F_VMA_OPS;
   if (inv == "lazyfree") return F_VMA_OPS | F_PRIVATE_ANON;
   return 0;  // cow_isolation, pagemap_consistency: every start
 }

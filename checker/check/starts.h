@@ -50,6 +50,7 @@ enum Feature : uint32_t {
   F_PIPE = 1u << 15,          // vmsplice and pipe reads in the alphabet: Start::pipe
   F_MIGRATION = 1u << 16,     // folio migration (migrate_unmap, migrate_move, move_pages): Start::migrations > 0
   F_COLLAPSE = 1u << 17,      // MADV_COLLAPSE in the alphabet: Start::collapse
+  F_GUARD = 1u << 18,         // the config has guard regions (madvise_guard_regions, v6.13)
   F_UNUSED = 1u << 31,        // no start has it: the event is in no alphabet (starts.cpp says why)
 };
 

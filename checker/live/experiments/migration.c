@@ -1,4 +1,4 @@
-// Folio migration on the live kernel (docs/kernel-experiments.md, section 10).
+// Folio migration on the live kernel (docs/kernel-experiments.md, section 11).
 // Not part of the build.  Root: writes /proc/sys/vm/compact_memory.
 //
 //   cc -std=c11 -Wall -Wextra -O1 -o build/migration checker/live/experiments/migration.c
