@@ -44,14 +44,16 @@ bool try_to_migrate_one(State& s, int proc, int page, int f) {
 // remove_migration_ptes(src, dst) -> remove_migration_pte: each migration
 // entry naming `src` becomes a present PTE of `dst` (mk_pte with
 // vm_page_prot: read-only in a private VMA), with the entry's bits.
-void remove_migration_ptes(State& s, int src, int dst) {
+void remove_migration_ptes(State& s, int src, int dst, const Config& cfg) {
   Folio& to = s.folio[dst];
   for (Process& p : s.proc) {
     if (p.alive != PROC_ALIVE) continue;
     for (Pte& pte : p.pte) {
       if (pte.kind != PteKind::Migration || pte.a != src) continue;
       uint8_t bits = 0;
-      if (to.test(PG_dirty) && (pte.bits & PTE_DIRTY)) bits |= PTE_DIRTY;  // is_migration_entry_dirty
+      // is_migration_entry_dirty -> pte_mkdirty, which on x86 also sets
+      // _PAGE_SOFT_DIRTY: a page dirty before migration comes back soft-dirty.
+      if (to.test(PG_dirty) && (pte.bits & PTE_DIRTY)) bits |= pte_mkdirty_bits(cfg);
       if (pte.bits & PTE_SOFT_DIRTY) bits |= PTE_SOFT_DIRTY;               // else pte_clear_soft_dirty
       if (pte.bits & PTE_WRITE) bits |= PTE_WRITE;                         // pte_mkwrite
       else if (pte.bits & PTE_UFFD_WP) bits |= PTE_UFFD_WP;                // pte_mkuffd_wp
@@ -109,7 +111,7 @@ Outcome migrate_folio_move(State& s, int f, const Config& cfg) {
   if (folio_maybe_dma_pinned(s, f)) {
     MM_DECIDE("__folio_migrate_mapping", "mm/migrate.c", "folio_ref_count(folio) != expected_count",
               "true (pinned): -EAGAIN; migrate_folio_undo_src -> remove_migration_ptes(src, src)", -1, -1, f);
-    remove_migration_ptes(s, f, f);
+    remove_migration_ptes(s, f, f, cfg);
     s.folio[f].flags2 &= static_cast<uint8_t>(~FOLIO_MIGRATING);
     folio_put_if_unused(s, f);
     return Outcome::done();
@@ -126,7 +128,7 @@ Outcome migrate_folio_move(State& s, int f, const Config& cfg) {
   to.flags |= from.flags & (PG_anon | PG_dirty | PG_uptodate);
   to.flags2 |= from.flags2 & PG_lazyfree;
   to.content = from.content;
-  remove_migration_ptes(s, f, dst);
+  remove_migration_ptes(s, f, dst, cfg);
   // migrate_folio_done: the old folio has no references left.
   free_folio(s, f);
   folio_put_if_unused(s, dst);  // every migration entry was zapped meanwhile: nothing maps it

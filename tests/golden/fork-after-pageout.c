@@ -227,6 +227,64 @@ LIVE_FN void live_mremap(int map) {
   live_map[map] = p;
 }
 
+/* Programs that resize mappings or use MREMAP_DONTUNMAP place every mapping
+   at the model's address (page `start` of an arena of the model's pages, a
+   hole between two PROT_NONE guard pages), so whether a VMA can grow in
+   place (vma_expandable) is decided by the same layout as in the model. */
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#define LIVE_ARENA_PAGES 4
+static char *live_arena;
+LIVE_FN char *live_arena_at(int start) {
+  if (!live_arena) {
+    char *r = mmap(0, (size_t)(LIVE_ARENA_PAGES + 2) * live_ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r == MAP_FAILED) live_die("mmap arena");
+    if (munmap(r + live_ps, (size_t)LIVE_ARENA_PAGES * live_ps)) live_die("munmap arena");
+    live_arena = r + live_ps;
+  }
+  return live_arena + (size_t)start * live_ps;
+}
+LIVE_FN void live_mmap_at(int map, int npages, int shared, int fd, int pgoff, int start) {
+  int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED_NOREPLACE;
+  if (fd < 0) flags |= MAP_ANONYMOUS;
+  size_t len = (size_t)npages * (size_t)live_ps;
+  void *p = mmap(live_arena_at(start), len, PROT_READ | PROT_WRITE, flags, fd, (off_t)pgoff * live_ps);
+  if (p == MAP_FAILED) live_die("mmap at the model's address");
+  live_map[map] = p;
+  live_map_len[map] = len;
+}
+/* mremap(MREMAP_MAYMOVE | MREMAP_FIXED) to the model's new address. */
+LIVE_FN void live_mremap_at(int map, int to) {
+  void *p = mremap(live_map[map], live_map_len[map], live_map_len[map], MREMAP_MAYMOVE | MREMAP_FIXED, live_arena_at(to));
+  if (p == MAP_FAILED) live_die("mremap");
+  live_map[map] = p;
+}
+/* mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED) to the model's new address:
+   the moved mapping becomes `newmap`, `map` stays. */
+LIVE_FN void live_mremap_dontunmap(int map, int newmap, int to) {
+  void *p = mremap(live_map[map], live_map_len[map], live_map_len[map],
+                   MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED, live_arena_at(to));
+  if (p == MAP_FAILED) live_die("mremap(MREMAP_DONTUNMAP)");
+  live_map[newmap] = p;
+  live_map_len[newmap] = live_map_len[map];
+}
+/* A resizing mremap(addr, len, npages pages, flags): shrink, or expand in
+   place / by moving (MREMAP_MAYMOVE).  An error (ENOMEM) leaves the mapping. */
+LIVE_FN void live_mremap_resize(int map, int npages, int flags) {
+  size_t len = (size_t)npages * (size_t)live_ps;
+  void *p = mremap(live_map[map], live_map_len[map], len, flags);
+  if (p == MAP_FAILED) {
+    printf("# mremap: %s\n", strerror(errno));
+    return;
+  }
+  live_map[map] = p;
+  live_map_len[map] = len;
+}
+
 /* A second userfaultfd with UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED
    (as tools/testing/selftests/mm/pagemap_ioctl.c init_uffd), for uffd-wp-async maps. */
 static int live_uffd_async = -1;
@@ -294,6 +352,46 @@ LIVE_FN long live_scan(int map, int index, int wp) {
     return -1;
   }
   return n == 0 ? 0 : (long)vec.categories;
+}
+
+/* PAGEMAP_SCAN over pages [first, first + npages) of a mapping, its result
+   packed as mmcheck's model packs it (model/pagemap_scan.h
+   pack_pm_scan_result): ret (0..15 regions, 16 EINVAL, 17 EPERM, 18 EFAULT,
+   19 other), walk_end in pages from the start, then four regions of 14 bits
+   (start 2 bits, length 3 bits, categories 9 bits). */
+LIVE_FN uint64_t live_scan_range(int map, int first, int npages, uint64_t flags, uint64_t inverted, uint64_t mask,
+                                 uint64_t anyof, uint64_t ret_mask, uint64_t max_pages, uint64_t vec_len, int vec_null) {
+  struct page_region vec[16];
+  struct pm_scan_arg arg;
+  memset(vec, 0, sizeof vec);
+  memset(&arg, 0, sizeof arg);
+  arg.size = sizeof arg;
+  arg.flags = flags;
+  arg.start = (uintptr_t)live_page(map, first);
+  arg.end = arg.start + (uint64_t)npages * (uint64_t)live_ps;
+  arg.vec = vec_null ? 0 : (uintptr_t)vec;
+  arg.vec_len = vec_len > 16 ? 16 : vec_len;
+  arg.max_pages = max_pages;
+  arg.category_inverted = inverted;
+  arg.category_mask = mask;
+  arg.category_anyof_mask = anyof;
+  arg.return_mask = ret_mask;
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (fd < 0) live_die("open /proc/self/pagemap");
+  long n = ioctl(fd, PAGEMAP_SCAN, &arg);
+  int e = errno;
+  close(fd);
+  uint64_t v;
+  if (n < 0) v = e == EINVAL ? 16 : e == EPERM ? 17 : e == EFAULT ? 18 : 19;
+  else v = n > 15 ? 15 : (uint64_t)n;
+  uint64_t walk_end = arg.walk_end ? arg.walk_end : arg.end; /* not written back after an argument error */
+  v |= (((walk_end - arg.start) / (uint64_t)live_ps) & 7) << 5;
+  for (long i = 0; n > 0 && i < n && i < 4; i++) {
+    uint64_t s = ((vec[i].start - arg.start) / (uint64_t)live_ps) & 3;
+    uint64_t len = ((vec[i].end - vec[i].start) / (uint64_t)live_ps) & 7;
+    v |= (s | (len << 2) | ((vec[i].categories & 0x1ff) << 5)) << (8 + 14 * i);
+  }
+  return v;
 }
 
 static int live_pipe[2] = {-1, -1};           /* the scenario's pipe: vmsplice, read pipe */
