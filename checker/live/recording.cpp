@@ -76,7 +76,7 @@ std::string recording_json(const Recording& r) {
   k["boot_params"] = r.boot_params;
   k["profile"] = r.profile;
   json knobs;
-  for (const auto& kn : mm::config_knobs()) knobs[std::string(kn.name)] = r.config.*(kn.field);
+  for (const auto& kn : mm::config_knobs()) knobs[std::string(kn.name)] = mm::knob_value(r.config, kn);
   k["config"] = knobs;
   k["probe"] = r.probe_json.empty() ? json::object() : json::parse(r.probe_json);
   j["kernel"] = k;
