@@ -9,18 +9,10 @@
 #include "checker/engine/engine.h"
 #include "checker/engine/memory.h"
 #include "checker/engine/mm_model.h"
+#include "checker/engine/splitmix.h"
 #include "model/describe.h"
 
 namespace mmc::engine {
-
-namespace {
-uint64_t splitmix64(uint64_t& x) {
-  uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-}  // namespace
 
 int SimResult::exit_status() const { return violation ? 1 : memory_stop ? EXIT_INCOMPLETE : 0; }
 

@@ -11,6 +11,7 @@
 #include "checker/engine/hyperloglog.h"
 #include "checker/engine/memory.h"
 #include "checker/engine/mm_model.h"
+#include "checker/engine/splitmix.h"
 #include "checker/engine/trace.h"
 #include "model/describe.h"
 
@@ -34,13 +35,6 @@ bool SwarmResult::any_violated() const {
 int SwarmResult::exit_status() const { return any_violated() ? 1 : EXIT_INCOMPLETE; }
 
 namespace {
-
-uint64_t splitmix64(uint64_t& x) {
-  uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 // What one member found; filled by its own thread only.
 struct MemberRun {
