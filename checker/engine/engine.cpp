@@ -109,6 +109,25 @@ void add_verdicts(const MmModel& m, const Workload& w, const RawRun& run, const 
   }
 }
 
+void add_run_stats(const RawRun& run, bool fingerprint, int threads, Result& r) {
+  r.stats.states = run.states;
+  r.stats.transitions = run.transitions;
+  r.stats.max_depth = run.max_depth;
+  r.stats.store_bytes = run.store_bytes;
+  r.stats.bytes_per_state = run.states ? static_cast<double>(run.store_bytes) / run.states : 0;
+  r.stats.userspace_faults = run.userspace_faults;
+  if (fingerprint) {
+    const double n = static_cast<double>(run.states);
+    r.collision_probability = n * n / 36893488147419103232.0;  // n^2 / 2^65
+  }
+  r.timing.threads = threads;
+  r.timing.seconds = run.seconds;
+  if (run.seconds > 0) {
+    r.timing.states_per_second = run.states / run.seconds;
+    r.timing.transitions_per_second = run.transitions / run.seconds;
+  }
+}
+
 std::string leak_unavailable(const MmModel& m, const RawRun& run, uint64_t graph_cap) {
   if (!m.has_exit_event()) return "the alphabet has no exit event, so no run can end with every process exited";
   if (!run.complete()) return "the exploration is incomplete";
@@ -192,22 +211,7 @@ Result explore(const Workload& w, const Options& opt) {
                                ? "memory bound hit: the address-space limit (ulimit -v) leaves " +
                                      std::to_string(budget.total_mb) + " MB"
                                : "memory bound hit: raise --max-memory-mb (now " + std::to_string(budget.total_mb) + ")");
-  r.stats.states = run.states;
-  r.stats.transitions = run.transitions;
-  r.stats.max_depth = run.max_depth;
-  r.stats.store_bytes = run.store_bytes;
-  r.stats.bytes_per_state = run.states ? static_cast<double>(run.store_bytes) / run.states : 0;
-  r.stats.userspace_faults = run.userspace_faults;
-  if (opt.fingerprint) {
-    const double n = static_cast<double>(run.states);
-    r.collision_probability = n * n / 36893488147419103232.0;  // n^2 / 2^65
-  }
-  r.timing.threads = lim.threads;
-  r.timing.seconds = run.seconds;
-  if (run.seconds > 0) {
-    r.timing.states_per_second = run.states / run.seconds;
-    r.timing.transitions_per_second = run.transitions / run.seconds;
-  }
+  add_run_stats(run, opt.fingerprint, lim.threads, r);
   r.timing.peak_rss_kb = peak_rss_kb();
   r.timing.expand_seconds = run.expand_seconds;
   r.timing.merge_seconds = run.merge_seconds;

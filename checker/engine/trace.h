@@ -35,6 +35,11 @@ int64_t first_stuck_state(const RawRun& run, uint64_t& stuck);
 using PathTo = std::function<std::vector<MmNode>(uint32_t id, int check)>;
 void add_verdicts(const MmModel& m, const Workload& w, const RawRun& run, const PathTo& path_to, Result& r);
 
+// The run's counts, store size, fingerprint collision bound and rates into
+// r.stats and r.timing (one process and MPI alike; the caller sets
+// timing.ranks).
+void add_run_stats(const RawRun& run, bool fingerprint, int threads, Result& r);
+
 // Why the leak finder cannot answer this run ("" when it can).
 std::string leak_unavailable(const MmModel& m, const RawRun& run, uint64_t graph_cap);
 

@@ -1046,23 +1046,8 @@ Result explore_distributed(const Workload& w, const Options& opt) {
                                      std::to_string(least_mb) + " MB"
                                : "memory bound hit (per rank): raise --max-memory-mb (now " +
                                      std::to_string(least_mb) + ")");
-  r.stats.states = run.states;
-  r.stats.transitions = run.transitions;
-  r.stats.max_depth = run.max_depth;
-  r.stats.store_bytes = run.store_bytes;
-  r.stats.bytes_per_state = run.states ? static_cast<double>(run.store_bytes) / run.states : 0;
-  r.stats.userspace_faults = run.userspace_faults;
-  if (opt.fingerprint) {
-    const double n = static_cast<double>(run.states);
-    r.collision_probability = n * n / 36893488147419103232.0;  // n^2 / 2^65
-  }
-  r.timing.threads = lim.threads;
+  add_run_stats(run, opt.fingerprint, lim.threads, r);
   r.timing.ranks = world().size;
-  r.timing.seconds = run.seconds;
-  if (run.seconds > 0) {
-    r.timing.states_per_second = run.states / run.seconds;
-    r.timing.transitions_per_second = run.transitions / run.seconds;
-  }
   r.timing.rank_peak_rss_kb = gather_all(peak_rss_kb());
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
