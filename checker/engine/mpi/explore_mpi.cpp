@@ -248,17 +248,24 @@ class Exchange {
         sbuf.insert(sbuf.end(), out[d].begin() + from * record, out[d].begin() + to * record);
         if (d != c_.rank) bytes_sent += scount[d];
       }
-      MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, MPI_COMM_WORLD);
-      size_t total = 0;
-      for (int s = 0; s < c_.size; s++) {
-        rdispl[s] = static_cast<int>(total);
-        total += rcount[s];
-      }
-      rbuf.resize(total);
-      MPI_Alltoallv(sbuf.data(), scount.data(), sdispl.data(), MPI_BYTE, rbuf.data(), rcount.data(), rdispl.data(),
-                    MPI_BYTE, MPI_COMM_WORLD);
+      alltoallv(sbuf, scount, sdispl, rbuf, rcount, rdispl);
       for (int s = 0; s < c_.size; s++) on_recv(s, rbuf.data() + rdispl[s], rcount[s] / record);
     }
+  }
+
+  // One round of the exchange: the counts first (MPI_Alltoall), then the
+  // bytes (MPI_Alltoallv) into rbuf at rdispl[src].
+  void alltoallv(const std::vector<uint8_t>& sbuf, const std::vector<int>& scount, const std::vector<int>& sdispl,
+                 std::vector<uint8_t>& rbuf, std::vector<int>& rcount, std::vector<int>& rdispl) {
+    MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, MPI_COMM_WORLD);
+    size_t total = 0;
+    for (int s = 0; s < c_.size; s++) {
+      rdispl[s] = static_cast<int>(total);
+      total += rcount[s];
+    }
+    rbuf.resize(total);
+    MPI_Alltoallv(sbuf.data(), scount.data(), sdispl.data(), MPI_BYTE, rbuf.data(), rcount.data(), rdispl.data(),
+                  MPI_BYTE, MPI_COMM_WORLD);
   }
 
   // The same for an Outbox: on_recv(src, data, bytes) once per source and
@@ -284,15 +291,7 @@ class Exchange {
           bytes_sent += scount[d];
         }
       }
-      MPI_Alltoall(scount.data(), 1, MPI_INT, rcount.data(), 1, MPI_INT, MPI_COMM_WORLD);
-      size_t total = 0;
-      for (int s = 0; s < c_.size; s++) {
-        rdispl[s] = static_cast<int>(total);
-        total += rcount[s];
-      }
-      rbuf.resize(total);
-      MPI_Alltoallv(sbuf.data(), scount.data(), sdispl.data(), MPI_BYTE, rbuf.data(), rcount.data(), rdispl.data(),
-                    MPI_BYTE, MPI_COMM_WORLD);
+      alltoallv(sbuf, scount, sdispl, rbuf, rcount, rdispl);
       for (int s = 0; s < c_.size; s++) {
         if (s != c_.rank) {
           on_recv(s, rbuf.data() + rdispl[s], static_cast<size_t>(rcount[s]));
