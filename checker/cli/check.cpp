@@ -7,17 +7,23 @@
 // every path of at most that many events was explored.  Any other bound
 // (states, memory, a model capacity such as MAX_FOLIOS) makes the start
 // incomplete: exit 3, and its verdicts say "incomplete", never "holds".
-// Exit: 0 every verdict holds, 1 a violation, 2 bad usage, 3 incomplete.
+// A violation that is a known kernel finding of the config
+// (checker/check/known_findings.cpp) is printed with its trace and marked
+// "known"; it fails the check only with --strict.
+// Exit: 0 every verdict holds (or is a known finding), 1 a violation,
+// 2 bad usage, 3 incomplete.
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <limits>
 #include <memory>
 
+#include "checker/check/known_findings.h"
 #include "checker/check/starts.h"
 #include "checker/cli/commands.h"
 #include "checker/cli/flags.h"
@@ -38,6 +44,7 @@ struct CheckArgs {
   bool smoke = false;
   bool list = false;
   bool fail_fast = false;  // stop after the first start with a gating violation (mutation scoring)
+  bool strict = false;     // known kernel findings fail the check too
   int threads = 1;
   long long max_memory_mb = -1;
   int depth = -1;  // override of every start's depth (measuring budgets)
@@ -96,7 +103,21 @@ struct InvVerdict {
   bool exercised = true;
   bool measure = false;
   std::vector<const engine::FacetResult*> violated;
+  std::vector<const check::KnownFinding*> known;  // per violated facet: the known finding it is, or nullptr
+  // A gating violation that is not (wholly) a known kernel finding.
+  bool regression() const {
+    return !measure && std::any_of(known.begin(), known.end(), [](const auto* k) { return k == nullptr; });
+  }
+  bool known_only() const { return !measure && !violated.empty() && !regression(); }
 };
+
+std::vector<mm::EventKind> trace_kinds(const engine::FacetResult& f) {
+  std::vector<mm::EventKind> kinds;
+  if (f.trace)
+    for (const engine::TraceStep& s : f.trace->steps)
+      if (s.has_event) kinds.push_back(s.event.kind);
+  return kinds;
+}
 
 std::vector<InvVerdict> per_invariant(const engine::Result& r, bool complete, const check::Start& st,
                                       const mm::Config& cfg) {
@@ -105,7 +126,10 @@ std::vector<InvVerdict> per_invariant(const engine::Result& r, bool complete, co
     InvVerdict v{std::string(inv.name), "holds", check::start_exercises(st, cfg, inv.name),
                  check::invariant_is_measure(inv.name).has_value(), {}};
     for (const engine::FacetResult& f : r.verdicts)
-      if (f.invariant == inv.name && f.verdict == engine::Verdict::Violated) v.violated.push_back(&f);
+      if (f.invariant == inv.name && f.verdict == engine::Verdict::Violated) {
+        v.violated.push_back(&f);
+        v.known.push_back(check::known_finding_for(cfg, st.name, f.invariant, f.facet, trace_kinds(f)));
+      }
     if (!v.violated.empty()) v.verdict = v.measure ? "inaccurate" : "violated";
     else if (!complete) v.verdict = "incomplete";
     out.push_back(std::move(v));
@@ -184,6 +208,8 @@ int run_check(const CheckArgs& a) {
   std::string timing;
   bool any_violated = false, any_incomplete = false;
   int n_violated = 0;
+  std::vector<std::string> known_seen;     // "K1 (migrate-1p)", in start order
+  std::vector<std::string> known_missing;  // listed for a complete start but not found there
   const auto t0 = std::chrono::steady_clock::now();
   if (!a.json)
     fmt::print("mmcheck check under {}: {} starts, {} invariants, every path up to each start's depth\n",
@@ -208,19 +234,38 @@ int run_check(const CheckArgs& a) {
                             st->name, r.timing.ranks, r.timing.levels, r.timing.bytes_sent / 1e6,
                             r.stats.states ? static_cast<double>(r.timing.bytes_sent) / r.stats.states : 0.0,
                             fmt::join(r.timing.rank_cpu_seconds, ", "), fmt::join(r.timing.rank_peak_rss_kb, ", "));
-    for (const auto& v : verdicts)
-      if (!v.violated.empty() && !v.measure) {
+    for (const auto& v : verdicts) {
+      if (v.regression() || (a.strict && v.known_only())) {
         any_violated = true;
         n_violated++;
+      }
+      if (v.known_only())
+        for (const auto* k : v.known)
+          if (std::string s = fmt::format("{} ({})", k->id, st->name);
+              std::find(known_seen.begin(), known_seen.end(), s) == known_seen.end())
+            known_seen.push_back(s);
+    }
+    // A known finding the start did not reproduce although it was searched
+    // completely: the change under test may fix it (then drop it from the table).
+    if (complete)
+      for (const auto* k : check::known_findings_of(*cfg, st->name)) {
+        const bool found = std::any_of(verdicts.begin(), verdicts.end(), [&](const InvVerdict& v) {
+          return std::find(v.known.begin(), v.known.end(), k) != v.known.end();
+        });
+        if (!found) known_missing.push_back(fmt::format("{} ({})", k->id, st->name));
       }
     if (a.json) {
       nlohmann::json full = engine::to_json(r);
       nlohmann::json jv = nlohmann::json::array();
       for (const auto& v : verdicts) {
         nlohmann::json facets = nlohmann::json::array();
-        for (const auto* f : v.violated) facets.push_back(f->facet);
+        nlohmann::json known = nlohmann::json::array();
+        for (size_t i = 0; i < v.violated.size(); i++) {
+          facets.push_back(v.violated[i]->facet);
+          known.push_back(v.known[i] ? nlohmann::json(std::string(v.known[i]->id)) : nlohmann::json(nullptr));
+        }
         jv.push_back({{"invariant", v.name}, {"verdict", v.verdict}, {"exercised", v.exercised}, {"measure", v.measure},
-                      {"violated_facets", facets}});
+                      {"violated_facets", facets}, {"known_findings", known}});
       }
       nlohmann::json traces = nlohmann::json::array();
       for (const auto& fv : full["verdicts"])
@@ -252,32 +297,52 @@ int run_check(const CheckArgs& a) {
     for (const auto& v : verdicts) {
       std::string facets;
       for (const auto* f : v.violated) facets += (facets.empty() ? "" : ", ") + f->facet;
-      fmt::print("{:<16} {:<24} {}{}{}{}\n", st->name, v.name, v.verdict,
+      std::string known;
+      if (v.known_only())
+        known = fmt::format("  [known kernel finding {}: {}]", v.known.front()->id,
+                            a.strict ? "gating with --strict" : "not a regression; --strict makes it gate");
+      fmt::print("{:<16} {:<24} {}{}{}{}{}\n", st->name, v.name, v.verdict,
                  facets.empty() ? "" : " (" + facets + ")", v.measure ? "  [measure: not gating]" : "",
-                 v.exercised ? "" : "  [not exercised by this start]");
+                 v.exercised ? "" : "  [not exercised by this start]", known);
     }
     for (const auto& v : verdicts)
-      for (const auto* f : v.violated) {
-        fmt::print("\n{}: {} {}/{} ({} events)\n  {}\n", v.measure ? "inaccuracy" : "violation", st->name,
-                   f->invariant, f->facet,
-                   f->trace ? f->trace->steps.size() : 0, f->explanation);
+      for (size_t i = 0; i < v.violated.size(); i++) {
+        const engine::FacetResult* f = v.violated[i];
+        const check::KnownFinding* k = v.known[i];
+        fmt::print("\n{}: {} {}/{} ({} events)\n  {}\n",
+                   v.measure ? "inaccuracy" : k ? fmt::format("known kernel finding {}", k->id) : "violation",
+                   st->name, f->invariant, f->facet, f->trace ? f->trace->steps.size() : 0, f->explanation);
+        if (k) fmt::print("  {}\n  documented: {}; the proposed fix: --set {}=1\n", k->what, k->where, k->fix_knob);
         if (f->trace) print_trace(std::cout, *f->trace, names);
       }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const int status = any_violated ? EXIT_VIOLATION : any_incomplete ? engine::EXIT_INCOMPLETE : EXIT_OK;
+  // "known": nothing violated but the config's known kernel findings.
+  const char* verdict = status == EXIT_VIOLATION ? "violated"
+                        : status != EXIT_OK      ? "incomplete"
+                        : known_seen.empty()     ? "holds"
+                                                 : "known";
   if (a.json) {
     nlohmann::json j = {{"schema_version", engine::JSON_SCHEMA_VERSION},
                         {"command", "check"},
                         {"config", cfg->name},
                         {"starts", jstarts},
-                        {"verdict", status == EXIT_OK ? "holds" : status == EXIT_VIOLATION ? "violated" : "incomplete"},
+                        {"verdict", verdict},
+                        {"known_findings", known_seen},
+                        {"known_findings_not_reproduced", known_missing},
                         {"timing", {{"seconds", secs}, {"threads", a.threads}}}};
     std::cout << j.dump(2) << "\n";
   } else {
-    fmt::print("\nverdict: {} ({} (start, invariant) verdicts violated; {})\n",
-               status == EXIT_OK ? "holds" : status == EXIT_VIOLATION ? "violated" : "incomplete", n_violated,
+    fmt::print("\nverdict: {} ({} (start, invariant) verdicts violated; {})\n", verdict, n_violated,
                any_incomplete ? "some start is incomplete" : "every start complete");
+    if (!known_seen.empty() && !a.strict)
+      fmt::print("known kernel findings reproduced, not counted as violations (--strict counts them): {}\n",
+                 fmt::join(known_seen, ", "));
+    if (!known_missing.empty())
+      fmt::print("known kernel findings not reproduced (fixed by this change? then drop them from "
+                 "checker/check/known_findings.cpp): {}\n",
+                 fmt::join(known_missing, ", "));
     fmt::print("{}timing: total {:.1f} s, threads {}\n", timing, secs, a.threads);
   }
   return status;
@@ -291,7 +356,8 @@ void register_check_command(CLI::App& app) {
       "check",
       "the pre-submission check: every standard start, its whole event alphabet and budget, every invariant;\n"
       "one verdict line per (start, invariant), the shortest trace of each violation (docs/check.md).\n"
-      "Exit status: 0 all hold, 1 violated, 2 bad usage, 3 some start incomplete");
+      "Exit status: 0 all hold (known kernel findings aside, unless --strict), 1 violated, 2 bad usage,\n"
+      "3 some start incomplete");
   sub->add_option("--config,-c", a->config, "config preset (default v6.18)");
   sub->add_option("--set", a->knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
   sub->add_option("--start", a->starts, "only this start (repeatable)")->allow_extra_args(false);
@@ -299,6 +365,8 @@ void register_check_command(CLI::App& app) {
   sub->add_flag("--list", a->list, "print the starts, their alphabets and budgets, and stop");
   sub->add_flag("--json", a->json, "JSON output");
   sub->add_flag("--fail-fast", a->fail_fast, "stop after the first start with a violation (later starts are not run)");
+  sub->add_flag("--strict", a->strict,
+                "known kernel findings of the config (docs/check.md) count as violations (exit 1)");
   add_threads_flag(sub, a->threads, "worker threads (results identical for any N)");
   sub->add_option("--depth", a->depth, "override every start's depth budget (for measuring budgets)")
       ->check(whole_number(0, std::numeric_limits<int>::max()));

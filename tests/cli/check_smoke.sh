@@ -1,6 +1,7 @@
 #!/bin/bash
 # mmcheck check: its smallest start holds under v6.18 (exit 0, one verdict
-# line per invariant, the budget printed); the inverted SWP_STABLE_WRITES
+# line per invariant, the budget printed); a known kernel finding is marked
+# and gates only with --strict; the inverted SWP_STABLE_WRITES
 # config fails anon-stable-1p with a stable_writes trace (exit 1); the
 # output is the same for 1 and 2 threads; bad usage is exit 2.  The full
 # run is `mmcheck check` itself (docs/check.md).
@@ -33,6 +34,26 @@ out=$("$MM" check --config v5.14 --start pipe-1p --depth 6); rc=$?
 echo "$out" | grep -q '^pipe-1p  *cow_isolation  *violated (pipe-leak)' || fail "pipe-1p v5.14: no pipe-leak verdict"
 echo "$out" | grep -q '^    [0-9]\. A: vmsplice(pipe, p\[0\], 1 page)' || fail "pipe-1p v5.14: no vmsplice in the trace"
 "$MM" check --start pipe-1p --depth 6 >/dev/null || fail "pipe-1p v6.18: not holds"
+
+# A known kernel finding (K1, checker/check/known_findings.cpp): found and
+# printed with its trace, but exit 0 unless --strict; with the fix knob on
+# the start holds; a search too shallow to reach it says it was not reproduced.
+out=$("$MM" check --start migrate-1p --depth 5); rc=$?
+[ $rc -eq 0 ] || fail "K1: exit $rc, want 0"
+echo "$out" | grep -q '^migrate-1p  *pagemap_consistency  *violated (soft-dirty-lost.*\[known kernel finding K1' || fail "K1: verdict not marked known"
+echo "$out" | grep -q '^known kernel finding K1: migrate-1p pagemap_consistency/soft-dirty-lost (5 events)' || fail "K1: no trace header"
+echo "$out" | grep -q '^    3\. kernel: migrate_folio_unmap(F0)' || fail "K1: no migration in the trace"
+echo "$out" | grep -q '^verdict: known' || fail "K1: verdict line not 'known'"
+"$MM" check --start migrate-1p --depth 5 --strict >/dev/null; rc=$?
+[ $rc -eq 1 ] || fail "K1 --strict: exit $rc, want 1"
+out=$("$MM" check --start migrate-1p --depth 5 --set migration_entry_wrprotect=1); rc=$?
+[ $rc -eq 0 ] || fail "K1 fixed: exit $rc, want 0"
+echo "$out" | grep -q '^migrate-1p  *pagemap_consistency  *holds' || fail "K1 fixed: pagemap_consistency not holds"
+echo "$out" | grep -q '^verdict: holds' || fail "K1 fixed: verdict not holds"
+out=$("$MM" check --start migrate-1p --depth 4); rc=$?
+[ $rc -eq 0 ] || fail "K1 depth 4: exit $rc, want 0"
+echo "$out" | grep -q '^known kernel findings not reproduced .*K1 (migrate-1p)' || fail "K1 depth 4: 'not reproduced' missing"
+"$MM" check --start migrate-1p --depth 5 --json | grep -q '"verdict": "known"' || fail "K1 json: verdict not known"
 
 a=$("$MM" check --start anon-stable-1p --depth 5 --threads 1 | grep -v '^timing')
 b=$("$MM" check --start anon-stable-1p --depth 5 --threads 2 | grep -v '^timing')
