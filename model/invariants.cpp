@@ -454,8 +454,16 @@ uint32_t eval_pin_coherence(const State& s, const Config& cfg, std::string* why)
         r.add(1, "{} pinned page[{}] of a MAP_PRIVATE mapping R/O but F{} is {}", pname(pi), pg, p.pin_folio[pg],
               fo.test(PG_anon) ? "not PageAnonExclusive" : "the page-cache page (not unshared)");
       const Pte& pte = p.pte[pg];
-      if (v && (p.ghost2[pg] & GHOST2_PIN_EXCLUSIVE) && !(p.ghost[pg] & GHOST_PIN_DETACHED) &&
-          !(pte.kind == PteKind::Present && pte.a == p.pin_folio[pg] && pte.b == p.pin_subpage[pg]))
+      // A migration entry naming the pinned page still backs the mapping:
+      // migrating a pinned folio fails (__folio_migrate_mapping: the pin's
+      // references), remove_migration_ptes(src, src) maps the same page
+      // back, and an access waits for that (migration_entry_wait).  Only
+      // reachable without PG_anon_exclusive (v5.14: try_to_migrate_one
+      // unmaps pinned pages); the divergence comes later, when fork demoted
+      // the entry to readable and the pinner's write COWs away.
+      const bool backs = (pte.kind == PteKind::Present || pte.kind == PteKind::Migration) &&
+                         pte.a == p.pin_folio[pg] && pte.b == p.pin_subpage[pg];
+      if (v && (p.ghost2[pg] & GHOST2_PIN_EXCLUSIVE) && !(p.ghost[pg] & GHOST_PIN_DETACHED) && !backs)
         r.add(2, "{} pinned page[{}] (F{}) while it was exclusive, but its mapping now {}", pname(pi), pg,
               p.pin_folio[pg],
               pte.kind == PteKind::Present ? fmt::format("maps F{} (COWed away from the pin)", pte.a)

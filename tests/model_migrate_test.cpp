@@ -167,6 +167,32 @@ TEST_CASE("pins: an exclusive pinned page is not unmapped (folio_try_share_anon_
   CHECK(m.s == before);
 }
 
+TEST_CASE("v5.14: a pinned page is unmapped for migration and mapped back; the pin diverges only after fork and a write") {
+  // Without PG_anon_exclusive try_to_migrate_one unmaps a pinned page; the
+  // move fails on the pin's references and the same page is mapped back.
+  // pin_coherence/exclusive-pin-diverged must not fire on the entry (it
+  // names the pinned page), but must fire once fork demoted the entry to
+  // readable and the pinner's write COWed away (page_count != 1).
+  Machine m("v5.14");
+  int pg = m.anon(1);
+  m.write(0, pg, 1);
+  REQUIRE(m.pin(0, pg) == Status::Done);
+  REQUIRE((m.s.proc[0].ghost2[pg] & GHOST2_PIN_EXCLUSIVE) != 0);
+  const int f = m.folio(0, pg);
+  REQUIRE(unmap(m, f) == Status::Done);
+  CHECK(m.pte(0, pg).kind == PteKind::Migration);
+  CHECK(m.check("pin_coherence") == 0);
+  m.fork(0);
+  CHECK((m.pte(0, pg).bits & PTE_WRITE) == 0);  // make_readable_migration_entry in the parent
+  CHECK(m.check("pin_coherence") == 0);
+  REQUIRE(move(m, f) == Status::Done);
+  CHECK(m.folio(0, pg) == f);  // -EAGAIN: mapped back
+  CHECK(m.check("pin_coherence") == 0);
+  m.write(0, pg, 2);
+  CHECK(m.folio(0, pg) != f);
+  CHECK((m.check("pin_coherence") & facet_bit("pin_coherence", "exclusive-pin-diverged")) != 0);
+}
+
 TEST_CASE("not migrated: the zero page, swap-cache folios, folios under writeback, shared folios by move_pages") {
   Machine m;
   int pg = m.anon(2);
