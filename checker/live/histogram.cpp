@@ -192,6 +192,10 @@ int replay_histogram(const ReplayOptions& opt, int runs, std::ostream& out, std:
       out << fmt::format("skip {}: not live-capable: {}\n", f, j->plan.why_not_live);
       continue;
     }
+    if (j->plan.pmd_ranges && rc->madv_collapse != "ok") {
+      out << fmt::format("skip {}: needs MADV_COLLAPSE on a real PMD range: {}\n", f, rc->madv_collapse);
+      continue;
+    }
     jobs.push_back(std::move(j));
   }
   fs::create_directories(opt.work_dir);

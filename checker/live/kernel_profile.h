@@ -42,6 +42,9 @@ struct ProbeResults {
   std::string swap_probe;
   // pagemap of a written private anon page after MADV_PAGEOUT (swap on).
   std::optional<uint64_t> pm_after_pageout;
+  // MADV_COLLAPSE the way a live program uses it (live_thp_setup,
+  // live_mmap_pmd): "" not tried (not root), "ok", or why not.
+  std::string madv_collapse;
 };
 
 struct ProfileFact {
@@ -58,6 +61,7 @@ struct KernelProfile {
   std::vector<std::string> unclassified;  // what did not fit, one line each
   bool swap_possible = false, pageout_effective = false, pfns_visible = false, uffd_wp = false,
        uffd_wp_unpopulated = false;
+  bool madv_collapse = false;  // live MADV_COLLAPSE scenarios can run (probe_results.madv_collapse == "ok")
 };
 
 // Pure: the probe results to the profile.

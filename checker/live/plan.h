@@ -72,6 +72,9 @@ struct Plan {
   std::string matched_config;
   std::string why_not_live;        // non-empty: this scenario cannot run for real
   bool needs_swap = false;
+  // Some mapping is placed on a real PMD range for MADV_COLLAPSE (the
+  // program sets faults to small pages first: live_thp_setup).
+  bool pmd_ranges = false;
   int declared_procs = 0;          // created by the coordinator before the script
   std::vector<std::string> proc_names;  // index = slot
   std::vector<std::string> map_names;   // index = C map number

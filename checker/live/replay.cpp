@@ -235,6 +235,7 @@ void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream&
 std::optional<ReplayConfig> replay_config(const ReplayOptions& opt, std::ostream& err, int& status) {
   ReplayConfig rc;
   rc.probe = probe_running_kernel("");
+  rc.madv_collapse = rc.probe.madv_collapse.empty() ? "not probed (needs root)" : rc.probe.madv_collapse;
   if (!opt.config.empty()) {
     try {
       scenario::ConfigSpec spec = scenario::parse_config_option(opt.config);
@@ -329,6 +330,10 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     }
     if (!uffd_wp_available && uses_uffd_wp(j.sc, false)) {
       skipped.push_back(fmt::format("{}: needs userfaultfd write-protect, which this kernel does not offer", path));
+      continue;
+    }
+    if (j.plan.pmd_ranges && rc->madv_collapse != "ok") {
+      skipped.push_back(fmt::format("{}: needs MADV_COLLAPSE on a real PMD range: {}", path, rc->madv_collapse));
       continue;
     }
     if (!uffd_wp_unpopulated_available && uses_uffd_wp(j.sc, true)) {
