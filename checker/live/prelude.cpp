@@ -455,9 +455,16 @@ LIVE_FN void live_pmd_fill(int map, int from) {
 }
 /* madvise(MADV_COLLAPSE) of the whole PMD range holding the page (a shorter
    range collapses nothing: madvise_collapse rounds start up and end down
-   to the PMD); 0 or the errno. */
+   to the PMD); 0 or the errno.  An EAGAIN is retried once, as the
+   selftests' madvise_collapse_retry does: __collapse_huge_page_swapin
+   fails with SCAN_PAGE_LOCK when do_swap_page finds the swap read still in
+   flight (VM_FAULT_RETRY, after waiting for it); the model completes the
+   read inside the call.  A lasting EAGAIN (a page a pipe holds) stays. */
 LIVE_FN int live_collapse(int map, int index) {
   uintptr_t a = (uintptr_t)live_page(map, index) & ~(uintptr_t)(live_pmd_size - 1);
+  if (madvise((void *)a, live_pmd_size, MADV_COLLAPSE) == 0) return 0;
+  if (errno != EAGAIN) return errno;
+  printf("# MADV_COLLAPSE: EAGAIN, retried once\n");
   return madvise((void *)a, live_pmd_size, MADV_COLLAPSE) ? errno : 0;
 }
 
