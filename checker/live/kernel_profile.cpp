@@ -169,7 +169,7 @@ KernelProfile classify(const ProbeResults& r) {
                        r.thp_use_zero_page.empty() ? "absent (no THP)" : r.thp_use_zero_page, ""});
   }
   p.facts.push_back({"transparent_hugepage/enabled", r.thp_enabled.empty() ? "absent" : r.thp_enabled,
-                     ""});  // THP scenarios are model-only (2-page THP)
+                     ""});  // THP-fault scenarios are model-only (2-page THP); MADV_COLLAPSE: its own probe
   // shmem_enabled: with always/force (and within_size, which the model does
   // not size-check either) shmem and memfd faults and fallocate may allocate
   // a PMD-sized folio (shmem_allowable_huge_orders); the model's shmem has

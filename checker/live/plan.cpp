@@ -1028,6 +1028,9 @@ class PlanBuilder {
     plan_.tests.push_back(TapTest{n, text});
     const int proc = x.proc.empty() ? -1 : proc_slot(x.proc, x.loc);
     LiveStep& ls = add_step(proc, fmt::format("expect {}", text));
+    // A real load or store (read, access) may make the page table exist.
+    if (proc >= 0 && (x.kind == scenario::ObsKind::ReadValue || x.kind == scenario::ObsKind::Access))
+      touched_.insert({proc, x.page.map});
     std::string cond;
     switch (x.kind) {
       case scenario::ObsKind::Pagemap: {
