@@ -84,6 +84,29 @@ TEST_CASE("mappings that are not the model's 2-page PMD range are not live") {
             "mremap") != std::string::npos);
 }
 
+TEST_CASE("a counterexample trace with MADV_COLLAPSE puts the script's collapsible mapping on a PMD range") {
+  const auto sc = scenario::parse_scenario(R"(scenario "t"
+config v6.18
+process A
+A: p = mmap 2 private uffd-wp
+explore events write collapse<=1 fork<=1 wp
+check cow_isolation holds
+)",
+                                           "t.scenario");
+  mm::Config cfg = live::running_kernel_config("", true);
+  using K = mm::EventKind;
+  std::vector<mm::Event> trace = {{K::WriteFault, 0, 0, 1}, {K::WriteFault, 0, 1, 2}, {K::MadvCollapse, 0, 1, 0}};
+  live::Plan p = live::build_trace_plan(sc, trace, cfg);
+  CHECK(p.why_not_live.empty());
+  const std::string c = live::emit_c(p);
+  CHECK(c.find("live_mmap_pmd(0);") != std::string::npos);
+  CHECK(c.find("live_pmd_fill(0, 2);") != std::string::npos);
+  CHECK(c.find("live_collapse(0, 1)") != std::string::npos);
+  const live::Observation* o = find_obs(p, "A: madvise p[1] MADV_COLLAPSE returns");
+  REQUIRE(o);
+  CHECK(o->allowed == std::set<uint64_t>{0});
+}
+
 TEST_CASE("the model's MADV_COLLAPSE return: madvise_collapse_errno of the scan result, state unchanged") {
   mm::Config cfg = *mm::config_preset("v6.18");
   mm::State s{};
