@@ -107,6 +107,18 @@ check cow_isolation holds
   CHECK(o->allowed == std::set<uint64_t>{0});
 }
 
+TEST_CASE("a private `thp` mapping is the start of a MADV_HUGEPAGE PMD range: its write fault maps a real THP") {
+  live::Plan p = plan_of("A: p = mmap 2 private thp\nA: write p[0] 1\nexpect A: scan p[1] huge=1\n");
+  CHECK(p.why_not_live.empty());
+  CHECK(p.thp_faults);
+  const std::string c = live::emit_c(p);
+  CHECK(c.find("live_mmap_pmd(0);") != std::string::npos);
+  CHECK(c.find("live_madvise_map(0, MADV_HUGEPAGE, \"MADV_HUGEPAGE\");") != std::string::npos);
+  // one page, or not at the pair's start: not live
+  CHECK(plan_of("A: p = mmap 1 private thp\n").why_not_live.find("2-page") != std::string::npos);
+  CHECK_FALSE(plan_of("A: p = mmap 2 private\nA: write p[0] 1\n").thp_faults);
+}
+
 TEST_CASE("the model's MADV_COLLAPSE return: madvise_collapse_errno of the scan result, state unchanged") {
   mm::Config cfg = *mm::config_preset("v6.18");
   mm::State s{};
@@ -136,6 +148,10 @@ TEST_CASE("the probe's answer: ok, or the reason a live collapse cannot run") {
   for (const auto& f : p.facts) fact |= f.probe == "MADV_COLLAPSE" && f.result == r.madv_collapse;
   CHECK(fact);
   CHECK(live::probe_results_json(r).find("\"madv_collapse\"") != std::string::npos);
+  r.thp_fault = "THP enabled=never: faults do not map THPs";
+  CHECK_FALSE(live::classify(r).thp_fault);
+  r.thp_fault = "ok";
+  CHECK(live::classify(r).thp_fault);
 }
 
 }

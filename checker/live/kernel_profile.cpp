@@ -209,6 +209,12 @@ KernelProfile classify(const ProbeResults& r) {
                      : p.madv_collapse ? "a written 2-page start of a PMD range collapses into a THP; faults map small pages"
                                        : r.madv_collapse,
                      ""});
+  p.thp_fault = r.thp_fault == "ok";
+  p.facts.push_back({"THP fault (MADV_HUGEPAGE)",
+                     r.thp_fault.empty() ? "not tried (needs root: kpageflags)"
+                     : p.thp_fault ? "a write fault on a MADV_HUGEPAGE PMD range maps a THP"
+                                   : r.thp_fault,
+                     ""});
   // The live runtime pins each reproducer to one CPU.
   p.config.set_knob(mm::KNOB_lru_batch_other_cpu, false);
   p.name = profile_name(p.config, preset);
@@ -346,13 +352,35 @@ std::string collapse_probe_child(const std::string& thp_enabled) {
   return "ok";
 }
 
-void probe_collapse(ProbeResults& r) {
+// The live `thp` mapping (prelude live_mmap_pmd, then MADV_HUGEPAGE): a
+// write fault maps a THP.  "ok" or why not (THP enabled=never, the
+// allocation fell back to a small page).
+std::string thp_fault_probe_child(const std::string& thp_enabled) {
+  const std::string size = read_line("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+  const size_t pmd = size.empty() ? 0 : std::stoul(size);
+  if (pmd < 4096 || (pmd & (pmd - 1))) return "no THP (transparent_hugepage/hpage_pmd_size absent)";
+  if (thp_enabled == "never") return "THP enabled=never: faults do not map THPs";
+  (void)prctl(PR_SET_THP_DISABLE, 1, 1 << 1 /* PR_THP_DISABLE_EXCEPT_ADVISED */, 0, 0);
+  void* r = mmap(nullptr, 3 * pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (r == MAP_FAILED) return "mmap failed";
+  char* a = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(r) + 2 * pmd - 1) & ~(uintptr_t)(pmd - 1));
+  if (mmap(a, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+    return "mmap failed";
+  if (madvise(a, pmd, MADV_HUGEPAGE) != 0) return std::string("MADV_HUGEPAGE: ") + std::strerror(errno);
+  a[0] = 1;
+  const std::optional<bool> thp = page_is_thp(a);
+  if (!thp) return "kpageflags unreadable";
+  return *thp ? "ok" : "a write fault on a MADV_HUGEPAGE range mapped a small page (THP allocation failed?)";
+}
+
+// Runs `child` in a forked process (its prctl and mappings die with it).
+std::string in_child(std::string (*child)(const std::string&), const std::string& arg) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return;
+  if (pipe2(fds, O_CLOEXEC) != 0) return "pipe2 failed";
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    const std::string why = collapse_probe_child(r.thp_enabled);
+    const std::string why = child(arg);
     const ssize_t n = write(fds[1], why.data(), why.size());
     _exit(n == static_cast<ssize_t>(why.size()) ? 0 : 1);
   }
@@ -363,7 +391,12 @@ void probe_collapse(ProbeResults& r) {
   while (pid > 0 && (n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
   close(fds[0]);
   if (pid > 0) waitpid(pid, nullptr, 0);
-  r.madv_collapse = out.empty() ? "the probe process failed" : out;
+  return out.empty() ? "the probe process failed" : out;
+}
+
+void probe_collapse(ProbeResults& r) {
+  r.madv_collapse = in_child(collapse_probe_child, r.thp_enabled);
+  r.thp_fault = in_child(thp_fault_probe_child, r.thp_enabled);
 }
 
 }  // namespace
@@ -455,6 +488,7 @@ std::string probe_results_json(const ProbeResults& r) {
   j["swap_probe"] = r.swap_probe;
   j["pagemap_after_pageout"] = opt(r.pm_after_pageout);
   j["madv_collapse"] = r.madv_collapse;
+  j["thp_fault"] = r.thp_fault;
   return j.dump(2);
 }
 
@@ -472,6 +506,7 @@ std::string profile_json(const ProbeResults& r, const KernelProfile& p) {
   j["uffd_wp"] = p.uffd_wp;
   j["uffd_wp_unpopulated"] = p.uffd_wp_unpopulated;
   j["madv_collapse"] = p.madv_collapse;
+  j["thp_fault"] = p.thp_fault;
   nlohmann::ordered_json facts = nlohmann::ordered_json::array();
   for (const auto& f : p.facts) facts.push_back({{"probe", f.probe}, {"result", f.result}, {"maps_to", f.maps_to}});
   j["facts"] = facts;

@@ -804,7 +804,6 @@ class PlanBuilder {
 
   void mmap_step(const Step& st, int proc) {
     const mm::VmaKind kind = scenario::vma_kind_of(st.map_kind);
-    if (st.thp) not_live(st.loc, "the model's 2-page THP has no counterpart on a real 512-page THP");
     const uint8_t flags = scenario::vma_flags_of(st);
     int start = -1;
     StateSet next;
@@ -843,12 +842,18 @@ class PlanBuilder {
                                               st.file.empty() ? scenario::map_kind_name(st.map_kind) : shared ? "shared" : "private",
                                               st.thp ? " thp" : "",
                                               st.uffd_wp ? ((st.uffd_features & mm::VM_UFFD_WP_UNPOPULATED) ? " uffd-wp-unpopulated" : " uffd-wp") : ""));
-    const bool pmd = pmd_wanted_.count(st.name) ||
+    const bool pmd = pmd_wanted_.count(st.name) || st.thp ||
                      (pmd_all_ && kind == mm::VmaKind::PrivateAnon && st.file.empty() && st.npages == 2 && start % 2 == 0);
     if (pmd && pmd_placement_ok(st, kind, start)) {
       ls.code.push_back(fmt::format("live_mmap_pmd({});", c));
       pmd_.insert(st.name);
       plan_.pmd_ranges = true;
+      if (st.thp) {
+        // The model's `thp`: VM_HUGEPAGE, a write fault on the empty pair
+        // maps a 2-page THP; the real range gets a PMD-sized one.
+        ls.code.push_back(fmt::format("live_madvise_map({}, MADV_HUGEPAGE, \"MADV_HUGEPAGE\");", c));
+        plan_.thp_faults = true;
+      }
     } else if (arena_)
       ls.code.push_back(fmt::format("live_mmap_at({}, {}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset, start));
     else
@@ -872,14 +877,14 @@ class PlanBuilder {
   // Can this mapping be a real PMD range whose first pages are the model's
   // 2-page PMD range?  Else the scenario is not live (the reason says why).
   bool pmd_placement_ok(const Step& st, mm::VmaKind kind, int start) {
+    const char* what = st.thp ? "THP" : "MADV_COLLAPSE";
     if (kind != mm::VmaKind::PrivateAnon || !st.file.empty())
-      not_live(st.loc, "MADV_COLLAPSE of file or shmem memory (collapse_file) is not modelled");
+      not_live(st.loc, st.thp ? "a shmem or file THP has no live counterpart here (the model's THP is 2 pages, a real one a PMD)"
+                              : "MADV_COLLAPSE of file or shmem memory (collapse_file) is not modelled");
     else if (st.npages != mm::MAX_FOLIO_PAGES || start % mm::MAX_FOLIO_PAGES)
-      not_live(st.loc, "a live MADV_COLLAPSE needs a mapping of exactly the model's 2-page PMD range");
+      not_live(st.loc, fmt::format("a live {} needs a mapping of exactly the model's 2-page PMD range", what));
     else if (arena_)
-      not_live(st.loc, "a live MADV_COLLAPSE mapping cannot also be placed at the model's address (resizing mremap)");
-    else if (st.thp)
-      not_live(st.loc, "the model's 2-page THP has no counterpart on a real 512-page THP");
+      not_live(st.loc, fmt::format("a live {} mapping cannot also be placed at the model's address (resizing mremap)", what));
     else
       return true;
     return false;
