@@ -58,12 +58,15 @@ static int thp(void *addr) {
   return (int)(f >> KPF_THP & 1);
 }
 
+/* A PMD-aligned range alone between PROT_NONE guards, as the live runtime's
+   live_mmap_pmd: without the guards the range can merge with an earlier one
+   and share its anon_vma (a first version of this program collapsed a range
+   it had only read, through such a merge). */
 static char *region(void) {
-  char *r = mmap(0, 2 * pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *r = mmap(0, 3 * pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (r == MAP_FAILED) die("mmap");
-  char *a = (char *)(((uintptr_t)r + pmd - 1) & ~(uintptr_t)(pmd - 1));
-  if (a > r) munmap(r, (size_t)(a - r));
-  if (a + pmd < r + 2 * pmd) munmap(a + pmd, (size_t)(r + 2 * pmd - (a + pmd)));
+  char *a = (char *)(((uintptr_t)r + 2 * pmd - 1) & ~(uintptr_t)(pmd - 1));
+  if (mmap(a, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) die("mmap");
   return a;
 }
 
