@@ -4,6 +4,9 @@
 // collapse_huge_page leaves behind.
 #include "model/khugepaged.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include "model/decisions.h"
 #include "model/encoding.h"
 #include "model/fault.h"
@@ -14,6 +17,27 @@ namespace mm {
 namespace {
 
 Outcome refused(const char* scan_result) { return {Status::Done, scan_result}; }
+
+// folio_expected_ref_count (include/linux/mm.h) for an anon folio: one
+// reference per mapping, one per page in the swap cache.
+int folio_expected_ref_count(const State& s, int f) {
+  const Folio& fo = s.folio[f];
+  return folio_large_mapcount(s, f) + (fo.test(PG_swapcache) ? fo.nr_pages() : 0);
+}
+
+// madvise_collapse_errno (mm/khugepaged.c v6.18), keyed by the SCAN_* name
+// each refusal's reason starts with.  SCAN_PMD_NULL stands for the
+// kernel's SCAN_PMD_NONE (a pmd_none range) and for the VMA without an
+// anon_vma that thp_vma_allowable_order refuses: both EINVAL.
+int collapse_errno(const char* reason) {
+  if (!reason || !*reason) return 0;
+  auto starts = [&](const char* p) { return std::strncmp(reason, p, std::strlen(p)) == 0; };
+  if (starts("SCAN_ALLOC_HUGE_PAGE_FAIL")) return ENOMEM;
+  if (starts("SCAN_EXCEED_NONE_PTE") || starts("SCAN_CGROUP_CHARGE_FAIL")) return EBUSY;
+  if (starts("SCAN_PAGE_COUNT") || starts("SCAN_PAGE_LOCK") || starts("SCAN_PAGE_LRU") || starts("SCAN_DEL_PAGE_LRU"))
+    return EAGAIN;
+  return EINVAL;
+}
 
 // The scan of one PTE: nullptr when it may be collapsed, else the
 // SCAN_* result that stops the collapse.
@@ -39,9 +63,20 @@ const char* scan_pte(const State& s, const Vma& v, const Pte& pte) {
   const Folio& fo = s.folio[pte.a];
   if (!fo.test(PG_anon)) return "SCAN_PAGE_ANON: not an anonymous page";
   if (!folio_test_lru(fo)) return "SCAN_PAGE_LRU: the folio is not on the LRU";
-  // folio_expected_ref_count != folio_ref_count: a pin (GUP) holds it.
-  if (folio_maybe_dma_pinned(s, pte.a)) return "SCAN_PAGE_COUNT: the folio is pinned";
-  if (fo.test(PG_writeback)) return "SCAN_PAGE_LOCK: the folio is under writeback";
+  // folio_expected_ref_count != folio_ref_count: any reference beyond the
+  // mappings and the swap cache stops it, a pin (GUP) or a pipe buffer's
+  // FOLL_GET reference (vmsplice) alike.  Measured on 6.18.44: a vmspliced
+  // page makes MADV_COLLAPSE fail with EAGAIN (docs/kernel-experiments.md
+  // section 13).
+  if (folio_ref_count(s, pte.a) != folio_expected_ref_count(s, pte.a))
+    return folio_maybe_dma_pinned(s, pte.a) ? "SCAN_PAGE_COUNT: the folio is pinned"
+                                            : "SCAN_PAGE_COUNT: the folio has a reference beyond its mappings (a pipe buffer)";
+  // No test of PG_writeback: neither hpage_collapse_scan_pmd nor
+  // __collapse_huge_page_isolate makes one.  A folio under swap writeback
+  // is unlocked (swap_writeout unlocks it once the I/O is submitted) and
+  // back on the LRU (shrink_folio_list keeps it), so folio_test_locked /
+  // folio_trylock and folio_isolate_lru succeed; the copy stays in the swap
+  // cache until the writeback ends (free_swap_cache skips it).
   return nullptr;
 }
 
@@ -120,6 +155,13 @@ Outcome madvise_collapse(State& s, int proc, int page, const Config& cfg) {
       folio_put_if_unused(s, old[i]);
     }
   return Outcome::done();
+}
+
+int madvise_collapse_return(const State& s, int proc, int page, const Config& cfg) {
+  State copy = s;
+  const Outcome o = madvise_collapse(copy, proc, page, cfg);
+  if (o.status != Status::Done) return -1;
+  return collapse_errno(o.reason);
 }
 
 }  // namespace mm

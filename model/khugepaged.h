@@ -10,4 +10,12 @@ namespace mm {
 // the outcome's reason (madvise returns an errno; nothing changes).
 Outcome madvise_collapse(State& s, int proc, int page, const Config& cfg);
 
+// What madvise(MADV_COLLAPSE) returns for that range: 0, or the errno of
+// madvise_collapse_errno (mm/khugepaged.c) for the scan result that stopped
+// it: EINVAL, EBUSY (SCAN_EXCEED_NONE_PTE), EAGAIN (SCAN_PAGE_COUNT,
+// SCAN_PAGE_LRU, SCAN_PAGE_LOCK), ENOMEM.  -1 when the model does not model
+// the call (a disabled outcome: file or PROT_NONE memory, no VMA).  `s` is
+// not changed.
+int madvise_collapse_return(const State& s, int proc, int page, const Config& cfg);
+
 }  // namespace mm

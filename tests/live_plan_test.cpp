@@ -92,7 +92,9 @@ TEST_CASE("live: steps a program cannot perform make a scenario not live-capable
         std::string::npos);
   CHECK(plan_of("scenario \"t\"\nconfig v6.18\nprocess A\nA: p = mmap 1 private\nA: write p[0] 1\nA: pin p[0]\n").why_not_live.find("pin") !=
         std::string::npos);
-  CHECK(plan_of("scenario \"t\"\nconfig v6.18\nprocess A\nA: p = mmap 2 private thp\n").why_not_live.find("THP") != std::string::npos);
+  CHECK(plan_of("scenario \"t\"\nconfig v6.18\nprocess A\nA: p = mmap 2 shared thp\n").why_not_live.find("THP") != std::string::npos);
+  CHECK(plan_of("scenario \"t\"\nconfig v6.18\nprocess A\nA: p = mmap 2 private thp\nA: write p[0] 1\nA: split p[0]\n")
+            .why_not_live.find("split") != std::string::npos);
 }
 
 TEST_CASE("live: emit-c is deterministic and schedules each step in its process") {

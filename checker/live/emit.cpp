@@ -76,6 +76,7 @@ std::string emit_c(const Plan& plan) {
   out += "    default:\n      break;\n  }\n}\n\n";
 
   out += "int main(void) {\n  live_init();\n";
+  if (plan.pmd_ranges) out += "  live_thp_setup();\n";
   for (size_t i = 0; i < plan.files.size(); i++)
     out += fmt::format("  live_fd[{}] = live_memfd(\"{}\", {});\n", i, plan.files[i].first, plan.files[i].second);
   out += fmt::format("  live_spawn({});\n", plan.declared_procs);

@@ -192,6 +192,14 @@ int replay_histogram(const ReplayOptions& opt, int runs, std::ostream& out, std:
       out << fmt::format("skip {}: not live-capable: {}\n", f, j->plan.why_not_live);
       continue;
     }
+    if (j->plan.pmd_ranges && rc->madv_collapse != "ok") {
+      out << fmt::format("skip {}: needs MADV_COLLAPSE on a real PMD range: {}\n", f, rc->madv_collapse);
+      continue;
+    }
+    if (j->plan.thp_faults && rc->thp_fault != "ok") {
+      out << fmt::format("skip {}: needs THP faults on a MADV_HUGEPAGE range: {}\n", f, rc->thp_fault);
+      continue;
+    }
     jobs.push_back(std::move(j));
   }
   fs::create_directories(opt.work_dir);

@@ -8,10 +8,14 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -165,7 +169,7 @@ KernelProfile classify(const ProbeResults& r) {
                        r.thp_use_zero_page.empty() ? "absent (no THP)" : r.thp_use_zero_page, ""});
   }
   p.facts.push_back({"transparent_hugepage/enabled", r.thp_enabled.empty() ? "absent" : r.thp_enabled,
-                     ""});  // THP scenarios are model-only (2-page THP)
+                     ""});  // THP-fault scenarios are model-only (2-page THP); MADV_COLLAPSE: its own probe
   // shmem_enabled: with always/force (and within_size, which the model does
   // not size-check either) shmem and memfd faults and fallocate may allocate
   // a PMD-sized folio (shmem_allowable_huge_orders); the model's shmem has
@@ -198,6 +202,19 @@ KernelProfile classify(const ProbeResults& r) {
   } else {
     p.facts.push_back({"MADV_PAGEOUT", "not tried (no swap)", ""});
   }
+  // MADV_COLLAPSE on a real PMD range (no knob: a scenario that needs it is skipped without it).
+  p.madv_collapse = r.madv_collapse == "ok";
+  p.facts.push_back({"MADV_COLLAPSE",
+                     r.madv_collapse.empty() ? "not tried (needs root: kpageflags)"
+                     : p.madv_collapse ? "a written 2-page start of a PMD range collapses into a THP; faults map small pages"
+                                       : r.madv_collapse,
+                     ""});
+  p.thp_fault = r.thp_fault == "ok";
+  p.facts.push_back({"THP fault (MADV_HUGEPAGE)",
+                     r.thp_fault.empty() ? "not tried (needs root: kpageflags)"
+                     : p.thp_fault ? "a write fault on a MADV_HUGEPAGE PMD range maps a THP"
+                                   : r.thp_fault,
+                     ""});
   // The live runtime pins each reproducer to one CPU.
   p.config.set_knob(mm::KNOB_lru_batch_other_cpu, false);
   p.name = profile_name(p.config, preset);
@@ -296,6 +313,92 @@ void probe_pageout(ProbeResults& r, const std::string& dir) {
   swap.off(&why);
 }
 
+// Is the page at `addr` part of a THP?  /proc/kpageflags bit 22 (KPF_THP)
+// of its PFN (root only); nullopt when unreadable.
+std::optional<bool> page_is_thp(const void* addr) {
+  const std::optional<uint64_t> e = pagemap_of(addr);
+  if (!e || !(*e >> 63 & 1) || !(*e & PM_FRAME)) return std::nullopt;
+  int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  uint64_t f = 0;
+  const bool ok = pread(fd, &f, sizeof f, static_cast<off_t>((*e & PM_FRAME) * 8)) == static_cast<ssize_t>(sizeof f);
+  close(fd);
+  return ok ? std::optional<bool>((f >> 22 & 1) != 0) : std::nullopt;
+}
+
+// The steps of the live runtime's MADV_COLLAPSE (prelude: live_thp_setup,
+// live_mmap_pmd, live_collapse), in a child process: the prctl must not
+// stay on mmcheck.  "ok" or why a live collapse cannot run here.
+std::string collapse_probe_child(const std::string& thp_enabled) {
+  const std::string size = read_line("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+  const size_t pmd = size.empty() ? 0 : std::stoul(size);
+  if (pmd < 4096 || (pmd & (pmd - 1))) return "no THP (transparent_hugepage/hpage_pmd_size absent)";
+  if (prctl(PR_SET_THP_DISABLE, 1, 1 << 1 /* PR_THP_DISABLE_EXCEPT_ADVISED */, 0, 0) != 0 && thp_enabled == "always")
+    return "THP enabled=always and no PR_THP_DISABLE_EXCEPT_ADVISED (before 6.18): faults would map THPs";
+  void* r = mmap(nullptr, 3 * pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (r == MAP_FAILED) return "mmap failed";
+  char* a = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(r) + 2 * pmd - 1) & ~(uintptr_t)(pmd - 1));
+  if (mmap(a, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+    return "mmap failed";
+  a[0] = 1;
+  a[4096] = 2;
+  const std::optional<bool> before = page_is_thp(a);
+  if (!before) return "kpageflags unreadable";
+  if (*before) return "a write fault mapped a THP (faults must map small pages, as the model's do)";
+  if (madvise(a, pmd, 25 /* MADV_COLLAPSE */) != 0)
+    return std::string("MADV_COLLAPSE of a written PMD range failed: ") + std::strerror(errno);
+  const std::optional<bool> after = page_is_thp(a);
+  if (!after || !*after) return "MADV_COLLAPSE returned 0 but mapped no THP";
+  return "ok";
+}
+
+// The live `thp` mapping (prelude live_mmap_pmd, then MADV_HUGEPAGE): a
+// write fault maps a THP.  "ok" or why not (THP enabled=never, the
+// allocation fell back to a small page).
+std::string thp_fault_probe_child(const std::string& thp_enabled) {
+  const std::string size = read_line("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+  const size_t pmd = size.empty() ? 0 : std::stoul(size);
+  if (pmd < 4096 || (pmd & (pmd - 1))) return "no THP (transparent_hugepage/hpage_pmd_size absent)";
+  if (thp_enabled == "never") return "THP enabled=never: faults do not map THPs";
+  (void)prctl(PR_SET_THP_DISABLE, 1, 1 << 1 /* PR_THP_DISABLE_EXCEPT_ADVISED */, 0, 0);
+  void* r = mmap(nullptr, 3 * pmd, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (r == MAP_FAILED) return "mmap failed";
+  char* a = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(r) + 2 * pmd - 1) & ~(uintptr_t)(pmd - 1));
+  if (mmap(a, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+    return "mmap failed";
+  if (madvise(a, pmd, MADV_HUGEPAGE) != 0) return std::string("MADV_HUGEPAGE: ") + std::strerror(errno);
+  a[0] = 1;
+  const std::optional<bool> thp = page_is_thp(a);
+  if (!thp) return "kpageflags unreadable";
+  return *thp ? "ok" : "a write fault on a MADV_HUGEPAGE range mapped a small page (THP allocation failed?)";
+}
+
+// Runs `child` in a forked process (its prctl and mappings die with it).
+std::string in_child(std::string (*child)(const std::string&), const std::string& arg) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return "pipe2 failed";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    const std::string why = child(arg);
+    const ssize_t n = write(fds[1], why.data(), why.size());
+    _exit(n == static_cast<ssize_t>(why.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[256];
+  ssize_t n;
+  while (pid > 0 && (n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  if (pid > 0) waitpid(pid, nullptr, 0);
+  return out.empty() ? "the probe process failed" : out;
+}
+
+void probe_collapse(ProbeResults& r) {
+  r.madv_collapse = in_child(collapse_probe_child, r.thp_enabled);
+  r.thp_fault = in_child(thp_fault_probe_child, r.thp_enabled);
+}
+
 }  // namespace
 
 ProbeResults probe_running_kernel(const std::string& swap_dir) {
@@ -342,6 +445,7 @@ ProbeResults probe_running_kernel(const std::string& swap_dir) {
   for (char* p : {a, b, c})
     if (p) munmap(p, 4096);
   probe_uffd(r);
+  if (r.root) probe_collapse(r);
   if (r.root && !swap_dir.empty()) probe_pageout(r, swap_dir);
   return r;
 }
@@ -383,6 +487,8 @@ std::string probe_results_json(const ProbeResults& r) {
   j["pagemap_uffd_wp_none_shmem"] = opt(r.pm_uffd_wp_none_shmem);
   j["swap_probe"] = r.swap_probe;
   j["pagemap_after_pageout"] = opt(r.pm_after_pageout);
+  j["madv_collapse"] = r.madv_collapse;
+  j["thp_fault"] = r.thp_fault;
   return j.dump(2);
 }
 
@@ -399,6 +505,8 @@ std::string profile_json(const ProbeResults& r, const KernelProfile& p) {
   j["pfns_visible"] = p.pfns_visible;
   j["uffd_wp"] = p.uffd_wp;
   j["uffd_wp_unpopulated"] = p.uffd_wp_unpopulated;
+  j["madv_collapse"] = p.madv_collapse;
+  j["thp_fault"] = p.thp_fault;
   nlohmann::ordered_json facts = nlohmann::ordered_json::array();
   for (const auto& f : p.facts) facts.push_back({{"probe", f.probe}, {"result", f.result}, {"maps_to", f.maps_to}});
   j["facts"] = facts;

@@ -42,6 +42,12 @@ struct ProbeResults {
   std::string swap_probe;
   // pagemap of a written private anon page after MADV_PAGEOUT (swap on).
   std::optional<uint64_t> pm_after_pageout;
+  // MADV_COLLAPSE the way a live program uses it (live_thp_setup,
+  // live_mmap_pmd): "" not tried (not root), "ok", or why not.
+  std::string madv_collapse;
+  // A write fault on a MADV_HUGEPAGE PMD range maps a THP (the live `thp`
+  // mapping): "" not tried (not root), "ok", or why not.
+  std::string thp_fault;
 };
 
 struct ProfileFact {
@@ -58,6 +64,8 @@ struct KernelProfile {
   std::vector<std::string> unclassified;  // what did not fit, one line each
   bool swap_possible = false, pageout_effective = false, pfns_visible = false, uffd_wp = false,
        uffd_wp_unpopulated = false;
+  bool madv_collapse = false;  // live MADV_COLLAPSE scenarios can run (probe_results.madv_collapse == "ok")
+  bool thp_fault = false;      // live `thp` mappings can run (probe_results.thp_fault == "ok")
 };
 
 // Pure: the probe results to the profile.

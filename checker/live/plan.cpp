@@ -17,6 +17,7 @@
 #include "model/access.h"
 #include "model/encoding.h"
 #include "model/events.h"
+#include "model/khugepaged.h"
 #include "model/mm.h"
 #include "model/observe.h"
 #include "model/pagemap_scan.h"
@@ -160,6 +161,14 @@ class PlanBuilder {
       if (!sc_.items[i].is_expect && needs_arena(sc_.items[i].step.event) && sc_.items[i].step.kind == StepKind::Syscall)
         arena_ = true;
     for (const mm::Event& e : events) arena_ |= needs_arena(e.kind);
+    // Mappings a scripted MADV_COLLAPSE names go on a real PMD range; in a
+    // trace, every mapping that can (the events name pages, not mappings).
+    for (size_t i = 0; i < upto && i < sc_.items.size(); i++) {
+      const Item& it = sc_.items[i];
+      if (!it.is_expect && it.step.kind == StepKind::Madvise && it.step.event == mm::EventKind::MadvCollapse)
+        pmd_wanted_.insert(it.step.page.map);
+    }
+    for (const mm::Event& e : events) pmd_all_ |= e.kind == mm::EventKind::MadvCollapse;
     setup();
     for (size_t i = 0; i < upto && i < sc_.items.size(); i++) {
       const Item& it = sc_.items[i];
@@ -186,6 +195,12 @@ class PlanBuilder {
            k == mm::EventKind::MremapExpandMaymove;
   }
   bool arena_ = false;
+  // MADV_COLLAPSE (collapse_step): the mappings placed on a real PMD range,
+  // and the (process, mapping) pairs whose real page table may exist
+  // (some step touched a page of it; fork copies page tables).
+  std::set<std::string> pmd_wanted_, pmd_;
+  bool pmd_all_ = false;
+  std::set<std::pair<int, std::string>> touched_;
   const scenario::Scenario& sc_;
   mm::Config cfg_;
   Plan plan_;
@@ -395,6 +410,8 @@ class PlanBuilder {
     if (st.kind == StepKind::Kernel) return kernel_step(st);
     const int proc = proc_slot(st.proc, st.loc);
     const std::string line = fmt::format("line {}", st.loc.line);
+    if (st.kind != StepKind::Mmap && !st.page.map.empty() && !(st.kind == StepKind::Madvise && st.event == mm::EventKind::MadvCollapse))
+      touched_.insert({proc, st.page.map});
     switch (st.kind) {
       case StepKind::Mmap: mmap_step(st, proc); break;
       case StepKind::Write: {
@@ -433,8 +450,7 @@ class PlanBuilder {
         const char* name = madv_name(st.event);
         if (!name) fail(st.loc, "unknown madvise advice");
         if (st.event == mm::EventKind::MadvCollapse) {
-          not_live(st.loc, "MADV_COLLAPSE of the model's 2-page THP has no counterpart on a real 512-page THP");
-          model_only(st, proc);
+          collapse_step(st, proc);
           break;
         }
         const int page = page_of(st.page);
@@ -458,6 +474,8 @@ class PlanBuilder {
         apply_all(mm::Event{mm::EventKind::Fork, static_cast<uint8_t>(proc), 0, 0}, st.loc);
         close_under_background(st.loc);
         procs_[st.name] = child;
+        for (const auto& [tp, tm] : std::set<std::pair<int, std::string>>(touched_))
+          if (tp == proc) touched_.insert({child, tm});
         break;
       }
       case StepKind::Munmap: {
@@ -533,6 +551,9 @@ class PlanBuilder {
       close_under_background(st.loc);
       return;
     }
+    if (st.has_page && pmd_.count(st.page.map) &&
+        (st.event == mm::EventKind::Mremap || needs_arena(st.event)))
+      not_live(st.loc, "mremap of a mapping placed on a real PMD range (MADV_COLLAPSE) is not mapped live");
     if (needs_arena(st.event) || (arena_ && st.event == mm::EventKind::Mremap)) return mremap_step(st, proc);
     if (st.scan_range) {
       // PAGEMAP_SCAN for its effect (PM_SCAN_WP_MATCHING); when an
@@ -783,7 +804,6 @@ class PlanBuilder {
 
   void mmap_step(const Step& st, int proc) {
     const mm::VmaKind kind = scenario::vma_kind_of(st.map_kind);
-    if (st.thp) not_live(st.loc, "the model's 2-page THP has no counterpart on a real 512-page THP");
     const uint8_t flags = scenario::vma_flags_of(st);
     int start = -1;
     StateSet next;
@@ -822,7 +842,19 @@ class PlanBuilder {
                                               st.file.empty() ? scenario::map_kind_name(st.map_kind) : shared ? "shared" : "private",
                                               st.thp ? " thp" : "",
                                               st.uffd_wp ? ((st.uffd_features & mm::VM_UFFD_WP_UNPOPULATED) ? " uffd-wp-unpopulated" : " uffd-wp") : ""));
-    if (arena_)
+    const bool pmd = pmd_wanted_.count(st.name) || st.thp ||
+                     (pmd_all_ && kind == mm::VmaKind::PrivateAnon && st.file.empty() && st.npages == 2 && start % 2 == 0);
+    if (pmd && pmd_placement_ok(st, kind, start)) {
+      ls.code.push_back(fmt::format("live_mmap_pmd({});", c));
+      pmd_.insert(st.name);
+      plan_.pmd_ranges = true;
+      if (st.thp) {
+        // The model's `thp`: VM_HUGEPAGE, a write fault on the empty pair
+        // maps a 2-page THP; the real range gets a PMD-sized one.
+        ls.code.push_back(fmt::format("live_madvise_map({}, MADV_HUGEPAGE, \"MADV_HUGEPAGE\");", c));
+        plan_.thp_faults = true;
+      }
+    } else if (arena_)
       ls.code.push_back(fmt::format("live_mmap_at({}, {}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset, start));
     else
       ls.code.push_back(fmt::format("live_mmap({}, {}, {}, {}, {});", c, st.npages, shared ? 1 : 0, fd, st.offset));
@@ -832,7 +864,66 @@ class PlanBuilder {
     else if (st.uffd_features & mm::VM_UFFD_WP_UNPOPULATED)
       ls.code.push_back(fmt::format("live_uffd_register_features({}, 1);", c));
     else if (st.uffd_wp) ls.code.push_back(fmt::format("live_uffd_register({});", c));
+    if (pmd_.count(st.name) && st.uffd_wp) {
+      // userfaultfd_armed: a none filler would stop every collapse
+      // (SCAN_EXCEED_NONE_PTE), so the fillers are written; the range's
+      // page table and anon_vma then exist from the start.
+      ls.code.push_back(fmt::format("live_pmd_fill({}, {});", c, st.npages));
+      touched_.insert({proc, st.name});
+    }
     close_under_background(st.loc);
+  }
+
+  // Can this mapping be a real PMD range whose first pages are the model's
+  // 2-page PMD range?  Else the scenario is not live (the reason says why).
+  bool pmd_placement_ok(const Step& st, mm::VmaKind kind, int start) {
+    const char* what = st.thp ? "THP" : "MADV_COLLAPSE";
+    if (kind != mm::VmaKind::PrivateAnon || !st.file.empty())
+      not_live(st.loc, st.thp ? "a shmem or file THP has no live counterpart here (the model's THP is 2 pages, a real one a PMD)"
+                              : "MADV_COLLAPSE of file or shmem memory (collapse_file) is not modelled");
+    else if (st.npages != mm::MAX_FOLIO_PAGES || start % mm::MAX_FOLIO_PAGES)
+      not_live(st.loc, fmt::format("a live {} needs a mapping of exactly the model's 2-page PMD range", what));
+    else if (arena_)
+      not_live(st.loc, fmt::format("a live {} mapping cannot also be placed at the model's address (resizing mremap)", what));
+    else
+      return true;
+    return false;
+  }
+
+  // madvise(MADV_COLLAPSE) on the real PMD range that holds the model's
+  // pair: its return value is an observation (madvise_collapse_return),
+  // then pagemap and mincore of both pages of the pair.
+  void collapse_step(const Step& st, int proc) {
+    const MapInfo& m = map_of(st.page);
+    const int page = page_of(st.page);
+    if (!pmd_.count(st.page.map)) {
+      not_live(st.loc, fmt::format("mapping '{}' is not on a real PMD range", st.page.map));
+      return model_only(st, proc);
+    }
+    // The model takes a pair of none PTEs for pmd_none; the real page table
+    // outlives its PTEs (MADV_DONTNEED of one page keeps it), and then
+    // MADV_COLLAPSE collapses the empty range (measured, section 13).
+    const int head = page & ~(mm::MAX_FOLIO_PAGES - 1);
+    bool all_none = false;
+    for (const mm::State& s : cur_.states()) {
+      bool none = true;
+      for (int i = 0; i < mm::MAX_FOLIO_PAGES; i++) none &= s.proc[proc].pte[head + i].kind == mm::PteKind::None;
+      all_none |= none;
+    }
+    if (all_none && touched_.count({proc, st.page.map}))
+      not_live(st.loc, "the model's PMD range is all none PTEs but the real page table may exist (the model takes it for pmd_none)");
+    LiveStep& ls = add_step(proc, fmt::format("{}: madvise {} MADV_COLLAPSE", st.proc, page_text(st.page)));
+    Observation& o = add_obs(ObsKind::Value, fmt::format("{}: madvise {} MADV_COLLAPSE returns", st.proc, page_text(st.page)), st.loc);
+    for (const mm::State& s : cur_.states()) {
+      const int r = mm::madvise_collapse_return(s, proc, page, cfg_);
+      if (r < 0) not_live(st.loc, "the model does not model this MADV_COLLAPSE");
+      allow(o, static_cast<uint64_t>(static_cast<int64_t>(r)));
+    }
+    ls.code.push_back(fmt::format("live_obs_int({}, live_collapse({}));", o.id, page_c(st.page)));
+    apply_all(mm::Event{mm::EventKind::MadvCollapse, static_cast<uint8_t>(proc), static_cast<uint8_t>(page), 0}, st.loc);
+    close_under_background(st.loc);
+    for (int i = 0; i < mm::MAX_FOLIO_PAGES; i++)
+      observe_page(ls, proc, scenario::PageRef{st.page.map, head - m.start + i, st.page.loc}, st.proc, "MADV_COLLAPSE", st.loc);
   }
 
   // A kernel event a program cannot force: the model keeps the states
@@ -942,6 +1033,9 @@ class PlanBuilder {
     plan_.tests.push_back(TapTest{n, text});
     const int proc = x.proc.empty() ? -1 : proc_slot(x.proc, x.loc);
     LiveStep& ls = add_step(proc, fmt::format("expect {}", text));
+    // A real load or store (read, access) may make the page table exist.
+    if (proc >= 0 && (x.kind == scenario::ObsKind::ReadValue || x.kind == scenario::ObsKind::Access))
+      touched_.insert({proc, x.page.map});
     std::string cond;
     switch (x.kind) {
       case scenario::ObsKind::Pagemap: {

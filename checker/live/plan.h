@@ -72,6 +72,12 @@ struct Plan {
   std::string matched_config;
   std::string why_not_live;        // non-empty: this scenario cannot run for real
   bool needs_swap = false;
+  // Some mapping is placed on a real PMD range for MADV_COLLAPSE (the
+  // program sets faults to small pages first: live_thp_setup).
+  bool pmd_ranges = false;
+  // Some mapping is a `thp` one: MADV_HUGEPAGE on its PMD range, write
+  // faults map real THPs (the probe's thp_fault must say so).
+  bool thp_faults = false;
   int declared_procs = 0;          // created by the coordinator before the script
   std::vector<std::string> proc_names;  // index = slot
   std::vector<std::string> map_names;   // index = C map number

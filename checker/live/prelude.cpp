@@ -406,6 +406,68 @@ LIVE_FN uint64_t live_scan_range(int map, int first, int npages, uint64_t flags,
   return v;
 }
 
+/* MADV_COLLAPSE (mm/khugepaged.c madvise_collapse).  The model's THP is 2
+   pages; a real one is a PMD (512 pages on x86-64).  A mapping that a
+   scenario collapses is placed alone on a PMD-aligned range: the model's
+   pages are its first pages, the other PTEs ("fillers") stay none, or are
+   written once in a userfaultfd-registered mapping (where a none PTE stops
+   MADV_COLLAPSE: SCAN_EXCEED_NONE_PTE).  PROT_NONE guards on both sides
+   keep the VMA from merging with a neighbour (whose anon_vma or pages
+   would decide the collapse).  docs/kernel-experiments.md section 13. */
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef PR_THP_DISABLE_EXCEPT_ADVISED
+#define PR_THP_DISABLE_EXCEPT_ADVISED (1 << 1)
+#endif
+static size_t live_pmd_size;
+/* Faults must map small pages, as the model's do (no MADV_HUGEPAGE):
+   PR_THP_DISABLE_EXCEPT_ADVISED (6.18) leaves MADV_COLLAPSE working
+   (vma_thp_disabled treats a forced collapse as advised) and keeps
+   khugepaged away; before 6.18 THP "enabled" must not be "always". */
+LIVE_FN void live_thp_setup(void) {
+  FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+  unsigned long n = 0;
+  if (!f || fscanf(f, "%lu", &n) != 1 || n < (unsigned long)live_ps) live_die("hpage_pmd_size (no THP)");
+  fclose(f);
+  live_pmd_size = n;
+  if (prctl(PR_SET_THP_DISABLE, 1, PR_THP_DISABLE_EXCEPT_ADVISED, 0, 0)) {
+    char mode[128] = "";
+    f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f && !fgets(mode, sizeof mode, f)) mode[0] = 0;
+    if (f) fclose(f);
+    if (strstr(mode, "[always]")) live_die("PR_THP_DISABLE_EXCEPT_ADVISED with THP enabled=always");
+  }
+}
+LIVE_FN void live_mmap_pmd(int map) {
+  size_t len = live_pmd_size;
+  char *r = mmap(0, 3 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (r == MAP_FAILED) live_die("mmap PMD reservation");
+  char *a = (char *)(((uintptr_t)r + len + len - 1) & ~(uintptr_t)(len - 1));
+  void *p = mmap(a, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  if (p == MAP_FAILED) live_die("mmap PMD range");
+  live_map[map] = p;
+  live_map_len[map] = len;
+}
+/* Writes every page of the PMD range from page `from` on (the fillers). */
+LIVE_FN void live_pmd_fill(int map, int from) {
+  for (size_t i = (size_t)from; i < live_map_len[map] / (size_t)live_ps; i++) live_map[map][i * (size_t)live_ps] = 0x5a;
+}
+/* madvise(MADV_COLLAPSE) of the whole PMD range holding the page (a shorter
+   range collapses nothing: madvise_collapse rounds start up and end down
+   to the PMD); 0 or the errno.  An EAGAIN is retried once, as the
+   selftests' madvise_collapse_retry does: __collapse_huge_page_swapin
+   fails with SCAN_PAGE_LOCK when do_swap_page finds the swap read still in
+   flight (VM_FAULT_RETRY, after waiting for it); the model completes the
+   read inside the call.  A lasting EAGAIN (a page a pipe holds) stays. */
+LIVE_FN int live_collapse(int map, int index) {
+  uintptr_t a = (uintptr_t)live_page(map, index) & ~(uintptr_t)(live_pmd_size - 1);
+  if (madvise((void *)a, live_pmd_size, MADV_COLLAPSE) == 0) return 0;
+  if (errno != EAGAIN) return errno;
+  printf("# MADV_COLLAPSE: EAGAIN, retried once\n");
+  return madvise((void *)a, live_pmd_size, MADV_COLLAPSE) ? errno : 0;
+}
+
 static int live_pipe[2] = {-1, -1};           /* the scenario's pipe: vmsplice, read pipe */
 
 /* vmsplice(2) of one page into the pipe (fs/splice.c vmsplice_to_pipe:

@@ -235,6 +235,8 @@ void run_job(const Job& j, const ReplayOptions& opt, Tally& tally, std::ostream&
 std::optional<ReplayConfig> replay_config(const ReplayOptions& opt, std::ostream& err, int& status) {
   ReplayConfig rc;
   rc.probe = probe_running_kernel("");
+  rc.madv_collapse = rc.probe.madv_collapse.empty() ? "not probed (needs root)" : rc.probe.madv_collapse;
+  rc.thp_fault = rc.probe.thp_fault.empty() ? "not probed (needs root)" : rc.probe.thp_fault;
   if (!opt.config.empty()) {
     try {
       scenario::ConfigSpec spec = scenario::parse_config_option(opt.config);
@@ -329,6 +331,14 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     }
     if (!uffd_wp_available && uses_uffd_wp(j.sc, false)) {
       skipped.push_back(fmt::format("{}: needs userfaultfd write-protect, which this kernel does not offer", path));
+      continue;
+    }
+    if (j.plan.pmd_ranges && rc->madv_collapse != "ok") {
+      skipped.push_back(fmt::format("{}: needs MADV_COLLAPSE on a real PMD range: {}", path, rc->madv_collapse));
+      continue;
+    }
+    if (j.plan.thp_faults && rc->thp_fault != "ok") {
+      skipped.push_back(fmt::format("{}: needs THP faults on a MADV_HUGEPAGE range: {}", path, rc->thp_fault));
       continue;
     }
     if (!uffd_wp_unpopulated_available && uses_uffd_wp(j.sc, true)) {

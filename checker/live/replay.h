@@ -45,6 +45,8 @@ struct ReplayConfig {
   mm::Config cfg;
   std::string from;  // "from --config" / "probed: ..."
   bool uffd_wp = true, uffd_wp_unpopulated = true;
+  std::string madv_collapse = "ok";  // the probe's answer: "ok", or why live MADV_COLLAPSE cannot run
+  std::string thp_fault = "ok";      // the probe's answer for live `thp` mappings
   ProbeResults probe;  // what the kernel showed (recorded with --record)
 };
 std::optional<ReplayConfig> replay_config(const ReplayOptions& opt, std::ostream& err, int& status);

@@ -61,6 +61,13 @@ grep -q "^scenario expectations: [0-9]* checked, 0 failed, [0-9]* not applicable
 # where the kernel offers it: probe, never assume)
 areas=("pagemap" "mincore" "read" "lseek" "MADV_PAGEOUT" "MADV_DONTNEED" "MADV_REMOVE")
 "$mmcheck" kernel --no-swap | grep -q "uffd-wp yes" && areas+=("faults (uffd-wp)")
+# MADV_COLLAPSE on a real PMD range where the probe says it works; else
+# its scenarios are skipped with the probe's reason
+if "$mmcheck" kernel --no-swap | grep -q "^  MADV_COLLAPSE .*collapses into a THP"; then
+  areas+=("MADV_COLLAPSE returns")
+else
+  grep -q "^skip .*needs MADV_COLLAPSE on a real PMD range: " "$out" || { echo "FAIL: MADV_COLLAPSE scenarios neither ran nor were skipped with a reason"; status=1; }
+fi
 for what in "${areas[@]}"; do
   grep -q "^agree .*$what" "$out" || { echo "FAIL: no observation about '$what'"; status=1; }
 done

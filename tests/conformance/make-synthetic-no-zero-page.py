@@ -39,6 +39,19 @@ k["profile"] = k["profile"].replace("v6.18", "v6.18 +mm_forbids_zeropage", 1)
 k["config"]["mm_forbids_zeropage"] = True
 probe["pagemap_after_read"] = "%#018x" % ISSUE_VALUE
 probe["pagemap_after_read_second_mapping"] = None  # not reported
+# A read fault on a THP VMA maps the huge zero folio on the zero-page
+# machine; what a pvm_no_zero_page=1 guest maps there (a THP of its own, the
+# model says) was never reported, so such scenarios are left out rather
+# than guessed.
+LEFT_OUT = {
+    "scenarios/zero-page/forbids-zeropage-thp-read.scenario":
+        "a read fault on a THP VMA shows the huge zero folio; no report of such a guest's THP",
+}
+kept = [s for s in d["scenarios"] if s["file"] not in LEFT_OUT]
+if len(kept) != len(d["scenarios"]):
+    d["note"] += " Left out: " + "; ".join(
+        "%s (%s)" % (f, why) for f, why in LEFT_OUT.items() if any(s["file"] == f for s in d["scenarios"])) + "."
+d["scenarios"] = kept
 changed = 0
 for s in d["scenarios"]:
     replaced = {}  # "A: pagemap p[0]" -> the PFN it got instead of the zero page

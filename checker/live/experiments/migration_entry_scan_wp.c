@@ -1,5 +1,5 @@
 // PAGEMAP_SCAN write-protect on a writable migration entry
-// (docs/kernel-experiments.md, section 13; docs/model.md "Findings" 2).
+// (docs/kernel-experiments.md, section 14; docs/model.md "Findings" 2).
 // Not part of the build.  Root: reads /proc/kpageflags.
 //
 //   cc -std=c11 -Wall -Wextra -O1 -pthread -o build/scan_wp checker/live/experiments/migration_entry_scan_wp.c
