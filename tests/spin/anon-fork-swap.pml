@@ -17,8 +17,10 @@
 #define PAGEOUT_BUDGET (used[2] < 2)
 #define PAGEOUT_TAKE   used[2]++
 
-/* alphabet order, as MmModel::for_each_concrete_successor tries them (one option a line:
-   spin's lexer wants short lines) */
+/* Alphabet order, as MmModel::for_each_concrete_successor tries them; one
+   option a line, so that pan's messages name the event's line.  An option is
+   written out per process/page/folio: SPIN inlines are textual, and each
+   (kind, process, page|folio) must be a transition of its own. */
 #include "anon.pml"
 
 active proctype mm() {

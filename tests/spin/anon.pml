@@ -266,6 +266,8 @@ inline free_swap_and_cache(sl) {
   fi
 }
 
+/* spin 6.5.2 cannot take a conditional expression (c -> a : b) as an inline
+   argument (a syntax error, then a crash): computed bits go through pte_bits. */
 inline set_pte(q, g, k, bt, fa, fb) {
   proc[q].pte[g].kind = k; proc[q].pte[g].bits = bt; proc[q].pte[g].a = fa; proc[q].pte[g].b = fb
 }
