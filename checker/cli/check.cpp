@@ -36,6 +36,7 @@ struct CheckArgs {
   int threads = 1;
   long long max_memory_mb = -1;
   int depth = -1;  // override of every start's depth (measuring budgets)
+  bool no_reduction = false;  // --no-reduction: no partial-order reduction
 };
 
 int usage(const std::string& msg) {
@@ -158,6 +159,7 @@ int run_check(const CheckArgs& a) {
   engine::Options opt;
   opt.threads = a.threads;
   opt.graph_cap = 0;  // no leak graph: the check is about invariants
+  opt.partial_order = a.no_reduction ? engine::PartialOrder::Off : engine::PartialOrder::On;
   if (a.max_memory_mb > 0) opt.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
 
   nlohmann::json jstarts = nlohmann::json::array();
@@ -272,6 +274,7 @@ void register_check_command(CLI::App& app) {
   sub->add_flag("--fail-fast", a->fail_fast, "stop after the first start with a violation (later starts are not run)");
   sub->add_option("--threads,-j", a->threads, "worker threads (results identical for any N)");
   sub->add_option("--depth", a->depth, "override every start's depth budget (for measuring budgets)");
+  sub->add_flag("--no-reduction", a->no_reduction, "no partial-order reduction (for cross-checks)");
   sub->add_option("--max-memory-mb", a->max_memory_mb, "memory bound per start (default 3072)");
   add_command(app, sub, [a] { return run_check(*a); });
 }

@@ -131,6 +131,7 @@ struct ExploreArgs {
   CommonArgs c;
   engine::Options opt;
   bool dfs = false, bfs = false, no_symmetry = false, keep_dead_state = false;
+  bool no_reduction = false;  // --no-reduction: no partial-order reduction
   int max_depth = -1;
   long long max_states = -1, max_memory_mb = -1;
   std::string dot_file;
@@ -151,6 +152,7 @@ int run_explore(ExploreArgs& a) {
   a.opt.search = a.dfs ? engine::Search::Dfs : engine::Search::Bfs;
   a.opt.symmetry = !a.no_symmetry;
   a.opt.dead_state = a.keep_dead_state ? engine::DeadState::Keep : engine::DeadState::Forget;
+  a.opt.partial_order = a.no_reduction ? engine::PartialOrder::Off : engine::PartialOrder::On;
   if (a.max_depth >= 0) a.opt.max_depth = a.max_depth;
   if (a.max_states >= 0) a.opt.max_states = static_cast<uint64_t>(a.max_states);
   if (a.max_memory_mb >= 0) a.opt.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
@@ -221,6 +223,8 @@ void register_explore_commands(CLI::App& app) {
   ex->add_option("--max-memory-mb", ea->max_memory_mb, "bound on the whole process's memory (default: half the physical memory)")
       ->check(whole_number(1, std::numeric_limits<long long>::max() >> 20));
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
+  ex->add_flag("--no-reduction", ea->no_reduction,
+               "no partial-order reduction: expand every state with all its events (for cross-checks)");
   ex->add_flag("--keep-dead-state", ea->keep_dead_state,
                "store fields nothing checked reads (fork parent, unchecked ghost bits) as identity");
   ex->add_option("--bitstate", ea->opt.bitstate_mb,

@@ -40,6 +40,7 @@ struct ScenarioFlags {
   bool json = false;  // run: results as JSON (no timings in it)
   std::string html_out;  // run: the traces as one HTML page
   bool progress = false;      // --progress
+  bool no_reduction = false;  // --no-reduction
   bool config_given = false;  // --config on the command line, even empty
   engine::TraceStyle style;  // run: --ghost, --source-url
   bool mpi = false;   // run: explore blocks over the ranks of an MPI job
@@ -47,6 +48,7 @@ struct ScenarioFlags {
 
 // --config and --set into run options; prints the error and returns false on bad input.
 bool make_options(const ScenarioFlags& f, RunOptions& opt) {
+  opt.partial_order = f.no_reduction ? engine::PartialOrder::Off : engine::PartialOrder::On;
   try {
     // `--config ''` is an error (parse_config_option says so), not "no --config".
     if (f.config_given) opt.override_config = parse_config_option(f.config);
@@ -285,6 +287,7 @@ void common_flags(CLI::App* sub, ScenarioFlags& f) {
                   "(e.g. v6.18+CONFIG_PTE_MARKER_PAGEOUT)");
   sub->add_option("--set", f.sets, "KNOB=0|1 on top of every config (repeatable; config names unchanged)");
   add_threads_flag(sub, f.threads, "engine threads for explore blocks (results do not depend on it)");
+  sub->add_flag("--no-reduction", f.no_reduction, "explore blocks without partial-order reduction (for cross-checks)");
   sub->add_flag("--progress", f.progress,
                 "progress line on stderr during explore blocks even when stderr is not a terminal (on by default on one)");
 }

@@ -34,6 +34,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "checker/engine/partial_order.h"
 #include "checker/engine/store.h"
 
 namespace mmc::engine {
@@ -46,6 +47,7 @@ struct ExpandInfo {
 
 struct SearchLimits {
   bool dfs = false;
+  PartialOrder partial_order = PartialOrder::Off;  // On: expand with persistent sets (ReducibleModel)
   int threads = 1;
   int max_depth = 200;
   uint64_t max_states = 20'000'000;
@@ -61,6 +63,8 @@ struct RawRun {
   uint64_t states = 0;
   uint64_t transitions = 0;
   uint64_t userspace_faults = 0;
+  uint64_t reduced_expansions = 0;  // states expanded with a persistent set smaller than all
+  uint64_t proviso_expansions = 0;  // states expanded fully because of the cycle proviso
   int max_depth = 0;
   bool depth_bound_hit = false;
   bool state_bound_hit = false;
@@ -203,6 +207,14 @@ concept ExplorableModel = requires(const M& m, const typename M::Node& n) {
   { m.mark(n) } -> std::convertible_to<uint8_t>;
 };
 
+// A model that can choose a persistent set: expand_persistent(n, emit)
+// emits every successor expand(n) would, in the same order, as
+// emit(successor, in_set).
+template <class M>
+concept ReducibleModel = ExplorableModel<M> && requires(const M& m, const typename M::Node& n) {
+  { m.expand_persistent(n, [](const typename M::Node&, bool) {}) } -> std::same_as<ExpandInfo>;
+};
+
 template <ExplorableModel M, class Store>
 class Explorer {
  public:
@@ -313,6 +325,9 @@ class Explorer {
     size_t expanded = 0;        // how many were expanded (all, unless memory ran out)
     LocalSet local;
     std::vector<Node> batch;                      // one node's successors (batched lookups)
+    std::vector<Node> por_nodes;                  // one node's successors before reduction
+    std::vector<uint8_t> por_flags;               // ... and whether each is in the persistent set
+    uint64_t reduced = 0, proviso = 0;
     std::vector<typename Store::Hint> hints;
     uint64_t bytes() const {
       return cands.capacity() * sizeof(Candidate) + nodes.capacity() * sizeof(Node) +
@@ -352,6 +367,46 @@ class Explorer {
       bits &= bits - 1;
       if (run_.first_violation[b] < 0) run_.first_violation[b] = id;
     }
+  }
+
+  // The successors the search takes from `n`: every one, or with
+  // partial-order reduction the persistent set the model chose -- unless a
+  // successor in it was stored with an id below `old_below` (the cycle
+  // proviso: then every one).  BFS passes the first id of the next level,
+  // so the choice does not depend on the windows or threads; DFS the store
+  // size.  Every cycle of the reduced graph then holds a fully expanded
+  // state: its state stored first is reached by an edge from a state
+  // stored later, whose expansion found it old.
+  template <class Sink>
+  ExpandInfo successors(const Node& n, uint64_t old_below, Chunk& c, Sink&& sink) {
+    if constexpr (ReducibleModel<M>) {
+      if (lim_.partial_order == PartialOrder::On) {
+        c.por_nodes.clear();
+        c.por_flags.clear();
+        ExpandInfo info = m_.expand_persistent(n, [&](const Node& s, bool in_set) {
+          c.por_nodes.push_back(s);
+          c.por_flags.push_back(in_set ? 1 : 0);
+        });
+        bool reduce = std::find(c.por_flags.begin(), c.por_flags.end(), 0) != c.por_flags.end();
+        if (reduce) {
+          for (size_t j = 0; j < c.por_nodes.size(); j++) {
+            if (!c.por_flags[j]) continue;
+            const Key k = m_.pack(c.por_nodes[j]);
+            const int64_t id = store_.find(k, Store::hash(k));
+            if (id >= 0 && static_cast<uint64_t>(id) < old_below) {
+              reduce = false;
+              c.proviso++;
+              break;
+            }
+          }
+        }
+        if (reduce) c.reduced++;
+        for (size_t j = 0; j < c.por_nodes.size(); j++)
+          if (!reduce || c.por_flags[j]) sink(c.por_nodes[j]);
+        return info;
+      }
+    }
+    return m_.expand(n, sink);
   }
 
   void account(const ExpandInfo& info, Chunk& c) {
@@ -466,7 +521,7 @@ class Explorer {
                 // one's table slot, then its record, is prefetched before
                 // any is compared, so the cache misses overlap.
                 c.batch.clear();
-                info = m_.expand(n, [&](const Node& s) { c.batch.push_back(s); });
+                info = successors(n, level_end, c, [&](const Node& s) { c.batch.push_back(s); });
                 const size_t nb = c.batch.size();
                 c.transitions += nb;
                 c.hints.resize(nb);
@@ -475,7 +530,7 @@ class Explorer {
                 for (size_t j = 0; j < nb; j++)
                   consider(c.batch[j], store_.find_prepared(c.hints[j]), 0, c.hints[j]);
               } else {
-                info = m_.expand(n, [&](const Node& s) {
+                info = successors(n, level_end, c, [&](const Node& s) {
                   c.transitions++;
                   Key k = m_.pack(s);
                   const uint64_t h = Store::hash(k);
@@ -505,6 +560,8 @@ class Explorer {
             prefix_end += c.end - c.begin;
             run_.transitions += c.transitions;
             run_.userspace_faults += c.faults;
+            run_.reduced_expansions += c.reduced;
+            run_.proviso_expansions += c.proviso;
             run_.capacity_reasons.insert(c.capacity.begin(), c.capacity.end());
             if (run_.edges_kept) {
               run_.edges.insert(run_.edges.end(), c.edges.begin(), c.edges.end());
@@ -605,7 +662,7 @@ class Explorer {
       const bool at_limit = it.depth >= lim_.max_depth;
       bool stop = false;
       children.clear();
-      ExpandInfo info = m_.expand(it.node, [&](const Node& s) {
+      ExpandInfo info = successors(it.node, store_.size(), c, [&](const Node& s) {
         if (stop) return;
         c.transitions++;
         Key k = m_.pack(s);
@@ -646,6 +703,8 @@ class Explorer {
       if (uint64_t v = m_.violations(it.node)) record_violations(it.id, v);
     run_.transitions = c.transitions;
     run_.userspace_faults = c.faults;
+    run_.reduced_expansions = c.reduced;
+    run_.proviso_expansions = c.proviso;
     run_.capacity_reasons = c.capacity;
   }
 

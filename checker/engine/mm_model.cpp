@@ -65,6 +65,45 @@ uint64_t MmModel::violations(const Node& n) const {
   return bits;
 }
 
+uint32_t MmModel::persistent_actors(const Node& n, const uint8_t* actors, const uint8_t* frees, size_t count) const {
+  // What each actor may still do: the alphabet entries within their limit.
+  uint8_t touch[por::MAX_ACTORS] = {};
+  uint64_t counters[por::MAX_ACTORS] = {};
+  for (const Letter& l : letters_) {
+    if (l.counter >= 0 && n.used[l.counter] >= l.limit) continue;
+    const uint8_t t = por::kind_touch(l.kind) | por::TOUCH_HAS_EVENTS;
+    const uint64_t c = l.counter >= 0 ? uint64_t{1} << (por::OBJ_COUNTER + l.counter) : 0;
+    const bool folio = mm::event_scope(l.kind) == mm::EventScope::Folio;
+    for (int a = 0; a < por::MAX_ACTORS; a++)
+      if ((a >= mm::MAX_PROCS) == folio) {
+        touch[a] |= t;
+        counters[a] |= c;
+      }
+  }
+  uint64_t fp[por::MAX_ACTORS];
+  por::footprints(n.s, touch, counters, /*pool=*/!symmetry_, fp);
+  uint32_t enabled = 0;
+  for (size_t j = 0; j < count; j++) enabled |= 1u << actors[j];
+  uint32_t best = ~0u;
+  size_t best_size = count;
+  for (int seed = 0; seed < por::MAX_ACTORS; seed++) {
+    if (!(enabled & (1u << seed))) continue;
+    const uint32_t set = por::closed_actor_set(fp, seed);
+    size_t size = 0;
+    bool ok = true;
+    for (size_t j = 0; j < count && ok; j++)
+      if (set & (1u << actors[j])) {
+        size++;
+        ok = !frees[j];
+      }
+    if (ok && size < best_size) {
+      best = set;
+      best_size = size;
+    }
+  }
+  return best;
+}
+
 bool MmModel::quiescent(const mm::State& s) { return mm::is_clean_end(s); }
 
 bool MmModel::has_exit_event() const {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "checker/engine/explorer.h"
+#include "checker/engine/mm_footprint.h"
 #include "checker/engine/workload.h"
 #include "model/canonical.h"
 #include "model/invariants.h"
@@ -63,6 +64,13 @@ class MmModel {
     return for_each_successor(n, [&](const mm::Event&, mm::Status, const Node& succ) { emit(succ); });
   }
 
+  // Partial-order reduction (docs/engine.md): the transitions expand()
+  // gives, in the same order, each with whether it belongs to the
+  // persistent set chosen for `n`: emit(successor, in_set).  Every one is
+  // in the set when no smaller set is known to be sound.
+  template <class Emit>
+  ExpandInfo expand_persistent(const Node& n, Emit&& emit) const;
+
   // The same, with the event and its outcome.  Successors are in a fixed
   // order (alphabet order, then process, page / folio).
   template <class Fn>
@@ -103,6 +111,13 @@ class MmModel {
   std::vector<Check> checks_;
   std::vector<const mm::Invariant*> invs_;
   std::vector<int> inv_offset_;
+
+  // The persistent set of `n` as a bit set of actors (mm_footprint.h):
+  // the closed actor set with the fewest transitions that is not all of
+  // them and none of whose transitions frees a folio; ~0u when there is
+  // none.  `actors[j]` / `frees[j]`: the actor of transition j, whether it
+  // lowers the number of allocated folios.
+  uint32_t persistent_actors(const Node& n, const uint8_t* actors, const uint8_t* frees, size_t count) const;
 };
 
 bool mm_vma_at(const mm::State& s, int proc, int page);
@@ -147,6 +162,37 @@ ExpandInfo MmModel::for_each_concrete_successor(const Node& n, Fn&& fn) const {
         break;
     }
   }
+  return info;
+}
+
+template <class Emit>
+ExpandInfo MmModel::expand_persistent(const Node& n, Emit&& emit) const {
+  struct Succ {
+    Node node;
+    uint8_t actor;
+    uint8_t frees;
+  };
+  thread_local std::vector<Succ> succs;
+  thread_local std::vector<uint8_t> actors, frees;
+  succs.clear();
+  const int allocated = por::allocated_folios(n.s);
+  ExpandInfo info = for_each_successor(n, [&](const mm::Event& e, mm::Status, const Node& s) {
+    const int actor = mm::event_scope(e.kind) == mm::EventScope::Folio ? por::folio_actor(e.arg) : por::proc_actor(e.proc);
+    succs.push_back(Succ{s, static_cast<uint8_t>(actor), static_cast<uint8_t>(por::allocated_folios(s.s) < allocated)});
+  });
+  uint32_t set = ~0u;
+  // A state where an event hits a model bound is expanded fully (the
+  // capacity argument in docs/engine.md needs it).
+  if (!info.capacity_reason && succs.size() > 1) {
+    actors.clear();
+    frees.clear();
+    for (const Succ& x : succs) {
+      actors.push_back(x.actor);
+      frees.push_back(x.frees);
+    }
+    set = persistent_actors(n, actors.data(), frees.data(), succs.size());
+  }
+  for (const Succ& x : succs) emit(x.node, ((set >> x.actor) & 1) != 0);
   return info;
 }
 

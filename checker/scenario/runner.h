@@ -30,6 +30,8 @@ struct RunOptions {
   size_t max_script_states = 100000;  // bound on one step's set of states
   // `run --mpi`: explore blocks over the ranks of an MPI job (same results).
   engine::Distribution distribution = engine::Distribution::OneProcess;
+  // `--no-reduction`: explore blocks without partial-order reduction.
+  engine::PartialOrder partial_order = engine::PartialOrder::On;
 };
 
 // A config the scenario runs under, with the name expectations use in `under`.

@@ -872,6 +872,10 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   if (opt.search != Search::Bfs) throw std::invalid_argument("--mpi searches breadth-first only");
   if (world().size > 0xffff) throw std::invalid_argument("--mpi: at most 65535 ranks");
   MmModel m(w, opt.symmetry, opt.dead_state);  // throws invalid_argument on every rank alike, before any message
+  // Partial-order reduction is not distributed: the ranks search the whole
+  // graph (as --no-reduction), and say so once.
+  if (opt.partial_order == PartialOrder::On && world().rank == 0)
+    std::fprintf(stderr, "note: --mpi searches without partial-order reduction (as --no-reduction)\n");
   SearchLimits lim;
   lim.threads = 1;
   lim.max_depth = opt.max_depth.value_or(w.bounds.max_depth);
