@@ -207,12 +207,15 @@ concept ExplorableModel = requires(const M& m, const typename M::Node& n) {
   { m.mark(n) } -> std::convertible_to<uint8_t>;
 };
 
-// A model that can choose a persistent set: expand_persistent(n, emit)
-// emits every successor expand(n) would, in the same order, as
-// emit(successor, in_set).
+// A model that can choose a persistent set: expand_persistent(n, is_old,
+// emit) emits every successor expand(n) would, in the same order, as
+// emit(successor, in_set); it chooses no set with a successor for which
+// is_old(successor) holds (the cycle proviso).
 template <class M>
 concept ReducibleModel = ExplorableModel<M> && requires(const M& m, const typename M::Node& n) {
-  { m.expand_persistent(n, [](const typename M::Node&, bool) {}) } -> std::same_as<ExpandInfo>;
+  {
+    m.expand_persistent(n, [](const typename M::Node&) { return false; }, [](const typename M::Node&, bool) {})
+  } -> std::same_as<ExpandInfo>;
 };
 
 template <ExplorableModel M, class Store>
@@ -370,37 +373,39 @@ class Explorer {
   }
 
   // The successors the search takes from `n`: every one, or with
-  // partial-order reduction the persistent set the model chose -- unless a
-  // successor in it was stored with an id below `old_below` (the cycle
-  // proviso: then every one).  BFS passes the first id of the next level,
-  // so the choice does not depend on the windows or threads; DFS the store
-  // size.  Every cycle of the reduced graph then holds a fully expanded
-  // state: its state stored first is reached by an edge from a state
-  // stored later, whose expansion found it old.
+  // partial-order reduction the persistent set the model chose, which has
+  // no successor stored with an id below `old_below` = n's own id (the
+  // cycle proviso; the model picks another set or all).  Every state with
+  // a smaller id was stored before n was expanded (BFS: earlier levels and
+  // n's level, all stored before the level is expanded; DFS: ids are
+  // handed out in store order), so the choice does not depend on the
+  // windows or threads.  Every cycle of the reduced graph then holds a
+  // fully expanded state: the edge into its smallest id comes from a
+  // larger id.
   template <class Sink>
   ExpandInfo successors(const Node& n, uint64_t old_below, Chunk& c, Sink&& sink) {
     if constexpr (ReducibleModel<M>) {
       if (lim_.partial_order == PartialOrder::On) {
         c.por_nodes.clear();
         c.por_flags.clear();
-        ExpandInfo info = m_.expand_persistent(n, [&](const Node& s, bool in_set) {
+        bool asked = false;  // the model looked for a set (it asks about old states only then)
+        auto is_old = [&](const Node& s) {
+          asked = true;
+          const Key k = m_.pack(s);
+          const int64_t id = store_.find(k, Store::hash(k));
+          return id >= 0 && static_cast<uint64_t>(id) < old_below;
+        };
+        ExpandInfo info = m_.expand_persistent(n, is_old, [&](const Node& s, bool in_set) {
           c.por_nodes.push_back(s);
           c.por_flags.push_back(in_set ? 1 : 0);
         });
         bool reduce = std::find(c.por_flags.begin(), c.por_flags.end(), 0) != c.por_flags.end();
-        if (reduce) {
-          for (size_t j = 0; j < c.por_nodes.size(); j++) {
-            if (!c.por_flags[j]) continue;
-            const Key k = m_.pack(c.por_nodes[j]);
-            const int64_t id = store_.find(k, Store::hash(k));
-            if (id >= 0 && static_cast<uint64_t>(id) < old_below) {
-              reduce = false;
-              c.proviso++;
-              break;
-            }
-          }
-        }
+        // The proviso, checked again here: the engine does not rely on the
+        // model for it.
+        for (size_t j = 0; reduce && j < c.por_nodes.size(); j++)
+          if (c.por_flags[j] && is_old(c.por_nodes[j])) reduce = false;
         if (reduce) c.reduced++;
+        else if (asked) c.proviso++;
         for (size_t j = 0; j < c.por_nodes.size(); j++)
           if (!reduce || c.por_flags[j]) sink(c.por_nodes[j]);
         return info;
@@ -521,7 +526,7 @@ class Explorer {
                 // one's table slot, then its record, is prefetched before
                 // any is compared, so the cache misses overlap.
                 c.batch.clear();
-                info = successors(n, level_end, c, [&](const Node& s) { c.batch.push_back(s); });
+                info = successors(n, base + i, c, [&](const Node& s) { c.batch.push_back(s); });
                 const size_t nb = c.batch.size();
                 c.transitions += nb;
                 c.hints.resize(nb);
@@ -530,7 +535,7 @@ class Explorer {
                 for (size_t j = 0; j < nb; j++)
                   consider(c.batch[j], store_.find_prepared(c.hints[j]), 0, c.hints[j]);
               } else {
-                info = successors(n, level_end, c, [&](const Node& s) {
+                info = successors(n, base + i, c, [&](const Node& s) {
                   c.transitions++;
                   Key k = m_.pack(s);
                   const uint64_t h = Store::hash(k);
@@ -662,7 +667,7 @@ class Explorer {
       const bool at_limit = it.depth >= lim_.max_depth;
       bool stop = false;
       children.clear();
-      ExpandInfo info = successors(it.node, store_.size(), c, [&](const Node& s) {
+      ExpandInfo info = successors(it.node, it.id, c, [&](const Node& s) {
         if (stop) return;
         c.transitions++;
         Key k = m_.pack(s);

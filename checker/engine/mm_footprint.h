@@ -1,83 +1,76 @@
-// Partial-order reduction for the kernel model: what each actor of a state
-// may touch (its footprint), and the persistent set of events a state is
-// expanded with.  The model (model/) knows nothing of this: the footprint
-// is computed here, from the state, conservatively (docs/engine.md, section
-// "Partial-order reduction").
+// Partial-order reduction for the kernel model: what each event of a state
+// may read and write (its footprint), from which the persistent set a
+// state is expanded with is chosen.  The model (model/) knows nothing of
+// this: footprints are computed here, from the state, conservatively
+// (docs/engine.md, section "Partial-order reduction").
 //
-// Actors.  Every event belongs to one actor: a process event (scope
-// ProcPage / Proc) to its process, a kernel event on a folio (scope Folio)
-// to that folio.
-//
-// Objects.  The state is split into objects; a footprint is a bit set of
-// them:
-//   PROC(p)      process p's own fields (VMAs, PTEs that reference no folio
-//                and no swap entry, expect, ghost, pin values);
+// Objects.  The state is cut into objects; a footprint is two bit sets of
+// them, read and written (a written object counts as read too):
+//   PTE(p, pg)   process p's page pg: its PTE, pin, expect and ghost bits;
+//   VMA(p)       process p's VMA table (read by every access, written by
+//                munmap, mprotect, madvise on the VMA, mlock, mremap, exit);
 //   FOLIO(f)     folio f together with every reference to it: each PTE, pin,
-//                page-cache entry, swap-cache link naming it, and the VMAs
-//                holding those PTEs (the rmap walk of reclaim reads them);
+//                page-cache entry and swap-cache link naming it (the rmap
+//                walk of reclaim reads and rewrites them);
 //   INODE(i)     shmem inode i and its page cache;
-//   SWAP         every swap device, slot, swap PTE and swap-cache link;
+//   SLOT(d, i)   swap slot i of device d with every reference to it (swap
+//                PTEs, shmem swap entries, the swap-cache folio's link);
+//                the devices' flags are written only by swapoff (which
+//                touches everything);
 //   PROC_POOL    the free process slots (fork takes the lowest);
-//   FOLIO_POOL   the free folios (only without symmetry: with it, which
-//                free folio an allocation takes is renamed away; see
-//                mm_footprint.cpp for the capacity argument);
+//   FOLIO_POOL   the free folios, SLOT_POOL the free swap slots (only
+//                without symmetry, and SLOT_POOL also with two devices in
+//                use: with symmetry on one device, which free folio or slot
+//                an allocation takes is renamed away);
 //   COUNTER(k)   the usage counter of the k-th limited alphabet entry.
-// An actor's footprint is closed under reference: a folio in a page cache
-// brings the inode, an inode its folios and swap entries, SWAP every
-// swap-cache folio.  Two actors whose footprints share an object are
-// dependent; an event whose kind is not known to stay within its actor's
-// footprint (swapoff, lru_add_drain of another CPU's batch) makes its
-// actor's footprint everything.
+// An event touches the objects of its page (all PTEs of the page's VMA: a
+// THP fault or split covers the range), or of its whole process for
+// VMA-wide and process-wide kinds, plus what those PTEs and VMAs
+// reference, closed under reference (a page-cache folio brings its inode
+// and its swap slot, an inode its folios and swap slots, a slot its
+// swap-cache folio).
+// Kinds whose effect reaches beyond that (swapoff, lru_add_drain of
+// another CPU's batch) touch everything.  Unsure means dependent.
 #pragma once
 #include <cstdint>
 
 #include "model/events.h"
 #include "model/state.h"
 
-namespace mmc::engine {
+namespace mmc::engine::por {
 
-struct Workload;
-
-namespace por {
-
-inline constexpr int OBJ_PROC = 0;                                  // 3 bits
-inline constexpr int OBJ_FOLIO = OBJ_PROC + mm::MAX_PROCS;          // 8 bits
-inline constexpr int OBJ_INODE = OBJ_FOLIO + mm::MAX_FOLIOS;        // 2 bits
-inline constexpr int OBJ_SWAP = OBJ_INODE + mm::MAX_INODES;
-inline constexpr int OBJ_PROC_POOL = OBJ_SWAP + 1;
+inline constexpr int OBJ_PTE = 0;                                         // MAX_PROCS * MAX_PAGES bits
+inline constexpr int OBJ_VMA = OBJ_PTE + mm::MAX_PROCS * mm::MAX_PAGES;  // MAX_PROCS bits
+inline constexpr int OBJ_FOLIO = OBJ_VMA + mm::MAX_PROCS;                // MAX_FOLIOS bits
+inline constexpr int OBJ_INODE = OBJ_FOLIO + mm::MAX_FOLIOS;             // MAX_INODES bits
+inline constexpr int OBJ_SLOT = OBJ_INODE + mm::MAX_INODES;              // MAX_SWAP_DEVICES * MAX_SLOTS bits
+inline constexpr int OBJ_PROC_POOL = OBJ_SLOT + mm::MAX_SWAP_DEVICES * mm::MAX_SLOTS;
 inline constexpr int OBJ_FOLIO_POOL = OBJ_PROC_POOL + 1;
-inline constexpr int OBJ_COUNTER = OBJ_FOLIO_POOL + 1;              // MAX_LIMITED_KINDS bits
+inline constexpr int OBJ_SLOT_POOL = OBJ_FOLIO_POOL + 1;
+inline constexpr int OBJ_COUNTER = OBJ_SLOT_POOL + 1;                    // MAX_LIMITED_KINDS bits
+static_assert(OBJ_COUNTER + 4 <= 64);
 inline constexpr uint64_t EVERYTHING = ~uint64_t{0};
 
-inline constexpr int MAX_ACTORS = mm::MAX_PROCS + mm::MAX_FOLIOS;
-inline int proc_actor(int p) { return p; }
-inline int folio_actor(int f) { return mm::MAX_PROCS + f; }
-
-// What an actor's events may need beyond the objects it references.
-enum KindTouch : uint8_t {
-  TOUCH_LOCAL = 0,          // only the actor's own objects (and the folio pool)
-  TOUCH_SWAP = 1 << 0,      // may allocate a swap slot (pageout, reclaim)
-  TOUCH_PROC_POOL = 1 << 1, // takes a process slot (fork)
-  TOUCH_ALL = 1 << 2,       // reaches beyond its actor (swapoff, lru_add_drain)
-  TOUCH_HAS_EVENTS = 1 << 3,  // set by the caller: the actor has an alphabet entry left
+struct Footprint {
+  uint64_t rd = 0;  // objects read (only)
+  uint64_t wr = 0;  // objects written (and read)
+  bool operator==(const Footprint&) const = default;
 };
-uint8_t kind_touch(mm::EventKind k);
 
-// The footprint of every actor of `s`.  `touch[a]` is the union of
-// kind_touch over the alphabet entries actor a may still take, with
-// TOUCH_HAS_EVENTS when there is one; `counters[a]` the COUNTER bits of its
-// limited entries.  An actor with no entry left gets footprint 0.  `pool`: add FOLIO_POOL to every actor (no symmetry).
-void footprints(const mm::State& s, const uint8_t (&touch)[MAX_ACTORS], const uint64_t (&counters)[MAX_ACTORS],
-                bool pool, uint64_t (&out)[MAX_ACTORS]);
+// Two events conflict when one writes what the other reads or writes.
+inline bool conflict(const Footprint& a, const Footprint& b) {
+  return (a.wr & (b.rd | b.wr)) != 0 || (a.rd & b.wr) != 0;
+}
 
-// The smallest set of actors containing `seed` whose footprint is closed:
-// no actor outside it shares an object with the union of those inside.
-// Bit a = actor a.  Actors with footprint 0 are never added.
-uint32_t closed_actor_set(const uint64_t (&fp)[MAX_ACTORS], int seed);
+// What the event `e` may read and write in `s`.  `counter`: the index of
+// its limited alphabet entry, or -1.  `folio_pool`: allocation is a
+// dependency (no symmetry).
+Footprint event_footprint(const mm::State& s, const mm::Event& e, int counter, bool folio_pool);
 
-// Allocated folios (the capacity the dynamic check of a persistent set
-// compares).
-int allocated_folios(const mm::State& s);
+// Allocated folios plus swap slots in use (a persistent set whose
+// transitions lower either is refused): folios * 256 + slots.
+int allocated_resources(const mm::State& s);
+// Whether a successor gave back a folio or a swap slot.
+bool frees_resources(const mm::State& before, const mm::State& after);
 
-}  // namespace por
-}  // namespace mmc::engine
+}  // namespace mmc::engine::por
