@@ -161,6 +161,7 @@ Result explore(const Workload& w, const Options& opt) {
     shorten.max_depth = deepest;
     shorten.graph_cap = 0;
     const Result u = explore_once(w, shorten);
+    r.timing.seconds += u.timing.seconds;  // the whole answer's time
     for (size_t i = 0; i < r.verdicts.size() && i < u.verdicts.size(); i++) {
       const FacetResult& uf = u.verdicts[i];
       FacetResult& rf = r.verdicts[i];
@@ -177,6 +178,7 @@ Result explore(const Workload& w, const Options& opt) {
     Options graph = plain;
     graph.max_states = opt.graph_cap + 1;
     Result g = explore_once(w, graph);
+    r.timing.seconds += g.timing.seconds;
     if (g.stats.states > opt.graph_cap) {
       if (g.leak.reason.rfind("the alphabet has no exit event", 0) != 0)
         g.leak = LeakResult{"skipped", "more states than the graph cap (" + std::to_string(opt.graph_cap) + ")", 0, {}};
