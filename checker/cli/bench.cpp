@@ -67,7 +67,7 @@ std::string factor_text(double f, bool lower_bound) { return fmt::format("{}{:.2
 
 }  // namespace
 
-int run_bench(bool json, bool quick) {
+int run_bench(bool json, bool quick, engine::PartialOrder po) {
   const mm::Config cfg = *mm::config_preset("v6.18");
   nlohmann::json rows = nlohmann::json::array();
   if (!json)
@@ -78,6 +78,7 @@ int run_bench(bool json, bool quick) {
     engine::Workload w = *workloads::make_workload(info.name, cfg);
     engine::Options opt;
     opt.graph_cap = 0;  // measure the search, not the leak finder
+    opt.partial_order = po;
     opt.threads = 1;
     Measured one = measure(w, opt);
     opt.threads = 2;
@@ -103,7 +104,7 @@ int run_bench(bool json, bool quick) {
     nosym.symmetry = false;
     nosym.max_states = cap;
     Measured plain = measure(w, nosym);
-    opt.partial_order = engine::PartialOrder::On;
+    opt.partial_order = po;
     const auto states = static_cast<double>(one.r.stats.states);
     const auto full_states = static_cast<double>(full.r.stats.states);
     const double dead = static_cast<double>(kept.r.stats.states) / full_states;

@@ -204,7 +204,7 @@ int run_simulate(SimulateArgs& a) {
 
 }  // namespace
 
-int run_bench(bool json, bool quick);  // bench.cpp
+int run_bench(bool json, bool quick, engine::PartialOrder po = engine::PartialOrder::On);  // bench.cpp
 
 void register_explore_commands(CLI::App& app) {
   auto ea = std::make_shared<ExploreArgs>();
@@ -261,7 +261,13 @@ void register_explore_commands(CLI::App& app) {
                "2-thread speed-up");
   bench->add_flag("--json", *bench_json, "JSON output");
   bench->add_flag("--quick", *bench_quick, "skip the large workload");
-  add_command(app, bench, [bench_json, bench_quick] { return run_bench(*bench_json, *bench_quick); });
+  auto bench_no_reduction = std::make_shared<bool>(false);
+  bench->add_flag("--no-reduction", *bench_no_reduction,
+                  "the rows' search without partial-order reduction (the por column is then 1)");
+  add_command(app, bench, [bench_json, bench_quick, bench_no_reduction] {
+    return run_bench(*bench_json, *bench_quick,
+                     *bench_no_reduction ? engine::PartialOrder::Off : engine::PartialOrder::On);
+  });
 }
 
 }  // namespace mmc::cli
