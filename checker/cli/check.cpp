@@ -43,6 +43,7 @@ struct CheckArgs {
   int depth = -1;  // override of every start's depth (measuring budgets)
   bool mpi = false;  // every start over the ranks of an MPI job (checker/engine/mpi/)
   bool progress = false;  // --progress (on by default on a terminal)
+  ReductionFlags reduction;  // --reduction / --no-reduction
 };
 
 int usage(const std::string& msg) {
@@ -165,6 +166,7 @@ int run_check(const CheckArgs& a) {
 
   engine::Options opt;
   opt.threads = a.threads;
+  opt.partial_order = a.reduction.value();
   // --mpi: every rank runs every start together (explore_on); rank 0
   // alone prints, so the other ranks' stdout goes nowhere.
   const engine::Distribution dist = a.mpi ? engine::Distribution::Mpi : engine::Distribution::OneProcess;
@@ -307,6 +309,7 @@ void register_check_command(CLI::App& app) {
   sub->add_flag("--mpi", a->mpi,
                 "every start over the ranks of an MPI job: mpirun -np N mmcheck check --mpi (same output; "
                 "docs/distributed.md)");
+  add_reduction_flags(sub, a->reduction, "");
   add_command(app, sub, [a] { return run_check(*a); });
 }
 

@@ -1,5 +1,6 @@
 #include "checker/engine/mm_model.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -63,6 +64,112 @@ uint64_t MmModel::violations(const Node& n) const {
   for (size_t i = 0; i < invs_.size(); i++)
     if (uint32_t v = invs_[i]->check(n.s, w_.config)) bits |= uint64_t{v} << inv_offset_[i];
   return bits;
+}
+
+int MmModel::counter_of(mm::EventKind k) const {
+  for (const Letter& l : letters_)
+    if (l.kind == k) return l.counter;
+  return -1;
+}
+
+void MmModel::persistent_set(const Node& n, const mm::Event* events, const uint8_t* frees, size_t count,
+                             uint8_t* in, const std::function<bool(size_t)>& old) const {
+  // The distinct footprints of every event `n` has within its limits,
+  // enabled or not (events with equal footprints conflict alike).
+  constexpr size_t MAX_CLASSES = 64;
+  por::Footprint classes[MAX_CLASSES];
+  size_t nclasses = 0;
+  bool overflow = false;
+  auto class_of = [&](const por::Footprint& fp) -> int {
+    for (size_t c = 0; c < nclasses; c++)
+      if (classes[c] == fp) return static_cast<int>(c);
+    if (nclasses == MAX_CLASSES) {
+      overflow = true;
+      return -1;
+    }
+    classes[nclasses] = fp;
+    return static_cast<int>(nclasses++);
+  };
+  const bool pool = !symmetry_;
+  for (const Letter& l : letters_) {
+    if (l.counter >= 0 && n.used[l.counter] >= l.limit) continue;
+    auto add = [&](const mm::Event& e) { class_of(por::event_footprint(n.s, e, l.counter, pool)); };
+    switch (mm::event_scope(l.kind)) {
+      case mm::EventScope::ProcPage:
+        for (int p = 0; p < mm::MAX_PROCS; p++) {
+          if (n.s.proc[p].alive != mm::PROC_ALIVE) continue;
+          for (int pg = 0; pg < mm::MAX_PAGES; pg++)
+            if (mm_vma_at(n.s, p, pg)) add(mm::Event{l.kind, static_cast<uint8_t>(p), static_cast<uint8_t>(pg), 0});
+        }
+        break;
+      case mm::EventScope::Proc:
+        for (int p = 0; p < mm::MAX_PROCS; p++)
+          if (n.s.proc[p].alive == mm::PROC_ALIVE) add(mm::Event{l.kind, static_cast<uint8_t>(p), 0, 0});
+        break;
+      case mm::EventScope::Folio:
+        for (int f = 0; f < mm::MAX_FOLIOS; f++)
+          if (n.s.folio[f].test(mm::FOLIO_ALLOCATED)) add(mm::Event{l.kind, 0, 0, static_cast<uint8_t>(f)});
+        break;
+    }
+  }
+  // Each transition's class (its event is among those above).
+  thread_local std::vector<int> cls;
+  cls.resize(count);
+  uint64_t seeds = 0;
+  for (size_t j = 0; j < count; j++) {
+    cls[j] = class_of(por::event_footprint(n.s, events[j], counter_of(events[j].kind), pool));
+    if (cls[j] >= 0) seeds |= uint64_t{1} << cls[j];
+  }
+  if (overflow) return;  // every transition
+  // Each seed's closed set, smallest first (then in seed order); the first
+  // that frees nothing and leads to no old state (the cycle proviso) is
+  // the persistent set.
+  struct Cand {
+    size_t size;
+    size_t seed;
+    uint64_t set;
+  };
+  Cand cands[MAX_CLASSES];
+  size_t ncands = 0;
+  for (size_t seed = 0; seed < nclasses; seed++) {
+    if (!(seeds & (uint64_t{1} << seed))) continue;
+    uint64_t set = uint64_t{1} << seed;
+    por::Footprint all = classes[seed];
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (size_t c = 0; c < nclasses; c++)
+        if (!(set & (uint64_t{1} << c)) && por::conflict(classes[c], all)) {
+          set |= uint64_t{1} << c;
+          all.rd |= classes[c].rd;
+          all.wr |= classes[c].wr;
+          grew = true;
+        }
+    }
+    size_t size = 0;
+    bool frees_any = false;
+    for (size_t j = 0; j < count; j++)
+      if (set & (uint64_t{1} << cls[j])) {
+        size++;
+        frees_any |= frees[j] != 0;
+      }
+    if (size < count && !frees_any) cands[ncands++] = Cand{size, seed, set};
+  }
+  std::sort(cands, cands + ncands, [](const Cand& a, const Cand& b) {
+    return a.size != b.size ? a.size < b.size : a.seed < b.seed;
+  });
+  thread_local std::vector<int8_t> old_cache;
+  old_cache.assign(count, -1);
+  for (size_t c = 0; c < ncands; c++) {
+    bool any_old = false;
+    for (size_t j = 0; j < count && !any_old; j++) {
+      if (!(cands[c].set & (uint64_t{1} << cls[j]))) continue;
+      if (old_cache[j] < 0) old_cache[j] = old(j) ? 1 : 0;
+      any_old = old_cache[j] != 0;
+    }
+    if (any_old) continue;
+    for (size_t j = 0; j < count; j++) in[j] = (cands[c].set >> cls[j]) & 1;
+    return;
+  }
 }
 
 bool MmModel::quiescent(const mm::State& s) { return mm::is_clean_end(s); }

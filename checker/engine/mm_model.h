@@ -16,11 +16,13 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "checker/engine/explorer.h"
+#include "checker/engine/mm_footprint.h"
 #include "checker/engine/workload.h"
 #include "model/canonical.h"
 #include "model/invariants.h"
@@ -63,6 +65,14 @@ class MmModel {
     return for_each_successor(n, [&](const mm::Event&, mm::Status, const Node& succ) { emit(succ); });
   }
 
+  // Partial-order reduction (docs/engine.md): the transitions expand()
+  // gives, in the same order, each with whether it belongs to the
+  // persistent set chosen for `n`: emit(successor, in_set).  Every one is
+  // in the set when no smaller set is known to be sound.  `is_old(succ)`:
+  // the cycle proviso -- a set with an old successor is not chosen.
+  template <class IsOld, class Emit>
+  ExpandInfo expand_persistent(const Node& n, IsOld&& is_old, Emit&& emit) const;
+
   // The same, with the event and its outcome.  Successors are in a fixed
   // order (alphabet order, then process, page / folio).
   template <class Fn>
@@ -103,6 +113,18 @@ class MmModel {
   std::vector<Check> checks_;
   std::vector<const mm::Invariant*> invs_;
   std::vector<int> inv_offset_;
+
+  // The persistent set of `n` (mm_footprint.h, docs/engine.md): for each
+  // enabled event as a seed, the events of `n` (enabled or not, within
+  // their limits) closed under conflict; the closed set with the fewest
+  // transitions that is not all of them and none of whose transitions
+  // frees a folio.  `events[j]` / `frees[j]`: transition j's event, whether
+  // it lowers the number of allocated folios; sets in[j] (all 1 when no
+  // smaller set is found).
+  // `old(j)`: whether transition j leads to an old state (proviso).
+  void persistent_set(const Node& n, const mm::Event* events, const uint8_t* frees, size_t count, uint8_t* in,
+                      const std::function<bool(size_t)>& old) const;
+  int counter_of(mm::EventKind k) const;
 };
 
 bool mm_vma_at(const mm::State& s, int proc, int page);
@@ -147,6 +169,29 @@ ExpandInfo MmModel::for_each_concrete_successor(const Node& n, Fn&& fn) const {
         break;
     }
   }
+  return info;
+}
+
+template <class IsOld, class Emit>
+ExpandInfo MmModel::expand_persistent(const Node& n, IsOld&& is_old, Emit&& emit) const {
+  thread_local std::vector<Node> succs;
+  thread_local std::vector<mm::Event> events;
+  thread_local std::vector<uint8_t> frees, in;
+  succs.clear();
+  events.clear();
+  frees.clear();
+  ExpandInfo info = for_each_successor(n, [&](const mm::Event& e, mm::Status, const Node& s) {
+    succs.push_back(s);
+    events.push_back(e);
+    frees.push_back(por::frees_resources(n.s, s.s) ? 1 : 0);
+  });
+  in.assign(succs.size(), 1);
+  // A state where an event hits a model bound is expanded fully (the
+  // capacity argument in docs/engine.md needs it).
+  if (!info.capacity_reason && succs.size() > 1)
+    persistent_set(n, events.data(), frees.data(), succs.size(), in.data(),
+                   [&](size_t j) { return static_cast<bool>(is_old(succs[j])); });
+  for (size_t j = 0; j < succs.size(); j++) emit(succs[j], in[j] != 0);
   return info;
 }
 
