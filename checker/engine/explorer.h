@@ -208,13 +208,14 @@ concept ExplorableModel = requires(const M& m, const typename M::Node& n) {
 };
 
 // A model that can choose a persistent set: expand_persistent(n, is_old,
-// emit) emits every successor expand(n) would, in the same order, as
-// emit(successor, in_set); it chooses no set with a successor for which
+// emit, left_out) emits the successors of the set it chose, in the order
+// expand(n) would, as emit(successor), and sets left_out when that is not
+// all of them; it chooses no set with a successor for which
 // is_old(successor) holds (the cycle proviso).
 template <class M>
-concept ReducibleModel = ExplorableModel<M> && requires(const M& m, const typename M::Node& n) {
+concept ReducibleModel = ExplorableModel<M> && requires(const M& m, const typename M::Node& n, bool& left_out) {
   {
-    m.expand_persistent(n, [](const typename M::Node&) { return false; }, [](const typename M::Node&, bool) {})
+    m.expand_persistent(n, [](const typename M::Node&) { return false; }, [](const typename M::Node&) {}, left_out)
   } -> std::same_as<ExpandInfo>;
 };
 
@@ -329,8 +330,8 @@ class Explorer {
     LocalSet local;
     std::vector<Node> batch;                      // one node's successors that need their node (batched lookups)
     std::vector<uint32_t> batch_ix;               // per successor: its index in batch, or NO_NODE
-    std::vector<Node> por_nodes;                  // one node's successors before reduction
-    std::vector<uint8_t> por_flags;               // ... and whether each is in the persistent set
+    std::vector<Node> por_nodes;                  // one node's successors in its persistent set
+    std::vector<uint64_t> por_young;              // hashes the proviso found not old
     uint64_t reduced = 0, proviso = 0;
     std::vector<typename Store::Hint> hints;
     uint64_t bytes() const {
@@ -388,27 +389,32 @@ class Explorer {
     if constexpr (ReducibleModel<M>) {
       if (lim_.partial_order == PartialOrder::On) {
         c.por_nodes.clear();
-        c.por_flags.clear();
+        c.por_young.clear();
         bool asked = false;  // the model looked for a set (it asks about old states only then)
         auto is_old = [&](const Node& s) {
           asked = true;
           const Key k = m_.pack(s);
-          const int64_t id = store_.find(k, Store::hash(k));
-          return id >= 0 && static_cast<uint64_t>(id) < old_below;
+          const uint64_t h = Store::hash(k);
+          const int64_t id = store_.find(k, h);
+          const bool old = id >= 0 && static_cast<uint64_t>(id) < old_below;
+          if (!old) c.por_young.push_back(h);
+          return old;
         };
-        ExpandInfo info = m_.expand_persistent(n, is_old, [&](const Node& s, bool in_set) {
-          c.por_nodes.push_back(s);
-          c.por_flags.push_back(in_set ? 1 : 0);
-        });
-        bool reduce = std::find(c.por_flags.begin(), c.por_flags.end(), 0) != c.por_flags.end();
-        // The proviso, checked again here: the engine does not rely on the
-        // model for it.
-        for (size_t j = 0; reduce && j < c.por_nodes.size(); j++)
-          if (c.por_flags[j] && is_old(c.por_nodes[j])) reduce = false;
-        if (reduce) c.reduced++;
+        bool left_out = false;
+        ExpandInfo info = m_.expand_persistent(n, is_old, [&](const Node& s) { c.por_nodes.push_back(s); }, left_out);
+        // The proviso, checked again here (the engine does not rely on the
+        // model for it): every successor kept was answered "not old" (by
+        // its hash: a safety net, the model's own test is exact), or is
+        // asked now.
+        bool broken = false;
+        for (size_t j = 0; left_out && j < c.por_nodes.size() && !broken; j++) {
+          const uint64_t h = Store::hash(m_.pack(c.por_nodes[j]));
+          broken = std::find(c.por_young.begin(), c.por_young.end(), h) == c.por_young.end() && is_old(c.por_nodes[j]);
+        }
+        if (left_out && !broken) c.reduced++;
         else if (asked) c.proviso++;
-        for (size_t j = 0; j < c.por_nodes.size(); j++)
-          if (!reduce || c.por_flags[j]) sink(c.por_nodes[j]);
+        if (broken) return m_.expand(n, sink);  // every successor after all
+        for (const Node& s : c.por_nodes) sink(s);
         return info;
       }
     }

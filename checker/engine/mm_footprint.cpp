@@ -97,6 +97,9 @@ uint64_t page_refs(const mm::State& s, int p, int pg) {
   if (pte.kind == mm::PteKind::Present && pte.a != mm::NONE)
     m |= pte.a < mm::MAX_FOLIOS ? bit(OBJ_FOLIO + pte.a) : EVERYTHING;
   if (pte.kind == mm::PteKind::Swap) m |= slot_bit(pte.a, pte.b);
+  // A migration entry names the folio being migrated (a fault on it,
+  // migration_entry_wait, completes the migration).
+  if (pte.kind == mm::PteKind::Migration) m |= pte.a < mm::MAX_FOLIOS ? bit(OBJ_FOLIO + pte.a) : EVERYTHING;
   if ((pr.pinned & (1u << pg)) && pr.pin_folio[pg] != mm::NONE)
     m |= pr.pin_folio[pg] < mm::MAX_FOLIOS ? bit(OBJ_FOLIO + pr.pin_folio[pg]) : EVERYTHING;
   return m;
@@ -161,7 +164,19 @@ bool huge_possible(const mm::State& s, int p, const mm::Vma& v) {
   return false;
 }
 
+bool touches_everything(mm::EventKind k) { return reach(k) == Reach::All; }
+
+bool process_wide(mm::EventKind k) { return reach(k) == Reach::Process || reach(k) == Reach::Fork; }
+
+int footprint_group(mm::EventKind k) { return static_cast<int>(reach(k)) * 2 + (may_take_slot(k) ? 1 : 0); }
+
 Footprint event_footprint(const mm::State& s, const mm::Event& e, int counter, bool folio_pool) {
+  Footprint fp = base_footprint(s, e, folio_pool);
+  if (counter >= 0 && fp.wr != EVERYTHING) fp.wr |= bit(OBJ_COUNTER + counter);
+  return fp;
+}
+
+Footprint base_footprint(const mm::State& s, const mm::Event& e, bool folio_pool) {
   Footprint fp;
   const Reach r = reach(e.kind);
   if (r == Reach::All) {
@@ -186,6 +201,16 @@ Footprint event_footprint(const mm::State& s, const mm::Event& e, int counter, b
     if (in && !(in->flags & mm::VMA_ANON_VMA)) wr |= bit(OBJ_VMA + p);
     else fp.rd |= bit(OBJ_VMA + p);
   } else {
+    // The last process's exit closes every file: every pin left by the
+    // exited processes is released (exit_mmap, unpin_all).
+    if (e.kind == EventKind::Exit) {
+      int alive = 0;
+      for (const mm::Process& q : s.proc) alive += q.alive == mm::PROC_ALIVE;
+      if (alive <= 1) {
+        fp.wr = EVERYTHING;
+        return fp;
+      }
+    }
     wr |= whole_process(s, e.proc);
     if (r == Reach::Fork) {
       wr |= bit(OBJ_PROC_POOL);
@@ -204,7 +229,6 @@ Footprint event_footprint(const mm::State& s, const mm::Event& e, int counter, b
     for (const mm::SwapDevice& d : s.swap) devices += (d.flags & mm::SWP_USED) != 0;
     if (folio_pool || devices > 1) wr |= bit(OBJ_SLOT_POOL);
   }
-  if (counter >= 0) wr |= bit(OBJ_COUNTER + counter);
   if (folio_pool) wr |= bit(OBJ_FOLIO_POOL);
   fp.wr = close_refs(s, wr);
   fp.rd &= ~fp.wr;

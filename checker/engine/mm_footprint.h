@@ -50,6 +50,14 @@ inline constexpr int OBJ_SLOT_POOL = OBJ_FOLIO_POOL + 1;
 inline constexpr int OBJ_COUNTER = OBJ_SLOT_POOL + 1;                    // MAX_LIMITED_KINDS bits
 static_assert(OBJ_COUNTER + 4 <= 64);
 inline constexpr uint64_t EVERYTHING = ~uint64_t{0};
+// The counter objects.  Two events conflict through a counter only when
+// both consume the same limited budget; such events commute whenever both
+// orders are possible (the counts add up the same), and an event outside a
+// set can only disable a counted event inside it, never enable one, so the
+// persistent set ignores counters in its closure and instead needs a key
+// transition whose budget no event outside the set can use up
+// (docs/engine.md section 8, "Budgets").
+inline constexpr uint64_t COUNTER_OBJECTS = ((uint64_t{1} << 4) - 1) << OBJ_COUNTER;
 
 struct Footprint {
   uint64_t rd = 0;  // objects read (only)
@@ -61,11 +69,31 @@ struct Footprint {
 inline bool conflict(const Footprint& a, const Footprint& b) {
   return (a.wr & (b.rd | b.wr)) != 0 || (a.rd & b.wr) != 0;
 }
+// The same, counters apart (see COUNTER_OBJECTS).
+inline bool conflict_but_counters(const Footprint& a, const Footprint& b) {
+  const uint64_t aw = a.wr == EVERYTHING ? a.wr : a.wr & ~COUNTER_OBJECTS;
+  const uint64_t bw = b.wr == EVERYTHING ? b.wr : b.wr & ~COUNTER_OBJECTS;
+  return (aw & (b.rd | bw)) != 0 || (a.rd & bw) != 0;
+}
 
 // What the event `e` may read and write in `s`.  `counter`: the index of
 // its limited alphabet entry, or -1.  `folio_pool`: allocation is a
 // dependency (no symmetry).
 Footprint event_footprint(const mm::State& s, const mm::Event& e, int counter, bool folio_pool);
+// The same without the counter object: a function of the state, the
+// event's footprint_group, process, page and folio argument only (so one
+// computation serves every kind of a group).
+Footprint base_footprint(const mm::State& s, const mm::Event& e, bool folio_pool);
+// Kinds with the same group have the same base footprint for the same
+// process, page and folio argument.
+int footprint_group(mm::EventKind k);
+// Kinds whose footprint is everything (swapoff, lru_add_drain of another
+// CPU's batch, every kind not audited in mm_footprint.cpp).
+bool touches_everything(mm::EventKind k);
+// Kinds whose footprint is their whole process (VMA-wide and process-wide
+// kinds: exit, munmap, clear_refs, mprotect, ..., fork).
+bool process_wide(mm::EventKind k);
+
 
 // Allocated folios plus swap slots in use (a persistent set whose
 // transitions lower either is refused): folios * 256 + slots.

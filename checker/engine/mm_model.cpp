@@ -72,8 +72,53 @@ int MmModel::counter_of(mm::EventKind k) const {
   return -1;
 }
 
-void MmModel::persistent_set(const Node& n, const mm::Event* events, const uint8_t* frees, size_t count,
-                             uint8_t* in, const std::function<bool(size_t)>& old) const {
+void MmModel::persistent_set(const Node& n, const mm::Event* events, const uint8_t* frees, size_t count, uint8_t* in,
+                             const std::function<bool(size_t)>& old) const {
+  // Quick exits, before any footprint: no set smaller than all exists
+  // - when a kind that touches everything is within its limits (it is in
+  //   every closure and conflicts with every event);
+  // - when one process is alive, a process-wide kind without a limit (exit,
+  //   munmap, clear_refs) is in the alphabet and no transition is a kernel
+  //   event on a folio: every closure holds that kind, which writes every
+  //   object of the process, so it holds every transition.
+  bool unlimited_process_wide = false;
+  for (const Letter& l : letters_) {
+    if (l.counter >= 0 && n.used[l.counter] >= l.limit) continue;
+    if (por::touches_everything(l.kind)) return;
+    unlimited_process_wide |= l.counter < 0 && por::process_wide(l.kind);
+  }
+  int alive = 0;
+  for (const mm::Process& p : n.s.proc) alive += p.alive == mm::PROC_ALIVE;
+  if (alive <= 1 && unlimited_process_wide) {
+    bool folio_event = false;
+    for (size_t j = 0; j < count && !folio_event; j++) folio_event = mm::event_scope(events[j].kind) == mm::EventScope::Folio;
+    if (!folio_event) return;
+  }
+  // Footprints: one computation per (group, process, page, folio) -- the
+  // kinds of a group share it -- plus the event's counter.
+  const bool pool = !symmetry_;
+  struct Memo {
+    uint32_t key;
+    por::Footprint fp;
+  };
+  constexpr size_t MAX_MEMO = 96;
+  Memo memo[MAX_MEMO];
+  size_t nmemo = 0;
+  auto footprint = [&](const mm::Event& e, int counter) {
+    const uint32_t key = static_cast<uint32_t>(por::footprint_group(e.kind)) | uint32_t{e.proc} << 8 |
+                         uint32_t{e.page} << 16 | uint32_t{e.arg} << 24;
+    por::Footprint fp;
+    size_t m = 0;
+    while (m < nmemo && memo[m].key != key) m++;
+    if (m < nmemo) {
+      fp = memo[m].fp;
+    } else {
+      fp = por::base_footprint(n.s, e, pool);
+      if (nmemo < MAX_MEMO) memo[nmemo++] = Memo{key, fp};
+    }
+    if (counter >= 0 && fp.wr != por::EVERYTHING) fp.wr |= uint64_t{1} << (por::OBJ_COUNTER + counter);
+    return fp;
+  };
   // The distinct footprints of every event `n` has within its limits,
   // enabled or not (events with equal footprints conflict alike).
   constexpr size_t MAX_CLASSES = 64;
@@ -90,10 +135,9 @@ void MmModel::persistent_set(const Node& n, const mm::Event* events, const uint8
     classes[nclasses] = fp;
     return static_cast<int>(nclasses++);
   };
-  const bool pool = !symmetry_;
   for (const Letter& l : letters_) {
     if (l.counter >= 0 && n.used[l.counter] >= l.limit) continue;
-    auto add = [&](const mm::Event& e) { class_of(por::event_footprint(n.s, e, l.counter, pool)); };
+    auto add = [&](const mm::Event& e) { class_of(footprint(e, l.counter)); };
     switch (mm::event_scope(l.kind)) {
       case mm::EventScope::ProcPage:
         for (int p = 0; p < mm::MAX_PROCS; p++) {
@@ -117,13 +161,16 @@ void MmModel::persistent_set(const Node& n, const mm::Event* events, const uint8
   cls.resize(count);
   uint64_t seeds = 0;
   for (size_t j = 0; j < count; j++) {
-    cls[j] = class_of(por::event_footprint(n.s, events[j], counter_of(events[j].kind), pool));
+    cls[j] = class_of(footprint(events[j], counter_of(events[j].kind)));
     if (cls[j] >= 0) seeds |= uint64_t{1} << cls[j];
   }
   if (overflow) return;  // every transition
-  // Each seed's closed set, smallest first (then in seed order); the first
-  // that frees nothing and leads to no old state (the cycle proviso) is
-  // the persistent set.
+  // Each seed's closure under conflict (counters apart), smallest first
+  // (then in seed order).  A closure is a candidate when it is not every
+  // transition, none of its transitions frees a folio or slot, and it has
+  // a key transition: one whose budget (if it has one) no event outside
+  // the set consumes.  The first candidate none of whose transitions leads
+  // to an old state (the cycle proviso) is the persistent set.
   struct Cand {
     size_t size;
     size_t seed;
@@ -138,21 +185,25 @@ void MmModel::persistent_set(const Node& n, const mm::Event* events, const uint8
     for (bool grew = true; grew;) {
       grew = false;
       for (size_t c = 0; c < nclasses; c++)
-        if (!(set & (uint64_t{1} << c)) && por::conflict(classes[c], all)) {
+        if (!(set & (uint64_t{1} << c)) && por::conflict_but_counters(classes[c], all)) {
           set |= uint64_t{1} << c;
           all.rd |= classes[c].rd;
           all.wr |= classes[c].wr;
           grew = true;
         }
     }
+    uint64_t outside_counters = 0;
+    for (size_t c = 0; c < nclasses; c++)
+      if (!(set & (uint64_t{1} << c))) outside_counters |= classes[c].wr & por::COUNTER_OBJECTS;
     size_t size = 0;
-    bool frees_any = false;
+    bool frees_any = false, key = false;
     for (size_t j = 0; j < count; j++)
       if (set & (uint64_t{1} << cls[j])) {
         size++;
         frees_any |= frees[j] != 0;
+        key |= (classes[cls[j]].wr & outside_counters & por::COUNTER_OBJECTS) == 0;
       }
-    if (size < count && !frees_any) cands[ncands++] = Cand{size, seed, set};
+    if (size < count && !frees_any && key) cands[ncands++] = Cand{size, seed, set};
   }
   std::sort(cands, cands + ncands, [](const Cand& a, const Cand& b) {
     return a.size != b.size ? a.size < b.size : a.seed < b.seed;
@@ -170,6 +221,12 @@ void MmModel::persistent_set(const Node& n, const mm::Event* events, const uint8
     for (size_t j = 0; j < count; j++) in[j] = (cands[c].set >> cls[j]) & 1;
     return;
   }
+}
+
+std::vector<uint8_t> MmModel::persistent_membership(const Node& n) const {
+  PorScratch sc;
+  choose_persistent(n, [](const Node&) { return false; }, sc);
+  return sc.in;
 }
 
 bool MmModel::quiescent(const mm::State& s) { return mm::is_clean_end(s); }

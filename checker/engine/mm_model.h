@@ -65,13 +65,17 @@ class MmModel {
     return for_each_successor(n, [&](const mm::Event&, mm::Status, const Node& succ) { emit(succ); });
   }
 
-  // Partial-order reduction (docs/engine.md): the transitions expand()
-  // gives, in the same order, each with whether it belongs to the
-  // persistent set chosen for `n`: emit(successor, in_set).  Every one is
-  // in the set when no smaller set is known to be sound.  `is_old(succ)`:
-  // the cycle proviso -- a set with an old successor is not chosen.
+  // Partial-order reduction (docs/engine.md section 8): the successors of
+  // the persistent set chosen for `n`, in expand() order: emit(successor).
+  // Every successor when no smaller set is known to be sound; `left_out`
+  // says whether some were left out.  `is_old(succ)`: the cycle proviso --
+  // a set with an old successor is not chosen.  Only the set's successors
+  // are renamed (canonical form), the others are dropped before.
   template <class IsOld, class Emit>
-  ExpandInfo expand_persistent(const Node& n, IsOld&& is_old, Emit&& emit) const;
+  ExpandInfo expand_persistent(const Node& n, IsOld&& is_old, Emit&& emit, bool& left_out) const;
+  // For tests: per successor of `n` (expand() order), whether it is in the
+  // persistent set chosen without the proviso.
+  std::vector<uint8_t> persistent_membership(const Node& n) const;
 
   // The same, with the event and its outcome.  Successors are in a fixed
   // order (alphabet order, then process, page / folio).
@@ -125,6 +129,23 @@ class MmModel {
   void persistent_set(const Node& n, const mm::Event* events, const uint8_t* frees, size_t count, uint8_t* in,
                       const std::function<bool(size_t)>& old) const;
   int counter_of(mm::EventKind k) const;
+  // One state's successors while its persistent set is chosen: forgotten
+  // but not yet renamed; renamed (`canon`) only when asked for.
+  struct PorScratch {
+    std::vector<Node> succs, canon;
+    std::vector<uint8_t> made, frees, in;
+    std::vector<mm::Event> events;
+  };
+  template <class IsOld>
+  ExpandInfo choose_persistent(const Node& n, IsOld&& is_old, PorScratch& sc) const;
+  const Node& scratch_identity(PorScratch& sc, size_t j) const {
+    if (!symmetry_) return sc.succs[j];
+    if (!sc.made[j]) {
+      sc.canon[j] = canonical(sc.succs[j]);
+      sc.made[j] = 1;
+    }
+    return sc.canon[j];
+  }
 };
 
 bool mm_vma_at(const mm::State& s, int proc, int page);
@@ -172,26 +193,42 @@ ExpandInfo MmModel::for_each_concrete_successor(const Node& n, Fn&& fn) const {
   return info;
 }
 
-template <class IsOld, class Emit>
-ExpandInfo MmModel::expand_persistent(const Node& n, IsOld&& is_old, Emit&& emit) const {
-  thread_local std::vector<Node> succs;
-  thread_local std::vector<mm::Event> events;
-  thread_local std::vector<uint8_t> frees, in;
-  succs.clear();
-  events.clear();
-  frees.clear();
-  ExpandInfo info = for_each_successor(n, [&](const mm::Event& e, mm::Status, const Node& s) {
-    succs.push_back(s);
-    events.push_back(e);
-    frees.push_back(por::frees_resources(n.s, s.s) ? 1 : 0);
+template <class IsOld>
+ExpandInfo MmModel::choose_persistent(const Node& n, IsOld&& is_old, PorScratch& sc) const {
+  sc.succs.clear();
+  sc.events.clear();
+  sc.frees.clear();
+  // As for_each_successor, without the renaming.
+  ExpandInfo info = for_each_concrete_successor(n, [&](const mm::Event& e, mm::Status, Node& succ) {
+    if (dead_ == DeadState::Forget) {
+      mm::forget_unread(succ.s, ghost_kept_);
+      if (std::memcmp(&succ, &n, sizeof(Node)) == 0) return;  // changed only forgotten fields
+    }
+    sc.succs.push_back(succ);
+    sc.events.push_back(e);
+    sc.frees.push_back(por::frees_resources(n.s, succ.s) ? 1 : 0);
   });
-  in.assign(succs.size(), 1);
+  const size_t count = sc.succs.size();
+  sc.canon.resize(count);
+  sc.made.assign(count, 0);
+  sc.in.assign(count, 1);
   // A state where an event hits a model bound is expanded fully (the
   // capacity argument in docs/engine.md needs it).
-  if (!info.capacity_reason && succs.size() > 1)
-    persistent_set(n, events.data(), frees.data(), succs.size(), in.data(),
-                   [&](size_t j) { return static_cast<bool>(is_old(succs[j])); });
-  for (size_t j = 0; j < succs.size(); j++) emit(succs[j], in[j] != 0);
+  if (!info.capacity_reason && count > 1)
+    persistent_set(n, sc.events.data(), sc.frees.data(), count, sc.in.data(),
+                   [&](size_t j) { return static_cast<bool>(is_old(scratch_identity(sc, j))); });
+  return info;
+}
+
+template <class IsOld, class Emit>
+ExpandInfo MmModel::expand_persistent(const Node& n, IsOld&& is_old, Emit&& emit, bool& left_out) const {
+  thread_local PorScratch sc;
+  ExpandInfo info = choose_persistent(n, is_old, sc);
+  left_out = false;
+  for (size_t j = 0; j < sc.succs.size(); j++) {
+    if (sc.in[j]) emit(scratch_identity(sc, j));
+    else left_out = true;
+  }
   return info;
 }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Partial-order reduction against the plain search on every scenario with an
 # explore block: `run --json` gives the same results (verdicts, traces,
-# expectations) with and without --no-reduction, apart from the state and
+# expectations) with --reduction and --no-reduction, apart from the state and
 # transition counts; and the reduced search stores no more states.
 set -u
 MMCHECK=$(realpath "$1")
@@ -11,7 +11,7 @@ trap 'rm -rf "$TMP"' EXIT
 fail=0
 n=0
 for f in $(grep -l -r --include='*.scenario' '^explore' "$SRC/scenarios" | sort); do
-  "$MMCHECK" run --json "$f" > "$TMP/r.json" 2>/dev/null
+  "$MMCHECK" run --json --reduction "$f" > "$TMP/r.json" 2>/dev/null
   rc1=$?
   "$MMCHECK" run --json --no-reduction "$f" > "$TMP/u.json" 2>/dev/null
   rc2=$?
