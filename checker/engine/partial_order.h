@@ -10,6 +10,6 @@ enum class PartialOrder : uint8_t { Off, On };
 
 // The default of every command (explore, run, regress, check, bench),
 // chosen from measurements (docs/engine.md section 7, "Default").
-inline constexpr PartialOrder kDefaultPartialOrder = PartialOrder::On;
+inline constexpr PartialOrder kDefaultPartialOrder = PartialOrder::Off;
 
 }  // namespace mmc::engine
