@@ -11,10 +11,13 @@ trap 'rm -rf "$TMP"' EXIT
 fail=0
 n=0
 for f in $(grep -l -r --include='*.scenario' '^explore' "$SRC/scenarios" | sort); do
-  "$MMCHECK" run --json --reduction "$f" > "$TMP/r.json" 2>/dev/null
-  rc1=$?
+  # Both searches at once (two cores; ctest's other jobs share them).
+  "$MMCHECK" run --json --reduction "$f" > "$TMP/r.json" 2>/dev/null &
+  red=$!
   "$MMCHECK" run --json --no-reduction "$f" > "$TMP/u.json" 2>/dev/null
   rc2=$?
+  wait $red
+  rc1=$?
   n=$((n + 1))
   [ $rc1 -eq $rc2 ] || { echo "FAIL: $f: exit $rc1 reduced, $rc2 unreduced"; fail=1; continue; }
   python3 - "$TMP/r.json" "$TMP/u.json" "$f" <<'PY' || fail=1
