@@ -67,27 +67,38 @@ std::string factor_text(double f, bool lower_bound) { return fmt::format("{}{:.2
 
 }  // namespace
 
-int run_bench(bool json, bool quick) {
+int run_bench(bool json, bool quick, engine::PartialOrder po) {
   const mm::Config cfg = *mm::config_preset("v6.18");
   nlohmann::json rows = nlohmann::json::array();
   if (!json)
-    fmt::print("{:<19} {:>9} {:>10} {:>9} {:>10} {:>8} {:>8} {:>6} {:>9} {:>8} {:>7}\n", "workload", "states",
-               "trans", "stored/s", "gen/s", "store", "peakRSS", "dead", "symmetry", "speedup2", "seconds");
+    fmt::print("{:<19} {:>9} {:>10} {:>9} {:>10} {:>8} {:>8} {:>6} {:>9} {:>7} {:>8} {:>7}\n", "workload", "states",
+               "trans", "stored/s", "gen/s", "store", "peakRSS", "dead", "symmetry", "por", "speedup2", "seconds");
   for (const auto& info : workloads::builtin_workloads()) {
     if (!info.bench || (quick && info.name == "anon-big")) continue;
     engine::Workload w = *workloads::make_workload(info.name, cfg);
     engine::Options opt;
     opt.graph_cap = 0;  // measure the search, not the leak finder
+    opt.partial_order = po;
     opt.threads = 1;
     Measured one = measure(w, opt);
     opt.threads = 2;
     Measured two = measure(w, opt);
     opt.threads = 1;
     // Each reduction's factor on its own, measured up to a cap (then a
-    // lower bound, shown with ">="): dead state = states keeping it / states
-    // forgetting it (both with symmetry); symmetry = states without renaming
-    // / with it (both forgetting the dead state).
+    // lower bound, shown with ">="), each against the search without
+    // partial-order reduction (`full`): dead state = states keeping it /
+    // states forgetting it (both with symmetry); symmetry = states without
+    // renaming / with it (both forgetting the dead state); partial order
+    // (por) = states without it / with it.  The rows' own search (`one`)
+    // is whichever `po` says; the other one is measured too.
     const uint64_t cap = std::max<uint64_t>(2'000'000, 12 * one.r.stats.states);
+    engine::Options other = opt;
+    other.partial_order = po == engine::PartialOrder::On ? engine::PartialOrder::Off : engine::PartialOrder::On;
+    if (other.partial_order == engine::PartialOrder::Off) other.max_states = cap;
+    const Measured alt = measure(w, other);
+    const Measured& full = po == engine::PartialOrder::On ? alt : one;
+    const Measured& reduced = po == engine::PartialOrder::On ? one : alt;
+    opt.partial_order = engine::PartialOrder::Off;
     engine::Options keep = opt;
     keep.dead_state = engine::DeadState::Keep;
     keep.max_states = cap;
@@ -96,15 +107,19 @@ int run_bench(bool json, bool quick) {
     nosym.symmetry = false;
     nosym.max_states = cap;
     Measured plain = measure(w, nosym);
+    opt.partial_order = po;
     const auto states = static_cast<double>(one.r.stats.states);
-    const double dead = static_cast<double>(kept.r.stats.states) / states;
-    const double sym = static_cast<double>(plain.r.stats.states) / states;
+    const auto full_states = static_cast<double>(full.r.stats.states);
+    const double dead = static_cast<double>(kept.r.stats.states) / full_states;
+    const double sym = static_cast<double>(plain.r.stats.states) / full_states;
+    const double por = full_states / static_cast<double>(reduced.r.stats.states);
     const double speedup = two.r.timing.seconds > 0 ? one.r.timing.seconds / two.r.timing.seconds : 0;
     const double stored_per_cpu = one.cpu > 0 ? states / one.cpu : 0;
     const double generated_per_cpu = one.cpu > 0 ? static_cast<double>(one.r.stats.transitions) / one.cpu : 0;
     // The --no-symmetry run: the per-state speed of the plain search.
     const double plain_stored_per_cpu = plain.cpu > 0 ? static_cast<double>(plain.r.stats.states) / plain.cpu : 0;
-    const double secs = one.r.timing.seconds + two.r.timing.seconds + kept.r.timing.seconds + plain.r.timing.seconds;
+    const double secs = one.r.timing.seconds + two.r.timing.seconds + kept.r.timing.seconds + plain.r.timing.seconds +
+                        alt.r.timing.seconds;
     if (json) {
       rows.push_back({{"workload", info.name},
                       {"states", one.r.stats.states},
@@ -115,7 +130,13 @@ int run_bench(bool json, bool quick) {
                       {"dead_state_factor_is_lower_bound", !kept.r.complete},
                       {"symmetry_factor", sym},
                       {"symmetry_factor_is_lower_bound", !plain.r.complete},
-                      {"partial_order_factor", nullptr},
+                      {"partial_order_factor", por},
+                      {"partial_order_factor_is_lower_bound", !full.r.complete},
+                      {"unreduced_states", full.r.stats.states},
+                      {"reduced_states", reduced.r.stats.states},
+                      {"partial_order", po == engine::PartialOrder::On},
+                      {"reduced_expansions", reduced.r.stats.reduced_expansions},
+                      {"proviso_expansions", reduced.r.stats.proviso_expansions},
                       {"no_symmetry_states", plain.r.stats.states},
                       {"timing",
                        {{"stored_per_cpu_second", stored_per_cpu},
@@ -124,12 +145,14 @@ int run_bench(bool json, bool quick) {
                         {"peak_rss_bytes_per_state", one.rss_bytes_per_state},
                         {"no_symmetry_peak_rss_bytes_per_state", plain.rss_bytes_per_state},
                         {"speedup_2_threads", speedup},
+                        {"unreduced_cpu_seconds", full.cpu},
+                        {"reduced_cpu_seconds", reduced.cpu},
                         {"seconds", secs}}}});
     } else {
-      fmt::print("{:<19} {:>9} {:>10} {:>9.0f} {:>10.0f} {:>8.1f} {:>8.0f} {:>6} {:>9} {:>7.2f}x {:>7.1f}{}\n",
+      fmt::print("{:<19} {:>9} {:>10} {:>9.0f} {:>10.0f} {:>8.1f} {:>8.0f} {:>6} {:>9} {:>7} {:>7.2f}x {:>7.1f}{}\n",
                  info.name, one.r.stats.states, one.r.stats.transitions, stored_per_cpu, generated_per_cpu,
                  one.r.stats.bytes_per_state, one.rss_bytes_per_state, factor_text(dead, !kept.r.complete),
-                 factor_text(sym, !plain.r.complete), speedup, secs,
+                 factor_text(sym, !plain.r.complete), factor_text(por, !full.r.complete), speedup, secs,
                  one.r.complete ? "" : "  (incomplete: " + one.r.bounds_hit.front() + ")");
       fmt::print("{:<19} {:>9} {:>10} {:>9.0f} {:>10.0f} {:>8.1f} {:>8.0f}\n", "  --no-symmetry",
                  plain.r.stats.states, plain.r.stats.transitions, plain_stored_per_cpu,
@@ -145,7 +168,9 @@ int run_bench(bool json, bool quick) {
         "loaded machine does not lower them); store: exact store bytes/state; peakRSS: growth of the peak resident\n"
         "size during the run / states; dead: states keeping the dead state (fork parent, unchecked ghost bits) /\n"
         "states forgetting it; symmetry: states without canonical renaming / with it (>= when capped);\n"
-        "partial-order reduction: none yet; speedup2: wall time on 1 thread / on 2\n");
+        "por: states without partial-order reduction / with it (dead and symmetry are measured without it;\n"
+        "the rows' other columns are the search with it, or without it under --no-reduction);\n"
+        "speedup2: wall time on 1 thread / on 2\n");
   return EXIT_OK;
 }
 

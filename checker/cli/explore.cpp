@@ -141,6 +141,7 @@ struct ExploreArgs {
   CommonArgs c;
   engine::Options opt;
   bool dfs = false, bfs = false, no_symmetry = false, keep_dead_state = false;
+  ReductionFlags reduction;  // --reduction / --no-reduction
   int max_depth = -1;
   long long max_states = -1, max_memory_mb = -1;
   std::string dot_file;
@@ -183,6 +184,7 @@ int run_explore(ExploreArgs& a, bool seed_given = false, bool bitstate_given = f
     if (!w) return EXIT_BAD_INPUT;
     return run_swarm(a, *w, seed_given, bitstate_given);
   }
+  a.opt.partial_order = a.reduction.value();
   if (a.mpi) {
     std::string why;
     if (!engine::mpi_ready(why)) return usage_error(why);
@@ -260,7 +262,7 @@ int run_simulate(SimulateArgs& a) {
 
 }  // namespace
 
-int run_bench(bool json, bool quick);  // bench.cpp
+int run_bench(bool json, bool quick, engine::PartialOrder po = engine::kDefaultPartialOrder);  // bench.cpp
 
 void register_explore_commands(CLI::App& app) {
   auto ea = std::make_shared<ExploreArgs>();
@@ -278,6 +280,7 @@ void register_explore_commands(CLI::App& app) {
       ->check(whole_number(1, std::numeric_limits<long long>::max()));
   add_max_memory_flag(ex, ea->max_memory_mb);
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
+  add_reduction_flags(ex, ea->reduction);
   ex->add_flag("--keep-dead-state", ea->keep_dead_state,
                "store fields nothing checked reads (fork parent, unchecked ghost bits) as identity");
   ex->add_option("--bitstate", ea->opt.bitstate_mb,
@@ -323,7 +326,11 @@ void register_explore_commands(CLI::App& app) {
                "2-thread speed-up");
   bench->add_flag("--json", *bench_json, "JSON output");
   bench->add_flag("--quick", *bench_quick, "skip the large workload");
-  add_command(app, bench, [bench_json, bench_quick] { return run_bench(*bench_json, *bench_quick); });
+  auto bench_reduction = std::make_shared<ReductionFlags>();
+  add_reduction_flags(bench, *bench_reduction, "the rows' search; the por column is measured either way");
+  add_command(app, bench, [bench_json, bench_quick, bench_reduction] {
+    return run_bench(*bench_json, *bench_quick, bench_reduction->value());
+  });
 }
 
 }  // namespace mmc::cli

@@ -70,6 +70,18 @@ CLI::Option* add_max_memory_flag(CLI::App* sub, long long& mb, const std::string
       ->check(whole_number(1, MAX_MEMORY_MB));
 }
 
+void add_reduction_flags(CLI::App* sub, ReductionFlags& f, const std::string& what) {
+  const bool on_default = engine::kDefaultPartialOrder == engine::PartialOrder::On;
+  const std::string scope = what.empty() ? "" : " (" + what + ")";
+  CLI::Option* on = sub->add_flag("--reduction", f.on,
+                                  std::string("partial-order reduction: persistent sets, fewer states, same verdicts") +
+                                      scope + (on_default ? " (the default)" : ""));
+  CLI::Option* off = sub->add_flag("--no-reduction", f.off,
+                                   std::string("no partial-order reduction: every state expanded with all its events") +
+                                       scope + (on_default ? "" : " (the default)"));
+  on->excludes(off);
+}
+
 ProgressFlag progress_wanted(bool flag_given) {
   return flag_given || isatty(STDERR_FILENO) ? ProgressFlag::On : ProgressFlag::Off;
 }

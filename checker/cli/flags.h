@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "checker/engine/partial_order.h"
+
 namespace mmc::cli {
 
 // The most engine threads a command accepts (the machine has far fewer;
@@ -33,6 +35,16 @@ CLI::Option* add_threads_flag(CLI::App* sub, int& threads, const std::string& wh
 CLI::Option* add_max_memory_flag(CLI::App* sub, long long& mb, const std::string& default_words = "");
 // The largest --max-memory-mb: 2^43 MB (8 EiB) still fits bytes in 64 bits.
 inline constexpr long long MAX_MEMORY_MB = 1ll << 43;
+
+// --reduction / --no-reduction: partial-order reduction on or off; neither
+// given means engine::kDefaultPartialOrder.  Giving both is an error.
+struct ReductionFlags {
+  bool on = false, off = false;
+  engine::PartialOrder value() const {
+    return on ? engine::PartialOrder::On : off ? engine::PartialOrder::Off : engine::kDefaultPartialOrder;
+  }
+};
+void add_reduction_flags(CLI::App* sub, ReductionFlags& f, const std::string& what = "");
 
 // Whether the progress line is wanted: --progress, or stderr is a terminal.
 enum class ProgressFlag { Off, On };

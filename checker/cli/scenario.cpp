@@ -40,6 +40,7 @@ struct ScenarioFlags {
   bool json = false;  // run: results as JSON (no timings in it)
   std::string html_out;  // run: the traces as one HTML page
   bool progress = false;      // --progress
+  ReductionFlags reduction;   // --reduction / --no-reduction
   bool config_given = false;  // --config on the command line, even empty
   engine::TraceStyle style;  // run: --ghost, --source-url
   bool mpi = false;   // run: explore blocks over the ranks of an MPI job
@@ -48,6 +49,7 @@ struct ScenarioFlags {
 
 // --config and --set into run options; prints the error and returns false on bad input.
 bool make_options(const ScenarioFlags& f, RunOptions& opt) {
+  opt.partial_order = f.reduction.value();
   try {
     // `--config ''` is an error (parse_config_option says so), not "no --config".
     if (f.config_given) opt.override_config = parse_config_option(f.config);
@@ -123,6 +125,10 @@ int cmd_run(const ScenarioFlags& f) {
     }
     if (f.threads > 1) {
       std::cerr << "mmcheck: error: --mpi runs one thread per rank; start more ranks (mpirun -np) instead of --threads\n";
+      return EXIT_BAD_INPUT;
+    }
+    if (opt.partial_order != engine::PartialOrder::Off) {
+      std::cerr << "mmcheck: error: --mpi does not do partial-order reduction yet; add --no-reduction\n";
       return EXIT_BAD_INPUT;
     }
     opt.distribution = engine::Distribution::Mpi;
@@ -295,6 +301,7 @@ void common_flags(CLI::App* sub, ScenarioFlags& f) {
                   "(e.g. v6.18+CONFIG_PTE_MARKER_PAGEOUT)");
   sub->add_option("--set", f.sets, "KNOB=0|1 on top of every config (repeatable; config names unchanged)");
   add_threads_flag(sub, f.threads, "engine threads for explore blocks (results do not depend on it)");
+  add_reduction_flags(sub, f.reduction, "explore blocks");
   sub->add_flag("--progress", f.progress,
                 "progress line on stderr during explore blocks even when stderr is not a terminal (on by default on one)");
   add_max_memory_flag(sub, f.max_memory_mb);

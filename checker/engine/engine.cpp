@@ -116,6 +116,8 @@ void add_run_stats(const RawRun& run, bool fingerprint, int threads, Result& r) 
   r.stats.store_bytes = run.store_bytes;
   r.stats.bytes_per_state = run.states ? static_cast<double>(run.store_bytes) / run.states : 0;
   r.stats.userspace_faults = run.userspace_faults;
+  r.stats.reduced_expansions = run.reduced_expansions;
+  r.stats.proviso_expansions = run.proviso_expansions;
   if (fingerprint) {
     const double n = static_cast<double>(run.states);
     r.collision_probability = n * n / 36893488147419103232.0;  // n^2 / 2^65
@@ -153,12 +155,69 @@ void finish(const MmModel& m, const Workload& w, const Options& opt, Store& stor
   if (run.edges_kept && run.states <= SMALL_GRAPH_STATES) r.dot = graph_dot(m, store, run, names);
 }
 
+Result explore_once(const Workload& w, const Options& opt);
+
 }  // namespace
 
+// With partial-order reduction the search visits fewer states; three
+// things are then taken from a search without it (docs/engine.md):
+// - traces: each violation found is searched again without reduction up to
+//   the depth it was found at, so its trace is a shortest one of the whole
+//   graph (the reduced graph's shortest path to a violation can be longer);
+// - the leak finder and the DOT graph: "a clean end stays reachable" is
+//   not a property persistent sets preserve, so they come from the
+//   unreduced graph, explored only while it fits the graph cap (as before).
 Result explore(const Workload& w, const Options& opt) {
+  Result r = explore_once(w, opt);
+  if (opt.partial_order == PartialOrder::Off || !r.partial_order) return r;
+  Options plain = opt;
+  plain.partial_order = PartialOrder::Off;
+  plain.progress = false;
+  // Shortest traces.
+  int deepest = -1;
+  for (const FacetResult& f : r.verdicts)
+    if (f.verdict == Verdict::Violated && f.trace) deepest = std::max(deepest, static_cast<int>(f.trace->steps.size()));
+  if (deepest >= 0 && r.search == "bfs") {
+    Options shorten = plain;
+    shorten.max_depth = deepest;
+    shorten.graph_cap = 0;
+    const Result u = explore_once(w, shorten);
+    r.timing.seconds += u.timing.seconds;  // the whole answer's time
+    for (size_t i = 0; i < r.verdicts.size() && i < u.verdicts.size(); i++) {
+      const FacetResult& uf = u.verdicts[i];
+      FacetResult& rf = r.verdicts[i];
+      // Not found again (a bound stopped the re-search): the reduced
+      // graph's trace is kept.  Found: a shortest trace of the whole graph.
+      if (uf.verdict != Verdict::Violated) continue;
+      rf.verdict = Verdict::Violated;
+      rf.trace = uf.trace;
+      rf.explanation = uf.explanation;
+    }
+  }
+  // Leak finder and DOT graph.
+  if (opt.graph_cap > 0 && r.complete) {
+    Options graph = plain;
+    graph.max_states = opt.graph_cap + 1;
+    Result g = explore_once(w, graph);
+    r.timing.seconds += g.timing.seconds;
+    if (g.stats.states > opt.graph_cap) {
+      if (g.leak.reason.rfind("the alphabet has no exit event", 0) != 0)
+        g.leak = LeakResult{"skipped", "more states than the graph cap (" + std::to_string(opt.graph_cap) + ")", 0, {}};
+      g.dot.clear();
+    }
+    r.leak = std::move(g.leak);
+    r.dot = std::move(g.dot);
+  }
+  return r;
+}
+
+namespace {
+
+Result explore_once(const Workload& w, const Options& opt) {
   MmModel m(w, opt.symmetry, opt.dead_state);
   SearchLimits lim;
   lim.dfs = opt.search == Search::Dfs || opt.bitstate_mb > 0;
+  lim.partial_order = opt.partial_order;
   lim.threads = std::max(1, opt.threads);
   lim.max_depth = opt.max_depth.value_or(w.bounds.max_depth);
   lim.max_states = opt.max_states.value_or(w.bounds.max_states);
@@ -176,6 +235,7 @@ Result explore(const Workload& w, const Options& opt) {
   r.config = w.config.name;
   r.search = lim.dfs ? "dfs" : "bfs";
   r.symmetry = opt.symmetry;
+  r.partial_order = opt.partial_order == PartialOrder::On;
   r.fingerprint = opt.fingerprint;
   r.proc_names = w.proc_names;
   r.device_names = w.device_names;
@@ -217,5 +277,7 @@ Result explore(const Workload& w, const Options& opt) {
   r.timing.merge_seconds = run.merge_seconds;
   return r;
 }
+
+}  // namespace
 
 }  // namespace mmc::engine

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checker/engine/partial_order.h"
 #include "checker/engine/workload.h"
 #include "model/decisions.h"
 
@@ -33,6 +34,10 @@ struct Options {
   bool symmetry = true;       // canonical renaming of folios, slots, interchangeable processes
   bool fingerprint = false;   // store 64-bit fingerprints instead of exact encodings
   DeadState dead_state = DeadState::Forget;  // --keep-dead-state: Keep
+  // Persistent sets from the model's footprints (--no-reduction: Off).  A
+  // violation found with it is re-searched without it up to its depth, so
+  // traces stay shortest (docs/engine.md).
+  PartialOrder partial_order = kDefaultPartialOrder;
   // Bitstate hashing with a bit array of this many MB (0: off): depth-first,
   // no graph, states may be omitted; the result prints the probability.
   uint64_t bitstate_mb = 0;
@@ -91,6 +96,10 @@ struct Stats {
   uint64_t store_bytes = 0;   // visited store (table + encodings + parents)
   double bytes_per_state = 0;
   uint64_t userspace_faults = 0;  // WpFault / Sigsegv outcomes seen
+  // Partial-order reduction: states expanded with a persistent set smaller
+  // than all their events, and states expanded fully by the cycle proviso.
+  uint64_t reduced_expansions = 0;
+  uint64_t proviso_expansions = 0;
 };
 
 // Everything that varies between runs or with the thread count.
@@ -120,6 +129,7 @@ struct Result {
   std::string config;
   std::string search;           // "bfs" / "dfs"
   bool symmetry = true;
+  bool partial_order = false;   // the search used partial-order reduction
   bool fingerprint = false;
   double collision_probability = 0;  // fingerprint mode: bound on a missed state
   uint64_t bitstate_bits = 0;         // bitstate mode: bits in the array (0: not bitstate)

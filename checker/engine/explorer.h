@@ -34,6 +34,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "checker/engine/partial_order.h"
 #include "checker/engine/store.h"
 
 namespace mmc::engine {
@@ -46,6 +47,7 @@ struct ExpandInfo {
 
 struct SearchLimits {
   bool dfs = false;
+  PartialOrder partial_order = PartialOrder::Off;  // On: expand with persistent sets (ReducibleModel)
   int threads = 1;
   int max_depth = 200;
   uint64_t max_states = 20'000'000;
@@ -61,6 +63,8 @@ struct RawRun {
   uint64_t states = 0;
   uint64_t transitions = 0;
   uint64_t userspace_faults = 0;
+  uint64_t reduced_expansions = 0;  // states expanded with a persistent set smaller than all
+  uint64_t proviso_expansions = 0;  // states expanded fully because of the cycle proviso
   int max_depth = 0;
   bool depth_bound_hit = false;
   bool state_bound_hit = false;
@@ -203,6 +207,18 @@ concept ExplorableModel = requires(const M& m, const typename M::Node& n) {
   { m.mark(n) } -> std::convertible_to<uint8_t>;
 };
 
+// A model that can choose a persistent set: expand_persistent(n, is_old,
+// emit, left_out) emits the successors of the set it chose, in the order
+// expand(n) would, as emit(successor), and sets left_out when that is not
+// all of them; it chooses no set with a successor for which
+// is_old(successor) holds (the cycle proviso).
+template <class M>
+concept ReducibleModel = ExplorableModel<M> && requires(const M& m, const typename M::Node& n, bool& left_out) {
+  {
+    m.expand_persistent(n, [](const typename M::Node&) { return false; }, [](const typename M::Node&) {}, left_out)
+  } -> std::same_as<ExpandInfo>;
+};
+
 template <ExplorableModel M, class Store>
 class Explorer {
  public:
@@ -314,6 +330,9 @@ class Explorer {
     LocalSet local;
     std::vector<Node> batch;                      // one node's successors that need their node (batched lookups)
     std::vector<uint32_t> batch_ix;               // per successor: its index in batch, or NO_NODE
+    std::vector<Node> por_nodes;                  // one node's successors in its persistent set
+    std::vector<uint64_t> por_young;              // hashes the proviso found not old
+    uint64_t reduced = 0, proviso = 0;
     std::vector<typename Store::Hint> hints;
     uint64_t bytes() const {
       return cands.capacity() * sizeof(Candidate) + nodes.capacity() * sizeof(Node) +
@@ -353,6 +372,53 @@ class Explorer {
       bits &= bits - 1;
       if (run_.first_violation[b] < 0) run_.first_violation[b] = id;
     }
+  }
+
+  // The successors the search takes from `n`: every one, or with
+  // partial-order reduction the persistent set the model chose, which has
+  // no successor stored with an id below `old_below` = n's own id (the
+  // cycle proviso; the model picks another set or all).  Every state with
+  // a smaller id was stored before n was expanded (BFS: earlier levels and
+  // n's level, all stored before the level is expanded; DFS: ids are
+  // handed out in store order), so the choice does not depend on the
+  // windows or threads.  Every cycle of the reduced graph then holds a
+  // fully expanded state: the edge into its smallest id comes from a
+  // larger id.
+  template <class Sink>
+  ExpandInfo successors(const Node& n, uint64_t old_below, Chunk& c, Sink&& sink) {
+    if constexpr (ReducibleModel<M>) {
+      if (lim_.partial_order == PartialOrder::On) {
+        c.por_nodes.clear();
+        c.por_young.clear();
+        bool asked = false;  // the model looked for a set (it asks about old states only then)
+        auto is_old = [&](const Node& s) {
+          asked = true;
+          const Key k = m_.pack(s);
+          const uint64_t h = Store::hash(k);
+          const int64_t id = store_.find(k, h);
+          const bool old = id >= 0 && static_cast<uint64_t>(id) < old_below;
+          if (!old) c.por_young.push_back(h);
+          return old;
+        };
+        bool left_out = false;
+        ExpandInfo info = m_.expand_persistent(n, is_old, [&](const Node& s) { c.por_nodes.push_back(s); }, left_out);
+        // The proviso, checked again here (the engine does not rely on the
+        // model for it): every successor kept was answered "not old" (by
+        // its hash: a safety net, the model's own test is exact), or is
+        // asked now.
+        bool broken = false;
+        for (size_t j = 0; left_out && j < c.por_nodes.size() && !broken; j++) {
+          const uint64_t h = Store::hash(m_.pack(c.por_nodes[j]));
+          broken = std::find(c.por_young.begin(), c.por_young.end(), h) == c.por_young.end() && is_old(c.por_nodes[j]);
+        }
+        if (left_out && !broken) c.reduced++;
+        else if (asked) c.proviso++;
+        if (broken) return m_.expand(n, sink);  // every successor after all
+        for (const Node& s : c.por_nodes) sink(s);
+        return info;
+      }
+    }
+    return m_.expand(n, sink);
   }
 
   void account(const ExpandInfo& info, Chunk& c) {
@@ -472,7 +538,7 @@ class Explorer {
                 c.batch.clear();
                 c.hints.clear();
                 c.batch_ix.clear();
-                info = m_.expand(n, [&](const Node& s) {
+                info = successors(n, base + i, c, [&](const Node& s) {
                   typename Store::Hint& h = c.hints.emplace_back();
                   store_.prepare(m_.pack(s), h);
                   if (!kIdFrontier || !Store::hint_complete(h)) {
@@ -490,7 +556,7 @@ class Explorer {
                   consider(c.batch_ix[j] == NO_NODE ? kNoNode : c.batch[c.batch_ix[j]], store_.find_prepared(c.hints[j]),
                            0, c.hints[j]);
               } else {
-                info = m_.expand(n, [&](const Node& s) {
+                info = successors(n, base + i, c, [&](const Node& s) {
                   c.transitions++;
                   Key k = m_.pack(s);
                   const uint64_t h = Store::hash(k);
@@ -520,6 +586,8 @@ class Explorer {
             prefix_end += c.end - c.begin;
             run_.transitions += c.transitions;
             run_.userspace_faults += c.faults;
+            run_.reduced_expansions += c.reduced;
+            run_.proviso_expansions += c.proviso;
             run_.capacity_reasons.insert(c.capacity.begin(), c.capacity.end());
             if (run_.edges_kept) {
               run_.edges.insert(run_.edges.end(), c.edges.begin(), c.edges.end());
@@ -620,7 +688,7 @@ class Explorer {
       const bool at_limit = it.depth >= lim_.max_depth;
       bool stop = false;
       children.clear();
-      ExpandInfo info = m_.expand(it.node, [&](const Node& s) {
+      ExpandInfo info = successors(it.node, it.id, c, [&](const Node& s) {
         if (stop) return;
         c.transitions++;
         Key k = m_.pack(s);
@@ -661,6 +729,8 @@ class Explorer {
       if (uint64_t v = m_.violations(it.node)) record_violations(it.id, v);
     run_.transitions = c.transitions;
     run_.userspace_faults = c.faults;
+    run_.reduced_expansions = c.reduced;
+    run_.proviso_expansions = c.proviso;
     run_.capacity_reasons = c.capacity;
   }
 

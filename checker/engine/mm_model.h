@@ -16,11 +16,13 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "checker/engine/explorer.h"
+#include "checker/engine/mm_footprint.h"
 #include "checker/engine/workload.h"
 #include "model/canonical.h"
 #include "model/invariants.h"
@@ -63,6 +65,18 @@ class MmModel {
     return for_each_successor(n, [&](const mm::Event&, mm::Status, const Node& succ) { emit(succ); });
   }
 
+  // Partial-order reduction (docs/engine.md section 8): the successors of
+  // the persistent set chosen for `n`, in expand() order: emit(successor).
+  // Every successor when no smaller set is known to be sound; `left_out`
+  // says whether some were left out.  `is_old(succ)`: the cycle proviso --
+  // a set with an old successor is not chosen.  Only the set's successors
+  // are renamed (canonical form), the others are dropped before.
+  template <class IsOld, class Emit>
+  ExpandInfo expand_persistent(const Node& n, IsOld&& is_old, Emit&& emit, bool& left_out) const;
+  // For tests: per successor of `n` (expand() order), whether it is in the
+  // persistent set chosen without the proviso.
+  std::vector<uint8_t> persistent_membership(const Node& n) const;
+
   // The same, with the event and its outcome.  Successors are in a fixed
   // order (alphabet order, then process, page / folio).
   template <class Fn>
@@ -103,6 +117,35 @@ class MmModel {
   std::vector<Check> checks_;
   std::vector<const mm::Invariant*> invs_;
   std::vector<int> inv_offset_;
+
+  // The persistent set of `n` (mm_footprint.h, docs/engine.md): for each
+  // enabled event as a seed, the events of `n` (enabled or not, within
+  // their limits) closed under conflict; the closed set with the fewest
+  // transitions that is not all of them and none of whose transitions
+  // frees a folio.  `events[j]` / `frees[j]`: transition j's event, whether
+  // it lowers the number of allocated folios; sets in[j] (all 1 when no
+  // smaller set is found).
+  // `old(j)`: whether transition j leads to an old state (proviso).
+  void persistent_set(const Node& n, const mm::Event* events, const uint8_t* frees, size_t count, uint8_t* in,
+                      const std::function<bool(size_t)>& old) const;
+  int counter_of(mm::EventKind k) const;
+  // One state's successors while its persistent set is chosen: forgotten
+  // but not yet renamed; renamed (`canon`) only when asked for.
+  struct PorScratch {
+    std::vector<Node> succs, canon;
+    std::vector<uint8_t> made, frees, in;
+    std::vector<mm::Event> events;
+  };
+  template <class IsOld>
+  ExpandInfo choose_persistent(const Node& n, IsOld&& is_old, PorScratch& sc) const;
+  const Node& scratch_identity(PorScratch& sc, size_t j) const {
+    if (!symmetry_) return sc.succs[j];
+    if (!sc.made[j]) {
+      sc.canon[j] = canonical(sc.succs[j]);
+      sc.made[j] = 1;
+    }
+    return sc.canon[j];
+  }
 };
 
 bool mm_vma_at(const mm::State& s, int proc, int page);
@@ -146,6 +189,45 @@ ExpandInfo MmModel::for_each_concrete_successor(const Node& n, Fn&& fn) const {
           if (n.s.folio[f].test(mm::FOLIO_ALLOCATED)) attempt(l, mm::Event{l.kind, 0, 0, static_cast<uint8_t>(f)});
         break;
     }
+  }
+  return info;
+}
+
+template <class IsOld>
+ExpandInfo MmModel::choose_persistent(const Node& n, IsOld&& is_old, PorScratch& sc) const {
+  sc.succs.clear();
+  sc.events.clear();
+  sc.frees.clear();
+  // As for_each_successor, without the renaming.
+  ExpandInfo info = for_each_concrete_successor(n, [&](const mm::Event& e, mm::Status, Node& succ) {
+    if (dead_ == DeadState::Forget) {
+      mm::forget_unread(succ.s, ghost_kept_);
+      if (std::memcmp(&succ, &n, sizeof(Node)) == 0) return;  // changed only forgotten fields
+    }
+    sc.succs.push_back(succ);
+    sc.events.push_back(e);
+    sc.frees.push_back(por::frees_resources(n.s, succ.s) ? 1 : 0);
+  });
+  const size_t count = sc.succs.size();
+  sc.canon.resize(count);
+  sc.made.assign(count, 0);
+  sc.in.assign(count, 1);
+  // A state where an event hits a model bound is expanded fully (the
+  // capacity argument in docs/engine.md needs it).
+  if (!info.capacity_reason && count > 1)
+    persistent_set(n, sc.events.data(), sc.frees.data(), count, sc.in.data(),
+                   [&](size_t j) { return static_cast<bool>(is_old(scratch_identity(sc, j))); });
+  return info;
+}
+
+template <class IsOld, class Emit>
+ExpandInfo MmModel::expand_persistent(const Node& n, IsOld&& is_old, Emit&& emit, bool& left_out) const {
+  thread_local PorScratch sc;
+  ExpandInfo info = choose_persistent(n, is_old, sc);
+  left_out = false;
+  for (size_t j = 0; j < sc.succs.size(); j++) {
+    if (sc.in[j]) emit(scratch_identity(sc, j));
+    else left_out = true;
   }
   return info;
 }

@@ -77,6 +77,11 @@ void print_text(std::ostream& out, const Result& r, const TraceStyle& style) {
   fmt::print(out, "states: {}, transitions: {}, max depth: {}, bytes/state: {:.1f}, store: {} bytes{}\n",
              r.stats.states, r.stats.transitions, r.stats.max_depth, r.stats.bytes_per_state, r.stats.store_bytes,
              r.stats.userspace_faults ? fmt::format(", userspace faults: {}", r.stats.userspace_faults) : "");
+  if (r.partial_order)
+    fmt::print(out,
+               "partial-order reduction: {} states expanded with a persistent set, {} fully by the cycle proviso "
+               "(--no-reduction: every event)\n",
+               r.stats.reduced_expansions, r.stats.proviso_expansions);
   if (r.fingerprint)
     fmt::print(out, "fingerprints: 64-bit; probability that a state was missed by a collision <= {:.3g}\n",
                r.collision_probability);
@@ -133,6 +138,8 @@ nlohmann::json to_json(const Result& r) {
       {"store_bytes", r.stats.store_bytes},
       {"bytes_per_state", r.stats.bytes_per_state},
       {"userspace_faults", r.stats.userspace_faults},
+      {"partial_order", r.partial_order},
+      {"reduced_expansions", r.stats.reduced_expansions},
       {"verdicts", verdicts},
       {"leak", leak},
       {"timing",

@@ -50,6 +50,7 @@ void run_explore_checks(const Scenario& s, const engine::Workload& w, const std:
   opt.progress = ropt.progress == Progress::Stderr;
   opt.graph_cap = 0;  // no DOT or leak finder needed here
   opt.max_memory_mb = ropt.max_memory_mb;
+  opt.partial_order = ropt.partial_order;
   engine::Result r;
   try {
     r = engine::explore_on(w, opt, ropt.distribution);

@@ -33,6 +33,8 @@ struct RunOptions {
   std::optional<uint64_t> max_memory_mb;
   // `run --mpi`: explore blocks over the ranks of an MPI job (same results).
   engine::Distribution distribution = engine::Distribution::OneProcess;
+  // `--no-reduction`: explore blocks without partial-order reduction.
+  engine::PartialOrder partial_order = engine::kDefaultPartialOrder;
 };
 
 // A config the scenario runs under, with the name expectations use in `under`.

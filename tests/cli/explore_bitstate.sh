@@ -31,7 +31,10 @@ PY
 done
 
 # Roomy array: same states as the exact depth-first search, same violations.
-W="--workload anon-stable-writes --config anon-exclusive-v2-inverted"
+# Without partial-order reduction: its cycle proviso asks for the id a seen
+# state was stored under, which a bit array does not know (it takes every
+# seen state as old, so the reduced graphs differ).
+W="--workload anon-stable-writes --config anon-exclusive-v2-inverted --no-reduction"
 exact=$("$MM" explore $W --dfs --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["states"], sorted(v["verdict"] for v in j["verdicts"]))')
 bits=$("$MM" explore $W --bitstate 8 --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["states"], sorted(v["verdict"] for v in j["verdicts"]))')
 [ "$exact" = "$bits" ] || fail "bitstate '$bits' vs exact DFS '$exact'"

@@ -12,7 +12,7 @@ descendants() {
   kids=$(ps -o pid= --ppid "$1" 2>/dev/null)
   for k in $kids; do echo "$k"; descendants "$k"; done
 }
-timeout 60 "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$MM" explore --workload anon-big --keep-dead-state --mpi --json \
+timeout 60 "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$MM" explore --workload anon-big --keep-dead-state --no-reduction --mpi --json \
   > "$tmp/out" 2> "$tmp/err" &
 job=$!
 victim=""

@@ -25,14 +25,14 @@ PY
 no_crash() { ! grep -qi 'bad_alloc\|internal error\|MPI_ABORT\|signal' "$1" || { cat "$1"; fail "$2: crashed"; }; }
 
 # Every rank with a tiny bound (the full space, 133,949 states, needs more).
-mpi -np 3 "$MM" explore --workload anon-big --mpi --json --max-memory-mb 30 > "$tmp/all.json" 2> "$tmp/err"
+mpi -np 3 "$MM" explore --workload anon-big --no-reduction --mpi --json --max-memory-mb 30 > "$tmp/all.json" 2> "$tmp/err"
 rc=$?
 [ $rc -eq 3 ] || { cat "$tmp/err"; fail "tiny bound on every rank: exit $rc, want 3"; }
 no_crash "$tmp/err" "tiny bound on every rank"
 incomplete_json "$tmp/all.json" || fail "tiny bound on every rank: JSON"
 
 # Only rank 1 has the tiny bound: it stops the others too.
-mpi -np 3 bash -c 'b=; [ "$OMPI_COMM_WORLD_RANK" = 1 ] && b="--max-memory-mb 30"; exec "$0" explore --workload anon-big --mpi --json $b' \
+mpi -np 3 bash -c 'b=; [ "$OMPI_COMM_WORLD_RANK" = 1 ] && b="--max-memory-mb 30"; exec "$0" explore --workload anon-big --no-reduction --mpi --json $b' \
   "$MM" > "$tmp/one.json" 2> "$tmp/err"
 rc=$?
 [ $rc -eq 3 ] || { cat "$tmp/err"; fail "tiny bound on rank 1 only: exit $rc, want 3"; }
@@ -41,7 +41,7 @@ incomplete_json "$tmp/one.json" || fail "tiny bound on rank 1 only: JSON"
 grep -q 'now 30)' "$tmp/one.json" || fail "tiny bound on rank 1 only: the report does not name the 30 MB bound"
 
 # check --mpi: every verdict incomplete, none holds.
-mpi -np 2 "$MM" check --smoke --mpi --max-memory-mb 1 > "$tmp/check" 2> "$tmp/err"
+mpi -np 2 "$MM" check --smoke --no-reduction --mpi --max-memory-mb 1 > "$tmp/check" 2> "$tmp/err"
 rc=$?
 [ $rc -eq 3 ] || { cat "$tmp/err"; fail "check, tiny bound: exit $rc, want 3"; }
 no_crash "$tmp/err" "check, tiny bound"
@@ -58,8 +58,12 @@ mpi -np 2 "$MM" check --smoke --mpi --threads 2 > /dev/null 2> "$tmp/err"
 rc=$?
 [ $rc -eq 2 ] || fail "check --mpi --threads 2: exit $rc, want 2"
 grep -q 'one thread per rank' "$tmp/err" || { cat "$tmp/err"; fail "check --mpi --threads: no reason"; }
+mpi -np 2 "$MM" check --smoke --mpi --reduction > /dev/null 2> "$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "check --mpi --reduction: exit $rc, want 2"
+grep -q 'add --no-reduction' "$tmp/err" || { cat "$tmp/err"; fail "check --mpi --reduction: no reason"; }
 # Outside a launcher.
-env -u OMPI_COMM_WORLD_SIZE -u PMIX_RANK -u PMI_RANK -u PMI_SIZE "$MM" check --smoke --mpi > /dev/null 2> "$tmp/err"
+env -u OMPI_COMM_WORLD_SIZE -u PMIX_RANK -u PMI_RANK -u PMI_SIZE "$MM" check --smoke --no-reduction --mpi > /dev/null 2> "$tmp/err"
 rc=$?
 [ $rc -eq 2 ] || fail "check --mpi without mpirun: exit $rc, want 2"
 grep -q 'not started by an MPI launcher' "$tmp/err" || { cat "$tmp/err"; fail "check --mpi without mpirun: no reason"; }

@@ -30,10 +30,9 @@ bool mpi_ready(std::string& why);
 // distributed search does it.
 // A new field in Options (a reduction, a store) must be weighed here: say
 // whether the distributed search does it, refuse it above if not, update
-// docs/distributed.md, then this size.  (Partial-order reduction, being
-// added to the single-process engine, is not distributed yet: refuse it
-// unless --no-reduction, as "--mpi does not do partial-order reduction
-// yet; add --no-reduction".)
+// docs/distributed.md, then this size.  Partial-order reduction is not
+// distributed (its BFS proviso asks the store for ids other ranks own):
+// refused unless off.
 static_assert(sizeof(Options) == 80, "engine::Options changed: decide in mpi_unsupported() whether --mpi supports it");
 inline std::string mpi_unsupported(const Options& opt) {
   if (opt.search != Search::Bfs) return "--mpi searches breadth-first only; drop --dfs";
@@ -41,6 +40,9 @@ inline std::string mpi_unsupported(const Options& opt) {
   if (opt.bitstate_mb > 0)
     return "--mpi does not combine with --bitstate: bitstate search is depth-first and keeps no ids for traces; "
            "use --fingerprint for a compact store over the ranks";
+  if (opt.partial_order != PartialOrder::Off)
+    return "--mpi does not do partial-order reduction yet (its cycle proviso needs other ranks' store ids); "
+           "add --no-reduction";
   return "";
 }
 
