@@ -100,7 +100,7 @@ bool start_complete(const engine::Result& r) {
 
 // With partial-order reduction a violation within the depth budget can lie
 // beyond it in the reduced graph (a persistent set may put an independent
-// event first: docs/engine.md section 8, "Depth bounds").  So a start whose
+// event first: docs/engine.md section 9, "Depth bounds").  So a start whose
 // reduced search hit its depth budget, after reducing at least one state,
 // is not complete; one that reduced no state searched the whole graph.
 void reduced_depth_bound(engine::Result& r) {

@@ -56,7 +56,7 @@ inline constexpr uint64_t EVERYTHING = ~uint64_t{0};
 // set can only disable a counted event inside it, never enable one, so the
 // persistent set ignores counters in its closure and instead needs a key
 // transition whose budget no event outside the set can use up
-// (docs/engine.md section 8, "Budgets").
+// (docs/engine.md section 9, "Budgets").
 inline constexpr uint64_t COUNTER_OBJECTS = ((uint64_t{1} << 4) - 1) << OBJ_COUNTER;
 
 struct Footprint {

@@ -65,7 +65,7 @@ class MmModel {
     return for_each_successor(n, [&](const mm::Event&, mm::Status, const Node& succ) { emit(succ); });
   }
 
-  // Partial-order reduction (docs/engine.md section 8): the successors of
+  // Partial-order reduction (docs/engine.md section 9): the successors of
   // the persistent set chosen for `n`, in expand() order: emit(successor).
   // Every successor when no smaller set is known to be sound; `left_out`
   // says whether some were left out.  `is_old(succ)`: the cycle proviso --

@@ -5,7 +5,7 @@
 # (exit 3, with the reason), never `holds`; the same start without
 # reduction holds.  A start the reduction leaves alone (vma-ops-1p: swapoff
 # in its alphabet touches everything) stays complete.  The default is
-# without reduction (docs/engine.md section 8, "Default").
+# without reduction (docs/engine.md section 9, "Default").
 set -u
 MM=$1
 fail() { echo "FAIL: $*"; exit 1; }
