@@ -1002,7 +1002,8 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   // are 32-bit, as in one process.
   lim.max_states = std::min<uint64_t>(lim.max_states, uint64_t{NO_PARENT} - 1);
   // per rank; 0 = derived from the machine, as for one process
-  const MemoryBudget budget = memory_budget(opt.max_memory_mb.value_or(w.bounds.max_memory_mb), 1);
+  const MemoryBudget budget =
+      memory_budget(opt.max_memory_mb ? *opt.max_memory_mb : default_memory_mb(w.bounds.max_memory_mb), 1);
   lim.max_memory_bytes = budget.accounted_bytes;
   lim.max_rss_bytes = budget.rss_bytes;
   lim.edge_cap = opt.graph_cap;
