@@ -69,6 +69,10 @@ int emit_c_command(const EmitArgs& a) {
     if (a.counterexample) {
       std::string why;
       live::Counterexample cx = live::find_counterexample(sc, a.invariant, why, ro);
+      if (cx.events.empty() && cx.incomplete) {  // a bound, not "there is none"
+        std::cerr << fmt::format("{}: incomplete: no counterexample: {}\n", a.file, why);
+        return EXIT_INCOMPLETE;
+      }
       if (cx.events.empty()) {
         std::cerr << fmt::format("{}: error: no counterexample: {}; drop --counterexample to emit the script\n", a.file, why);
         return EXIT_BAD_INPUT;

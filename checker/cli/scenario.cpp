@@ -270,10 +270,13 @@ int cmd_regress(const ScenarioFlags& f) {
                                      c["config"].get<std::string>(), o["expected"].get<std::string>(),
                                      o["actual"].get<std::string>(), o["pos"].get<uint64_t>(), o["neg"].get<uint64_t>());
         for (const auto& k : c["checks"])
-          if (!k["ok"].get<bool>())
+          if (!k["ok"].get<bool>()) {
             std::cout << fmt::format("  check {} under {}: expected {}, got {}\n", k["invariant"].get<std::string>(),
                                      c["config"].get<std::string>(), k["expected"].get<std::string>(),
                                      k["verdict"].get<std::string>());
+            // An incomplete check says which bound (the words `run` prints).
+            for (const auto& b : k["bounds_hit"]) std::cout << "    bound hit: " << b.get<std::string>() << "\n";
+          }
       }
   }
   results["timing"] = {{"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_all).count()},

@@ -224,7 +224,9 @@ Result explore_once(const Workload& w, const Options& opt) {
   // State ids are 26 bits in the exact store (and 32 bits in the parent array).
   if (!opt.fingerprint) lim.max_states = std::min<uint64_t>(lim.max_states, CollapseStore::MAX_IDS - 1);
   lim.max_states = std::min<uint64_t>(lim.max_states, uint64_t{NO_PARENT} - 1);
-  const MemoryBudget budget = memory_budget(opt.max_memory_mb.value_or(w.bounds.max_memory_mb), lim.threads);
+  // A workload's own default bound (check's starts) is cut to the machine.
+  const MemoryBudget budget =
+      memory_budget(opt.max_memory_mb ? *opt.max_memory_mb : default_memory_mb(w.bounds.max_memory_mb), lim.threads);
   lim.max_memory_bytes = budget.accounted_bytes;
   lim.max_rss_bytes = budget.rss_bytes;
   lim.edge_cap = opt.bitstate_mb > 0 ? 0 : opt.graph_cap;  // a bitstate store has no ids for seen states
@@ -267,10 +269,7 @@ Result explore_once(const Workload& w, const Options& opt) {
   if (run.depth_bound_hit) r.bounds_hit.push_back("depth bound hit: raise --max-depth (now " + std::to_string(lim.max_depth) + ")");
   if (run.state_bound_hit) r.bounds_hit.push_back("state bound hit: raise --max-states (now " + std::to_string(lim.max_states) + ")");
   if (run.memory_bound_hit)
-    r.bounds_hit.push_back(budget.cut_by_address_space
-                               ? "memory bound hit: the address-space limit (ulimit -v) leaves " +
-                                     std::to_string(budget.total_mb) + " MB"
-                               : "memory bound hit: raise --max-memory-mb (now " + std::to_string(budget.total_mb) + ")");
+    r.bounds_hit.push_back(budget.bound_text());
   add_run_stats(run, opt.fingerprint, lim.threads, r);
   r.timing.peak_rss_kb = peak_rss_kb();
   r.timing.expand_seconds = run.expand_seconds;

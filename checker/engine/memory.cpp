@@ -1,5 +1,7 @@
 #include "checker/engine/memory.h"
 
+#include "checker/engine/host_memory.h"
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -37,15 +39,20 @@ constexpr uint64_t REPORT_RESERVE = 64 * MB;
 
 }  // namespace
 
-uint64_t default_memory_mb() {
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || page <= 0) return 4096;
-  return std::max<uint64_t>(64, static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 2 / MB);
+uint64_t default_memory_mb(uint64_t preset_mb) {
+  const uint64_t host = default_bound_mb(host_memory());
+  return preset_mb ? std::min(preset_mb, host) : host;
 }
 
 MemoryBudget memory_budget(uint64_t requested_mb, int threads) {
   MemoryBudget b;
   b.total_mb = requested_mb ? requested_mb : default_memory_mb();
+  // A cgroup's limit is as hard as ulimit -v but ends in its OOM killer,
+  // not in a failed malloc: a bound the user gives is cut to it too.
+  if (const uint64_t cap = cgroup_cap_mb(host_memory()); cap && cap < b.total_mb) {
+    b.total_mb = cap;
+    b.cut_by_cgroup = true;
+  }
   // ulimit -v counts address space, not residency: what is mapped now, a
   // stack and a malloc arena (64 MB reserved) per worker thread, and
   // slack for the report, all come off the limit.
@@ -60,6 +67,7 @@ MemoryBudget memory_budget(uint64_t requested_mb, int threads) {
     if (left < b.total_mb) {
       b.total_mb = std::max<uint64_t>(left, 1);
       b.cut_by_address_space = true;
+      b.cut_by_cgroup = false;
     }
   }
   // The accounting leaves room for the program itself and allocator slack.
@@ -69,8 +77,20 @@ MemoryBudget memory_budget(uint64_t requested_mb, int threads) {
   return b;
 }
 
+std::string MemoryBudget::bound_text() const {
+  if (cut_by_address_space)
+    return "memory bound hit: the address-space limit (ulimit -v) leaves " + std::to_string(total_mb) + " MB";
+  if (cut_by_cgroup)
+    return "memory bound hit: the cgroup's memory limit leaves " + std::to_string(total_mb) + " MB";
+  return "memory bound hit: raise --max-memory-mb (now " + std::to_string(total_mb) + ")";
+}
+
 MemoryGuard::MemoryGuard(uint64_t requested_mb, unsigned share)
     : bound_mb_(requested_mb ? requested_mb : default_memory_mb()) {
+  if (const uint64_t cap = cgroup_cap_mb(host_memory()); cap && cap < bound_mb_) {
+    bound_mb_ = cap;
+    cut_by_cgroup_ = true;
+  }
   share = std::max(share, 1u);
   resident_bytes_ = bound_mb_ * MB / share;
   rlimit as{};
@@ -95,6 +115,7 @@ std::string MemoryGuard::bound_text() const {
   if (by_address_space_)
     return "memory bound hit: the address-space limit (ulimit -v) leaves " +
            std::to_string(address_space_bytes_ / MB) + " MB of mappings";
+  if (cut_by_cgroup_) return "memory bound hit: the cgroup's memory limit leaves " + std::to_string(bound_mb_) + " MB";
   return "memory bound hit: raise --max-memory-mb (now " + std::to_string(bound_mb_) + ")";
 }
 

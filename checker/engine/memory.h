@@ -10,14 +10,20 @@
 namespace mmc::engine {
 
 struct MemoryBudget {
-  uint64_t total_mb = 0;          // the bound in force (after the address-space cut)
+  uint64_t total_mb = 0;          // the bound in force (after the cgroup and address-space cuts)
   bool cut_by_address_space = false;
+  bool cut_by_cgroup = false;     // the cgroup's memory limit left less than asked (host_memory.h)
   uint64_t accounted_bytes = 0;   // what the engine's own accounting may reach
   uint64_t rss_bytes = 0;         // the process's resident size may not pass this
+  // "memory bound hit: raise --max-memory-mb (now 300)", or what cut it.
+  std::string bound_text() const;
 };
 
-// Half the physical memory (MB), at least 64.
-uint64_t default_memory_mb();
+// The default bound (MB) on this machine: half the physical memory, at
+// most 3/4 of MemAvailable and 7/8 of what the cgroup's memory limit
+// leaves, at least 64 (host_memory.h says why).  `preset_mb` > 0: a
+// command's own default (check: 3072 per start), still cut to the machine.
+uint64_t default_memory_mb(uint64_t preset_mb = 0);
 
 // `requested_mb` (0: default_memory_mb()) for a search on `threads` threads.
 MemoryBudget memory_budget(uint64_t requested_mb, int threads);
@@ -57,6 +63,7 @@ class MemoryGuard {
   uint64_t resident_bytes_ = 0;       // the resident size may not pass this
   uint64_t address_space_bytes_ = 0;  // nor the mapped size this: RLIMIT_AS less the reserve (0: no limit)
   uint64_t calls_ = 0;
+  bool cut_by_cgroup_ = false;             // bound_mb_ is what the cgroup's limit leaves
   mutable bool by_address_space_ = false;  // what stopped it last
 };
 

@@ -177,7 +177,7 @@ class MemberSearch {
 SwarmResult swarm(const Workload& w, const SwarmOptions& o) {
   if (o.members < 1) throw std::invalid_argument("--swarm needs at least one member");
   // The members' arrays that are alive at once must fit the default
-  // memory bound (half the physical memory, cut by ulimit -v): a usage
+  // memory bound (half the physical memory, MemAvailable, the cgroup, ulimit -v): a usage
   // error, not a bad_alloc in a worker thread.
   const uint64_t live = static_cast<uint64_t>(std::max(1, std::min(o.threads, o.members)));
   const MemoryBudget budget = memory_budget(0, static_cast<int>(live));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "checker/engine/engine.h"
+#include "checker/scenario/explore_checks.h"
 #include "model/encoding.h"
 #include "model/fault.h"
 #include "model/mm.h"
@@ -71,11 +72,15 @@ Counterexample find_counterexample(const scenario::Scenario& sc, const std::stri
     why = "the scenario has no explore block";
     return cx;
   }
+  std::string cut;  // the first config whose search a bound cut short, and the bound
   for (const scenario::NamedConfig& nc : scenario::scenario_configs(sc, opt)) {
     engine::Workload w = scenario::build_workload(sc, nc, opt);
     engine::Options eo;
     eo.max_memory_mb = opt.max_memory_mb;  // --max-memory-mb of the command
     engine::Result r = engine::explore(w, eo);
+    if (!r.complete && cut.empty())
+      cut = fmt::format("under {}: {}", nc.name,
+                        r.bounds_hit.empty() ? std::string("a bound was hit") : scenario::scenario_bound_hint(r.bounds_hit.front()));
     for (const auto& v : r.verdicts) {
       if (v.verdict != engine::Verdict::Violated || !v.trace) continue;
       if (!invariant.empty() && v.invariant != invariant) continue;
@@ -91,6 +96,11 @@ Counterexample find_counterexample(const scenario::Scenario& sc, const std::stri
   }
   why = invariant.empty() ? "exploration finds no violation under any of its configs"
                           : fmt::format("exploration finds no violation of {}", invariant);
+  if (!cut.empty()) {
+    cx.incomplete = true;
+    why = fmt::format("the exploration is incomplete ({}) and finds no violation{} in what it reached", cut,
+                      invariant.empty() ? "" : " of " + invariant);
+  }
   return cx;
 }
 

@@ -18,6 +18,10 @@ struct Counterexample {
   std::string explanation;          // what is wrong in the violating state
   std::vector<mm::Event> events;
   mm::State violating{};            // the trace's last state
+  // No violation found, but some config's exploration hit a bound (memory,
+  // the explore line's states or depth): "none" is not known, and `why`
+  // says which bound.  Callers report `incomplete` (exit 3), never "none".
+  bool incomplete = false;
   // The observations that show the violation, with the value a kernel
   // without the bug returns (empty when the violation is kernel-internal:
   // stable_writes, anon_exclusive, swap_accounting).

@@ -361,6 +361,9 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
           t.stem_suffix = "-counterexample";
           if (t.plan.why_not_live.empty()) jobs.push_back(std::move(t));
           else skipped.push_back(fmt::format("{} (counterexample): not live-capable: {}", path, t.plan.why_not_live));
+        } else if (cx.incomplete) {  // not "no counterexample": a bound cut the search short
+          err << fmt::format("{}: incomplete: --counterexamples: {}\n", path, why);
+          incomplete = true;
         }
       } catch (const scenario::ScenarioError& e) {
         err << e.what() << "\n";

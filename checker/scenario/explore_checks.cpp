@@ -26,6 +26,8 @@ std::vector<std::string> trace_lines(const engine::Trace& t) {
   return out;
 }
 
+}  // namespace
+
 // The engine's bound hints name explore's flags; in a scenario the depth and
 // state bounds are settings of the explore line, and `run` has neither
 // flag.  (`run` and `regress` do have --max-memory-mb: that hint stays.)
@@ -40,8 +42,6 @@ std::string scenario_bound_hint(std::string b) {
   }
   return b;
 }
-
-}  // namespace
 
 void run_explore_checks(const Scenario& s, const engine::Workload& w, const std::vector<const CheckDecl*>& checks,
                         const RunOptions& ropt, ConfigRun& out) {

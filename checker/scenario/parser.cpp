@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <new>
 #include <set>
 #include <unordered_map>
 
@@ -1407,7 +1408,21 @@ Scenario load_scenario(const std::string& path) {
     case util::ReadStatus::ReadError:
       throw ScenarioError(path, Loc{0, 0}, fmt::format("reading the file failed: {}", r.error));
   }
-  return parse_scenario(r.text, path);
+  // A file within the size limit can still be more than the memory ulimit -v
+  // leaves: each statement is about 1 KB parsed (a 16 MiB file of short
+  // expectations is over 600,000 of them).  That is a clear error about the
+  // file, not an internal error.
+  try {
+    return parse_scenario(r.text, path);
+  } catch (const std::bad_alloc&) {
+    const size_t bytes = r.text.size();
+    std::string().swap(r.text);
+    throw ScenarioError(path, Loc{0, 0},
+                        fmt::format("out of memory while parsing the file ({} bytes of text; each statement takes "
+                                    "about 1 KB parsed): raise the address-space limit (ulimit -v) or split the "
+                                    "scenario",
+                                    bytes));
+  }
 }
 
 }  // namespace mmc::scenario

@@ -31,6 +31,15 @@ check "pm_swap counterexample emitted (got $rc)" '[ $rc -eq 0 ]'
 check "the TAP plan is not empty" 'grep -q "1\.\.1\\\\n" "$TMP/d.c"'
 check "it asserts the PM_SWAP a correct kernel reports, in the scenario's names" \
   'grep -q "live_tap(1, live_pm_swap(e) == 1, \"always A: pagemap p\[0\] swap=1 (shows pm_swap_accuracy/false-negative)\")" "$TMP/d.c"'
+# A search a bound cut short is not "no counterexample": exit 3, the bound
+# in the scenario's words (emit-c has no --max-states).  It used to say
+# "exploration finds no violation" (and replay --live --counterexamples
+# exited 0 after a search the memory bound stopped).
+sed 's/^explore events/explore states 3 events/' "$SW" > "$TMP/sw3.scenario"
+"$MMCHECK" emit-c "$TMP/sw3.scenario" --counterexample --config anon-exclusive-v2-inverted -o "$TMP/e.c" 2> "$TMP/e.err"; rc=$?
+check "a bound-cut search: exit 3, incomplete (got $rc: $(cat "$TMP/e.err"))" \
+  '[ $rc -eq 3 ] && grep -q "sw3.scenario: incomplete: no counterexample: the exploration is incomplete (under anon-exclusive-v2-inverted: state bound hit: raise .states N. on the explore line (now 3))" "$TMP/e.err"'
+check "a bound-cut search writes no file" '[ ! -e "$TMP/e.c" ]'
 if command -v cc >/dev/null; then
   check "the reproducer compiles" 'cc -O0 -w -o "$TMP/d" "$TMP/d.c"'
 fi

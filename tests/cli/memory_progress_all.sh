@@ -16,6 +16,15 @@ SC=$SRC/scenarios/cow/fork-write-no-swap.scenario
 EX=$SRC/scenarios/cow/explore-fork-swap-zap.scenario
 REC=$SRC/tests/conformance/linux-6.18.44-zero-page.json
 
+# A sanitizer build maps terabytes of shadow memory and starts with a
+# larger resident size: an address-space limit cannot be set for it at all,
+# a 12 MB bound stops its script before the explore block, and its
+# allocator's quarantine of freed blocks is resident beyond any bound.  Probed, so
+# the ASan run of the suite (scripts/sanitize) checks everything else.
+plain_build=1
+( ulimit -v 150000; exec "$MM" --version ) > /dev/null 2>&1 || plain_build=0
+[ $plain_build = 1 ] || echo "note: mmcheck does not start under ulimit -v 150000 (a sanitizer build): those cases are skipped"
+
 # A run that must end incomplete: exit 3, the words, no crash words.
 incomplete() {
   local want=$1; shift
@@ -51,10 +60,12 @@ grep -q "^Stopped: .*fork-write-no-swap.scenario:[0-9]*:[0-9]*: incomplete" "$TM
 "$MM" run "$SC" --max-memory-mb 1 --json > "$TMP/j" 2>/dev/null; rc=$?
 [ $rc -eq 3 ] && grep -q '"incomplete": ".*memory bound hit' "$TMP/j" || bad "run --json: exit $rc, no incomplete field"
 # run: an explore block that the bound stops (the engine's bound, the whole process).
-incomplete "memory bound hit: raise --max-memory-mb (now 12)" "$MM" run "$EX" --max-memory-mb 12
-grep -q "Check .* incomplete" "$TMP/out" || bad "run explore block: no incomplete check"
-# (a config whose exploration fits in the bound completes and holds, honestly)
-grep -B1 "bound hit: memory" "$TMP/out" | grep "Check" | grep -v " incomplete " && bad "run explore block: a bound-hit check not incomplete"
+if [ $plain_build = 1 ]; then
+  incomplete "memory bound hit: raise --max-memory-mb (now 12)" "$MM" run "$EX" --max-memory-mb 12
+  grep -q "Check .* incomplete" "$TMP/out" || bad "run explore block: no incomplete check"
+  # (a config whose exploration fits in the bound completes and holds, honestly)
+  grep -B1 "bound hit: memory" "$TMP/out" | grep "Check" | grep -v " incomplete " && bad "run explore block: a bound-hit check not incomplete"
+fi
 # regress: INCOMPLETE, not FAIL, and the closing line counts it.
 incomplete "incomplete: memory bound hit" "$MM" regress "$SRC/scenarios/cow" --max-memory-mb 1
 grep -q "^INCOMPLETE " "$TMP/out" || bad "regress: no INCOMPLETE line"
@@ -70,19 +81,24 @@ grep -q "^verdict: incomplete" "$TMP/out" || bad "check: no incomplete verdict"
 [ $rc -eq 3 ] || bad "simulate: exit $rc, want 3"
 grep -q "incomplete: the memory bound ended the walk" "$TMP/out" || bad "simulate: no incomplete line"
 rss=$(tail -1 "$TMP/rss")
-[ "${rss:-999999}" -le 40960 ] || bad "simulate: peak RSS ${rss:-?} KB over the 40 MB bound"
+[ $plain_build = 0 ] || [ "${rss:-999999}" -le 40960 ] || bad "simulate: peak RSS ${rss:-?} KB over the 40 MB bound"
 "$MM" simulate --workload anon-stable-writes --steps 100000000 --max-memory-mb 40 --json > "$TMP/j" 2>/dev/null; rc=$?
 [ $rc -eq 3 ] && grep -q '"incomplete": true' "$TMP/j" || bad "simulate --json: exit $rc"
 # Under ulimit -v the walk leaves room for its JSON (it used to abort in it).
-( ulimit -v 150000; exec "$MM" simulate --workload anon-stable-writes --steps 2000000000 --json ) > "$TMP/j" 2> "$TMP/err"; rc=$?
-[ $rc -eq 3 ] && grep -q '"incomplete": true' "$TMP/j" || bad "simulate --json under ulimit -v 150000: exit $rc $(head -c 300 "$TMP/err")"
+if [ $plain_build = 1 ]; then
+  ( ulimit -v 150000; exec "$MM" simulate --workload anon-stable-writes --steps 2000000000 --json ) > "$TMP/j" 2> "$TMP/err"; rc=$?
+  [ $rc -eq 3 ] && grep -q '"incomplete": true' "$TMP/j" || bad "simulate --json under ulimit -v 150000: exit $rc $(head -c 300 "$TMP/err")"
+fi
 # replay --recorded: a scenario the bound leaves unchecked.
 incomplete "incomplete: memory bound hit" "$MM" replay --recorded "$REC" --max-memory-mb 1
 # Under an address-space limit: incomplete, never bad_alloc (run's script
 # and explore block; the program maps about 50 MB at start).
-( ulimit -v 150000; exec "$MM" run "$EX" ) > "$TMP/out" 2> "$TMP/err"; rc=$?
-[ $rc -eq 3 ] || [ $rc -eq 0 ] || bad "run under ulimit -v 150000: exit $rc: $(head -c 400 "$TMP/err")"
-grep -qi "bad_alloc\|internal error" "$TMP/out" "$TMP/err" && bad "run under ulimit -v: bad_alloc"
+# (memory_address_limit.sh has searches that cannot fit and must stop.)
+if [ $plain_build = 1 ]; then
+  ( ulimit -v 150000; exec "$MM" run "$EX" ) > "$TMP/out" 2> "$TMP/err"; rc=$?
+  [ $rc -eq 3 ] || [ $rc -eq 0 ] || bad "run under ulimit -v 150000: exit $rc: $(head -c 400 "$TMP/err")"
+  grep -qi "bad_alloc\|internal error" "$TMP/out" "$TMP/err" && bad "run under ulimit -v: bad_alloc"
+fi
 
 # --progress: stderr only.
 same_stdout() {

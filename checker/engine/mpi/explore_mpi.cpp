@@ -823,11 +823,13 @@ class DistSearch {
     gather(marks_.data(), marks_.size() * sizeof(marks_[0]), mk);
     if (c_.rank != 0) return;
     run_.edges.resize(e.size() / sizeof(edges_[0]));
-    std::memcpy(static_cast<void*>(run_.edges.data()), e.data(), e.size());
+    // memcpy from an empty vector's null data() is undefined even for 0
+    // bytes (UBSan, mpi_limits: a bound hit before any edge was kept).
+    if (!e.empty()) std::memcpy(static_cast<void*>(run_.edges.data()), e.data(), e.size());
     std::sort(run_.edges.begin(), run_.edges.end());
     run_.edges.erase(std::unique(run_.edges.begin(), run_.edges.end()), run_.edges.end());
     std::vector<std::pair<uint32_t, uint8_t>> marks(mk.size() / sizeof(marks_[0]));
-    std::memcpy(static_cast<void*>(marks.data()), mk.data(), mk.size());
+    if (!mk.empty()) std::memcpy(static_cast<void*>(marks.data()), mk.data(), mk.size());
     run_.marks.assign(states_, 0);
     for (auto [g, mark] : marks)
       if (g < run_.marks.size()) run_.marks[g] = mark;
@@ -1002,7 +1004,8 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   // are 32-bit, as in one process.
   lim.max_states = std::min<uint64_t>(lim.max_states, uint64_t{NO_PARENT} - 1);
   // per rank; 0 = derived from the machine, as for one process
-  const MemoryBudget budget = memory_budget(opt.max_memory_mb.value_or(w.bounds.max_memory_mb), 1);
+  const MemoryBudget budget =
+      memory_budget(opt.max_memory_mb ? *opt.max_memory_mb : default_memory_mb(w.bounds.max_memory_mb), 1);
   lim.max_memory_bytes = budget.accounted_bytes;
   lim.max_rss_bytes = budget.rss_bytes;
   lim.edge_cap = opt.graph_cap;
