@@ -8,6 +8,7 @@
 #pragma once
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -150,6 +151,128 @@ class CollapseStore {
   }
 
   bool matches(uint32_t id, const MmNode& n, uint64_t = 0) const { return find(n) == int64_t{id}; }
+
+  // ---- Batched insertion (the BFS merge, in parallel) ----------------
+  // Inserts a window's successors at once: `hints[i]` complete, each
+  // absent from the store when the batch starts (the workers' lookups ran
+  // after the last insert); equal hints may repeat.  `fresh[i]` is set
+  // when hint i is the first of its kind, and fresh hints get ids
+  // size(), size()+1, ... in index order: exactly the ids inserting them
+  // one by one gives.  The slot table is cut into PARTITIONS ranges;
+  // `run(P, fn)` calls fn(k) for every k < P (on worker threads), and
+  // partition k places the hints whose home slot is in range k, in index
+  // order, writing only inside its range (a probe that would leave it is
+  // deferred to a serial pass).  Equal hints have one home, so the first
+  // of them is found by the later ones.  While the batch runs, a placed
+  // slot names `size() + i` (i: the hint's index), an id not given yet;
+  // the ids are then handed out in index order and written back.  Which
+  // thread runs which range does not matter: the ids and the table are the
+  // same for any thread count.
+  static constexpr size_t PARTITIONS = 64;
+
+  // Whether a batch of n needs no table growth (else the caller merges one
+  // by one, so that tables grow exactly when they would have).
+  bool batch_fits(size_t n) const {
+    return (records_.size() + n) * 4 <= slots_.size() * 3 && records_.size() + 2 * n < MAX_IDS;
+  }
+
+  // Makes `hint` complete for `n` by interning its parts (serial).
+  void complete_hint(const MmNode& n, Hint& hint) {
+    parts<true>(n, hint.r);
+    hint.h = record_hash(hint.r);
+    hint.known = true;
+  }
+
+  template <class Run>
+  void insert_batch(const std::vector<Hint>& hints, std::vector<uint8_t>& fresh, Run&& run) {
+    const size_t n = hints.size();
+    const uint32_t base = static_cast<uint32_t>(records_.size());
+    fresh.assign(n, 0);
+    // Each hint's partition, as lists in index order (a counting sort).
+    const int shift = std::countr_zero(slots_.size()) - std::countr_zero(PARTITIONS);
+    std::vector<uint32_t> start(PARTITIONS + 1, 0), order(n);
+    for (const Hint& h : hints) start[((h.h & mask_) >> shift) + 1]++;
+    for (size_t k = 0; k < PARTITIONS; k++) start[k + 1] += start[k];
+    {
+      std::vector<uint32_t> at(start.begin(), start.end() - 1);
+      for (uint32_t i = 0; i < n; i++) order[at[(hints[i].h & mask_) >> shift]++] = i;
+    }
+    // The record a slot names: stored, or a hint of this batch.
+    auto record_of = [&](uint32_t id) -> const Record& { return id < base ? records_[id] : hints[id - base].r; };
+    enum : uint8_t { PLACED = 1, DEFERRED = 2 };
+    std::vector<uint8_t> status(n, 0);
+    std::vector<uint32_t> slot_of(n, 0);
+    // Phase 1, per partition: place, or find an equal earlier hint, or defer.
+    run(PARTITIONS, [&](size_t k) {
+      const size_t end = (k + 1) << shift;
+      for (uint32_t j = start[k]; j < start[k + 1]; j++) {
+        const uint32_t i = order[j];
+        const Hint& h = hints[i];
+        const uint32_t tag = tag_of(h.h);
+        size_t x = h.h & mask_;
+        bool equal = false;
+        for (; x < end; x++) {
+          const uint32_t slot = slots_[x];
+          if (slot == 0) break;
+          if ((slot & ~MAX_IDS) == tag && std::memcmp(&record_of((slot & MAX_IDS) - 1), &h.r, sizeof h.r) == 0) {
+            equal = true;
+            break;
+          }
+        }
+        if (equal) continue;  // an equal hint came first
+        if (x == end) {
+          status[i] = DEFERRED;
+          continue;
+        }
+        slots_[x] = tag | (base + i + 1);
+        slot_of[i] = static_cast<uint32_t>(x);
+        status[i] = PLACED;
+      }
+    });
+    // Phase 2, serial, in index order: the deferred hints are placed (or
+    // found equal to an earlier one), then the ids handed out.
+    for (uint32_t i = 0; i < n; i++) {
+      if (status[i] != DEFERRED) continue;
+      const Hint& h = hints[i];
+      const uint32_t tag = tag_of(h.h);
+      size_t x = h.h & mask_;
+      bool equal = false;
+      for (;; x = (x + 1) & mask_) {
+        const uint32_t slot = slots_[x];
+        if (slot == 0) break;
+        if ((slot & ~MAX_IDS) == tag && std::memcmp(&record_of((slot & MAX_IDS) - 1), &h.r, sizeof h.r) == 0) {
+          equal = true;
+          break;
+        }
+      }
+      if (equal) {
+        status[i] = 0;
+        continue;
+      }
+      slots_[x] = tag | (base + i + 1);
+      slot_of[i] = static_cast<uint32_t>(x);
+      status[i] = PLACED;
+    }
+    std::vector<uint32_t> id_of(n, 0);
+    uint32_t next = base;
+    for (uint32_t i = 0; i < n; i++)
+      if (status[i] == PLACED) {
+        id_of[i] = next++;
+        fresh[i] = 1;
+      }
+    while (records_.capacity() < next) records_.reserve(records_.capacity() + records_.capacity() / 4 + 1024);
+    records_.resize(next);
+    // Phase 3, per partition: the placed slots get their ids, the ids
+    // their records.
+    run(PARTITIONS, [&](size_t k) {
+      for (uint32_t j = start[k]; j < start[k + 1]; j++) {
+        const uint32_t i = order[j];
+        if (status[i] != PLACED) continue;
+        slots_[slot_of[i]] = tag_of(hints[i].h) | (id_of[i] + 1);
+        records_[id_of[i]] = hints[i].r;
+      }
+    });
+  }
 
   // A hint whose parts were all known is the whole identity: insert needs
   // no node, so the engine's per-level buffers keep 24 bytes, not a node.
