@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "checker/engine/huge_pages.h"
 #include "checker/engine/mm_model.h"
 #include "checker/engine/store.h"
 
@@ -483,7 +484,7 @@ class CollapseStore {
   }
 
   void grow() {
-    std::vector<uint32_t>(slots_.size() * 2, 0).swap(slots_);
+    std::vector<uint32_t, HugePageAllocator<uint32_t>>(slots_.size() * 2, 0).swap(slots_);
     mask_ = slots_.size() - 1;
     for (uint32_t id = 0; id < records_.size(); id++) place(id, record_hash(records_[id]));
   }
@@ -497,8 +498,8 @@ class CollapseStore {
   ComponentTable<sizeof(uint32_t) * mm::MAX_PROCS> tuples_;
   ComponentTable<sizeof(mm::State::folio)> folios_;
   ComponentTable<REST> rest_;
-  std::vector<Record> records_;
-  std::vector<uint32_t> slots_;
+  std::vector<Record, HugePageAllocator<Record>> records_;
+  std::vector<uint32_t, HugePageAllocator<uint32_t>> slots_;
   size_t mask_;
   uint64_t serial_;
 };
