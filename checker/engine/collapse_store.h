@@ -67,12 +67,13 @@ class ComponentTable {
  private:
   void grow() {
     const size_t slots = table_.size() * 2;
-    table_ = build_id_index(slots, static_cast<uint32_t>(items_.size()),
-                            [this](uint32_t id) { return hash_bytes(items_[id].data(), N); });
+    table_ = build_id_index<decltype(table_)>(slots, static_cast<uint32_t>(items_.size()),
+                                              [this](uint32_t id) { return hash_bytes(items_[id].data(), N); });
     mask_ = slots - 1;
   }
-  std::vector<Bytes> items_;
-  std::vector<uint64_t> table_;
+  // Huge pages when big (the process-id tuples: millions of them).
+  std::vector<Bytes, HugePageAllocator<Bytes>> items_;
+  std::vector<uint64_t, HugePageAllocator<uint64_t>> table_;
   size_t mask_;
 };
 
