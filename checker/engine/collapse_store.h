@@ -11,6 +11,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -203,7 +204,7 @@ class CollapseStore {
     auto record_of = [&](uint32_t id) -> const Record& { return id < base ? records_[id] : hints[id - base].r; };
     enum : uint8_t { PLACED = 1, DEFERRED = 2 };
     std::vector<uint8_t> status(n, 0);
-    std::vector<uint32_t> slot_of(n, 0);
+    std::vector<uint32_t> slot_of(n, 0), id_of;
     // Phase 1, per partition: place, or find an equal earlier hint, or defer.
     run(PARTITIONS, [&](size_t k) {
       const size_t end = (k + 1) << shift;
@@ -255,15 +256,22 @@ class CollapseStore {
       slot_of[i] = static_cast<uint32_t>(x);
       status[i] = PLACED;
     }
-    std::vector<uint32_t> id_of(n, 0);
     uint32_t next = base;
-    for (uint32_t i = 0; i < n; i++)
-      if (status[i] == PLACED) {
-        id_of[i] = next++;
-        fresh[i] = 1;
-      }
-    while (records_.capacity() < next) records_.reserve(records_.capacity() + records_.capacity() / 4 + 1024);
-    records_.resize(next);
+    try {
+      std::vector<uint32_t> ids(n, 0);
+      for (uint32_t i = 0; i < n; i++)
+        if (status[i] == PLACED) ids[i] = next++;
+      while (records_.capacity() < next) records_.reserve(records_.capacity() + records_.capacity() / 4 + 1024);
+      records_.resize(next);
+      id_of.swap(ids);
+    } catch (const std::bad_alloc&) {
+      // The store as before the batch: its placeholders out again (all
+      // placed after every stored record, so no probe chain needs them).
+      for (uint32_t i = 0; i < n; i++)
+        if (status[i] == PLACED) slots_[slot_of[i]] = 0;
+      throw;
+    }
+    for (uint32_t i = 0; i < n; i++) fresh[i] = status[i] == PLACED;
     // Phase 3, per partition: the placed slots get their ids, the ids
     // their records.
     run(PARTITIONS, [&](size_t k) {
