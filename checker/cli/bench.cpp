@@ -71,8 +71,9 @@ int run_bench(bool json, bool quick, engine::PartialOrder po) {
   const mm::Config cfg = *mm::config_preset("v6.18");
   nlohmann::json rows = nlohmann::json::array();
   if (!json)
-    fmt::print("{:<19} {:>9} {:>10} {:>9} {:>10} {:>8} {:>8} {:>6} {:>9} {:>7} {:>8} {:>7}\n", "workload", "states",
-               "trans", "stored/s", "gen/s", "store", "peakRSS", "dead", "symmetry", "por", "speedup2", "seconds");
+    fmt::print("{:<19} {:>9} {:>10} {:>9} {:>10} {:>8} {:>8} {:>6} {:>9} {:>7} {:>8} {:>7} {:>7}\n", "workload", "states",
+               "trans", "stored/s", "gen/s", "store", "peakRSS", "dead", "symmetry", "por", "speedup2", "amdahl2",
+               "seconds");
   for (const auto& info : workloads::builtin_workloads()) {
     if (!info.bench || (quick && info.name == "anon-big")) continue;
     engine::Workload w = *workloads::make_workload(info.name, cfg);
@@ -114,6 +115,9 @@ int run_bench(bool json, bool quick, engine::PartialOrder po) {
     const double sym = static_cast<double>(plain.r.stats.states) / full_states;
     const double por = full_states / static_cast<double>(reduced.r.stats.states);
     const double speedup = two.r.timing.seconds > 0 ? one.r.timing.seconds / two.r.timing.seconds : 0;
+    // The engine's own bound on 2 threads: its serial share on 1 thread.
+    const double serial = one.r.timing.seconds > 0 ? one.r.timing.serial_seconds / one.r.timing.seconds : 1;
+    const double amdahl = 1 / (serial + (1 - serial) / 2);
     const double stored_per_cpu = one.cpu > 0 ? states / one.cpu : 0;
     const double generated_per_cpu = one.cpu > 0 ? static_cast<double>(one.r.stats.transitions) / one.cpu : 0;
     // The --no-symmetry run: the per-state speed of the plain search.
@@ -147,12 +151,14 @@ int run_bench(bool json, bool quick, engine::PartialOrder po) {
                         {"speedup_2_threads", speedup},
                         {"unreduced_cpu_seconds", full.cpu},
                         {"reduced_cpu_seconds", reduced.cpu},
+                        {"serial_share", serial},
+                        {"amdahl_bound_2_threads", amdahl},
                         {"seconds", secs}}}});
     } else {
-      fmt::print("{:<19} {:>9} {:>10} {:>9.0f} {:>10.0f} {:>8.1f} {:>8.0f} {:>6} {:>9} {:>7} {:>7.2f}x {:>7.1f}{}\n",
+      fmt::print("{:<19} {:>9} {:>10} {:>9.0f} {:>10.0f} {:>8.1f} {:>8.0f} {:>6} {:>9} {:>7} {:>7.2f}x {:>6.2f}x {:>7.1f}{}\n",
                  info.name, one.r.stats.states, one.r.stats.transitions, stored_per_cpu, generated_per_cpu,
                  one.r.stats.bytes_per_state, one.rss_bytes_per_state, factor_text(dead, !kept.r.complete),
-                 factor_text(sym, !plain.r.complete), factor_text(por, !full.r.complete), speedup, secs,
+                 factor_text(sym, !plain.r.complete), factor_text(por, !full.r.complete), speedup, amdahl, secs,
                  one.r.complete ? "" : "  (incomplete: " + one.r.bounds_hit.front() + ")");
       fmt::print("{:<19} {:>9} {:>10} {:>9.0f} {:>10.0f} {:>8.1f} {:>8.0f}\n", "  --no-symmetry",
                  plain.r.stats.states, plain.r.stats.transitions, plain_stored_per_cpu,
@@ -170,7 +176,9 @@ int run_bench(bool json, bool quick, engine::PartialOrder po) {
         "states forgetting it; symmetry: states without canonical renaming / with it (>= when capped);\n"
         "por: states without partial-order reduction / with it (dead and symmetry are measured without it;\n"
         "the rows' other columns are the search with it, or without it under --no-reduction);\n"
-        "speedup2: wall time on 1 thread / on 2\n");
+        "speedup2: wall time on 1 thread / on 2 (meaningless on a loaded machine); amdahl2: the engine's own\n"
+        "bound on 2 threads, 1 / (s + (1 - s) / 2), s = the 1-thread run's wall time outside its parallel\n"
+        "sections / its wall time\n");
   return EXIT_OK;
 }
 

@@ -8,12 +8,15 @@
 #pragma once
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
+#include "checker/engine/huge_pages.h"
 #include "checker/engine/mm_model.h"
 #include "checker/engine/store.h"
 
@@ -65,12 +68,13 @@ class ComponentTable {
  private:
   void grow() {
     const size_t slots = table_.size() * 2;
-    table_ = build_id_index(slots, static_cast<uint32_t>(items_.size()),
-                            [this](uint32_t id) { return hash_bytes(items_[id].data(), N); });
+    table_ = build_id_index<decltype(table_)>(slots, static_cast<uint32_t>(items_.size()),
+                                              [this](uint32_t id) { return hash_bytes(items_[id].data(), N); });
     mask_ = slots - 1;
   }
-  std::vector<Bytes> items_;
-  std::vector<uint64_t> table_;
+  // Huge pages when big (the process-id tuples: millions of them).
+  std::vector<Bytes, HugePageAllocator<Bytes>> items_;
+  std::vector<uint64_t, HugePageAllocator<uint64_t>> table_;
   size_t mask_;
 };
 
@@ -150,6 +154,135 @@ class CollapseStore {
   }
 
   bool matches(uint32_t id, const MmNode& n, uint64_t = 0) const { return find(n) == int64_t{id}; }
+
+  // ---- Batched insertion (the BFS merge, in parallel) ----------------
+  // Inserts a window's successors at once: `hints[i]` complete, each
+  // absent from the store when the batch starts (the workers' lookups ran
+  // after the last insert); equal hints may repeat.  `fresh[i]` is set
+  // when hint i is the first of its kind, and fresh hints get ids
+  // size(), size()+1, ... in index order: exactly the ids inserting them
+  // one by one gives.  The slot table is cut into PARTITIONS ranges;
+  // `run(P, fn)` calls fn(k) for every k < P (on worker threads), and
+  // partition k places the hints whose home slot is in range k, in index
+  // order, writing only inside its range (a probe that would leave it is
+  // deferred to a serial pass).  Equal hints have one home, so the first
+  // of them is found by the later ones.  While the batch runs, a placed
+  // slot names `size() + i` (i: the hint's index), an id not given yet;
+  // the ids are then handed out in index order and written back.  Which
+  // thread runs which range does not matter: the ids and the table are the
+  // same for any thread count.
+  static constexpr size_t PARTITIONS = 64;
+
+  // Whether a batch of n needs no table growth (else the caller merges one
+  // by one, so that tables grow exactly when they would have).
+  bool batch_fits(size_t n) const {
+    return (records_.size() + n) * 4 <= slots_.size() * 3 && records_.size() + 2 * n < MAX_IDS;
+  }
+
+  // Makes `hint` complete for `n` by interning its parts (serial).
+  void complete_hint(const MmNode& n, Hint& hint) {
+    parts<true>(n, hint.r);
+    hint.h = record_hash(hint.r);
+    hint.known = true;
+  }
+
+  template <class Run>
+  void insert_batch(const std::vector<Hint>& hints, std::vector<uint8_t>& fresh, Run&& run) {
+    const size_t n = hints.size();
+    const uint32_t base = static_cast<uint32_t>(records_.size());
+    fresh.assign(n, 0);
+    // Each hint's partition, as lists in index order (a counting sort).
+    const int shift = std::countr_zero(slots_.size()) - std::countr_zero(PARTITIONS);
+    std::vector<uint32_t> start(PARTITIONS + 1, 0), order(n);
+    for (const Hint& h : hints) start[((h.h & mask_) >> shift) + 1]++;
+    for (size_t k = 0; k < PARTITIONS; k++) start[k + 1] += start[k];
+    {
+      std::vector<uint32_t> at(start.begin(), start.end() - 1);
+      for (uint32_t i = 0; i < n; i++) order[at[(hints[i].h & mask_) >> shift]++] = i;
+    }
+    // The record a slot names: stored, or a hint of this batch.
+    auto record_of = [&](uint32_t id) -> const Record& { return id < base ? records_[id] : hints[id - base].r; };
+    enum : uint8_t { PLACED = 1, DEFERRED = 2 };
+    std::vector<uint8_t> status(n, 0);
+    std::vector<uint32_t> slot_of(n, 0), id_of;
+    // Phase 1, per partition: place, or find an equal earlier hint, or defer.
+    run(PARTITIONS, [&](size_t k) {
+      const size_t end = (k + 1) << shift;
+      for (uint32_t j = start[k]; j < start[k + 1]; j++) {
+        const uint32_t i = order[j];
+        const Hint& h = hints[i];
+        const uint32_t tag = tag_of(h.h);
+        size_t x = h.h & mask_;
+        bool equal = false;
+        for (; x < end; x++) {
+          const uint32_t slot = slots_[x];
+          if (slot == 0) break;
+          if ((slot & ~MAX_IDS) == tag && std::memcmp(&record_of((slot & MAX_IDS) - 1), &h.r, sizeof h.r) == 0) {
+            equal = true;
+            break;
+          }
+        }
+        if (equal) continue;  // an equal hint came first
+        if (x == end) {
+          status[i] = DEFERRED;
+          continue;
+        }
+        slots_[x] = tag | (base + i + 1);
+        slot_of[i] = static_cast<uint32_t>(x);
+        status[i] = PLACED;
+      }
+    });
+    // Phase 2, serial, in index order: the deferred hints are placed (or
+    // found equal to an earlier one), then the ids handed out.
+    for (uint32_t i = 0; i < n; i++) {
+      if (status[i] != DEFERRED) continue;
+      const Hint& h = hints[i];
+      const uint32_t tag = tag_of(h.h);
+      size_t x = h.h & mask_;
+      bool equal = false;
+      for (;; x = (x + 1) & mask_) {
+        const uint32_t slot = slots_[x];
+        if (slot == 0) break;
+        if ((slot & ~MAX_IDS) == tag && std::memcmp(&record_of((slot & MAX_IDS) - 1), &h.r, sizeof h.r) == 0) {
+          equal = true;
+          break;
+        }
+      }
+      if (equal) {
+        status[i] = 0;
+        continue;
+      }
+      slots_[x] = tag | (base + i + 1);
+      slot_of[i] = static_cast<uint32_t>(x);
+      status[i] = PLACED;
+    }
+    uint32_t next = base;
+    try {
+      std::vector<uint32_t> ids(n, 0);
+      for (uint32_t i = 0; i < n; i++)
+        if (status[i] == PLACED) ids[i] = next++;
+      while (records_.capacity() < next) records_.reserve(records_.capacity() + records_.capacity() / 4 + 1024);
+      records_.resize(next);
+      id_of.swap(ids);
+    } catch (const std::bad_alloc&) {
+      // The store as before the batch: its placeholders out again (all
+      // placed after every stored record, so no probe chain needs them).
+      for (uint32_t i = 0; i < n; i++)
+        if (status[i] == PLACED) slots_[slot_of[i]] = 0;
+      throw;
+    }
+    for (uint32_t i = 0; i < n; i++) fresh[i] = status[i] == PLACED;
+    // Phase 3, per partition: the placed slots get their ids, the ids
+    // their records.
+    run(PARTITIONS, [&](size_t k) {
+      for (uint32_t j = start[k]; j < start[k + 1]; j++) {
+        const uint32_t i = order[j];
+        if (status[i] != PLACED) continue;
+        slots_[slot_of[i]] = tag_of(hints[i].h) | (id_of[i] + 1);
+        records_[id_of[i]] = hints[i].r;
+      }
+    });
+  }
 
   // A hint whose parts were all known is the whole identity: insert needs
   // no node, so the engine's per-level buffers keep 24 bytes, not a node.
@@ -360,7 +493,7 @@ class CollapseStore {
   }
 
   void grow() {
-    std::vector<uint32_t>(slots_.size() * 2, 0).swap(slots_);
+    std::vector<uint32_t, HugePageAllocator<uint32_t>>(slots_.size() * 2, 0).swap(slots_);
     mask_ = slots_.size() - 1;
     for (uint32_t id = 0; id < records_.size(); id++) place(id, record_hash(records_[id]));
   }
@@ -374,8 +507,8 @@ class CollapseStore {
   ComponentTable<sizeof(uint32_t) * mm::MAX_PROCS> tuples_;
   ComponentTable<sizeof(mm::State::folio)> folios_;
   ComponentTable<REST> rest_;
-  std::vector<Record> records_;
-  std::vector<uint32_t> slots_;
+  std::vector<Record, HugePageAllocator<Record>> records_;
+  std::vector<uint32_t, HugePageAllocator<uint32_t>> slots_;
   size_t mask_;
   uint64_t serial_;
 };

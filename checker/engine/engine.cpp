@@ -274,6 +274,7 @@ Result explore_once(const Workload& w, const Options& opt) {
   r.timing.peak_rss_kb = peak_rss_kb();
   r.timing.expand_seconds = run.expand_seconds;
   r.timing.merge_seconds = run.merge_seconds;
+  r.timing.serial_seconds = run.serial_seconds;
   return r;
 }
 

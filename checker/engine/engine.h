@@ -110,7 +110,11 @@ struct Timing {
   double transitions_per_second = 0;  // states generated / s
   uint64_t peak_rss_kb = 0;
   double expand_seconds = 0;  // BFS: parallel part (successor generation, invariants)
-  double merge_seconds = 0;   // BFS: serial part (ordered insertion into the store)
+  double merge_seconds = 0;   // BFS: the merge phases (ordered insertion into the store; partly parallel)
+  // BFS: wall time outside the worker pool's parallel sections (what one
+  // thread runs alone: the engine's Amdahl bound on N threads is
+  // 1 / (s + (1 - s) / N) with s = serial_seconds / seconds on 1 thread).
+  double serial_seconds = 0;
   // --mpi (checker/engine/mpi/): the job's ranks, and per rank what it
   // stored, held and sent.  ranks == 0: a single-process run.
   int ranks = 0;

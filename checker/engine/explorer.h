@@ -78,7 +78,8 @@ struct RawRun {
   uint64_t store_bytes = 0;
   double seconds = 0;
   double expand_seconds = 0;  // BFS: wall time in the parallel expansion phases
-  double merge_seconds = 0;   // BFS: wall time in the serial merge phases
+  double merge_seconds = 0;   // BFS: wall time in the merge phases
+  double serial_seconds = 0;  // BFS: wall time outside the worker pool's parallel sections
   bool complete() const {
     return !depth_bound_hit && !state_bound_hit && !memory_bound_hit && capacity_reasons.empty();
   }
@@ -141,7 +142,17 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
+  // Wall seconds spent inside run() (the parallel sections).
+  double parallel_seconds() const { return parallel_seconds_; }
+
   void run(size_t n, const std::function<void(size_t)>& fn) {
+    const auto t0 = std::chrono::steady_clock::now();
+    run_all(n, fn);
+    parallel_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+ private:
+  void run_all(size_t n, const std::function<void(size_t)>& fn) {
     if (workers_.empty() || n <= 1) {
       for (size_t c = 0; c < n; c++) fn(c);
       return;
@@ -161,7 +172,6 @@ class WorkerPool {
     fn_ = nullptr;
   }
 
- private:
   void drain(const std::function<void(size_t)>& fn, size_t n) {
     for (size_t c; (c = next_.fetch_add(1)) < n;) fn(c);
   }
@@ -189,6 +199,7 @@ class WorkerPool {
   size_t busy_ = 0;
   uint64_t generation_ = 0;
   bool quit_ = false;
+  double parallel_seconds_ = 0;
 };
 
 // The model interface above, as a concept (emit is any callable taking a
@@ -354,6 +365,42 @@ class Explorer {
   static constexpr size_t CHUNK = 512;
   static constexpr size_t WINDOW = 8;  // chunks expanded before a merge (bounds the buffers)
 
+  // A store that inserts a window's successors in parallel (partitioned by
+  // hash, ids in the serial order): CollapseStore::insert_batch.
+  static constexpr bool kBatchInsert =
+      kIdFrontier && requires(Store& st, const std::vector<typename Store::Hint>& hs, std::vector<uint8_t>& f,
+                              typename Store::Hint& h, const Node& n) {
+        { st.batch_fits(size_t{1}) } -> std::same_as<bool>;
+        st.complete_hint(n, h);
+        st.insert_batch(hs, f, [](size_t, const std::function<void(size_t)>&) {});
+      };
+
+  // The merge of a window by the store's batched insert: false (nothing
+  // done) unless no bound can be reached by it and no table must grow
+  // (then the caller merges one by one, stopping where a bound falls).
+  bool merge_batch(std::vector<Chunk>& chunks, uint64_t base, uint64_t accounted, WorkerPool& pool) {
+    size_t n = 0;
+    for (const Chunk& c : chunks) n += c.cands.size();
+    if (n == 0 || !store_.batch_fits(n) || store_.size() + n > lim_.max_states || !memory_allows(accounted, n))
+      return false;
+    batch_hints_.clear();
+    for (Chunk& c : chunks)
+      for (Candidate& cand : c.cands) {
+        if (cand.node_ix != NO_NODE) store_.complete_hint(c.nodes[cand.node_ix], cand.hint);  // interns new parts
+        batch_hints_.push_back(cand.hint);
+      }
+    store_.insert_batch(batch_hints_, batch_fresh_,
+                        [&](size_t k, const std::function<void(size_t)>& fn) { pool.run(k, fn); });
+    size_t j = 0;
+    for (const Chunk& c : chunks)
+      for (const Candidate& cand : c.cands)
+        if (batch_fresh_[j++]) {
+          grow_parents();
+          run_.parent.push_back(static_cast<uint32_t>(base + cand.src));
+        }
+    return true;
+  }
+
   // A quarter more at a time: less slack than doubling.
   void grow_parents() {
     auto& p = run_.parent;
@@ -455,6 +502,7 @@ class Explorer {
   bool rss_allows() const { return lim_.max_rss_bytes == 0 || process_rss_bytes() <= lim_.max_rss_bytes; }
 
   void bfs() {
+    const auto t_start = std::chrono::steady_clock::now();
     Progress progress(lim_.progress);
     WorkerPool pool(lim_.threads);
     // The current level: ids [base, base + level); its nodes are kept in
@@ -580,6 +628,11 @@ class Explorer {
         const uint64_t frontier = (cur.capacity() + next.capacity()) * sizeof(Node);
         if (out_of_memory || !rss_allows() || !memory_allows(pending + frontier)) memory_stop = stop = true;
         try {
+          // The window's successors inserted at once, in parallel, when the
+          // store can (the same ids as one by one); else one by one below.
+          bool batched = false;
+          if constexpr (kBatchInsert)
+            batched = !stop && !at_limit && !run_.edges_kept && merge_batch(chunks, base, pending + frontier, pool);
           for (Chunk& c : chunks) {
             for (auto [i, bits] : c.violations) record_violations(static_cast<uint32_t>(base + i), bits);
             if (expanded == prefix_end) expanded += c.expanded;  // a prefix of the level, in id order
@@ -593,7 +646,7 @@ class Explorer {
               run_.edges.insert(run_.edges.end(), c.edges.begin(), c.edges.end());
               run_.marks.insert(run_.marks.end(), c.marks.begin(), c.marks.end());
             }
-            if (stop) continue;
+            if (stop || batched) continue;
             for (const Candidate& cand : c.cands) {
               if (at_limit) {  // a state one step beyond the depth bound exists
                 run_.depth_bound_hit = true;
@@ -658,6 +711,8 @@ class Explorer {
     if (memory_stop && store_.size() > base + level) run_.max_depth++;
     run_.expand_seconds = expand_seconds_;
     run_.merge_seconds = merge_seconds_;
+    run_.serial_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() - pool.parallel_seconds();
   }
 
   void dfs() {
@@ -735,6 +790,8 @@ class Explorer {
   }
 
   double expand_seconds_ = 0, merge_seconds_ = 0;
+  std::vector<typename Store::Hint> batch_hints_;  // merge_batch's buffers, reused
+  std::vector<uint8_t> batch_fresh_;
   const M& m_;
   Store& store_;
   SearchLimits lim_;

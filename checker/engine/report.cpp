@@ -149,7 +149,8 @@ nlohmann::json to_json(const Result& r) {
         {"transitions_per_second", r.timing.transitions_per_second},
         {"peak_rss_kb", r.timing.peak_rss_kb},
         {"expand_seconds", r.timing.expand_seconds},
-        {"merge_seconds", r.timing.merge_seconds}}},
+        {"merge_seconds", r.timing.merge_seconds},
+        {"serial_seconds", r.timing.serial_seconds}}},
   };
   if (r.fingerprint) j["collision_probability"] = r.collision_probability;
   if (r.timing.ranks > 0)

@@ -25,9 +25,9 @@ inline uint64_t hash_bytes(const void* p, size_t n) { return XXH3_64bits(p, n); 
 // slots: each slot holds (high 32 bits of the id's hash << 32) | (id + 1),
 // 0 meaning empty; linear probing.  ExactStore and the collapse store's
 // interners rebuild their tables with it when they grow.
-template <class HashOfId>
-std::vector<uint64_t> build_id_index(size_t slots, uint32_t n, HashOfId hash_of_id) {
-  std::vector<uint64_t> t(slots, 0);
+template <class Vec = std::vector<uint64_t>, class HashOfId>
+Vec build_id_index(size_t slots, uint32_t n, HashOfId hash_of_id) {
+  Vec t(slots, 0);
   const size_t mask = slots - 1;
   for (uint32_t id = 0; id < n; id++) {
     const uint64_t h = hash_of_id(id);
