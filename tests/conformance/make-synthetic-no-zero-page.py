@@ -46,6 +46,11 @@ probe["pagemap_after_read_second_mapping"] = None  # not reported
 LEFT_OUT = {
     "scenarios/zero-page/forbids-zeropage-thp-read.scenario":
         "a read fault on a THP VMA shows the huge zero folio; no report of such a guest's THP",
+    # vmsplice of an untouched page: the pipe's bytes after a later store
+    # are not a pagemap value this script can translate (the zero-page
+    # machine's pipe holds the zero page); never reported from such a guest.
+    "scenarios/zero-page/forbids-zeropage-vmsplice.scenario":
+        "the pipe holds the zero page on the zero-page machine; no report of what such a guest's pipe reads",
 }
 kept = [s for s in d["scenarios"] if s["file"] not in LEFT_OUT]
 if len(kept) != len(d["scenarios"]):
