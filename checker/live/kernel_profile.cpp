@@ -203,18 +203,18 @@ KernelProfile classify(const ProbeResults& r) {
     p.facts.push_back({"MADV_PAGEOUT", "not tried (no swap)", ""});
   }
   // MADV_COLLAPSE on a real PMD range (no knob: a scenario that needs it is skipped without it).
-  p.madv_collapse = r.madv_collapse == "ok";
-  p.facts.push_back({"MADV_COLLAPSE",
-                     r.madv_collapse.empty() ? "not tried (needs root: kpageflags)"
-                     : p.madv_collapse ? "a written 2-page start of a PMD range collapses into a THP; faults map small pages"
-                                       : r.madv_collapse,
-                     ""});
-  p.thp_fault = r.thp_fault == "ok";
-  p.facts.push_back({"THP fault (MADV_HUGEPAGE)",
-                     r.thp_fault.empty() ? "not tried (needs root: kpageflags)"
-                     : p.thp_fault ? "a write fault on a MADV_HUGEPAGE PMD range maps a THP"
-                                   : r.thp_fault,
-                     ""});
+  // A THP probe's fact: "ok" is the capability, empty is "not tried", anything else says why not.
+  auto thp_probe = [&p](std::string_view what, const std::string& result, std::string_view ok_text) {
+    p.facts.push_back({std::string(what),
+                       result.empty() ? "not tried (needs root: kpageflags)"
+                       : result == "ok" ? std::string(ok_text)
+                                        : result,
+                       ""});
+    return result == "ok";
+  };
+  p.madv_collapse = thp_probe("MADV_COLLAPSE", r.madv_collapse,
+                              "a written 2-page start of a PMD range collapses into a THP; faults map small pages");
+  p.thp_fault = thp_probe("THP fault (MADV_HUGEPAGE)", r.thp_fault, "a write fault on a MADV_HUGEPAGE PMD range maps a THP");
   // The live runtime pins each reproducer to one CPU.
   p.config.set_knob(mm::KNOB_lru_batch_other_cpu, false);
   p.name = profile_name(p.config, preset);
