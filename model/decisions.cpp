@@ -3,7 +3,7 @@
 namespace mm {
 
 namespace detail {
-thread_local Decisions* decision_sink = nullptr;
+thread_local constinit Decisions* decision_sink = nullptr;
 }
 
 void decide(Decision d) {

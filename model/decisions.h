@@ -38,7 +38,10 @@ using Decisions = std::vector<Decision>;
 Outcome apply(State& s, const Event& e, const Config& cfg, Decisions* log);
 
 namespace detail {
-extern thread_local Decisions* decision_sink;
+// constinit: no dynamic initialisation, so every translation unit reads the
+// variable directly instead of through a TLS wrapper call (gcc's UBSan also
+// reported the wrapper's result as a null pointer load).
+extern thread_local constinit Decisions* decision_sink;
 }
 inline bool deciding() { return detail::decision_sink != nullptr; }
 void decide(Decision d);
