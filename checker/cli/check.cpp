@@ -142,7 +142,7 @@ std::vector<InvVerdict> per_invariant(const engine::Result& r, bool complete, co
   std::vector<InvVerdict> out;
   for (const mm::Invariant& inv : mm::invariants()) {
     InvVerdict v{std::string(inv.name), "holds", check::start_exercises(st, cfg, inv.name),
-                 check::invariant_is_measure(inv.name).has_value(), {}};
+                 check::invariant_is_measure(inv.name).has_value(), {}, {}};
     for (const engine::FacetResult& f : r.verdicts)
       if (f.invariant == inv.name && f.verdict == engine::Verdict::Violated) {
         v.violated.push_back(&f);
