@@ -262,7 +262,7 @@ int run_simulate(SimulateArgs& a) {
 
 }  // namespace
 
-int run_bench(bool json, bool quick, engine::PartialOrder po = engine::kDefaultPartialOrder);  // bench.cpp
+int run_bench(bool json, bool quick, engine::PartialOrder po, const std::vector<std::string>& starts);  // bench.cpp
 
 void register_explore_commands(CLI::App& app) {
   auto ea = std::make_shared<ExploreArgs>();
@@ -326,10 +326,14 @@ void register_explore_commands(CLI::App& app) {
                "2-thread speed-up");
   bench->add_flag("--json", *bench_json, "JSON output");
   bench->add_flag("--quick", *bench_quick, "skip the large workload");
+  auto bench_starts = std::make_shared<std::vector<std::string>>();
+  bench->add_option("--start", *bench_starts,
+                    "also a row for this start of `mmcheck check` (repeatable; e.g. --start mixed-2p: minutes)")
+      ->allow_extra_args(false);
   auto bench_reduction = std::make_shared<ReductionFlags>();
   add_reduction_flags(bench, *bench_reduction, "the rows' search; the por column is measured either way");
-  add_command(app, bench, [bench_json, bench_quick, bench_reduction] {
-    return run_bench(*bench_json, *bench_quick, bench_reduction->value());
+  add_command(app, bench, [bench_json, bench_quick, bench_reduction, bench_starts] {
+    return run_bench(*bench_json, *bench_quick, bench_reduction->value(), *bench_starts);
   });
 }
 
