@@ -325,10 +325,10 @@ void register_explore_commands(CLI::App& app) {
       "bench", "reference workloads: states, transitions, states generated/s, bytes/state, symmetry factor, "
                "2-thread speed-up");
   bench->add_flag("--json", *bench_json, "JSON output");
-  bench->add_flag("--quick", *bench_quick, "skip the large workload");
+  bench->add_flag("--quick", *bench_quick, "skip the large workload and the mixed-2p start");
   auto bench_starts = std::make_shared<std::vector<std::string>>();
   bench->add_option("--start", *bench_starts,
-                    "also a row for this start of `mmcheck check` (repeatable; e.g. --start mixed-2p: minutes)")
+                    "also a row for this start of `mmcheck check` (repeatable; a start row takes up to minutes)")
       ->allow_extra_args(false);
   auto bench_reduction = std::make_shared<ReductionFlags>();
   add_reduction_flags(bench, *bench_reduction, "the rows' search; the por column is measured either way");
