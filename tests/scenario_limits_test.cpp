@@ -1,9 +1,8 @@
-// Hostile and large scenario inputs: parse time linear in the number of
-// expectations, the input size limit, directories and devices given as a
+// Hostile and large scenario inputs: many unnamed expectations (each gets
+// its own derived name), the input size limit, directories and devices given as a
 // file, and text the language must reject with a position.
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -36,17 +35,14 @@ const std::string kHead = "scenario \"t\"\nconfig v6.18\nprocess A B\n";
 
 }  // namespace
 
-TEST_CASE("unnamed expectations with one derived name: parse and run stay linear") {
+TEST_CASE("unnamed expectations with one derived name: each gets its own") {
   // 40,000 identical expectations: derived names A.read(p[0])==1, ...#2, ...
-  // #40000.  A quadratic name search took about 50 s for this; linear
-  // work takes well under a second, so 10 s leaves room for a loaded machine.
+  // #40000.  That this is linear in the file (a quadratic name search took
+  // about 50 s here) is measured by scripts/scale, not timed in a test.
   const int n = 40000;
   const std::string text = many_unnamed_expectations(n);
-  const auto t0 = std::chrono::steady_clock::now();
   Scenario s = parse_scenario(text, "big.scenario");
   ScenarioRun r = run_scenario(s, RunOptions{});
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  CHECK(secs < 10.0);
   REQUIRE(r.configs.size() == 1);
   REQUIRE(r.configs[0].observations.size() == static_cast<size_t>(n));
   CHECK(r.configs[0].observations.front().name == "A.read(p[0])==1");
