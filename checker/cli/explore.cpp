@@ -120,7 +120,8 @@ void add_common(CLI::App* sub, CommonArgs& a) {
   sub->add_option("file", a.file, "scenario file (instead of --workload)");
   sub->add_option("--workload,-w", a.workload, "built-in workload: " + list_workloads());
   sub->add_option("--config,-c", a.config,
-                  "config preset (default: a scenario FILE's first config; v6.18 for --workload): " + list_presets());
+                  "config preset (default: a scenario FILE's first config; v6.18 for --workload): " + list_presets())
+      ->check(config_name());
   sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
   sub->add_flag("--json", a.json, "JSON output");
   sub->add_flag("--ghost", a.style.ghost, "show the model's ghost-state lines in traces (what the program stored)");
@@ -165,6 +166,8 @@ int run_swarm(ExploreArgs& a, const engine::Workload& w, bool seed_given, bool b
   if (bitstate_given) so.member_mb = a.opt.bitstate_mb;
   if (a.max_states >= 0) so.member_states = static_cast<uint64_t>(a.max_states);
   if (a.max_depth >= 0) so.max_depth = a.max_depth;
+  if (a.max_memory_mb > 0) so.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
+  so.progress = progress_wanted(a.opt.progress) == ProgressFlag::On;
   engine::SwarmResult r;
   try {
     r = engine::swarm(w, so);
@@ -223,7 +226,7 @@ int run_explore(ExploreArgs& a, bool seed_given = false, bool bitstate_given = f
   if (!a.html_file.empty()) {
     const std::string err = html::write_page(a.html_file, html::render_page(html::explore_page(r)));
     if (!err.empty()) {
-      fmt::print(stderr, "mmcheck: error: --html: {}\n", err);
+      fmt::print(stderr, "mmcheck: error: --html {}: cannot write the file: {}\n", a.html_file, err);
       return EXIT_IO;
     }
   }
@@ -275,9 +278,9 @@ void register_explore_commands(CLI::App& app) {
   ex->add_flag("--bfs", ea->bfs, "breadth-first (default; shortest traces)");
   ex->add_flag("--dfs", ea->dfs, "depth-first");
   ex->add_option("--max-depth", ea->max_depth, "depth bound (events on a path)")
-      ->check(whole_number(0, std::numeric_limits<int>::max()));
+      ->transform(whole_number(0, std::numeric_limits<int>::max()));
   ex->add_option("--max-states", ea->max_states, "bound on stored states")
-      ->check(whole_number(1, std::numeric_limits<long long>::max()));
+      ->transform(whole_number(1, std::numeric_limits<long long>::max()));
   add_max_memory_flag(ex, ea->max_memory_mb);
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
   add_reduction_flags(ex, ea->reduction);
@@ -285,7 +288,7 @@ void register_explore_commands(CLI::App& app) {
                "store fields nothing checked reads (fork parent, unchecked ghost bits) as identity");
   ex->add_option("--bitstate", ea->opt.bitstate_mb,
                  "bitstate hashing in a bit array of MB megabytes (depth-first; prints the omission probability)")
-      ->check(whole_number(1, 1 << 20));
+      ->transform(whole_number(1, 1 << 20));
   ex->add_flag("--fingerprint", ea->opt.fingerprint, "store 64-bit fingerprints instead of exact states");
   ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");
   ex->add_option("--html", ea->html_file,
@@ -298,9 +301,9 @@ void register_explore_commands(CLI::App& app) {
                  "swarm search: N diversified bounded searches, each in a small bitstate array (--bitstate MB "
                  "each, default 4; --max-states per member, default 100000); incomplete by nature: exit 1 on a "
                  "violation, else 3")
-      ->check(whole_number(1, 4096));
+      ->transform(whole_number(1, 4096));
   ex->add_option("--seed", ea->seed, "--swarm: the seed of the members' strategies (same seed and N, same output)")
-      ->check(whole_number_u64(0));
+      ->transform(whole_number_u64(0));
   add_command(app, ex, [ea, ex] {
     ea->c.config_given = given(ex, "--config");
     return run_explore(*ea, given(ex, "--seed"), given(ex, "--bitstate"));
@@ -309,9 +312,9 @@ void register_explore_commands(CLI::App& app) {
   auto sa = std::make_shared<SimulateArgs>();
   CLI::App* sim = app.add_subcommand("simulate", "seeded random walk: same seed, same walk; exit 1 on a violation");
   add_common(sim, sa->c);
-  sim->add_option("--seed", sa->seed, "random seed")->check(whole_number_u64(0));
+  sim->add_option("--seed", sa->seed, "random seed")->transform(whole_number_u64(0));
   sim->add_option("--steps", sa->steps, "at most this many events")
-      ->check(whole_number(0, std::numeric_limits<int>::max()));
+      ->transform(whole_number(0, std::numeric_limits<int>::max()));
   add_max_memory_flag(sim, sa->max_memory_mb);
   sim->add_flag("--progress", sa->progress, "progress line on stderr even when it is not a terminal (on by default on one)");
   add_command(app, sim, [sa, sim] {

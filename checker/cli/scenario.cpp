@@ -162,7 +162,7 @@ int cmd_run(const ScenarioFlags& f) {
   if (!f.html_out.empty() && !for_html.empty() && !(f.mpi && engine::mpi_rank() != 0)) {
     const std::string err = html::write_page(f.html_out, html::render_page(html::run_page(for_html, opt)));
     if (!err.empty()) {
-      std::cerr << "mmcheck: error: --html: " << err << "\n";
+      std::cerr << fmt::format("mmcheck: error: --html {}: cannot write the file: {}\n", f.html_out, err);
       return EXIT_IO;
     }
   }
@@ -301,7 +301,8 @@ int cmd_regress(const ScenarioFlags& f) {
 void common_flags(CLI::App* sub, ScenarioFlags& f) {
   sub->add_option("--config", f.config,
                   "run under this config instead of the file's: a preset, optionally with +KNOB/-KNOB "
-                  "(e.g. v6.18+CONFIG_PTE_MARKER_PAGEOUT)");
+                  "(e.g. v6.18+CONFIG_PTE_MARKER_PAGEOUT)")
+      ->check(config_name());
   sub->add_option("--set", f.sets, "KNOB=0|1 on top of every config (repeatable; config names unchanged)");
   add_threads_flag(sub, f.threads, "engine threads for explore blocks (results do not depend on it)");
   add_reduction_flags(sub, f.reduction, "explore blocks");
