@@ -154,8 +154,8 @@ struct ExploreArgs {
 
 // --swarm N [--seed S]: exit 1 on a violation, 3 otherwise (incomplete).
 int run_swarm(ExploreArgs& a, const engine::Workload& w, bool seed_given, bool bitstate_given) {
-  if (a.mpi || a.dfs || a.bfs || a.opt.fingerprint || !a.dot_file.empty() || !a.html_file.empty())
-    return usage_error("--swarm excludes --mpi, --bfs, --dfs, --fingerprint, --dot and --html");
+  if (a.mpi || a.dfs || a.bfs || a.opt.fingerprint || !a.dot_file.empty() || !a.html_file.empty() || a.reduction.on)
+    return usage_error("--swarm excludes --mpi, --bfs, --dfs, --fingerprint, --reduction, --dot and --html");
   (void)seed_given;
   engine::SwarmOptions so;
   so.members = a.swarm;
@@ -182,6 +182,7 @@ int run_swarm(ExploreArgs& a, const engine::Workload& w, bool seed_given, bool b
 int run_explore(ExploreArgs& a, bool seed_given = false, bool bitstate_given = false) {
   if (a.bfs && a.dfs) return usage_error("--bfs and --dfs exclude each other");
   if (seed_given && a.swarm == 0) return usage_error("--seed goes with --swarm N");
+  if (bitstate_given && a.opt.fingerprint) return usage_error("--bitstate and --fingerprint exclude each other");
   if (a.swarm > 0) {
     auto w = workload_from(a.c, a.max_memory_mb > 0 ? std::optional<uint64_t>(a.max_memory_mb) : std::nullopt);
     if (!w) return EXIT_BAD_INPUT;
@@ -290,9 +291,10 @@ void register_explore_commands(CLI::App& app) {
                  "bitstate hashing in a bit array of MB megabytes (depth-first; prints the omission probability)")
       ->transform(whole_number(1, 1 << 20));
   ex->add_flag("--fingerprint", ea->opt.fingerprint, "store 64-bit fingerprints instead of exact states");
-  ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");
+  ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT")->check(file_path());
   ex->add_option("--html", ea->html_file,
-                 "write the violation traces as one self-contained HTML page (timeline, states side by side, SVG)");
+                 "write the violation traces as one self-contained HTML page (timeline, states side by side, SVG)")
+      ->check(file_path());
   ex->add_flag("--mpi", ea->mpi,
                "distributed search over the ranks of an MPI job: mpirun -np N mmcheck explore ... --mpi "
                "(same answer as one process)");

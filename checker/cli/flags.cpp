@@ -78,6 +78,12 @@ CLI::Validator config_name() {
       "");
 }
 
+CLI::Validator file_path() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string { return v.empty() ? "an empty file name; give a path or leave the option out" : ""; },
+      "");
+}
+
 CLI::Validator work_dir() {
   return CLI::Validator(
       [](std::string& v) -> std::string {

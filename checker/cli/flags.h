@@ -31,6 +31,10 @@ std::string check_whole_number(const std::string& text, long long min, long long
 // --config on every command: an empty value is an error, not "no --config".
 CLI::Validator config_name();
 
+// A file path option (--json FILE, --html, --dot, -o, --record, --baseline,
+// --recorded): an empty value is an error, not "no file".
+CLI::Validator file_path();
+
 // --work-dir DIR (kernel, replay): created when missing; a path that cannot
 // be a directory is bad usage, not a filesystem exception.
 CLI::Validator work_dir();

@@ -35,6 +35,10 @@ struct EmitArgs {
 };
 
 int emit_c_command(const EmitArgs& a) {
+  if (!a.invariant.empty() && !a.counterexample) {
+    std::cerr << "mmcheck: error: --invariant goes with --counterexample\n";
+    return EXIT_BAD_INPUT;
+  }
   try {
     scenario::Scenario sc = scenario::load_scenario(a.file);
     // --config and --set mean what they mean for `run`: the counterexample
@@ -126,7 +130,7 @@ void register_live_commands(CLI::App& app) {
   auto emit = std::make_shared<EmitArgs>();
   CLI::App* e = app.add_subcommand("emit-c", "a standalone C reproducer of a scenario's scripted steps (TAP output)");
   e->add_option("file", emit->file, "scenario file")->required();
-  e->add_option("-o,--output", emit->out, "write the C program here (default: stdout)");
+  e->add_option("-o,--output", emit->out, "write the C program here (default: stdout)")->check(file_path());
   e->add_option("--config", emit->config,
                 "model config for the allowed values in comments (default: the running kernel's probed profile)")
       ->check(config_name());
@@ -153,9 +157,11 @@ void register_live_commands(CLI::App& app) {
   auto recorded = std::make_shared<std::vector<std::string>>();
   r->add_option("paths", rp->paths, "scenario files, or directories (their `live` scenarios)");
   r->add_option("--record", rp->record,
-                "with --live: write every observation and the kernel's profile to this JSON file (atomically)");
+                "with --live: write every observation and the kernel's profile to this JSON file (atomically)")
+      ->check(file_path());
   r->add_option("--recorded", *recorded,
-                "re-check the model against recorded observations (JSON files from --record); no root, no swap");
+                "re-check the model against recorded observations (JSON files from --record); no root, no swap")
+      ->check(file_path());
   r->add_flag("--live", *live_flag, "run on the running kernel (root; creates and removes its own swapfile)");
   r->add_flag("--keep", rp->keep, "keep the generated C files and binaries");
   r->add_flag("-v,--verbose", rp->verbose, "print each program's TAP output");
@@ -182,6 +188,11 @@ void register_live_commands(CLI::App& app) {
     if (!recorded->empty()) {
       if (*live_flag) {
         std::cerr << "replay: error: --recorded re-checks recordings without the kernel; drop --live\n";
+        return EXIT_BAD_INPUT;
+      }
+      if (!rp->record.empty() || *runs != 0 || rp->counterexamples) {
+        std::cerr << "replay: error: --record, --runs and --counterexamples run programs on the kernel: they go with "
+                     "--live, not --recorded\n";
         return EXIT_BAD_INPUT;
       }
       std::vector<std::string> files = *recorded;

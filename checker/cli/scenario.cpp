@@ -355,7 +355,8 @@ void register_scenario_commands(CLI::App& app) {
   run->add_option("FILE", flags->files, "scenario files")->required();
   run->add_flag("--json", flags->json, "print the results as JSON (the format of 'regress --json', without timings)");
   run->add_option("--html", flags->html_out,
-                  "also write one self-contained HTML page of the traces (timeline, states side by side, SVG)");
+                  "also write one self-contained HTML page of the traces (timeline, states side by side, SVG)")
+      ->check(file_path());
   run->add_flag("--ghost", flags->style.ghost, "show the model's ghost-state lines in traces (what the program stored)");
   run->add_option("--source-url", flags->style.source_url,
                   "link each decision of a trace to the kernel source: {file} and {function} are replaced, e.g. "
@@ -372,11 +373,12 @@ void register_scenario_commands(CLI::App& app) {
       "regress", "run every .scenario below DIR; ends with 'N passed, N failed' (', N incomplete' when a bound cut some "
                  "short).\nExit status: 0 all pass, 1 a scenario failed, 2 bad usage, 3 some incomplete and none failed");
   regress->add_option("DIR", flags->dir, "directory of scenario files")->required();
-  regress->add_option("--json", flags->json_out, "write the results to this file");
+  regress->add_option("--json", flags->json_out, "write the results to this file")->check(file_path());
   regress->add_option("--baseline", flags->baseline,
                       "compare with an earlier --json file: verdict changes first ('Result changed: ...', with the "
                       "shortest trace of each newly violated check), then count-only changes ('Count changed: ...'); "
-                      "with --json the comparison is in the file too");
+                      "with --json the comparison is in the file too")
+      ->check(file_path());
   common_flags(regress, *flags);
   add_command(app, regress, [flags, regress] {
     flags->config_given = given(regress, "--config");

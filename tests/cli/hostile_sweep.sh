@@ -104,4 +104,23 @@ expect_rc 3 "incomplete" emit-c --config v6.18 --counterexample "$VX" --max-memo
 expect_rc 2 "--max-memory-mb: '0' is not a whole number" emit-c --counterexample "$VX" --max-memory-mb 0
 "$MM" emit-c --help | grep -q -- "--progress" || bad "emit-c has no --progress"
 
+# Options that would be silently ignored are usage errors.
+REC=$SRC/tests/conformance/linux-6.18.44-zero-page.json
+expect_rc 2 "go with --live" replay --recorded "$REC" --record "$TMP/x.json"
+expect_rc 2 "go with --live" replay --recorded "$REC" --runs 2
+expect_rc 2 "go with --live" replay --recorded "$REC" --counterexamples
+expect_rc 2 "--invariant goes with --counterexample" emit-c --config v6.18 --invariant cow_isolation "$SC"
+expect_rc 2 "--swarm excludes" explore --workload anon-fork-swap --swarm 2 --reduction
+expect_rc 2 "exclude each other" explore --workload anon-fork-swap --bitstate 4 --fingerprint
+# An empty file name is not "no file": every file option.
+expect_rc 2 "empty file name" run "$SC" --html ''
+expect_rc 2 "empty file name" regress "$SRC/scenarios/cow" --json ''
+expect_rc 2 "empty file name" regress "$SRC/scenarios/cow" --baseline ''
+expect_rc 2 "empty file name" emit-c --config v6.18 "$SC" -o ''
+expect_rc 2 "empty file name" explore --workload anon-fork-swap --dot ''
+expect_rc 2 "empty file name" explore --workload anon-fork-swap --html ''
+expect_rc 2 "empty file name" replay --live "$SC" --record ''
+expect_rc 2 "empty file name" replay --recorded ''
+expect_rc 2 "--work-dir" kernel --work-dir ''
+
 exit $fail
