@@ -123,4 +123,10 @@ expect_rc 2 "empty file name" replay --live "$SC" --record ''
 expect_rc 2 "empty file name" replay --recorded ''
 expect_rc 2 "--work-dir" kernel --work-dir ''
 
+# bench: an unknown --start is refused before the first row runs (it used
+# to print the table's rows first, seconds to minutes of them).
+out=$(timeout 20 "$MM" bench --quick --start no-such-start 2>/dev/null); rc=$?
+[ $rc -eq 2 ] || bad "bench --start no-such-start: exit $rc, want 2"
+[ -z "$out" ] || bad "bench --start no-such-start printed rows before the error"
+
 exit $fail
