@@ -55,18 +55,24 @@ TempDir::TempDir(const std::string& given) {
     fs::create_directories(path_);
     return;
   }
+  // $TMPDIR, else /tmp: a $TMPDIR that does not exist must not become a
+  // directory created (as root, anywhere) and left behind.
   const char* t = std::getenv("TMPDIR");
-  std::string base = t && *t ? t : "/tmp";
-  if (on_tmpfs(base)) base = binary_dir();
-  std::string tmpl = base + "/mmcheck-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data())) {
-    path_ = buf.data();
-    owned_ = true;
-  } else {
-    path_ = base;
+  std::vector<std::string> bases;
+  if (t && *t) bases.emplace_back(t);
+  bases.emplace_back("/tmp");
+  for (std::string base : bases) {
+    if (on_tmpfs(base)) base = binary_dir();
+    std::string tmpl = base + "/mmcheck-XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data())) {
+      path_ = buf.data();
+      owned_ = true;
+      return;
+    }
   }
+  path_ = bases.back();
 }
 
 TempDir::~TempDir() {

@@ -129,4 +129,13 @@ out=$(timeout 20 "$MM" bench --quick --start no-such-start 2>/dev/null); rc=$?
 [ $rc -eq 2 ] || bad "bench --start no-such-start: exit $rc, want 2"
 [ -z "$out" ] || bad "bench --start no-such-start printed rows before the error"
 
+# A $TMPDIR that does not exist: the work directory goes to /tmp, and the
+# missing directory is not created (as root, anywhere) and left behind.
+TMPDIR=$TMP/no-such-tmpdir "$MM" kernel >/dev/null 2>&1
+[ -e "$TMP/no-such-tmpdir" ] && bad "kernel created the missing \$TMPDIR"
+if [ "$(id -u)" = 0 ] && "$MM" kernel --no-swap >/dev/null 2>&1; then
+  TMPDIR=$TMP/no-such-tmpdir "$MM" replay --live "$SC" >/dev/null 2>&1
+  [ -e "$TMP/no-such-tmpdir" ] && bad "replay --live created the missing \$TMPDIR"
+fi
+
 exit $fail
