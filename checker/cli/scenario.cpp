@@ -182,8 +182,12 @@ int cmd_show(const ScenarioFlags& f) {
 // Throws fs::filesystem_error for a directory it cannot read.
 std::vector<fs::path> scenario_files(const fs::path& dir) {
   std::vector<fs::path> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && e.path().extension() == ".scenario") out.push_back(e.path());
+  // Every .scenario entry that is not a directory: a dangling link or a FIFO
+  // so named is a FAIL of its own, not silently left out of the count.
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    std::error_code ec;
+    if (e.path().extension() == ".scenario" && !e.is_directory(ec)) out.push_back(e.path());
+  }
   // Byte order of the names regress prints (paths without .scenario), the
   // same on every machine.
   auto key = [](fs::path p) { return p.replace_extension().generic_string(); };
@@ -236,6 +240,11 @@ int cmd_regress(const ScenarioFlags& f) {
     uint64_t states = 0;
     std::string error, stopped;
     try {
+      // Not opened unless regular: opening a FIFO waits for a writer.
+      if (std::error_code ec; !fs::is_regular_file(p, ec))
+        throw ScenarioError(p.string(), Loc{0, 0},
+                            ec ? "cannot read the file (" + ec.message() + ")"
+                               : std::string("not a regular file (a FIFO or a device); regress reads .scenario files"));
       Scenario s = load_scenario(p.string());
       ScenarioRun r = run_scenario(s, opt);
       j = run_to_json(s, r);

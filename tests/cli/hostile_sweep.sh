@@ -138,4 +138,14 @@ if [ "$(id -u)" = 0 ] && "$MM" kernel --no-swap >/dev/null 2>&1; then
   [ -e "$TMP/no-such-tmpdir" ] && bad "replay --live created the missing \$TMPDIR"
 fi
 
+# regress counts every .scenario entry: a dangling link or a FIFO so named
+# is a FAIL with its reason (it was left out silently: "1 passed, 0 failed"),
+# and a FIFO is not opened (that would wait for a writer forever).
+mkdir "$TMP/rg"; cp "$SC" "$TMP/rg/"
+ln -s nowhere "$TMP/rg/dangling.scenario"; mkfifo "$TMP/rg/fifo.scenario"; mkdir "$TMP/rg/dir.scenario"
+out=$(timeout 20 "$MM" regress "$TMP/rg" 2>&1); rc=$?
+[ $rc -eq 1 ] || bad "regress with a dangling link and a FIFO: exit $rc, want 1"
+printf '%s' "$out" | grep -q "^1 passed, 2 failed" || bad "regress did not count the dangling link and the FIFO: $out"
+printf '%s' "$out" | grep -q "fifo.scenario:0:0: error: not a regular file" || bad "no reason for the FIFO: $out"
+
 exit $fail
