@@ -379,7 +379,9 @@ void register_check_command(CLI::App& app) {
       "Exit status: 0 all hold (known kernel findings aside, unless --strict), 1 violated, 2 bad usage,\n"
       "3 some start incomplete");
   sub->add_option("--config,-c", a->config, "config preset (default v6.18)")->check(config_name());
-  sub->add_option("--set", a->knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
+  sub->add_option("--set", a->knobs, "override one knob: KNOB=0|1 (repeatable)")
+      ->allow_extra_args(false)
+      ->check(knob_setting());
   sub->add_option("--start", a->starts, "only this start (repeatable)")->allow_extra_args(false);
   sub->add_flag("--smoke", a->smoke, "only the smallest starts (seconds; the ctest entry)");
   sub->add_flag("--list", a->list, "print the starts, their alphabets and budgets, and stop");

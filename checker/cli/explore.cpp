@@ -122,7 +122,9 @@ void add_common(CLI::App* sub, CommonArgs& a) {
   sub->add_option("--config,-c", a.config,
                   "config preset (default: a scenario FILE's first config; v6.18 for --workload): " + list_presets())
       ->check(config_name());
-  sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
+  sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)")
+      ->allow_extra_args(false)
+      ->check(knob_setting());
   sub->add_flag("--json", a.json, "JSON output");
   sub->add_flag("--ghost", a.style.ghost, "show the model's ghost-state lines in traces (what the program stored)");
   sub->add_option("--source-url", a.style.source_url,

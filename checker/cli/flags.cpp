@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "model/config.h"
+
 namespace mmc::cli {
 
 namespace {
@@ -76,6 +78,20 @@ CLI::Validator config_name() {
         return v.empty() ? "unknown config ''; 'mmcheck configs' lists the presets" : "";
       },
       "");
+}
+
+CLI::Validator knob_setting() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        const size_t eq = v.find('=');
+        const std::string knob = v.substr(0, eq), val = eq == std::string::npos ? "" : v.substr(eq + 1);
+        mm::Config probe;
+        if ((val == "0" || val == "1") && mm::config_set_knob(probe, knob, true)) return "";
+        std::string knobs;
+        for (const auto& k : mm::config_knobs()) knobs += (knobs.empty() ? "" : ", ") + std::string(k.name);
+        return "'" + v + "' is not KNOB=0 or KNOB=1 with a knob from 'mmcheck configs' (knobs: " + knobs + ")";
+      },
+      "KNOB=0|1");
 }
 
 CLI::Validator file_path() {

@@ -31,6 +31,9 @@ std::string check_whole_number(const std::string& text, long long min, long long
 // --config on every command: an empty value is an error, not "no --config".
 CLI::Validator config_name();
 
+// --set KNOB=0|1 on every command, one rule and one message.
+CLI::Validator knob_setting();
+
 // A file path option (--json FILE, --html, --dot, -o, --record, --baseline,
 // --recorded): an empty value is an error, not "no file".
 CLI::Validator file_path();

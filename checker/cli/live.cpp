@@ -139,7 +139,8 @@ void register_live_commands(CLI::App& app) {
               "(the script up to `explore`, then the trace's steps)");
   e->add_option("--invariant", emit->invariant, "with --counterexample: the trace of this invariant");
   e->add_option("--set", emit->sets,
-                "KNOB=0|1 on top of every config (repeatable), also where the counterexample is searched");
+                "KNOB=0|1 on top of every config (repeatable), also where the counterexample is searched")
+      ->check(knob_setting());
   add_max_memory_flag(e, emit->max_memory_mb);
   e->add_flag("--progress", emit->progress,
               "with --counterexample: the search's progress line on stderr even when it is not a terminal (on by "

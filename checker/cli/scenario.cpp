@@ -312,7 +312,8 @@ void common_flags(CLI::App* sub, ScenarioFlags& f) {
                   "run under this config instead of the file's: a preset, optionally with +KNOB/-KNOB "
                   "(e.g. v6.18+CONFIG_PTE_MARKER_PAGEOUT)")
       ->check(config_name());
-  sub->add_option("--set", f.sets, "KNOB=0|1 on top of every config (repeatable; config names unchanged)");
+  sub->add_option("--set", f.sets, "KNOB=0|1 on top of every config (repeatable; config names unchanged)")
+      ->check(knob_setting());
   add_threads_flag(sub, f.threads, "engine threads for explore blocks (results do not depend on it)");
   add_reduction_flags(sub, f.reduction, "explore blocks");
   sub->add_flag("--progress", f.progress,

@@ -148,4 +148,16 @@ out=$(timeout 20 "$MM" regress "$TMP/rg" 2>&1); rc=$?
 printf '%s' "$out" | grep -q "^1 passed, 2 failed" || bad "regress did not count the dangling link and the FIFO: $out"
 printf '%s' "$out" | grep -q "fifo.scenario:0:0: error: not a regular file" || bad "no reason for the FIFO: $out"
 
+# --set: one rule and one message on every command that has it (there were
+# three wordings, and `--set =1` said "unknown knob ''").
+for v in PG_anon_exclusive=2 PG_anon_exclusive= =1 PG_anon_exclusive no_such_knob=1 PG_anon_exclusive=01; do
+  msg="--set: '$v' is not KNOB=0 or KNOB=1 with a knob from 'mmcheck configs'"
+  expect_rc 2 "$msg" run "$SC" --set "$v"
+  expect_rc 2 "$msg" explore --workload anon-fork-swap --set "$v"
+  expect_rc 2 "$msg" check --start anon-1p --depth 1 --set "$v"
+  expect_rc 2 "$msg" emit-c --config v6.18 "$SC" --set "$v"
+done
+"$MM" explore --workload anon-fork-swap --max-states 10 --set swap_zeromap=0 >/dev/null 2>&1
+[ $? -eq 3 ] || bad "explore --set swap_zeromap=0 is refused"
+
 exit $fail
