@@ -197,7 +197,9 @@ int run_bench(bool json, bool quick, engine::PartialOrder po, const std::vector<
   // the start issue 13's reduction goal names) unless --quick, and each
   // --start NAME.  Each with its own depth budget, so a row is the search
   // `check` runs for that start.
-  std::vector<std::string> rows_of_starts = starts;
+  std::vector<std::string> rows_of_starts;  // each start once, in the order given
+  for (const std::string& n : starts)
+    if (std::find(rows_of_starts.begin(), rows_of_starts.end(), n) == rows_of_starts.end()) rows_of_starts.push_back(n);
   if (!quick && std::find(starts.begin(), starts.end(), "mixed-2p") == starts.end())
     rows_of_starts.insert(rows_of_starts.begin(), "mixed-2p");
   for (const std::string& n : rows_of_starts) {

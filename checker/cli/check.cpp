@@ -180,7 +180,8 @@ int run_check(const CheckArgs& a) {
       for (const auto& s : check::standard_starts()) names += (names.empty() ? "" : ", ") + std::string(s.name);
       return usage(fmt::format("unknown start '{}'; starts: {}", n, names));
     }
-    starts.push_back(st);
+    // A start named twice runs once (its verdict lines would repeat).
+    if (std::find(starts.begin(), starts.end(), st) == starts.end()) starts.push_back(st);
   }
   if (starts.empty())
     for (const auto& s : check::standard_starts())

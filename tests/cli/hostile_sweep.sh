@@ -160,4 +160,8 @@ done
 "$MM" explore --workload anon-fork-swap --max-states 10 --set swap_zeromap=0 >/dev/null 2>&1
 [ $? -eq 3 ] || bad "explore --set swap_zeromap=0 is refused"
 
+# A start named twice runs once.
+n=$("$MM" check --start anon-1p --start anon-1p --depth 1 | grep -c '^start anon-1p')
+[ "$n" = 1 ] || bad "check --start anon-1p twice ran it $n times"
+
 exit $fail
