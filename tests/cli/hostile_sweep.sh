@@ -164,4 +164,21 @@ done
 n=$("$MM" check --start anon-1p --start anon-1p --depth 1 | grep -c '^start anon-1p')
 [ "$n" = 1 ] || bad "check --start anon-1p twice ran it $n times"
 
+# A run killed mid-way leaves the old --json target whole, and no temporary.
+mkdir "$TMP/long"
+cat > "$TMP/long/big.scenario" <<'EOS'
+scenario "a 2-page private anon exploration with no depth or state limit"
+config v6.18
+swap sda async
+process A
+A: p = mmap 2 private
+explore events write read pageout writeback swapcache_drop fork<=2 dontneed mprotect_ro mprotect_rw clear_refs
+check cow_isolation holds
+EOS
+echo old > "$TMP/long.json"
+"$MM" regress "$TMP/long" --json "$TMP/long.json" >/dev/null 2>&1 & pid=$!
+sleep 0.5; kill -9 $pid; wait $pid 2>/dev/null
+[ "$(cat "$TMP/long.json")" = old ] || bad "a killed regress changed its --json target"
+ls -a "$TMP" | grep -q 'long.json.tmp' && bad "a killed regress left a temporary"
+
 exit $fail
