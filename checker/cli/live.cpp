@@ -208,6 +208,11 @@ void register_live_commands(CLI::App& app) {
       std::cerr << "replay: error: only live replay exists; add --live (model-only runs are `mmcheck run`)\n";
       return EXIT_BAD_INPUT;
     }
+    if (*runs != 0 && (!rp->record.empty() || rp->counterexamples)) {
+      std::cerr << "replay: error: --runs prints a histogram of repeated runs; --record and --counterexamples go "
+                   "without it\n";
+      return EXIT_BAD_INPUT;
+    }
     live::TempDir wd(rp->work_dir);  // removed afterwards unless given
     if (rp->keep) wd.keep();
     live::ReplayOptions o = *rp;

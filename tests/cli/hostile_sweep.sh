@@ -109,6 +109,8 @@ REC=$SRC/tests/conformance/linux-6.18.44-zero-page.json
 expect_rc 2 "go with --live" replay --recorded "$REC" --record "$TMP/x.json"
 expect_rc 2 "go with --live" replay --recorded "$REC" --runs 2
 expect_rc 2 "go with --live" replay --recorded "$REC" --counterexamples
+expect_rc 2 "go without it" replay --live "$SC" --runs 2 --record "$TMP/x.json"
+expect_rc 2 "go without it" replay --live "$SC" --runs 2 --counterexamples
 expect_rc 2 "--invariant goes with --counterexample" emit-c --config v6.18 --invariant cow_isolation "$SC"
 expect_rc 2 "--swarm excludes" explore --workload anon-fork-swap --swarm 2 --reduction
 expect_rc 2 "exclude each other" explore --workload anon-fork-swap --bitstate 4 --fingerprint
