@@ -1,6 +1,7 @@
 // mmcheck emit-c, replay: the real kernel as oracle (checker/live/).
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -35,6 +36,11 @@ struct EmitArgs {
 };
 
 int emit_c_command(const EmitArgs& a) {
+  // -o naming the scenario itself would replace it with the C program.
+  if (std::error_code ec; !a.out.empty() && a.out != "-" && std::filesystem::equivalent(a.file, a.out, ec)) {
+    std::cerr << fmt::format("mmcheck: error: -o {}: that is the scenario file; give another path\n", a.out);
+    return EXIT_BAD_INPUT;
+  }
   if (!a.invariant.empty() && !a.counterexample) {
     std::cerr << "mmcheck: error: --invariant goes with --counterexample\n";
     return EXIT_BAD_INPUT;

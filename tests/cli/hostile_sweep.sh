@@ -183,4 +183,9 @@ sleep 0.5; kill -9 $pid; wait $pid 2>/dev/null
 [ "$(cat "$TMP/long.json")" = old ] || bad "a killed regress changed its --json target"
 ls -a "$TMP" | grep -q 'long.json.tmp' && bad "a killed regress left a temporary"
 
+# emit-c -o naming the scenario itself: refused, the scenario kept.
+cp "$SC" "$TMP/self.scenario"
+expect_rc 2 "that is the scenario file" emit-c --config v6.18 "$TMP/self.scenario" -o "$TMP/self.scenario"
+cmp -s "$SC" "$TMP/self.scenario" || bad "emit-c -o replaced the scenario with the C program"
+
 exit $fail
