@@ -24,6 +24,17 @@ TEST_CASE("whole numbers: one rule and one message for every numeric flag") {
   CHECK(!check_whole_number("9223372036854775808", 0, std::numeric_limits<long long>::max()).empty());
 }
 
+TEST_CASE("a valid numeric flag reaches CLI11 in canonical decimal (it converts with base 0: 010 is octal)") {
+  for (auto [in, out] : {std::pair{"010", "10"}, {"+5", "5"}, {"-0", "0"}, {"007", "7"}}) {
+    std::string v = in;
+    CHECK(mmc::cli::whole_number(0, 100)(v).empty());
+    CHECK_MESSAGE(v == out, in);
+    std::string u = in[0] == '-' ? "0" : in;
+    CHECK(mmc::cli::whole_number_u64(0)(u).empty());
+    CHECK_MESSAGE(u == out, in);
+  }
+}
+
 TEST_CASE("output files are replaced whole, never left half-written or beside a temporary") {
   fs::path dir = fs::temp_directory_path() / "mmcheck-atomic-test";
   fs::remove_all(dir);

@@ -180,7 +180,8 @@ int run_check(const CheckArgs& a) {
       for (const auto& s : check::standard_starts()) names += (names.empty() ? "" : ", ") + std::string(s.name);
       return usage(fmt::format("unknown start '{}'; starts: {}", n, names));
     }
-    starts.push_back(st);
+    // A start named twice runs once (its verdict lines would repeat).
+    if (std::find(starts.begin(), starts.end(), st) == starts.end()) starts.push_back(st);
   }
   if (starts.empty())
     for (const auto& s : check::standard_starts())
@@ -378,8 +379,10 @@ void register_check_command(CLI::App& app) {
       "one verdict line per (start, invariant), the shortest trace of each violation (docs/check.md).\n"
       "Exit status: 0 all hold (known kernel findings aside, unless --strict), 1 violated, 2 bad usage,\n"
       "3 some start incomplete");
-  sub->add_option("--config,-c", a->config, "config preset (default v6.18)");
-  sub->add_option("--set", a->knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
+  sub->add_option("--config,-c", a->config, "config preset (default v6.18)")->check(config_name());
+  sub->add_option("--set", a->knobs, "override one knob: KNOB=0|1 (repeatable)")
+      ->allow_extra_args(false)
+      ->check(knob_setting());
   sub->add_option("--start", a->starts, "only this start (repeatable)")->allow_extra_args(false);
   sub->add_flag("--smoke", a->smoke, "only the smallest starts (seconds; the ctest entry)");
   sub->add_flag("--list", a->list, "print the starts, their alphabets and budgets, and stop");
@@ -389,7 +392,7 @@ void register_check_command(CLI::App& app) {
                 "known kernel findings of the config (docs/check.md) count as violations (exit 1)");
   add_threads_flag(sub, a->threads, "worker threads (results identical for any N)");
   sub->add_option("--depth", a->depth, "override every start's depth budget (for measuring budgets)")
-      ->check(whole_number(0, std::numeric_limits<int>::max()));
+      ->transform(whole_number(0, std::numeric_limits<int>::max()));
   add_max_memory_flag(sub, a->max_memory_mb, "3072 per start; per rank under --mpi");
   sub->add_flag("--progress", a->progress, "progress lines on stderr even when it is not a terminal (on by default on one)");
   sub->add_flag("--mpi", a->mpi,

@@ -120,8 +120,11 @@ void add_common(CLI::App* sub, CommonArgs& a) {
   sub->add_option("file", a.file, "scenario file (instead of --workload)");
   sub->add_option("--workload,-w", a.workload, "built-in workload: " + list_workloads());
   sub->add_option("--config,-c", a.config,
-                  "config preset (default: a scenario FILE's first config; v6.18 for --workload): " + list_presets());
-  sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)")->allow_extra_args(false);
+                  "config preset (default: a scenario FILE's first config; v6.18 for --workload): " + list_presets())
+      ->check(config_name());
+  sub->add_option("--set", a.knobs, "override one knob: KNOB=0|1 (repeatable)")
+      ->allow_extra_args(false)
+      ->check(knob_setting());
   sub->add_flag("--json", a.json, "JSON output");
   sub->add_flag("--ghost", a.style.ghost, "show the model's ghost-state lines in traces (what the program stored)");
   sub->add_option("--source-url", a.style.source_url,
@@ -153,8 +156,8 @@ struct ExploreArgs {
 
 // --swarm N [--seed S]: exit 1 on a violation, 3 otherwise (incomplete).
 int run_swarm(ExploreArgs& a, const engine::Workload& w, bool seed_given, bool bitstate_given) {
-  if (a.mpi || a.dfs || a.bfs || a.opt.fingerprint || !a.dot_file.empty() || !a.html_file.empty())
-    return usage_error("--swarm excludes --mpi, --bfs, --dfs, --fingerprint, --dot and --html");
+  if (a.mpi || a.dfs || a.bfs || a.opt.fingerprint || !a.dot_file.empty() || !a.html_file.empty() || a.reduction.on)
+    return usage_error("--swarm excludes --mpi, --bfs, --dfs, --fingerprint, --reduction, --dot and --html");
   (void)seed_given;
   engine::SwarmOptions so;
   so.members = a.swarm;
@@ -165,6 +168,8 @@ int run_swarm(ExploreArgs& a, const engine::Workload& w, bool seed_given, bool b
   if (bitstate_given) so.member_mb = a.opt.bitstate_mb;
   if (a.max_states >= 0) so.member_states = static_cast<uint64_t>(a.max_states);
   if (a.max_depth >= 0) so.max_depth = a.max_depth;
+  if (a.max_memory_mb > 0) so.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
+  so.progress = progress_wanted(a.opt.progress) == ProgressFlag::On;
   engine::SwarmResult r;
   try {
     r = engine::swarm(w, so);
@@ -179,6 +184,7 @@ int run_swarm(ExploreArgs& a, const engine::Workload& w, bool seed_given, bool b
 int run_explore(ExploreArgs& a, bool seed_given = false, bool bitstate_given = false) {
   if (a.bfs && a.dfs) return usage_error("--bfs and --dfs exclude each other");
   if (seed_given && a.swarm == 0) return usage_error("--seed goes with --swarm N");
+  if (bitstate_given && a.opt.fingerprint) return usage_error("--bitstate and --fingerprint exclude each other");
   if (a.swarm > 0) {
     auto w = workload_from(a.c, a.max_memory_mb > 0 ? std::optional<uint64_t>(a.max_memory_mb) : std::nullopt);
     if (!w) return EXIT_BAD_INPUT;
@@ -223,7 +229,7 @@ int run_explore(ExploreArgs& a, bool seed_given = false, bool bitstate_given = f
   if (!a.html_file.empty()) {
     const std::string err = html::write_page(a.html_file, html::render_page(html::explore_page(r)));
     if (!err.empty()) {
-      fmt::print(stderr, "mmcheck: error: --html: {}\n", err);
+      fmt::print(stderr, "mmcheck: error: --html {}: cannot write the file: {}\n", a.html_file, err);
       return EXIT_IO;
     }
   }
@@ -275,9 +281,9 @@ void register_explore_commands(CLI::App& app) {
   ex->add_flag("--bfs", ea->bfs, "breadth-first (default; shortest traces)");
   ex->add_flag("--dfs", ea->dfs, "depth-first");
   ex->add_option("--max-depth", ea->max_depth, "depth bound (events on a path)")
-      ->check(whole_number(0, std::numeric_limits<int>::max()));
+      ->transform(whole_number(0, std::numeric_limits<int>::max()));
   ex->add_option("--max-states", ea->max_states, "bound on stored states")
-      ->check(whole_number(1, std::numeric_limits<long long>::max()));
+      ->transform(whole_number(1, std::numeric_limits<long long>::max()));
   add_max_memory_flag(ex, ea->max_memory_mb);
   ex->add_flag("--no-symmetry", ea->no_symmetry, "no canonical renaming of folios, slots, processes");
   add_reduction_flags(ex, ea->reduction);
@@ -285,11 +291,12 @@ void register_explore_commands(CLI::App& app) {
                "store fields nothing checked reads (fork parent, unchecked ghost bits) as identity");
   ex->add_option("--bitstate", ea->opt.bitstate_mb,
                  "bitstate hashing in a bit array of MB megabytes (depth-first; prints the omission probability)")
-      ->check(whole_number(1, 1 << 20));
+      ->transform(whole_number(1, 1 << 20));
   ex->add_flag("--fingerprint", ea->opt.fingerprint, "store 64-bit fingerprints instead of exact states");
-  ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT");
+  ex->add_option("--dot", ea->dot_file, "write the traces (and the whole graph when small) as DOT")->check(file_path());
   ex->add_option("--html", ea->html_file,
-                 "write the violation traces as one self-contained HTML page (timeline, states side by side, SVG)");
+                 "write the violation traces as one self-contained HTML page (timeline, states side by side, SVG)")
+      ->check(file_path());
   ex->add_flag("--mpi", ea->mpi,
                "distributed search over the ranks of an MPI job: mpirun -np N mmcheck explore ... --mpi "
                "(same answer as one process)");
@@ -298,9 +305,9 @@ void register_explore_commands(CLI::App& app) {
                  "swarm search: N diversified bounded searches, each in a small bitstate array (--bitstate MB "
                  "each, default 4; --max-states per member, default 100000); incomplete by nature: exit 1 on a "
                  "violation, else 3")
-      ->check(whole_number(1, 4096));
+      ->transform(whole_number(1, 4096));
   ex->add_option("--seed", ea->seed, "--swarm: the seed of the members' strategies (same seed and N, same output)")
-      ->check(whole_number_u64(0));
+      ->transform(whole_number_u64(0));
   add_command(app, ex, [ea, ex] {
     ea->c.config_given = given(ex, "--config");
     return run_explore(*ea, given(ex, "--seed"), given(ex, "--bitstate"));
@@ -309,9 +316,9 @@ void register_explore_commands(CLI::App& app) {
   auto sa = std::make_shared<SimulateArgs>();
   CLI::App* sim = app.add_subcommand("simulate", "seeded random walk: same seed, same walk; exit 1 on a violation");
   add_common(sim, sa->c);
-  sim->add_option("--seed", sa->seed, "random seed")->check(whole_number_u64(0));
+  sim->add_option("--seed", sa->seed, "random seed")->transform(whole_number_u64(0));
   sim->add_option("--steps", sa->steps, "at most this many events")
-      ->check(whole_number(0, std::numeric_limits<int>::max()));
+      ->transform(whole_number(0, std::numeric_limits<int>::max()));
   add_max_memory_flag(sim, sa->max_memory_mb);
   sim->add_flag("--progress", sa->progress, "progress line on stderr even when it is not a terminal (on by default on one)");
   add_command(app, sim, [sa, sim] {
@@ -323,7 +330,7 @@ void register_explore_commands(CLI::App& app) {
   auto bench_quick = std::make_shared<bool>(false);
   CLI::App* bench = app.add_subcommand(
       "bench", "reference workloads: states, transitions, states generated/s, bytes/state, symmetry factor, "
-               "2-thread speed-up");
+               "2-thread speed-up.\nExit status: 0 every row complete, 2 bad usage, 3 a row's search was cut short by a bound (the row says so)");
   bench->add_flag("--json", *bench_json, "JSON output");
   bench->add_flag("--quick", *bench_quick, "skip the large workload and the mixed-2p start");
   auto bench_starts = std::make_shared<std::vector<std::string>>();

@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+
+#include "model/config.h"
+
 namespace mmc::cli {
 
 namespace {
@@ -41,9 +45,17 @@ std::string check_whole_number(const std::string& v, long long min, long long ma
   return ok ? "" : range_message(v, std::to_string(min), std::to_string(max));
 }
 
+// A valid value is handed on in canonical decimal: CLI11 converts with
+// strtoll's base 0, which would read "010" as octal 8 and "+5" through a
+// different path than "5".
 CLI::Validator whole_number(long long min, long long max) {
-  return CLI::Validator([min, max](std::string& v) { return check_whole_number(v, min, max); },
-                        "INT in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  return CLI::Validator(
+      [min, max](std::string& v) {
+        std::string why = check_whole_number(v, min, max);
+        if (why.empty()) v = std::to_string(std::stoll(v, nullptr, 10));
+        return why;
+      },
+      "INT in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
 }
 
 CLI::Validator whole_number_u64(uint64_t min, uint64_t max) {
@@ -51,14 +63,58 @@ CLI::Validator whole_number_u64(uint64_t min, uint64_t max) {
       [min, max](std::string& v) -> std::string {
         bool neg = false;
         uint64_t mag = 0;
-        if (parse_whole(v, neg, mag) && (!neg || mag == 0) && mag >= min && mag <= max) return "";
+        if (parse_whole(v, neg, mag) && (!neg || mag == 0) && mag >= min && mag <= max) {
+          v = std::to_string(mag);  // canonical decimal, as whole_number
+          return "";
+        }
         return range_message(v, std::to_string(min), std::to_string(max));
       },
       "UINT in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
 }
 
+CLI::Validator config_name() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        return v.empty() ? "unknown config ''; 'mmcheck configs' lists the presets" : "";
+      },
+      "");
+}
+
+CLI::Validator knob_setting() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        const size_t eq = v.find('=');
+        const std::string knob = v.substr(0, eq), val = eq == std::string::npos ? "" : v.substr(eq + 1);
+        mm::Config probe;
+        if ((val == "0" || val == "1") && mm::config_set_knob(probe, knob, true)) return "";
+        std::string knobs;
+        for (const auto& k : mm::config_knobs()) knobs += (knobs.empty() ? "" : ", ") + std::string(k.name);
+        return "'" + v + "' is not KNOB=0 or KNOB=1 with a knob from 'mmcheck configs' (knobs: " + knobs + ")";
+      },
+      "KNOB=0|1");
+}
+
+CLI::Validator file_path() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string { return v.empty() ? "an empty file name; give a path or leave the option out" : ""; },
+      "");
+}
+
+CLI::Validator work_dir() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        std::error_code ec;
+        if (v.empty()) return "give a directory";
+        std::filesystem::create_directories(v, ec);
+        if (!ec && !std::filesystem::is_directory(v, ec)) return "'" + v + "' is not a directory";
+        if (ec) return "cannot create the directory '" + v + "': " + ec.message();
+        return "";
+      },
+      "DIR");
+}
+
 CLI::Option* add_threads_flag(CLI::App* sub, int& threads, const std::string& what) {
-  return sub->add_option("--threads,-j", threads, what)->check(whole_number(1, MAX_THREADS));
+  return sub->add_option("--threads,-j", threads, what)->transform(whole_number(1, MAX_THREADS));
 }
 
 CLI::Option* add_max_memory_flag(CLI::App* sub, long long& mb, const std::string& default_words) {
@@ -67,7 +123,7 @@ CLI::Option* add_max_memory_flag(CLI::App* sub, long long& mb, const std::string
                    "bound on the whole process's memory in MB; reaching it ends the run incomplete (exit 3) (default: " +
                        (default_words.empty() ? std::string("half the physical memory") : default_words) +
                        "; at most 3/4 of MemAvailable; cut to what a cgroup memory limit and ulimit -v leave)")
-      ->check(whole_number(1, MAX_MEMORY_MB));
+      ->transform(whole_number(1, MAX_MEMORY_MB));
 }
 
 void add_reduction_flags(CLI::App* sub, ReductionFlags& f, const std::string& what) {

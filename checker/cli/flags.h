@@ -18,6 +18,8 @@ inline constexpr long long MAX_THREADS = 1024;
 
 // A whole number (decimal, optional '-') in [min, max]; anything else --
 // "1.5", "x", "", a number that overflows -- is rejected before conversion.
+// Attach with ->transform(), not ->check(): it hands the value on in
+// canonical decimal, and CLI11 drops the changes of a ->check() validator.
 CLI::Validator whole_number(long long min, long long max);
 // The same for unsigned 64-bit options whose range reaches past LLONG_MAX.
 CLI::Validator whole_number_u64(uint64_t min, uint64_t max = std::numeric_limits<uint64_t>::max());
@@ -25,6 +27,20 @@ CLI::Validator whole_number_u64(uint64_t min, uint64_t max = std::numeric_limits
 // The range check itself, for tests and for values that do not come from CLI11.
 // Empty when `text` is a whole number in [min, max], else the message.
 std::string check_whole_number(const std::string& text, long long min, long long max);
+
+// --config on every command: an empty value is an error, not "no --config".
+CLI::Validator config_name();
+
+// --set KNOB=0|1 on every command, one rule and one message.
+CLI::Validator knob_setting();
+
+// A file path option (--json FILE, --html, --dot, -o, --record, --baseline,
+// --recorded): an empty value is an error, not "no file".
+CLI::Validator file_path();
+
+// --work-dir DIR (kernel, replay): created when missing; a path that cannot
+// be a directory is bad usage, not a filesystem exception.
+CLI::Validator work_dir();
 
 // --threads N (1..MAX_THREADS) on a command that runs the engine.
 CLI::Option* add_threads_flag(CLI::App* sub, int& threads, const std::string& what);

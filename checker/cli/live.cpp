@@ -1,11 +1,13 @@
 // mmcheck emit-c, replay: the real kernel as oracle (checker/live/).
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "checker/cli/commands.h"
 #include "checker/cli/flags.h"
+#include "checker/engine/memory.h"
 #include "checker/live/counterexample.h"
 #include "checker/live/emit.h"
 #include "checker/live/kernel_profile.h"
@@ -29,15 +31,28 @@ struct EmitArgs {
   bool counterexample = false;
   std::string invariant;  // with --counterexample: this invariant's trace
   std::vector<std::string> sets;  // --set KNOB=0|1: a patch modelled as a knob
+  long long max_memory_mb = -1;   // --max-memory-mb (the planner's sets, the counterexample search)
+  bool progress = false;          // --progress: the counterexample search's progress line
 };
 
 int emit_c_command(const EmitArgs& a) {
+  // -o naming the scenario itself would replace it with the C program.
+  if (std::error_code ec; !a.out.empty() && a.out != "-" && std::filesystem::equivalent(a.file, a.out, ec)) {
+    std::cerr << fmt::format("mmcheck: error: -o {}: that is the scenario file; give another path\n", a.out);
+    return EXIT_BAD_INPUT;
+  }
+  if (!a.invariant.empty() && !a.counterexample) {
+    std::cerr << "mmcheck: error: --invariant goes with --counterexample\n";
+    return EXIT_BAD_INPUT;
+  }
   try {
     scenario::Scenario sc = scenario::load_scenario(a.file);
     // --config and --set mean what they mean for `run`: the counterexample
     // is searched under them, and the program's comments show what the
     // model allows under them.
     scenario::RunOptions ro;
+    if (a.max_memory_mb > 0) ro.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
+    ro.progress = progress_wanted(a.progress) == ProgressFlag::On ? scenario::Progress::Stderr : scenario::Progress::Off;
     for (const auto& kv : a.sets) {
       auto eq = kv.find('=');
       const std::string knob = kv.substr(0, eq), val = eq == std::string::npos ? "" : kv.substr(eq + 1);
@@ -88,7 +103,7 @@ int emit_c_command(const EmitArgs& a) {
           std::cerr << fmt::format("{}: the program asserts what a kernel without the bug returns ({})\n", a.file, t.why);
       plan = live::build_trace_plan(sc, cx.events, cfg, cx.truths);
     } else {
-      plan = live::build_plan(sc, cfg);
+      plan = live::build_plan(sc, cfg, ro.max_memory_mb);
     }
     std::string text = live::emit_c(plan);
     if (!plan.why_not_live.empty())
@@ -109,6 +124,9 @@ int emit_c_command(const EmitArgs& a) {
   } catch (const std::invalid_argument& e) {
     std::cerr << fmt::format("{}: error: {}\n", a.file, e.what());
     return EXIT_BAD_INPUT;
+  } catch (const engine::MemoryBoundHit& e) {  // the model's sets of states did not fit the bound
+    std::cerr << e.what() << "\n";
+    return EXIT_INCOMPLETE;
   }
 }
 
@@ -118,15 +136,21 @@ void register_live_commands(CLI::App& app) {
   auto emit = std::make_shared<EmitArgs>();
   CLI::App* e = app.add_subcommand("emit-c", "a standalone C reproducer of a scenario's scripted steps (TAP output)");
   e->add_option("file", emit->file, "scenario file")->required();
-  e->add_option("-o,--output", emit->out, "write the C program here (default: stdout)");
+  e->add_option("-o,--output", emit->out, "write the C program here (default: stdout)")->check(file_path());
   e->add_option("--config", emit->config,
-                "model config for the allowed values in comments (default: the running kernel's probed profile)");
+                "model config for the allowed values in comments (default: the running kernel's probed profile)")
+      ->check(config_name());
   e->add_flag("--counterexample", emit->counterexample,
               "emit the shortest counterexample trace of the explore block instead of the script "
               "(the script up to `explore`, then the trace's steps)");
   e->add_option("--invariant", emit->invariant, "with --counterexample: the trace of this invariant");
   e->add_option("--set", emit->sets,
-                "KNOB=0|1 on top of every config (repeatable), also where the counterexample is searched");
+                "KNOB=0|1 on top of every config (repeatable), also where the counterexample is searched")
+      ->check(knob_setting());
+  add_max_memory_flag(e, emit->max_memory_mb);
+  e->add_flag("--progress", emit->progress,
+              "with --counterexample: the search's progress line on stderr even when it is not a terminal (on by "
+              "default on one)");
   add_command(app, e, [emit, e] {
     emit->config_given = given(e, "--config");
     return emit_c_command(*emit);
@@ -140,24 +164,28 @@ void register_live_commands(CLI::App& app) {
   auto recorded = std::make_shared<std::vector<std::string>>();
   r->add_option("paths", rp->paths, "scenario files, or directories (their `live` scenarios)");
   r->add_option("--record", rp->record,
-                "with --live: write every observation and the kernel's profile to this JSON file (atomically)");
+                "with --live: write every observation and the kernel's profile to this JSON file (atomically)")
+      ->check(file_path());
   r->add_option("--recorded", *recorded,
-                "re-check the model against recorded observations (JSON files from --record); no root, no swap");
+                "re-check the model against recorded observations (JSON files from --record); no root, no swap")
+      ->check(file_path());
   r->add_flag("--live", *live_flag, "run on the running kernel (root; creates and removes its own swapfile)");
   r->add_flag("--keep", rp->keep, "keep the generated C files and binaries");
   r->add_flag("-v,--verbose", rp->verbose, "print each program's TAP output");
   r->add_option("--work-dir", rp->work_dir,
                 "where C files, binaries and the swapfile go (default: a fresh directory under $TMPDIR or /tmp, "
-                "removed afterwards; under the build directory when that is tmpfs)");
+                "removed afterwards; under the build directory when that is tmpfs)")
+      ->check(work_dir());
   r->add_option("--config", rp->config,
-                "compare with this model config instead of the kernel's probed profile (`mmcheck kernel`)");
-  r->add_option("--timeout", rp->timeout_s, "seconds per program (default 60)")->check(whole_number(1, 86400));
+                "compare with this model config instead of the kernel's probed profile (`mmcheck kernel`)")
+      ->check(config_name());
+  r->add_option("--timeout", rp->timeout_s, "seconds per program (default 60)")->transform(whole_number(1, 86400));
   r->add_flag("--counterexamples", rp->counterexamples,
               "also run each explore block's shortest counterexample (script up to `explore`, then the trace)");
   r->add_option("--runs", *runs,
                 "run each program N times and print, per observation, each value seen with its count and whether "
                 "the model allows it (a klitmus7-style histogram)")
-      ->check(whole_number(1, 1000000));
+      ->transform(whole_number(1, 1000000));
   add_max_memory_flag(r, *max_memory_mb);
   r->add_flag("--progress", rp->progress,
               "a line per scenario on stderr even when it is not a terminal (on by default on one)");
@@ -167,6 +195,11 @@ void register_live_commands(CLI::App& app) {
     if (!recorded->empty()) {
       if (*live_flag) {
         std::cerr << "replay: error: --recorded re-checks recordings without the kernel; drop --live\n";
+        return EXIT_BAD_INPUT;
+      }
+      if (!rp->record.empty() || *runs != 0 || rp->counterexamples) {
+        std::cerr << "replay: error: --record, --runs and --counterexamples run programs on the kernel: they go with "
+                     "--live, not --recorded\n";
         return EXIT_BAD_INPUT;
       }
       std::vector<std::string> files = *recorded;
@@ -179,6 +212,11 @@ void register_live_commands(CLI::App& app) {
     }
     if (!*live_flag) {
       std::cerr << "replay: error: only live replay exists; add --live (model-only runs are `mmcheck run`)\n";
+      return EXIT_BAD_INPUT;
+    }
+    if (*runs != 0 && (!rp->record.empty() || rp->counterexamples)) {
+      std::cerr << "replay: error: --runs prints a histogram of repeated runs; --record and --counterexamples go "
+                   "without it\n";
       return EXIT_BAD_INPUT;
     }
     live::TempDir wd(rp->work_dir);  // removed afterwards unless given

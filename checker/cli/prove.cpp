@@ -112,7 +112,7 @@ void register_prove_command(CLI::App& app) {
   sub->add_flag("--no-time", args->no_time, "omit the per-obligation times (byte-identical output)");
   sub->add_flag("--deep", args->deep, "larger explicit bounds for the simulation checks (depth 8, minutes)");
   sub->add_option("--timeout", args->timeout_ms, "Z3 timeout per solver query, in milliseconds")
-      ->check(whole_number(1, 600000));
+      ->transform(whole_number(1, 600000));
   add_command(app, sub, [args] { return run_prove(*args); });
 }
 #else

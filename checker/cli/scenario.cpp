@@ -162,7 +162,7 @@ int cmd_run(const ScenarioFlags& f) {
   if (!f.html_out.empty() && !for_html.empty() && !(f.mpi && engine::mpi_rank() != 0)) {
     const std::string err = html::write_page(f.html_out, html::render_page(html::run_page(for_html, opt)));
     if (!err.empty()) {
-      std::cerr << "mmcheck: error: --html: " << err << "\n";
+      std::cerr << fmt::format("mmcheck: error: --html {}: cannot write the file: {}\n", f.html_out, err);
       return EXIT_IO;
     }
   }
@@ -182,8 +182,12 @@ int cmd_show(const ScenarioFlags& f) {
 // Throws fs::filesystem_error for a directory it cannot read.
 std::vector<fs::path> scenario_files(const fs::path& dir) {
   std::vector<fs::path> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && e.path().extension() == ".scenario") out.push_back(e.path());
+  // Every .scenario entry that is not a directory: a dangling link or a FIFO
+  // so named is a FAIL of its own, not silently left out of the count.
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    std::error_code ec;
+    if (e.path().extension() == ".scenario" && !e.is_directory(ec)) out.push_back(e.path());
+  }
   // Byte order of the names regress prints (paths without .scenario), the
   // same on every machine.
   auto key = [](fs::path p) { return p.replace_extension().generic_string(); };
@@ -236,6 +240,11 @@ int cmd_regress(const ScenarioFlags& f) {
     uint64_t states = 0;
     std::string error, stopped;
     try {
+      // Not opened unless regular: opening a FIFO waits for a writer.
+      if (std::error_code ec; !fs::is_regular_file(p, ec))
+        throw ScenarioError(p.string(), Loc{0, 0},
+                            ec ? "cannot read the file (" + ec.message() + ")"
+                               : std::string("not a regular file (a FIFO or a device); regress reads .scenario files"));
       Scenario s = load_scenario(p.string());
       ScenarioRun r = run_scenario(s, opt);
       j = run_to_json(s, r);
@@ -301,8 +310,10 @@ int cmd_regress(const ScenarioFlags& f) {
 void common_flags(CLI::App* sub, ScenarioFlags& f) {
   sub->add_option("--config", f.config,
                   "run under this config instead of the file's: a preset, optionally with +KNOB/-KNOB "
-                  "(e.g. v6.18+CONFIG_PTE_MARKER_PAGEOUT)");
-  sub->add_option("--set", f.sets, "KNOB=0|1 on top of every config (repeatable; config names unchanged)");
+                  "(e.g. v6.18+CONFIG_PTE_MARKER_PAGEOUT)")
+      ->check(config_name());
+  sub->add_option("--set", f.sets, "KNOB=0|1 on top of every config (repeatable; config names unchanged)")
+      ->check(knob_setting());
   add_threads_flag(sub, f.threads, "engine threads for explore blocks (results do not depend on it)");
   add_reduction_flags(sub, f.reduction, "explore blocks");
   sub->add_flag("--progress", f.progress,
@@ -354,7 +365,8 @@ void register_scenario_commands(CLI::App& app) {
   run->add_option("FILE", flags->files, "scenario files")->required();
   run->add_flag("--json", flags->json, "print the results as JSON (the format of 'regress --json', without timings)");
   run->add_option("--html", flags->html_out,
-                  "also write one self-contained HTML page of the traces (timeline, states side by side, SVG)");
+                  "also write one self-contained HTML page of the traces (timeline, states side by side, SVG)")
+      ->check(file_path());
   run->add_flag("--ghost", flags->style.ghost, "show the model's ghost-state lines in traces (what the program stored)");
   run->add_option("--source-url", flags->style.source_url,
                   "link each decision of a trace to the kernel source: {file} and {function} are replaced, e.g. "
@@ -371,11 +383,12 @@ void register_scenario_commands(CLI::App& app) {
       "regress", "run every .scenario below DIR; ends with 'N passed, N failed' (', N incomplete' when a bound cut some "
                  "short).\nExit status: 0 all pass, 1 a scenario failed, 2 bad usage, 3 some incomplete and none failed");
   regress->add_option("DIR", flags->dir, "directory of scenario files")->required();
-  regress->add_option("--json", flags->json_out, "write the results to this file");
+  regress->add_option("--json", flags->json_out, "write the results to this file")->check(file_path());
   regress->add_option("--baseline", flags->baseline,
                       "compare with an earlier --json file: verdict changes first ('Result changed: ...', with the "
                       "shortest trace of each newly violated check), then count-only changes ('Count changed: ...'); "
-                      "with --json the comparison is in the file too");
+                      "with --json the comparison is in the file too")
+      ->check(file_path());
   common_flags(regress, *flags);
   add_command(app, regress, [flags, regress] {
     flags->config_given = given(regress, "--config");

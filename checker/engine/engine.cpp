@@ -229,6 +229,13 @@ Result explore_once(const Workload& w, const Options& opt) {
       memory_budget(opt.max_memory_mb ? *opt.max_memory_mb : default_memory_mb(w.bounds.max_memory_mb), lim.threads);
   lim.max_memory_bytes = budget.accounted_bytes;
   lim.max_rss_bytes = budget.rss_bytes;
+  // The bit array is allocated (and zeroed) whole before the first state:
+  // one larger than the bound is a usage error, not a std::bad_alloc or a
+  // process far past the bound.
+  if (opt.bitstate_mb > budget.total_mb)
+    throw std::invalid_argument("--bitstate: an array of " + std::to_string(opt.bitstate_mb) +
+                                " MB does not fit the memory bound (" + std::to_string(budget.total_mb) +
+                                " MB); give a smaller --bitstate or a larger --max-memory-mb");
   lim.edge_cap = opt.bitstate_mb > 0 ? 0 : opt.graph_cap;  // a bitstate store has no ids for seen states
   lim.progress = opt.progress;
 

@@ -3,7 +3,10 @@
 #include "checker/engine/swarm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <mutex>
 #include <stdexcept>
 
 #include "checker/engine/bitstate_store.h"
@@ -177,10 +180,10 @@ class MemberSearch {
 SwarmResult swarm(const Workload& w, const SwarmOptions& o) {
   if (o.members < 1) throw std::invalid_argument("--swarm needs at least one member");
   // The members' arrays that are alive at once must fit the default
-  // memory bound (half the physical memory, MemAvailable, the cgroup, ulimit -v): a usage
+  // memory bound (--max-memory-mb, else half the physical memory, MemAvailable, the cgroup, ulimit -v): a usage
   // error, not a bad_alloc in a worker thread.
   const uint64_t live = static_cast<uint64_t>(std::max(1, std::min(o.threads, o.members)));
-  const MemoryBudget budget = memory_budget(0, static_cast<int>(live));
+  const MemoryBudget budget = memory_budget(o.max_memory_mb.value_or(0), static_cast<int>(live));
   if (o.member_mb == 0 || o.member_mb * live > budget.total_mb)
     throw std::invalid_argument("--swarm: " + std::to_string(live) + " member bitstate arrays of " +
                                 std::to_string(o.member_mb) + " MB at once do not fit the memory bound (" +
@@ -217,7 +220,21 @@ SwarmResult swarm(const Workload& w, const SwarmOptions& o) {
   }
   {
     WorkerPool pool(std::max(1, std::min(o.threads, o.members)));
-    pool.run(runs.size(), [&](size_t i) { MemberSearch(m, o, runs[i]).run(); });
+    // Progress on stderr only: stdout is the same with and without it.
+    std::atomic<int> done{0};
+    std::mutex progress_mu;
+    auto last = std::chrono::steady_clock::now();
+    pool.run(runs.size(), [&](size_t i) {
+      MemberSearch(m, o, runs[i]).run();
+      const int n = ++done;
+      if (!o.progress) return;
+      std::lock_guard<std::mutex> lk(progress_mu);
+      const auto now = std::chrono::steady_clock::now();
+      if (n != o.members && now - last < std::chrono::seconds(1)) return;
+      last = now;
+      std::fprintf(stderr, "swarm: %d of %d members done, %.1f s\n", n, o.members,
+                   std::chrono::duration<double>(now - t0).count());
+    });
   }
   r.member_bits = BitstateStore<MmNode>(o.member_mb).bit_count();
 
@@ -264,6 +281,7 @@ SwarmResult swarm(const Workload& w, const SwarmOptions& o) {
     bo.max_depth = static_cast<int>(longest) - 1;
     bo.max_states = o.shorten_states;
     bo.graph_cap = 0;
+    bo.max_memory_mb = o.max_memory_mb;
     bfs = explore(w, bo);
   }
   for (int c = 0; c < m.num_checks(); c++) {

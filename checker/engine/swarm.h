@@ -33,6 +33,8 @@ struct SwarmOptions {
   bool symmetry = true;
   DeadState dead_state = DeadState::Forget;
   uint64_t member_mb = 4;            // each member's bitstate array (MB)
+  std::optional<uint64_t> max_memory_mb;  // --max-memory-mb (default: default_memory_mb())
+  bool progress = false;                  // a line on stderr as members finish (at most one a second)
   uint64_t member_states = 100'000;  // states each member may store
   std::optional<int> max_depth;      // the longest member bound (default: the workload's)
   // A violation's trace is shortened by a BFS from the initial states up to

@@ -1,5 +1,7 @@
 #include "checker/html/page.h"
 
+#include "checker/util/atomic_file.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -256,23 +258,7 @@ std::string render_page(const Page& p) {
 }
 
 std::string write_page(const std::string& path, const std::string& html) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return fmt::format("cannot write '{}': {}", tmp, std::strerror(errno));
-    out << html;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return fmt::format("cannot write '{}'", tmp);
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string err = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return fmt::format("cannot rename '{}' to '{}': {}", tmp, path, err);
-  }
-  return "";
+  return util::write_file_atomically(path, html);
 }
 
 }  // namespace mmc::html

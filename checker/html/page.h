@@ -30,9 +30,9 @@ struct Page {
 
 std::string render_page(const Page& p);
 
-// Writes `html` to a temporary file next to `path` and renames it over
-// `path`, so a reader never sees half a page.  Returns an error message, or
-// "" on success.
+// Writes `html` through util::write_file_atomically (a temporary renamed
+// over `path`; a device written in place).  Returns what went wrong in
+// strerror's words, or "" on success.
 std::string write_page(const std::string& path, const std::string& html);
 
 }  // namespace mmc::html

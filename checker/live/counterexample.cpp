@@ -77,6 +77,7 @@ Counterexample find_counterexample(const scenario::Scenario& sc, const std::stri
     engine::Workload w = scenario::build_workload(sc, nc, opt);
     engine::Options eo;
     eo.max_memory_mb = opt.max_memory_mb;  // --max-memory-mb of the command
+    eo.progress = opt.progress == scenario::Progress::Stderr;
     engine::Result r = engine::explore(w, eo);
     if (!r.complete && cut.empty())
       cut = fmt::format("under {}: {}", nc.name,

@@ -15,6 +15,7 @@
 #include "checker/engine/memory.h"
 #include "checker/live/replay.h"
 #include "checker/scenario/parser.h"
+#include "checker/util/atomic_file.h"
 #include "checker/util/bounded_read.h"
 #include "checker/util/json_depth.h"
 
@@ -100,24 +101,8 @@ std::string recording_json(const Recording& r) {
 }
 
 bool write_recording(const std::string& path, const Recording& r, std::string& why) {
-  const std::string tmp = fmt::format("{}.tmp-{}", path, getpid());
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    if (!f) {
-      why = fmt::format("{}: cannot write; give a writable --record path", tmp);
-      return false;
-    }
-    f << recording_json(r);
-    f.flush();
-    if (!f) {
-      why = fmt::format("{}: write failed", tmp);
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    why = fmt::format("{}: cannot rename into place", path);
-    std::remove(tmp.c_str());
+  if (std::string w = util::write_file_atomically(path, recording_json(r)); !w.empty()) {
+    why = fmt::format("--record {}: cannot write the file: {}", path, w);
     return false;
   }
   return true;

@@ -55,18 +55,24 @@ TempDir::TempDir(const std::string& given) {
     fs::create_directories(path_);
     return;
   }
+  // $TMPDIR, else /tmp: a $TMPDIR that does not exist must not become a
+  // directory created (as root, anywhere) and left behind.
   const char* t = std::getenv("TMPDIR");
-  std::string base = t && *t ? t : "/tmp";
-  if (on_tmpfs(base)) base = binary_dir();
-  std::string tmpl = base + "/mmcheck-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data())) {
-    path_ = buf.data();
-    owned_ = true;
-  } else {
-    path_ = base;
+  std::vector<std::string> bases;
+  if (t && *t) bases.emplace_back(t);
+  bases.emplace_back("/tmp");
+  for (std::string base : bases) {
+    if (on_tmpfs(base)) base = binary_dir();
+    std::string tmpl = base + "/mmcheck-XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data())) {
+      path_ = buf.data();
+      owned_ = true;
+      return;
+    }
   }
+  path_ = bases.back();
 }
 
 TempDir::~TempDir() {
@@ -270,12 +276,18 @@ std::optional<LiveRun> start_live_run(const ReplayOptions& opt, std::ostream& er
   LiveRun run;
   // Which scenarios: explicit files always; from a directory, those marked `live`.
   for (const auto& p : opt.paths) {
-    if (fs::is_directory(p)) {
+    // The error_code forms: a symlink loop or an overlong name is bad input, not an exception.
+    std::error_code ec;
+    const fs::file_status st = fs::status(p, ec);
+    if (fs::is_directory(st)) {
       for (const auto& f : scenario_files_below(p)) run.files.emplace_back(f, false);
-    } else if (fs::is_regular_file(p)) {
+    } else if (fs::is_regular_file(st)) {
       run.files.emplace_back(p, true);
     } else {
-      err << fmt::format("{}: error: no such file or directory; give scenario files or directories\n", p);
+      const std::string why = ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                              : fs::exists(st)                                ? "not a regular file"
+                                                                              : "no such file or directory";
+      err << fmt::format("{}: error: {}; give scenario files or directories\n", p, why);
       status = 2;
       return std::nullopt;
     }
@@ -304,7 +316,7 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
   std::vector<Job> jobs;
   std::vector<std::string> skipped, capable_unmarked;
   int unmarked = 0;
-  bool bad_input = false, incomplete = false;
+  bool bad_input = false, incomplete = false, write_failed = false;
   for (const auto& [path, is_explicit] : files) {
     Job j;
     j.file = path;
@@ -445,12 +457,13 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     std::string why;
     if (!write_recording(opt.record, rec, why)) {
       err << "replay --live: error: " << why << "\n";
-      bad_input = true;
+      write_failed = true;
     } else {
       out << fmt::format("recorded {} scenarios to {}\n", rec.scenarios.size(), opt.record);
     }
   }
   out << fmt::format("{} agree, {} disagree\n", tally.agree, tally.disagree);
+  if (write_failed) return 74;  // EXIT_IO: the recording asked for is not there
   if (bad_input) return 2;
   return tally.disagree || tally.tap_failed ? 1 : incomplete ? 3 : 0;
 }

@@ -87,7 +87,7 @@ grep -q 'No trace to show' "$tmp/ok.html" || fail "holds page does not say there
 # A page that cannot be written is an output error (74, as for --json/--dot), and leaves nothing behind.
 "$MM" run "$scn" --html "$tmp/no/such/dir/x.html" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 74 ] || fail "unwritable --html: exit $rc, want 74"
-grep -q "error: --html: cannot write" "$tmp/err" || fail "unwritable --html: message: $(cat "$tmp/err")"
+grep -q "error: --html .*: cannot write the file" "$tmp/err" || fail "unwritable --html: message: $(cat "$tmp/err")"
 # A scenario with an error writes no page (it would say nothing was violated).
 printf 'scenario "bad"\nconfig v6.18\nprocess A\nA: write q[0] 1\n' >"$tmp/err.scenario"
 "$MM" run "$tmp/err.scenario" --html "$tmp/err.html" >/dev/null 2>&1; rc=$?
