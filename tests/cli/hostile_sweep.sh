@@ -15,13 +15,7 @@
 # - `explore --swarm` takes --max-memory-mb and --progress;
 # - `emit-c --counterexample` explores: it takes --max-memory-mb (a tiny
 #   bound ends incomplete, exit 3) and --progress.
-set -u
-MM=$(realpath "$1")
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
-bad() { echo "FAIL: $*" | cut -c1-400; fail=1; }
+source "$(dirname "$0")/harness.bash"
 SC=$SRC/scenarios/cow/fork-write-no-swap.scenario
 EX=$SRC/scenarios/cow/explore-fork-swap-zap.scenario
 
@@ -168,15 +162,7 @@ n=$("$MM" check --start anon-1p --start anon-1p --depth 1 | grep -c '^start anon
 
 # A run killed mid-way leaves the old --json target whole, and no temporary.
 mkdir "$TMP/long"
-cat > "$TMP/long/big.scenario" <<'EOS'
-scenario "a 2-page private anon exploration with no depth or state limit"
-config v6.18
-swap sda async
-process A
-A: p = mmap 2 private
-explore events write read pageout writeback swapcache_drop fork<=2 dontneed mprotect_ro mprotect_rw clear_refs
-check cow_isolation holds
-EOS
+cp "$SRC/tests/cli/big.scenario" "$TMP/long/big.scenario"
 echo old > "$TMP/long.json"
 "$MM" regress "$TMP/long" --json "$TMP/long.json" >/dev/null 2>&1 & pid=$!
 sleep 0.5; kill -9 $pid; wait $pid 2>/dev/null

@@ -8,29 +8,17 @@
 #
 # Skipped (77) where an address-space limit cannot be set for mmcheck at
 # all: a sanitizer build maps terabytes of shadow memory at start.
-set -u
-MM=$(realpath "$1")
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+source "$(dirname "$0")/harness.bash"
 LIMIT=150000  # KB; the program maps about 50 MB at start
 
 ( ulimit -v $LIMIT; exec "$MM" --version ) > /dev/null 2>&1 \
   || { echo "SKIP: mmcheck does not start under ulimit -v $LIMIT (a sanitizer build?)"; exit 77; }
 
-# A 2-page exploration with no depth or state limit: about 15 million
-# states and 750 MB when it runs to the end of a 1 GB address space.
+# A 2-page exploration with no depth or state limit (tests/cli/big.scenario):
+# about 15 million states and 750 MB when it runs to the end of a 1 GB
+# address space.
 mkdir "$TMP/dir"
-cat > "$TMP/dir/big.scenario" <<'EOF'
-scenario "a 2-page private anon exploration with no depth or state limit"
-config v6.18
-swap sda async
-process A
-A: p = mmap 2 private
-explore events write read pageout writeback swapcache_drop fork<=2 dontneed mprotect_ro mprotect_rw clear_refs
-check cow_isolation holds
-EOF
+cp "$SRC/tests/cli/big.scenario" "$TMP/dir/big.scenario"
 
 # limited ARGS...: run mmcheck under the limit; exit 3, the words, no crash words.
 limited() {

@@ -5,13 +5,7 @@
 # an internal error.  And --progress on each of them writes to stderr only:
 # stdout is byte for byte the same with and without it (less the lines of
 # timing figures, which differ between any two runs).
-set -u
-MM=$(realpath "$1")
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+source "$(dirname "$0")/harness.bash"
 SC=$SRC/scenarios/cow/fork-write-no-swap.scenario
 EX=$SRC/scenarios/cow/explore-fork-swap-zap.scenario
 REC=$SRC/tests/conformance/linux-6.18.44-zero-page.json

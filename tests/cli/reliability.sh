@@ -4,13 +4,7 @@
 # directory, /dev/zero or an endless pipe given as FILE stop with a clear
 # error; the bound hint of `run` names only flags `run` has; --config ''
 # is rejected; --json/--dot files are written whole or not at all.
-set -u
-MM=$(realpath "$1")
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+source "$(dirname "$0")/harness.bash"
 SC=$SRC/scenarios/cow/fork-write-no-swap.scenario
 EX=$SRC/scenarios/cow/explore-fork-swap-zap.scenario
 
