@@ -52,6 +52,22 @@ TEST_CASE("host memory: MemTotal and MemAvailable from /proc/meminfo") {
   CHECK(h.cgroup_room_bytes == 0);  // no /proc/self/cgroup: no limit known
   // Half of 8 GB would be 4096; three quarters of the 2 GB available is less.
   CHECK(default_bound_mb(h) == 1536);
+  // No swap: any bound is cut to seven eighths of the 2 GB available.
+  CHECK(h.swap_free_bytes == 0);
+  CHECK(machine_cap_mb(h) == 2048 * 7 / 8);
+}
+
+TEST_CASE("host memory: free swap raises what the machine allows a bound, not the default") {
+  FakeRoot r;
+  r.put("/proc/meminfo", std::string(kMeminfo) + "SwapTotal:  4194304 kB\nSwapFree:   1048576 kB\n");
+  const HostMemory h = read_host_memory(r.root(), 0);
+  CHECK(h.swap_free_bytes == 1024 * MB);
+  CHECK(machine_cap_mb(h) == (2048 + 1024) * 7 / 8);
+  CHECK(default_bound_mb(h) == 1536);  // the default stays out of swap
+  // MemAvailable unknown (a kernel before 3.14): no cap rather than a wrong one.
+  FakeRoot old;
+  old.put("/proc/meminfo", "MemTotal: 8388608 kB\nSwapFree: 1048576 kB\n");
+  CHECK(machine_cap_mb(read_host_memory(old.root(), 0)) == 0);
 }
 
 TEST_CASE("host memory: cgroup v2, the tightest limit on the path wins, own usage given back") {
@@ -134,4 +150,25 @@ TEST_CASE("the default bound: a command's preset is cut to the machine, never ra
   const MemoryBudget b = memory_budget(0, 1);
   CHECK(b.total_mb <= host);
   CHECK(b.bound_text().find("memory bound hit: ") == 0);
+}
+
+TEST_CASE("a bound larger than the machine can give is cut to it, and the stop says so") {
+  // 2^43 MB (the flag's largest value) is more than any machine here has:
+  // without the cut the run would meet the OOM killer, not `incomplete`.
+  const uint64_t huge = uint64_t{1} << 43;
+  const MemoryBudget b = memory_budget(huge, 1);
+  CHECK(b.total_mb < huge);
+  CHECK(b.cut != BoundCut::NONE);
+  if (const uint64_t cap = machine_cap_mb(host_memory())) CHECK(b.total_mb <= cap);
+  if (b.cut == BoundCut::MACHINE)
+    CHECK(b.bound_text() == "memory bound hit: the machine's free memory and swap leave " + std::to_string(b.total_mb) + " MB");
+  const MemoryGuard g(huge);
+  CHECK(g.bound_mb() < huge);
+  if (b.cut != BoundCut::ADDRESS_SPACE) CHECK(g.bound_mb() == b.total_mb);  // the guard watches ulimit -v itself
+  // A bound within what the machine has is kept, and the words ask to raise it.
+  const MemoryBudget small = memory_budget(64, 1);
+  CHECK(small.total_mb == 64);
+  CHECK(small.cut == BoundCut::NONE);
+  CHECK(small.bound_text() == "memory bound hit: raise --max-memory-mb (now 64)");
+  CHECK(bound_hit_text(10, BoundCut::CGROUP) == "memory bound hit: the cgroup's memory limit leaves 10 MB");
 }

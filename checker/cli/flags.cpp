@@ -122,7 +122,7 @@ CLI::Option* add_max_memory_flag(CLI::App* sub, long long& mb, const std::string
       ->add_option("--max-memory-mb", mb,
                    "bound on the whole process's memory in MB; reaching it ends the run incomplete (exit 3) (default: " +
                        (default_words.empty() ? std::string("half the physical memory") : default_words) +
-                       "; at most 3/4 of MemAvailable; cut to what a cgroup memory limit and ulimit -v leave)")
+                       "; at most 3/4 of MemAvailable; any bound is cut to what free memory and swap, a cgroup memory limit and ulimit -v leave)")
       ->transform(whole_number(1, MAX_MEMORY_MB));
 }
 

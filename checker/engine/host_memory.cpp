@@ -171,6 +171,7 @@ HostMemory read_host_memory(const std::string& root, uint64_t own_resident) {
       std::getline(in, unit);
       if (key == "MemTotal:") h.physical_bytes = kb * 1024;
       if (key == "MemAvailable:") h.available_bytes = kb * 1024;
+      if (key == "SwapFree:") h.swap_free_bytes = kb * 1024;
     }
   }
   if (h.physical_bytes == 0 && root.empty()) {
@@ -192,6 +193,11 @@ uint64_t default_bound_mb(const HostMemory& h) {
 
 uint64_t cgroup_cap_mb(const HostMemory& h) {
   return h.cgroup_room_bytes ? std::max<uint64_t>(1, h.cgroup_room_bytes / 8 * 7 / MB) : 0;
+}
+
+uint64_t machine_cap_mb(const HostMemory& h) {
+  if (!h.available_bytes) return 0;
+  return std::max<uint64_t>(1, (h.available_bytes + h.swap_free_bytes) / 8 * 7 / MB);
 }
 
 const HostMemory& host_memory() {

@@ -44,15 +44,35 @@ uint64_t default_memory_mb(uint64_t preset_mb) {
   return preset_mb ? std::min(preset_mb, host) : host;
 }
 
+uint64_t cut_to_host(uint64_t mb, BoundCut& cut) {
+  // Past the machine's free memory and swap, or a cgroup's limit, the
+  // kernel's OOM killer ends the run with SIGKILL and no report: a bound
+  // the user gives is cut to them too, as it is to ulimit -v.
+  if (const uint64_t cap = machine_cap_mb(host_memory()); cap && cap < mb) {
+    mb = cap;
+    cut = BoundCut::MACHINE;
+  }
+  if (const uint64_t cap = cgroup_cap_mb(host_memory()); cap && cap < mb) {
+    mb = cap;
+    cut = BoundCut::CGROUP;
+  }
+  return mb;
+}
+
+std::string bound_hit_text(uint64_t mb, BoundCut cut) {
+  const std::string n = std::to_string(mb);
+  switch (cut) {
+    case BoundCut::ADDRESS_SPACE: return "memory bound hit: the address-space limit (ulimit -v) leaves " + n + " MB";
+    case BoundCut::CGROUP: return "memory bound hit: the cgroup's memory limit leaves " + n + " MB";
+    case BoundCut::MACHINE: return "memory bound hit: the machine's free memory and swap leave " + n + " MB";
+    case BoundCut::NONE: break;
+  }
+  return "memory bound hit: raise --max-memory-mb (now " + n + ")";
+}
+
 MemoryBudget memory_budget(uint64_t requested_mb, int threads) {
   MemoryBudget b;
-  b.total_mb = requested_mb ? requested_mb : default_memory_mb();
-  // A cgroup's limit is as hard as ulimit -v but ends in its OOM killer,
-  // not in a failed malloc: a bound the user gives is cut to it too.
-  if (const uint64_t cap = cgroup_cap_mb(host_memory()); cap && cap < b.total_mb) {
-    b.total_mb = cap;
-    b.cut_by_cgroup = true;
-  }
+  b.total_mb = cut_to_host(requested_mb ? requested_mb : default_memory_mb(), b.cut);
   // ulimit -v counts address space, not residency: what is mapped now, a
   // stack and a malloc arena (64 MB reserved) per worker thread, and
   // slack for the report, all come off the limit.
@@ -66,31 +86,20 @@ MemoryBudget memory_budget(uint64_t requested_mb, int threads) {
     const uint64_t left = as.rlim_cur > used ? (as.rlim_cur - used) / MB : 0;
     if (left < b.total_mb) {
       b.total_mb = std::max<uint64_t>(left, 1);
-      b.cut_by_address_space = true;
-      b.cut_by_cgroup = false;
+      b.cut = BoundCut::ADDRESS_SPACE;
     }
   }
   // The accounting leaves room for the program itself and allocator slack.
   const uint64_t total = b.total_mb * MB;
   b.accounted_bytes = total > 32 * MB ? total - total / 8 - 16 * MB : total / 2;
-  b.rss_bytes = b.cut_by_address_space ? 0 : total;  // under ulimit -v the accounting is the guard
+  b.rss_bytes = b.cut == BoundCut::ADDRESS_SPACE ? 0 : total;  // under ulimit -v the accounting is the guard
   return b;
 }
 
-std::string MemoryBudget::bound_text() const {
-  if (cut_by_address_space)
-    return "memory bound hit: the address-space limit (ulimit -v) leaves " + std::to_string(total_mb) + " MB";
-  if (cut_by_cgroup)
-    return "memory bound hit: the cgroup's memory limit leaves " + std::to_string(total_mb) + " MB";
-  return "memory bound hit: raise --max-memory-mb (now " + std::to_string(total_mb) + ")";
-}
+std::string MemoryBudget::bound_text() const { return bound_hit_text(total_mb, cut); }
 
 MemoryGuard::MemoryGuard(uint64_t requested_mb, unsigned share)
-    : bound_mb_(requested_mb ? requested_mb : default_memory_mb()) {
-  if (const uint64_t cap = cgroup_cap_mb(host_memory()); cap && cap < bound_mb_) {
-    bound_mb_ = cap;
-    cut_by_cgroup_ = true;
-  }
+    : bound_mb_(cut_to_host(requested_mb ? requested_mb : default_memory_mb(), cut_)) {
   share = std::max(share, 1u);
   resident_bytes_ = bound_mb_ * MB / share;
   rlimit as{};
@@ -115,8 +124,7 @@ std::string MemoryGuard::bound_text() const {
   if (by_address_space_)
     return "memory bound hit: the address-space limit (ulimit -v) leaves " +
            std::to_string(address_space_bytes_ / MB) + " MB of mappings";
-  if (cut_by_cgroup_) return "memory bound hit: the cgroup's memory limit leaves " + std::to_string(bound_mb_) + " MB";
-  return "memory bound hit: raise --max-memory-mb (now " + std::to_string(bound_mb_) + ")";
+  return bound_hit_text(bound_mb_, cut_);
 }
 
 }  // namespace mmc::engine

@@ -1,6 +1,6 @@
 // How much memory an exploration may use: the bound the user gives (or
-// one derived from the machine), cut to what the address-space limit
-// (ulimit -v) leaves, and split into what the engine accounts (store,
+// one derived from the machine), cut to what the machine, the cgroup and
+// the address-space limit (ulimit -v) leave, and split into what the engine accounts (store,
 // parents, graph, buffers, frontier) and the resident size it also checks.
 #pragma once
 #include <cstdint>
@@ -9,10 +9,24 @@
 
 namespace mmc::engine {
 
+// What left less than the bound asked for (host_memory.h): the report of a
+// stop names it, since raising --max-memory-mb would not help.
+enum class BoundCut {
+  NONE,           // the bound is the one asked for (or the default)
+  MACHINE,        // the machine's free memory and swap (the global OOM killer)
+  CGROUP,         // the cgroup's memory limit (its OOM killer)
+  ADDRESS_SPACE,  // ulimit -v (RLIMIT_AS: malloc fails)
+};
+
+// `mb` cut to what the machine and the cgroup allow; `cut` says which did.
+uint64_t cut_to_host(uint64_t mb, BoundCut& cut);
+
+// "memory bound hit: raise --max-memory-mb (now 300)", or what cut it.
+std::string bound_hit_text(uint64_t mb, BoundCut cut);
+
 struct MemoryBudget {
-  uint64_t total_mb = 0;          // the bound in force (after the cgroup and address-space cuts)
-  bool cut_by_address_space = false;
-  bool cut_by_cgroup = false;     // the cgroup's memory limit left less than asked (host_memory.h)
+  uint64_t total_mb = 0;          // the bound in force (after the machine, cgroup and address-space cuts)
+  BoundCut cut = BoundCut::NONE;
   uint64_t accounted_bytes = 0;   // what the engine's own accounting may reach
   uint64_t rss_bytes = 0;         // the process's resident size may not pass this
   // "memory bound hit: raise --max-memory-mb (now 300)", or what cut it.
@@ -63,7 +77,7 @@ class MemoryGuard {
   uint64_t resident_bytes_ = 0;       // the resident size may not pass this
   uint64_t address_space_bytes_ = 0;  // nor the mapped size this: RLIMIT_AS less the reserve (0: no limit)
   uint64_t calls_ = 0;
-  bool cut_by_cgroup_ = false;             // bound_mb_ is what the cgroup's limit leaves
+  BoundCut cut_ = BoundCut::NONE;          // what cut bound_mb_ below the bound asked for
   mutable bool by_address_space_ = false;  // what stopped it last
 };
 

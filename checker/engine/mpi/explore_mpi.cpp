@@ -1041,7 +1041,7 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   // The report names the tightest rank's bound (ranks may be given
   // different bounds, or different address-space limits).
   const uint64_t least_mb = allreduce_min(budget.total_mb);
-  const bool cut = allreduce_or(budget.cut_by_address_space && budget.total_mb == least_mb);
+  const bool cut = allreduce_or(budget.cut == BoundCut::ADDRESS_SPACE && budget.total_mb == least_mb);
   if (run.memory_bound_hit)
     r.bounds_hit.push_back(cut
                                ? "memory bound hit (per rank): the address-space limit (ulimit -v) leaves a rank " +
