@@ -3,18 +3,13 @@
 # explore block: `run --json` gives the same results (verdicts, traces,
 # expectations) with --reduction and --no-reduction, apart from the state and
 # transition counts; and the reduced search stores no more states.
-set -u
-MMCHECK=$(realpath "$1")
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
+source "$(dirname "$0")/harness.bash"
 n=0
 for f in $(grep -l -r --include='*.scenario' '^explore' "$SRC/scenarios" | sort); do
   # Both searches at once (two cores; ctest's other jobs share them).
-  "$MMCHECK" run --json --reduction "$f" > "$TMP/r.json" 2>/dev/null &
+  "$MM" run --json --reduction "$f" > "$TMP/r.json" 2>/dev/null &
   red=$!
-  "$MMCHECK" run --json --no-reduction "$f" > "$TMP/u.json" 2>/dev/null
+  "$MM" run --json --no-reduction "$f" > "$TMP/u.json" 2>/dev/null
   rc2=$?
   wait $red
   rc1=$?

@@ -2,20 +2,14 @@
 # regress --baseline for a patch (issue 11, deliverable 2): verdict changes
 # first, each newly violated check with its shortest trace (and its
 # decisions), then count-only changes apart; the comparison in --json.
-set -u
-MMCHECK=$(realpath "$1")
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
-check() { if ! eval "$2"; then echo "FAIL: $1"; fail=1; fi; }
+source "$(dirname "$0")/harness.bash"
 mkdir "$TMP/suite"
 cp -r "$SRC/scenarios/stable-writes" "$SRC/scenarios/mincore" "$TMP/suite/"
-"$MMCHECK" regress "$TMP/suite" --json "$TMP/B.json" > /dev/null
-"$MMCHECK" regress "$TMP/suite" --baseline "$TMP/B.json" > "$TMP/same.txt"
+"$MM" regress "$TMP/suite" --json "$TMP/B.json" > /dev/null
+"$MM" regress "$TMP/suite" --baseline "$TMP/B.json" > "$TMP/same.txt"
 check "an unchanged run: no verdict and no count change" \
   'grep -q "^Verdict changes against the baseline: 0$" "$TMP/same.txt" && grep -q "^Count-only changes (same verdicts, other numbers): 0$" "$TMP/same.txt"'
-"$MMCHECK" regress "$TMP/suite" --set swp_stable_writes_check_inverted=1 --baseline "$TMP/B.json" --json "$TMP/C.json" > "$TMP/d.txt"; rc=$?
+"$MM" regress "$TMP/suite" --set swp_stable_writes_check_inverted=1 --baseline "$TMP/B.json" --json "$TMP/C.json" > "$TMP/d.txt"; rc=$?
 check "the patch breaks the suite: exit 1 (got $rc)" '[ $rc -eq 1 ]'
 v=$(grep -n "^Verdict changes against the baseline: [1-9]" "$TMP/d.txt" | cut -d: -f1)
 c=$(grep -n "^Count-only changes" "$TMP/d.txt" | cut -d: -f1)

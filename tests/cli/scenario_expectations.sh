@@ -4,16 +4,11 @@
 # (always/sometimes -> never, never -> always), each `check` the opposite
 # verdict; the run must fail with a "Failed: FILE:LINE:" line for exactly
 # that line.  Also: a changed value (read == V+1) fails the same way.
-set -u
-MMCHECK=$(realpath "$1")
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
+source "$(dirname "$0")/harness.bash"
 mutations=0
 for dir in cow anon-exclusive mincore swap-accounting stable-writes thp-anon; do
   for f in "$SRC"/scenarios/$dir/*.scenario; do
-    "$MMCHECK" run "$f" >/dev/null 2>&1 || { echo "FAIL: $f does not pass unchanged"; fail=1; continue; }
+    "$MM" run "$f" >/dev/null 2>&1 || { echo "FAIL: $f does not pass unchanged"; fail=1; continue; }
     nlines=$(wc -l < "$f")
     for ((l = 1; l <= nlines; l++)); do
       line=$(sed -n "${l}p" "$f")
@@ -27,7 +22,7 @@ for dir in cow anon-exclusive mincore swap-accounting stable-writes thp-anon; do
         $2 == "always" || $2 == "sometimes" { $2 = "never"; print; next }
         $2 == "never" { $2 = "always"; print; next }
         { $1 = "expect never"; print }' "$f" > "$m"
-      out=$("$MMCHECK" run "$m" 2>&1)
+      out=$("$MM" run "$m" 2>&1)
       rc=$?
       mutations=$((mutations + 1))
       if [ $rc -ne 1 ]; then
@@ -42,7 +37,7 @@ done
 f="$SRC/scenarios/cow/fork-write-no-swap.scenario"
 l=$(grep -n '^expect B: read p\[0\] == 1' "$f" | head -1 | cut -d: -f1)
 sed "${l}s/== 1/== 2/" "$f" > "$TMP/value.scenario"
-out=$("$MMCHECK" run "$TMP/value.scenario")
+out=$("$MM" run "$TMP/value.scenario")
 rc=$?
 mutations=$((mutations + 1))
 if [ $rc -ne 1 ] || ! grep -q "^Failed: $TMP/value.scenario:$l:1: expectation B.read(p\[0\])==2 failed" <<< "$out"; then

@@ -2,15 +2,9 @@
 # Traces explain the decision (issue 11, deliverable 1): under each step the
 # decisions of the modelled kernel functions with their source file; ghost
 # lines only with --ghost; --source-url links; the scenario's own names.
-set -u
-MMCHECK=$(realpath "$1")
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail=0
-check() { if ! eval "$2"; then echo "FAIL: $1"; fail=1; fi; }
+source "$(dirname "$0")/harness.bash"
 SW="$SRC/scenarios/stable-writes/inverted-async-stable-device.scenario"
-"$MMCHECK" run "$SW" > "$TMP/run.txt"
+"$MM" run "$SW" > "$TMP/run.txt"
 check "run exits with the file's verdicts" '[ $? -eq 0 ]'
 check "do_swap_page names the SWP_STABLE_WRITES test that let the page be mapped writable" \
   'grep -q "decided do_swap_page (mm/memory.c): exclusive && folio_test_writeback(folio) \[1\] && !(si->flags & SWP_STABLE_WRITES) \[set\] => false: exclusive stays true" "$TMP/run.txt" &&
@@ -19,12 +13,12 @@ check "the decision comes before the change it explains" \
   '[ $(grep -n "=> true: pte_mkwrite" "$TMP/run.txt" | head -1 | cut -d: -f1) -lt $(grep -n "swap(sda:1,excl,soft-dirty) -> present(F0,rw" "$TMP/run.txt" | head -1 | cut -d: -f1) ]'
 check "try_to_unmap_one explains the exclusive swap PTE" 'grep -q "decided try_to_unmap_one (mm/rmap.c): .*pte_swp_mkexclusive" "$TMP/run.txt"'
 check "ghost lines are hidden by default" '! grep -q "(ghost)" "$TMP/run.txt"'
-"$MMCHECK" run "$SW" --ghost > "$TMP/ghost.txt"
+"$MM" run "$SW" --ghost > "$TMP/ghost.txt"
 check "--ghost shows them" 'grep -q "(ghost)" "$TMP/ghost.txt"'
-"$MMCHECK" run "$SW" --source-url 'https://elixir.bootlin.com/linux/v6.18/source/{file}#{function}' > "$TMP/url.txt"
+"$MM" run "$SW" --source-url 'https://elixir.bootlin.com/linux/v6.18/source/{file}#{function}' > "$TMP/url.txt"
 check "--source-url links each decision" 'grep -q "decided do_swap_page (mm/memory.c https://elixir.bootlin.com/linux/v6.18/source/mm/memory.c#do_swap_page)" "$TMP/url.txt"'
 # The correct test under v6.18: the same trace does not map it writable.
-"$MMCHECK" explore "$SW" --config v6.18 > "$TMP/v618.txt" 2>/dev/null
+"$MM" explore "$SW" --config v6.18 > "$TMP/v618.txt" 2>/dev/null
 check "v6.18 holds" 'grep -q "^stable_writes/mapped-writable: holds" "$TMP/v618.txt"'
 # The scenario's names: a mapping called s, a device called zz.
 cat > "$TMP/names.scenario" <<'S'
@@ -37,7 +31,7 @@ P: s = mmap 1 private
 explore events write read pageout<=1 writeback
 check stable_writes violated
 S
-"$MMCHECK" run "$TMP/names.scenario" > "$TMP/names.txt"
+"$MM" run "$TMP/names.scenario" > "$TMP/names.txt"
 check "traces use the file's mapping, device and process names" \
   'grep -q "P: write [qs]\[0\]=1" "$TMP/names.txt" && grep -q "P\.[qs]\[0\]\.pte: .*swap(zz:1" "$TMP/names.txt"'
 # A failed expectation prints the path from the start to the contradicting state.
@@ -53,7 +47,7 @@ A: fork B
 B: read p[0]
 expect B: mincore p[0] == 0
 S
-"$MMCHECK" run "$TMP/fx.scenario" > "$TMP/fx.txt"; rc=$?
+"$MM" run "$TMP/fx.scenario" > "$TMP/fx.txt"; rc=$?
 check "the failed expectation exits 1 (got $rc)" '[ $rc -eq 1 ]'
 check "it prints the path from the start, step by step with file lines" \
   'grep -q "the path from the start to it (5 steps):" "$TMP/fx.txt" && grep -q "^      5\. line 9: B: read p\[0\]$" "$TMP/fx.txt"'
