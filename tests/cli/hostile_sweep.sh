@@ -50,8 +50,8 @@ live=0; { [ $rc = 0 ] || [ $rc = 1 ]; } && live=1
 # Output files: a device node stays a device and its write error is exit 74.
 # A private node (same major/minor as /dev/full), so a regression cannot
 # replace the machine's /dev/full.
-if mknod "$TMP/full" c 1 7 2>/dev/null; then
-  V=$SRC/scenarios/anon-exclusive-swp-bit/reuse-swap-page-v5.14.scenario
+V=$SRC/scenarios/anon-exclusive-swp-bit/reuse-swap-page-v5.14.scenario
+if mknod "$TMP/full" c 1 7 2>/dev/null; then  # root only
   check_full() {  # what, then the command
     local what=$1; shift
     err=$("$MM" "$@" 2>&1 >/dev/null); rc=$?
