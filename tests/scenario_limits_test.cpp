@@ -57,7 +57,7 @@ TEST_CASE("derived names stay unique next to names given with 'as'") {
   Scenario s = parse_scenario(t, "t.scenario");
   std::vector<std::string> names;
   for (const auto& it : s.items)
-    if (it.is_expect) names.push_back(it.expect.name);
+    if (it.is_expect()) names.push_back(it.expect().name);
   CHECK(names == std::vector<std::string>{"A.read(p[0])==1", "x", "A.read(p[0])==1#2"});
 }
 

@@ -46,12 +46,12 @@ int emit_c_command(const EmitArgs& a) {
     return EXIT_BAD_INPUT;
   }
   try {
-    scenario::Scenario sc = scenario::load_scenario(a.file);
+    scenario::RunOptions ro;
+    if (a.max_memory_mb > 0) ro.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
+    scenario::Scenario sc = scenario::load_scenario(a.file, ro.max_memory_mb);
     // --config and --set mean what they mean for `run`: the counterexample
     // is searched under them, and the program's comments show what the
     // model allows under them.
-    scenario::RunOptions ro;
-    if (a.max_memory_mb > 0) ro.max_memory_mb = static_cast<uint64_t>(a.max_memory_mb);
     ro.progress = progress_wanted(a.progress) == ProgressFlag::On ? scenario::Progress::Stderr : scenario::Progress::Off;
     for (const auto& kv : a.sets) {
       auto eq = kv.find('=');

@@ -127,4 +127,12 @@ std::string MemoryGuard::bound_text() const {
   return bound_hit_text(bound_mb_, cut_);
 }
 
+std::string MemoryGuard::allocation_failed_text() const {
+  if (address_space_bytes_) {
+    by_address_space_ = true;
+    return bound_text();
+  }
+  return "memory bound hit: an allocation failed (the machine has no more memory to give)";
+}
+
 }  // namespace mmc::engine

@@ -70,6 +70,10 @@ class MemoryGuard {
   }
   // "memory bound hit: raise --max-memory-mb (now 300)", or the ulimit -v words.
   std::string bound_text() const;
+  // What to say of a std::bad_alloc between two readings: the ulimit -v
+  // words when there is a limit (what made malloc fail), else that the
+  // machine had no more.
+  std::string allocation_failed_text() const;
   uint64_t bound_mb() const { return bound_mb_; }
 
  private:

@@ -34,7 +34,7 @@ Page run_page(const std::vector<std::pair<scenario::Scenario, scenario::Scenario
         p.summary.push_back({fmt::format("[{}] Observation {}", c.config, o.name),
                              fmt::format("{} {} {}  expected {}", scenario::quant_title(o.actual()), o.pos, o.neg,
                                          scenario::quant_title(o.expected)),
-                             o.ok(), o.ok() ? std::vector<std::string>{} : o.witness});
+                             o.ok(), o.ok() || !o.failure ? std::vector<std::string>{} : o.failure->witness});
       for (const auto& k : c.checks) {
         std::string result = fmt::format("{}  expected {}", k.verdict, k.expect_holds ? "holds" : "violated");
         for (const auto& b : k.bounds_hit) result += "  (bound hit: " + b + ")";

@@ -20,7 +20,7 @@ TraceView script_view(const scenario::Scenario& s, const scenario::NamedConfig& 
   // The states after the first k items: the script alone, nothing explored.
   auto states_after = [&](size_t k) {
     Scenario t = s;
-    t.items.resize(k);
+    t.items.erase(t.items.begin() + static_cast<std::ptrdiff_t>(k), t.items.end());
     t.explore.reset();
     t.checks.clear();
     t.conditions.clear();
@@ -38,12 +38,12 @@ TraceView script_view(const scenario::Scenario& s, const scenario::NamedConfig& 
   mm::State prev = v.initial;
   for (size_t i = 0; i < s.items.size(); i++) {
     const Item& it = s.items[i];
-    if (it.is_expect) {
-      if (v.steps.empty() || (!it.expect.under.empty() && it.expect.under != cfg.name)) continue;
+    if (it.is_expect()) {
+      if (v.steps.empty() || (!it.expect().under.empty() && it.expect().under != cfg.name)) continue;
       for (const ObservationResult& o : run.observations)
-        if (o.name == it.expect.name)
-          v.steps.back().notes.push_back({fmt::format("expect {} {}: {} {} {}", quant_name(it.expect.quant),
-                                                      it.expect.observation(), quant_title(o.actual()), o.pos, o.neg),
+        if (o.name == it.expect().name)
+          v.steps.back().notes.push_back({fmt::format("expect {} {}: {} {} {}", quant_name(it.expect().quant),
+                                                      it.expect().observation(), quant_title(o.actual()), o.pos, o.neg),
                                           o.ok()});
       continue;
     }
@@ -55,11 +55,11 @@ TraceView script_view(const scenario::Scenario& s, const scenario::NamedConfig& 
           "line {}: '{}' leaves {} states (the kernel may or may not have finished background work); the page "
           "draws the script only when every step has one outcome (write 'background none' and explicit "
           "'kernel:' steps for that)",
-          it.step.loc.line, step_description(it.step), w.initial.size());
+          it.step().loc.line, step_description(it.step()), w.initial.size());
       return v;
     }
     TraceViewStep st;
-    st.event = fmt::format("line {}: {}", it.step.loc.line, step_description(it.step));
+    st.event = fmt::format("line {}: {}", it.step().loc.line, step_description(it.step()));
     st.before = prev;
     st.after = w.initial[0];
     st.changes = mm::describe_changes(prev, st.after, v.names);

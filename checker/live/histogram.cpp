@@ -115,8 +115,8 @@ namespace {
 
 bool pages_out(const scenario::Scenario& sc) {
   for (const auto& it : sc.items)
-    if (!it.is_expect && ((it.step.kind == scenario::StepKind::Madvise && it.step.event == mm::EventKind::MadvPageout) ||
-                          (it.step.kind == scenario::StepKind::Kernel && it.step.event == mm::EventKind::Reclaim)))
+    if (!it.is_expect() && ((it.step().kind == scenario::StepKind::Madvise && it.step().event == mm::EventKind::MadvPageout) ||
+                          (it.step().kind == scenario::StepKind::Kernel && it.step().event == mm::EventKind::Reclaim)))
       return true;
   return false;
 }
@@ -176,7 +176,7 @@ int replay_histogram(const ReplayOptions& opt, int runs, std::ostream& out, std:
     auto j = std::make_unique<Job>();
     j->file = f;
     try {
-      j->sc = scenario::load_scenario(f);
+      j->sc = scenario::load_scenario(f, opt.max_memory_mb);
       if (!j->sc.live && !is_explicit) continue;
       j->plan = build_plan(j->sc, cfg, opt.max_memory_mb);
     } catch (const scenario::ScenarioError& e) {

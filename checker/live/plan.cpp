@@ -158,22 +158,22 @@ class PlanBuilder {
   // The script's items [0, upto), then `events` (a trace) as steps.
   Plan build(size_t upto, const std::vector<mm::Event>& events, const std::vector<TruthCheck>& truths = {}) {
     for (size_t i = 0; i < upto && i < sc_.items.size(); i++)
-      if (!sc_.items[i].is_expect && needs_arena(sc_.items[i].step.event) && sc_.items[i].step.kind == StepKind::Syscall)
+      if (!sc_.items[i].is_expect() && needs_arena(sc_.items[i].step().event) && sc_.items[i].step().kind == StepKind::Syscall)
         arena_ = true;
     for (const mm::Event& e : events) arena_ |= needs_arena(e.kind);
     // Mappings a scripted MADV_COLLAPSE names go on a real PMD range; in a
     // trace, every mapping that can (the events name pages, not mappings).
     for (size_t i = 0; i < upto && i < sc_.items.size(); i++) {
       const Item& it = sc_.items[i];
-      if (!it.is_expect && it.step.kind == StepKind::Madvise && it.step.event == mm::EventKind::MadvCollapse)
-        pmd_wanted_.insert(it.step.page.map);
+      if (!it.is_expect() && it.step().kind == StepKind::Madvise && it.step().event == mm::EventKind::MadvCollapse)
+        pmd_wanted_.insert(it.step().page.map);
     }
     for (const mm::Event& e : events) pmd_all_ |= e.kind == mm::EventKind::MadvCollapse;
     setup();
     for (size_t i = 0; i < upto && i < sc_.items.size(); i++) {
       const Item& it = sc_.items[i];
-      if (it.is_expect) expect(it.expect);
-      else step(it.step);
+      if (it.is_expect()) expect(it.expect());
+      else step(it.step());
     }
     for (size_t i = 0; i < events.size(); i++) {
       Step st = step_of_event(events[i]);

@@ -231,7 +231,7 @@ int replay_recorded(const std::vector<std::string>& files, const ReplayOptions& 
       }
       Plan plan;
       try {
-        plan = build_plan(scenario::load_scenario(path), r.config, opt.max_memory_mb);
+        plan = build_plan(scenario::load_scenario(path, opt.max_memory_mb), r.config, opt.max_memory_mb);
       } catch (const scenario::ScenarioError& e) {
         err << e.what() << "\n";
         bad_input = true;

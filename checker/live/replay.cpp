@@ -92,16 +92,16 @@ struct Job {
 
 bool uses_uffd_wp(const scenario::Scenario& sc, bool unpopulated) {
   for (const auto& it : sc.items)
-    if (!it.is_expect && it.step.kind == scenario::StepKind::Mmap &&
-        (unpopulated ? (it.step.uffd_features & mm::VM_UFFD_WP_UNPOPULATED) != 0 : it.step.uffd_wp))
+    if (!it.is_expect() && it.step().kind == scenario::StepKind::Mmap &&
+        (unpopulated ? (it.step().uffd_features & mm::VM_UFFD_WP_UNPOPULATED) != 0 : it.step().uffd_wp))
       return true;
   return false;
 }
 
 bool uses_pageout(const scenario::Scenario& sc) {
   for (const auto& it : sc.items)
-    if (!it.is_expect && ((it.step.kind == scenario::StepKind::Madvise && it.step.event == mm::EventKind::MadvPageout) ||
-                          (it.step.kind == scenario::StepKind::Kernel && it.step.event == mm::EventKind::Reclaim)))
+    if (!it.is_expect() && ((it.step().kind == scenario::StepKind::Madvise && it.step().event == mm::EventKind::MadvPageout) ||
+                          (it.step().kind == scenario::StepKind::Kernel && it.step().event == mm::EventKind::Reclaim)))
       return true;
   return false;
 }
@@ -321,7 +321,7 @@ int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err) 
     Job j;
     j.file = path;
     try {
-      j.sc = scenario::load_scenario(path);
+      j.sc = scenario::load_scenario(path, opt.max_memory_mb);
       j.plan = build_plan(j.sc, cfg, opt.max_memory_mb);
       if (!j.sc.live && !is_explicit) {
         unmarked++;

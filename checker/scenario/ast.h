@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "model/events.h"
@@ -155,11 +156,17 @@ struct Expect {
   std::string observation() const;  // canonical text without quantifier/under/as
 };
 
-// One statement of the script, in file order.
+// One statement of the script, in file order: a step or an expectation,
+// never both.  One or the other, not side by side, because a generated
+// scenario can hold hundreds of thousands of them (a 16 MiB file of short
+// expectations is 640,000): the parsed file's memory is mostly this.
 struct Item {
-  bool is_expect = false;
-  Step step;
-  Expect expect;
+  std::variant<Step, Expect> what;
+  Item(Step s) : what(std::move(s)) {}
+  Item(Expect x) : what(std::move(x)) {}
+  bool is_expect() const { return what.index() == 1; }
+  const Step& step() const { return std::get<Step>(what); }
+  const Expect& expect() const { return std::get<Expect>(what); }
 };
 
 struct EventLimit {

@@ -11,6 +11,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "checker/engine/memory.h"
 #include "checker/engine/workload.h"
 #include "checker/util/bounded_read.h"
 #include "model/config.h"
@@ -65,15 +66,36 @@ size_t utf8_sequence_length(std::string_view s) {
   return 0;
 }
 
+// An upper bound on the statements in `text`: its lines that are neither
+// blank nor only a comment.
+size_t statement_lines(std::string_view text) {
+  size_t n = 0;
+  bool at_start = true;  // no word yet on this line
+  for (char c : text) {
+    if (c == '\n') at_start = true;
+    else if (at_start && c != ' ' && c != '\t' && c != '\r') {
+      n += c != '#';
+      at_start = false;
+    }
+  }
+  return n;
+}
+
 // The names the explore alphabet accepts beyond the model's event kinds.
 bool is_event_alias(const std::string& w) { return w == "fault" || w == "zap"; }
 
 class Parser {
  public:
-  Parser(std::string_view text, std::string file) : text_(text), file_(std::move(file)) {}
+  // `guard`: the memory bound the parse stays within (nullptr: none).
+  Parser(std::string_view text, std::string file, engine::MemoryGuard* guard = nullptr)
+      : text_(text), file_(std::move(file)), guard_(guard) {}
 
   Scenario parse() {
     sc_.file = file_;
+    // Room for every statement at once: growing the vector by doubling would
+    // hold the old and the new array together, three times the statements'
+    // size at the peak, on a generated file of hundreds of thousands.
+    sc_.items.reserve(statement_lines(text_));
     int lineno = 0;
     size_t pos = 0;
     while (pos <= text_.size()) {
@@ -82,6 +104,7 @@ class Parser {
       lineno++;
       tokenize(line, lineno);
       if (!toks_.empty()) statement();
+      if (guard_ && !guard_->within_every(4096)) memory_stop(lineno);
       if (nl == std::string_view::npos) break;
       pos = nl + 1;
     }
@@ -92,6 +115,7 @@ class Parser {
  private:
   std::string_view text_;
   std::string file_;
+  engine::MemoryGuard* guard_;
   Scenario sc_;
   std::vector<Token> toks_;
   size_t i_ = 0;
@@ -106,8 +130,22 @@ class Parser {
   std::map<std::string, int> symmetric_line_;         // process -> line of its symmetric group
   std::vector<std::pair<std::string, Loc>> exits_;  // processes that exited, for better errors
   bool seen_title_ = false;
+  int first_step_line_ = 0;  // 0: no step yet ('background' must come before the first)
+
+  void add_step(Step st) {
+    if (!first_step_line_) first_step_line_ = st.loc.line;
+    sc_.items.emplace_back(std::move(st));
+  }
 
   [[noreturn]] void fail(Loc loc, const std::string& msg) { throw ScenarioError(file_, loc, msg); }
+
+  // --max-memory-mb bounds the whole process, the parsed file included: a
+  // generated file within the size limit can hold 640,000 statements.
+  [[noreturn]] void memory_stop(int lineno) const {
+    throw engine::MemoryBoundHit(fmt::format("{}:{}:1: incomplete: {}, while parsing the file ({} statements "
+                                             "parsed); nothing was checked",
+                                             file_, lineno, guard_->bound_text(), sc_.items.size()));
+  }
 
   // ---- lexing ----
   // Control characters (NUL included) anywhere on a line, comments and
@@ -573,11 +611,10 @@ class Parser {
     // The background events apply to the whole script (`show` prints them
     // in the header): written after a step, they would read as applying
     // from there on, which they do not.
-    for (const Item& it : sc_.items)
-      if (!it.is_expect)
-        fail(toks_[i_ - 1].loc, fmt::format("'background' after the first step (line {}): it applies to the whole "
-                                            "script, from the first step on; move it above line {}, with the declarations",
-                                            it.step.loc.line, it.step.loc.line));
+    if (first_step_line_)
+      fail(toks_[i_ - 1].loc, fmt::format("'background' after the first step (line {}): it applies to the whole "
+                                          "script, from the first step on; move it above line {}, with the declarations",
+                                          first_step_line_, first_step_line_));
     sc_.background_explicit = true;
     sc_.background.clear();
     if (peek_word("none")) {
@@ -821,7 +858,7 @@ class Parser {
                                  "uffd-wp, clear_refs, split, fallocate, vmsplice, 'read pipe', and 'p = mmap ...'",
                                  v));
     }
-    sc_.items.push_back(Item{false, st, {}});
+    add_step(std::move(st));
   }
 
   void mmap_step(Step& st, const Token& name) {
@@ -882,7 +919,7 @@ class Parser {
                                 f.text, st.file.empty() ? "" : ", and 'offset N' for a file"));
     }
     maps_[st.name] = st.npages;
-    sc_.items.push_back(Item{false, st, {}});
+    add_step(std::move(st));
   }
 
   void kernel_step() {
@@ -909,7 +946,7 @@ class Parser {
       fail(here(), "'kernel: reclaim' needs the folio it reclaims, named by a page that maps it: 'kernel: reclaim p[0]'");
     }
     end("write 'kernel: EVENT p[0] [in A]'");
-    sc_.items.push_back(Item{false, st, {}});
+    add_step(std::move(st));
   }
 
   // ---- expectations ----
@@ -1107,10 +1144,7 @@ class Parser {
     }
     expect_names_.insert(x.name);
     end("an expectation ends with optional 'under CONFIG' and 'as NAME'");
-    Item it;
-    it.is_expect = true;
-    it.expect = x;
-    sc_.items.push_back(it);
+    sc_.items.emplace_back(x);
     if (x.kind == ObsKind::ScanRange && (x.scan_arg.flags & mm::PM_SCAN_WP_MATCHING)) {
       // The observed call also write-protects: its effect is a step of its
       // own right after (the live program makes the call once, in the check).
@@ -1125,7 +1159,7 @@ class Parser {
       st.has_page = true;
       st.scan_arg = x.scan_arg;
       st.scan_text = x.scan_text.substr(0, x.scan_text.find(" == "));
-      sc_.items.push_back(Item{false, st, {}});
+      add_step(std::move(st));
     }
   }
 
@@ -1355,7 +1389,7 @@ class Parser {
       fail(loc, fmt::format("'under {}' names a config the scenario does not run under; its configs are {}", u, all));
     };
     for (const auto& it : sc_.items)
-      if (it.is_expect) check_under(it.expect.under, it.expect.under_loc);
+      if (it.is_expect()) check_under(it.expect().under, it.expect().under_loc);
     for (const auto& c : sc_.conditions) {
       check_under(c.under, c.under_loc);
       if (!sc_.explore)
@@ -1389,7 +1423,7 @@ class Parser {
 
 Scenario parse_scenario(std::string_view text, const std::string& file) { return Parser(text, file).parse(); }
 
-Scenario load_scenario(const std::string& path) {
+Scenario load_scenario(const std::string& path, std::optional<uint64_t> max_memory_mb) {
   util::ReadResult r = util::read_bounded(path, MAX_SCENARIO_BYTES);
   switch (r.status) {
     case util::ReadStatus::Ok: break;
@@ -1408,20 +1442,19 @@ Scenario load_scenario(const std::string& path) {
     case util::ReadStatus::ReadError:
       throw ScenarioError(path, Loc{0, 0}, fmt::format("reading the file failed: {}", r.error));
   }
-  // A file within the size limit can still be more than the memory ulimit -v
-  // leaves: each statement is about 1 KB parsed (a 16 MiB file of short
-  // expectations is over 600,000 of them).  That is a clear error about the
-  // file, not an internal error.
+  // The parse stays within the memory bound like the run after it (a stop
+  // there is `incomplete`, exit 3).  A std::bad_alloc the guard did not
+  // see coming (a limit reached between two of its readings) is the same
+  // stop, not an internal error.
+  engine::MemoryGuard guard(max_memory_mb.value_or(0));
   try {
-    return parse_scenario(r.text, path);
+    return Parser(r.text, path, &guard).parse();
   } catch (const std::bad_alloc&) {
     const size_t bytes = r.text.size();
     std::string().swap(r.text);
-    throw ScenarioError(path, Loc{0, 0},
-                        fmt::format("out of memory while parsing the file ({} bytes of text; each statement takes "
-                                    "about 1 KB parsed): raise the address-space limit (ulimit -v) or split the "
-                                    "scenario",
-                                    bytes));
+    throw engine::MemoryBoundHit(fmt::format("{}:0:0: incomplete: {}, while parsing the file ({} bytes of text); "
+                                             "nothing was checked",
+                                             path, guard.allocation_failed_text(), bytes));
   }
 }
 

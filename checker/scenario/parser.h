@@ -1,5 +1,7 @@
 // Scenario files: parsing and errors.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -23,8 +25,11 @@ Scenario parse_scenario(std::string_view text, const std::string& file);
 // device): 16 MiB, far above any real scenario (the suite's largest is a
 // few KB) and enough for generated ones of 10 MB.  Past it: a ScenarioError.
 inline constexpr size_t MAX_SCENARIO_BYTES = size_t{16} << 20;
-// Reads and parses the file at `path`.  Throws ScenarioError.
-Scenario load_scenario(const std::string& path);
+// Reads and parses the file at `path`.  Throws ScenarioError, and
+// engine::MemoryBoundHit (`incomplete`, exit 3) when the parsed file does
+// not fit the memory bound: `max_memory_mb` (--max-memory-mb; nullopt: the
+// default), cut to what the machine and ulimit -v leave.
+Scenario load_scenario(const std::string& path, std::optional<uint64_t> max_memory_mb = std::nullopt);
 
 // The scenario printed back in canonical form (`mmcheck show`): fixed
 // statement order, one space between words, no comments.  Parsing the

@@ -56,17 +56,16 @@ void print_run(std::ostream& out, const Scenario& s, const ScenarioRun& r, const
     for (const auto& o : c.observations) {
       out << fmt::format("  Observation {} {} {} {}  expected {}  {}\n", o.name, quant_title(o.actual()), o.pos, o.neg,
                          quant_title(o.expected), o.ok() ? "ok" : "FAIL");
-      if (!o.ok() && !o.witness.empty()) {
+      if (!o.ok() && o.failure) {
+        const ObservationFailure& f = *o.failure;
         out << fmt::format("    {} state:\n", o.expected == Quant::Never ? "a matching" : "a contradicting");
-        for (const auto& line : o.witness) out << "      " << line << "\n";
-      }
-      if (!o.ok() && o.path) {
-        out << fmt::format("    the path from the start to it ({} step{}):\n", o.path->steps.size(),
-                           o.path->steps.size() == 1 ? "" : "s");
+        for (const auto& line : f.witness) out << "      " << line << "\n";
+        out << fmt::format("    the path from the start to it ({} step{}):\n", f.path.steps.size(),
+                           f.path.steps.size() == 1 ? "" : "s");
         out << "      0. initial state\n";
-        for (const auto& line : mm::describe_state(o.path->initial, o.names)) out << "           " << line << "\n";
-        for (size_t i = 0; i < o.path->steps.size(); i++) {
-          const engine::TraceStep& st = o.path->steps[i];
+        for (const auto& line : mm::describe_state(f.path.initial, f.names)) out << "           " << line << "\n";
+        for (size_t i = 0; i < f.path.steps.size(); i++) {
+          const engine::TraceStep& st = f.path.steps[i];
           out << fmt::format("      {}. {}\n", i + 1, engine::step_title(st));
           for (const auto& line : engine::step_detail_lines(st, style)) out << "           " << line << "\n";
         }
@@ -144,8 +143,10 @@ nlohmann::json run_to_json(const Scenario& s, const ScenarioRun& r) {
                            {"pos", o.pos},
                            {"neg", o.neg},
                            {"ok", o.ok()}};
-      if (!o.ok() && !o.witness.empty()) jo["state"] = o.witness;
-      if (!o.ok() && o.path) jo["path"] = engine::trace_json(*o.path, o.names);
+      if (!o.ok() && o.failure) {
+        jo["state"] = o.failure->witness;
+        jo["path"] = engine::trace_json(o.failure->path, o.failure->names);
+      }
       obs.push_back(jo);
     }
     jc["observations"] = obs;

@@ -158,15 +158,19 @@ class ScriptRunner {
   }
   // Items [from, upto) on from the current set of states.
   void run_items(size_t from, size_t upto, ConfigRun* out) {
-    for (size_t i = from; i < upto && i < sc_.items.size(); i++) {
+    upto = std::min(upto, sc_.items.size());
+    if (out) out->observations.reserve(out->observations.size() + expectations_in(from, upto));
+    for (size_t i = from; i < upto; i++) {
       const Item& it = sc_.items[i];
-      if (it.is_expect) {
-        if (out && (it.expect.under.empty() || it.expect.under == cfg_.name)) out->observations.push_back(evaluate(it.expect));
+      if (it.is_expect()) {
+        if (out && (it.expect().under.empty() || it.expect().under == cfg_.name)) out->observations.push_back(evaluate(it.expect()));
+        // A generated script of expectations alone grows only the results.
+        if (!guard_.within_every(4096)) memory_stop(it.expect().loc, "expectation");
         continue;
       }
-      step(it.step);
-      close_under_background(it.step.loc);
-      if (!guard_.within()) memory_stop(it.step.loc);
+      step(it.step());
+      close_under_background(it.step().loc);
+      if (!guard_.within()) memory_stop(it.step().loc);
     }
   }
 
@@ -252,10 +256,18 @@ class ScriptRunner {
   static std::string step_label(const Step& st) { return fmt::format("line {}: {}", st.loc.line, step_description(st)); }
 
   // The memory bound: the run stops here, incomplete (never a bad_alloc).
-  [[noreturn]] void memory_stop(Loc loc) const {
-    throw engine::MemoryBoundHit(fmt::format("{}:{}:{}: incomplete: {}, after this step under config {} ({} distinct "
+  [[noreturn]] void memory_stop(Loc loc, const char* what = "step") const {
+    throw engine::MemoryBoundHit(fmt::format("{}:{}:{}: incomplete: {}, after this {} under config {} ({} distinct "
                                              "script states reached)",
-                                             sc_.file, loc.line, loc.col, guard_.bound_text(), cfg_.name, all_.size()));
+                                             sc_.file, loc.line, loc.col, guard_.bound_text(), what, cfg_.name,
+                                             all_.size()));
+  }
+
+  // Room for the results of items [from, upto) at once (no doubling peak).
+  size_t expectations_in(size_t from, size_t upto) const {
+    size_t n = 0;
+    for (size_t i = from; i < upto; i++) n += sc_.items[i].is_expect();
+    return n;
   }
 
   [[noreturn]] void fail(Loc loc, const std::string& msg) const {
@@ -550,9 +562,8 @@ class ScriptRunner {
       names.procs = proc_names();
       names.devices = device_names();
       names.pages = page_names();
-      r.witness = mm::describe_state(*contra, names);
-      r.path = path_to(*contra, names);
-      r.names = names;
+      r.failure = std::make_shared<const ObservationFailure>(
+          ObservationFailure{mm::describe_state(*contra, names), path_to(*contra, names), names});
     }
     return r;
   }
@@ -788,8 +799,8 @@ ScenarioRun run_scenario(const Scenario& s, const RunOptions& opt) {
     return false;
   };
   for (const Item& it : s.items)
-    if (it.is_expect && !runs_under(it.expect.under))
-      out.skipped.push_back({fmt::format("expectation {}", it.expect.name), it.expect.under, it.expect.loc});
+    if (it.is_expect() && !runs_under(it.expect().under))
+      out.skipped.push_back({fmt::format("expectation {}", it.expect().name), it.expect().under, it.expect().loc});
   for (const CheckDecl& c : s.checks)
     if (!runs_under(c.under)) out.skipped.push_back({fmt::format("check {}", c.invariant), c.under, c.loc});
   std::stable_sort(out.skipped.begin(), out.skipped.end(),

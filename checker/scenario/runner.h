@@ -3,6 +3,7 @@
 // handed to the engine.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,15 @@ std::vector<NamedConfig> scenario_configs(const Scenario& s, const RunOptions& o
 // Throws ScenarioError (file "--config").
 ConfigSpec parse_config_option(const std::string& text);
 
+// What a failed expectation shows: one state that contradicts it,
+// described, and the path from the start of the script to it (each
+// scripted step and background event, with its decisions and changes).
+struct ObservationFailure {
+  std::vector<std::string> witness;
+  engine::Trace path;
+  mm::DisplayNames names;
+};
+
 struct ObservationResult {
   std::string name;
   std::string text;  // the observation as written, canonical
@@ -58,12 +68,9 @@ struct ObservationResult {
   Quant actual() const;       // Always (neg == 0), Never (pos == 0), else Sometimes
   bool ok() const;
   Loc loc;
-  // A failed expectation: one state that contradicts it, described ...
-  std::vector<std::string> witness;
-  // ... and the path from the start of the script to it: each scripted
-  // step and background event, with its decisions and changes.
-  std::optional<engine::Trace> path;
-  mm::DisplayNames names;
+  // A failed expectation only, so that the hundreds of thousands that pass
+  // in a generated script cost a pointer each.
+  std::shared_ptr<const ObservationFailure> failure;
 };
 
 struct CheckResult {

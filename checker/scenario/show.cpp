@@ -246,14 +246,14 @@ std::string canonical_form(const Scenario& s) {
     if (s.explore && s.explore->position == i) o += explore_text();
     if (i == s.items.size()) break;
     const Item& it = s.items[i];
-    if (!it.is_expect) {
+    if (!it.is_expect()) {
       // The effect of an observed write-protecting pagemap_scan is implied
       // by its `expect` line, printed just before: printing it too would
       // make the canonical form scan twice.
-      if (!it.step.scan_by_expect) o += step_text(it.step) + "\n";
+      if (!it.step().scan_by_expect) o += step_text(it.step()) + "\n";
       continue;
     }
-    const Expect& x = it.expect;
+    const Expect& x = it.expect();
     o += fmt::format("expect {} {}", quant_name(x.quant), x.observation());
     if (!x.under.empty()) o += " under " + x.under;
     if (x.named) o += " as " + x.name;

@@ -94,6 +94,31 @@ if [ $plain_build = 1 ]; then
   grep -qi "bad_alloc\|internal error" "$TMP/out" "$TMP/err" && bad "run under ulimit -v: bad_alloc"
 fi
 
+# The parse is within the bound too: a generated file of 300,000 short
+# expectations (7.5 MB, within the 16 MiB size limit) is about 200 MB
+# parsed.  Every command that reads a scenario file stops in the parse,
+# `incomplete` with the line it reached, exit 3, its resident size near the
+# bound (the parse reads its size every 4,096 lines, about 3 MB apart).
+{ printf 'scenario "many"\nconfig v6.18\nprocess A\nA: p = mmap 1 private\nA: write p[0] 1\n'
+  yes 'expect A: read p[0] == 1' | head -n 300000
+  printf 'explore depth 1 events read\n'; } > "$TMP/many.scenario"
+mkdir "$TMP/many"; cp "$TMP/many.scenario" "$TMP/many/"
+for args in "run $TMP/many.scenario" "regress $TMP/many" "explore $TMP/many.scenario" \
+            "simulate $TMP/many.scenario" "emit-c $TMP/many.scenario"; do
+  incomplete "while parsing the file (" /usr/bin/time -f 'rss %M' -o "$TMP/rss" "$MM" $args --max-memory-mb 60
+  grep -q "memory bound hit: raise --max-memory-mb (now 60)" "$TMP/out" "$TMP/err" || bad "$args: not the bound's words"
+  rss=$(tail -1 "$TMP/rss" | cut -d' ' -f2)
+  [ $plain_build = 0 ] || [ "${rss:-999999}" -le 90000 ] || bad "$args --max-memory-mb 60: peak RSS ${rss:-?} KB"
+  case $args in
+    regress*) grep -q "^INCOMPLETE many" "$TMP/out" || bad "regress: the file stopped in the parse is not INCOMPLETE" ;;
+  esac
+done
+"$MM" run "$TMP/many.scenario" --max-memory-mb 60 --json > "$TMP/j" 2>/dev/null; rc=$?
+[ $rc -eq 3 ] && grep -q '"incomplete": ".*while parsing the file' "$TMP/j" || bad "run --json, stopped in the parse: exit $rc"
+# With room, the same file runs: 300,000 expectations, each ok.
+"$MM" run "$TMP/many.scenario" > "$TMP/out" 2>&1; rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c 'Observation .* ok$' "$TMP/out")" -eq 300000 ] || bad "run many.scenario: exit $rc"
+
 # --progress: stderr only.
 same_stdout() {
   local what=$1; shift
