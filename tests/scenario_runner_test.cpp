@@ -143,3 +143,31 @@ TEST_CASE("pagemap lookups=N: the shmem xarray lookups one read costs, per confi
   CHECK(obs(r.configs[1], "one").actual() == Quant::Always);
   CHECK(obs(r.configs[1], "none").actual() == Quant::Never);
 }
+
+// walk_script runs the script once for the HTML page's script view; it must
+// see after each prefix exactly what a run of that prefix alone reaches
+// (the view used to rerun every prefix through build_workload).
+TEST_CASE("walk_script: the states after each prefix are those of the prefix run alone") {
+  Scenario s = parse_scenario(kPageout +
+                                  "expect A: mincore p[0] == 1 as m\nA: read p[0]\nA: fork B\nB: write p[0] 3\n"
+                                  "kernel: reclaim p[0] in B\nexpect B: read p[0] == 3\nA: munmap p\n",
+                              "t.scenario");
+  const std::vector<NamedConfig> configs = scenario_configs(s, RunOptions{});
+  REQUIRE(configs.size() == 1);
+  size_t walked = 0;
+  const mm::DisplayNames names = walk_script(s, configs[0], RunOptions{}, [&](size_t k, const std::vector<mm::State>& states) {
+    Scenario prefix = s;
+    prefix.items.erase(prefix.items.begin() + static_cast<std::ptrdiff_t>(k), prefix.items.end());
+    prefix.explore.reset();
+    const mmc::engine::Workload w = build_workload(prefix, configs[0], RunOptions{});
+    CHECK_MESSAGE(w.initial == states, "after the first " << k << " items");
+    walked++;
+    return true;
+  });
+  CHECK(walked == s.items.size() + 1);
+  CHECK(names.procs == build_workload(s, configs[0], RunOptions{}).proc_names);
+  // Returning false stops the walk there.
+  walked = 0;
+  walk_script(s, configs[0], RunOptions{}, [&](size_t k, const std::vector<mm::State>&) { return ++walked, k < 2; });
+  CHECK(walked == 3);
+}

@@ -789,6 +789,14 @@ engine::Workload build_workload(const Scenario& s, const NamedConfig& cfg, const
   return make_workload(s, cfg, r);
 }
 
+mm::DisplayNames walk_script(const Scenario& s, const NamedConfig& cfg, const RunOptions& opt,
+                             const std::function<bool(size_t, const std::vector<mm::State>&)>& after) {
+  ScriptRunner r(s, cfg, opt);
+  r.run(0, nullptr);  // the setup
+  for (size_t k = 0; after(k, r.states()) && k < s.items.size(); k++) r.run_items(k, k + 1, nullptr);
+  return mm::DisplayNames{r.proc_names(), r.device_names()};
+}
+
 ScenarioRun run_scenario(const Scenario& s, const RunOptions& opt) {
   ScenarioRun out;
   const std::vector<NamedConfig> configs = scenario_configs(s, opt);

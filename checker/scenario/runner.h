@@ -3,6 +3,7 @@
 // handed to the engine.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -151,6 +152,14 @@ struct Bindings {
 // it can reach, plus the engine workload that explores from there.
 // Throws ScenarioError for a step impossible in every state.
 engine::Workload build_workload(const Scenario& s, const NamedConfig& cfg, const RunOptions& opt);
+
+// The script's items run once, in order, nothing explored (the HTML page's
+// script view draws each step's change): `after(k, states)` sees the states
+// after the first k items (k = 0: the setup) and stops the walk by
+// returning false.  Returns the names the script gave its processes and
+// swap devices (page names left empty).  Throws as build_workload does.
+mm::DisplayNames walk_script(const Scenario& s, const NamedConfig& cfg, const RunOptions& opt,
+                             const std::function<bool(size_t, const std::vector<mm::State>&)>& after);
 
 // Everything: script, expectations, explore and checks, under every config.
 // Throws ScenarioError for an impossible step or an engine error.
