@@ -40,6 +40,32 @@ no_crash "$tmp/err" "tiny bound on rank 1"
 incomplete_json "$tmp/one.json" || fail "tiny bound on rank 1 only: JSON"
 grep -q 'now 30)' "$tmp/one.json" || fail "tiny bound on rank 1 only: the report does not name the 30 MB bound"
 
+# Only rank 1 runs under ulimit -v: the report names the limit that cut
+# its bound (raising --max-memory-mb would not help), as one process does.
+# Probed with a search that fits: where MPI cannot start under the limit,
+# the case is skipped with a note; where it can, it must end incomplete.
+on_rank1_limited() {
+  mpi -np 2 bash -c '[ "$OMPI_COMM_WORLD_RANK" = 1 ] && ulimit -v 400000; exec "$0" "$@"' "$MM" "$@"
+}
+if on_rank1_limited explore --workload anon-stable-writes --mpi --no-reduction > /dev/null 2> "$tmp/err"; then
+  on_rank1_limited explore --workload anon-big --no-reduction --no-symmetry --keep-dead-state --mpi --json \
+    > "$tmp/as.json" 2> "$tmp/err"
+  rc=$?
+  [ $rc -eq 3 ] || { cat "$tmp/err"; fail "ulimit -v on rank 1: exit $rc, want 3"; }
+  no_crash "$tmp/err" "ulimit -v on rank 1"
+  python3 - "$tmp/as.json" <<'PY' || fail "ulimit -v on rank 1: JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["complete"] is False, j["complete"]
+import re
+want = re.compile(r"memory bound hit \(per rank\): the address-space limit \(ulimit -v\) leaves [0-9]+ MB$")
+assert any(want.match(b) for b in j["bounds_hit"]), j["bounds_hit"]
+assert all(v["verdict"] != "holds" for v in j["verdicts"]), "a verdict says holds"
+PY
+else
+  echo "note: MPI does not start under ulimit -v 400000 here; the address-space case is skipped: $(head -c 300 "$tmp/err")"
+fi
+
 # check --mpi: every verdict incomplete, none holds.
 mpi -np 2 "$MM" check --smoke --no-reduction --mpi --max-memory-mb 1 > "$tmp/check" 2> "$tmp/err"
 rc=$?

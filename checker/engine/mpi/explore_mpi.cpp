@@ -1038,16 +1038,17 @@ Result explore_distributed(const Workload& w, const Options& opt) {
     r.bounds_hit.push_back("state bound hit: a rank's exact store is full (2^26 - 1 states); add ranks or use --fingerprint");
   else if (run.state_bound_hit)
     r.bounds_hit.push_back("state bound hit: raise --max-states (now " + std::to_string(lim.max_states) + ")");
-  // The report names the tightest rank's bound (ranks may be given
-  // different bounds, or different address-space limits).
+  // The report names the tightest rank's bound and what cut it there (ranks
+  // may be given different bounds, or run under different ulimit -v,
+  // cgroup or machine limits): raising --max-memory-mb helps only when
+  // nothing did.
   const uint64_t least_mb = allreduce_min(budget.total_mb);
-  const bool cut = allreduce_or(budget.cut == BoundCut::ADDRESS_SPACE && budget.total_mb == least_mb);
-  if (run.memory_bound_hit)
-    r.bounds_hit.push_back(cut
-                               ? "memory bound hit (per rank): the address-space limit (ulimit -v) leaves a rank " +
-                                     std::to_string(least_mb) + " MB"
-                               : "memory bound hit (per rank): raise --max-memory-mb (now " +
-                                     std::to_string(least_mb) + ")");
+  const auto cut = static_cast<BoundCut>(allreduce_max(budget.total_mb == least_mb ? static_cast<uint64_t>(budget.cut) : 0));
+  if (run.memory_bound_hit) {
+    static const std::string hit = "memory bound hit";
+    std::string text = bound_hit_text(least_mb, cut);  // "memory bound hit: ..."
+    r.bounds_hit.push_back(text.insert(hit.size(), " (per rank)"));
+  }
   add_run_stats(run, opt.fingerprint, lim.threads, r);
   r.timing.ranks = world().size;
   r.timing.rank_peak_rss_kb = gather_all(peak_rss_kb());
