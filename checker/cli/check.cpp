@@ -66,20 +66,10 @@ std::optional<mm::Config> make_config(const CheckArgs& a) {
     usage(fmt::format("unknown config '{}'; presets: {}", a.config, names));
     return std::nullopt;
   }
-  for (const std::string& kv : a.knobs) {
-    auto eq = kv.find('=');
-    std::string knob = kv.substr(0, eq), val = eq == std::string::npos ? "" : kv.substr(eq + 1);
-    if (val != "0" && val != "1") {
-      usage(fmt::format("--set {}: expected KNOB=0 or KNOB=1", kv));
-      return std::nullopt;
-    }
-    if (!mm::config_set_knob(*cfg, knob, val == "1")) {
-      std::string knobs;
-      for (const auto& k : mm::config_knobs()) knobs += (knobs.empty() ? "" : ", ") + std::string(k.name);
-      usage(fmt::format("unknown knob '{}'; knobs: {}", knob, knobs));
-      return std::nullopt;
-    }
-    cfg->name += fmt::format("+{}={}", knob, val);
+  for (const std::string& kv : a.knobs) {  // each checked by knob_setting()
+    const auto [knob, on] = knob_of(kv);
+    mm::config_set_knob(*cfg, knob, on);
+    cfg->name += fmt::format("+{}={}", knob, on ? 1 : 0);
   }
   return cfg;
 }

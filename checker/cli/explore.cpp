@@ -67,21 +67,10 @@ std::optional<mm::Config> config_from(const CommonArgs& a, bool& overridden) {
     usage_error(fmt::format("unknown config '{}'; presets: {}", a.config, list_presets()));
     return std::nullopt;
   }
-  for (const std::string& kv : a.knobs) {
-    auto eq = kv.find('=');
-    std::string knob = kv.substr(0, eq);
-    std::string val = eq == std::string::npos ? "" : kv.substr(eq + 1);
-    if (val != "0" && val != "1") {
-      usage_error(fmt::format("--set {}: expected KNOB=0 or KNOB=1", kv));
-      return std::nullopt;
-    }
-    if (!mm::config_set_knob(*cfg, knob, val == "1")) {
-      std::string knobs;
-      for (const auto& k : mm::config_knobs()) knobs += (knobs.empty() ? "" : ", ") + std::string(k.name);
-      usage_error(fmt::format("unknown knob '{}'; knobs: {}", knob, knobs));
-      return std::nullopt;
-    }
-    cfg->name += fmt::format("+{}={}", knob, val);
+  for (const std::string& kv : a.knobs) {  // each checked by knob_setting()
+    const auto [knob, on] = knob_of(kv);
+    mm::config_set_knob(*cfg, knob, on);
+    cfg->name += fmt::format("+{}={}", knob, on ? 1 : 0);
   }
   if (std::string why = mm::config_contradiction(*cfg); !why.empty()) {
     usage_error(fmt::format("config '{}' is no kernel: {}", cfg->name, why));

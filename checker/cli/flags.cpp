@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <utility>
 
 #include "model/config.h"
 
@@ -80,18 +83,33 @@ CLI::Validator config_name() {
       "");
 }
 
+namespace {
+// "KNOB=0" or "KNOB=1" with a knob the model has, split; nullopt otherwise.
+std::optional<std::pair<std::string, bool>> parse_knob_setting(const std::string& kv) {
+  const size_t eq = kv.find('=');
+  if (eq == std::string::npos) return std::nullopt;
+  const std::string knob = kv.substr(0, eq), val = kv.substr(eq + 1);
+  mm::Config probe;
+  if ((val != "0" && val != "1") || !mm::config_set_knob(probe, knob, true)) return std::nullopt;
+  return std::pair{knob, val == "1"};
+}
+}  // namespace
+
 CLI::Validator knob_setting() {
   return CLI::Validator(
       [](std::string& v) -> std::string {
-        const size_t eq = v.find('=');
-        const std::string knob = v.substr(0, eq), val = eq == std::string::npos ? "" : v.substr(eq + 1);
-        mm::Config probe;
-        if ((val == "0" || val == "1") && mm::config_set_knob(probe, knob, true)) return "";
+        if (parse_knob_setting(v)) return "";
         std::string knobs;
         for (const auto& k : mm::config_knobs()) knobs += (knobs.empty() ? "" : ", ") + std::string(k.name);
         return "'" + v + "' is not KNOB=0 or KNOB=1 with a knob from 'mmcheck configs' (knobs: " + knobs + ")";
       },
       "KNOB=0|1");
+}
+
+std::pair<std::string, bool> knob_of(const std::string& kv) {
+  auto k = parse_knob_setting(kv);
+  if (!k) throw std::logic_error("--set " + kv + " reached its command without knob_setting()");
+  return *k;
 }
 
 CLI::Validator file_path() {

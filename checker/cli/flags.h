@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "checker/engine/partial_order.h"
 
@@ -33,6 +34,8 @@ CLI::Validator config_name();
 
 // --set KNOB=0|1 on every command, one rule and one message.
 CLI::Validator knob_setting();
+// A --set value knob_setting() accepted, split: {"KNOB", true for =1}.
+std::pair<std::string, bool> knob_of(const std::string& kv);
 
 // A file path option (--json FILE, --html, --dot, -o, --record, --baseline,
 // --recorded): an empty value is an error, not "no file".

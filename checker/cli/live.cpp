@@ -53,17 +53,7 @@ int emit_c_command(const EmitArgs& a) {
     // is searched under them, and the program's comments show what the
     // model allows under them.
     ro.progress = progress_wanted(a.progress) == ProgressFlag::On ? scenario::Progress::Stderr : scenario::Progress::Off;
-    for (const auto& kv : a.sets) {
-      auto eq = kv.find('=');
-      const std::string knob = kv.substr(0, eq), val = eq == std::string::npos ? "" : kv.substr(eq + 1);
-      mm::Config dummy;
-      if ((val != "0" && val != "1") || !mm::config_set_knob(dummy, knob, true)) {
-        std::cerr << fmt::format("mmcheck: error: --set {}: write --set KNOB=0 or --set KNOB=1 with a knob from "
-                                 "'mmcheck configs'\n", kv);
-        return EXIT_BAD_INPUT;
-      }
-      ro.sets.emplace_back(knob, val == "1");
-    }
+    for (const auto& kv : a.sets) ro.sets.push_back(knob_of(kv));  // each checked by knob_setting()
     mm::Config cfg;
     if (!a.config_given) {
       // The running kernel's probed profile (`mmcheck kernel`, without swap).

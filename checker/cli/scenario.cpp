@@ -58,19 +58,7 @@ bool make_options(const ScenarioFlags& f, RunOptions& opt) {
     std::cerr << "mmcheck: error: --config: " << e.message << "\n";
     return false;
   }
-  for (const auto& kv : f.sets) {
-    auto eq = kv.find('=');
-    std::string knob = kv.substr(0, eq);
-    std::string val = eq == std::string::npos ? "" : kv.substr(eq + 1);
-    mm::Config dummy;
-    if ((val != "0" && val != "1") || !mm::config_set_knob(dummy, knob, true)) {
-      std::cerr << fmt::format("mmcheck: error: --set {}: write --set KNOB=0 or --set KNOB=1 with a knob from "
-                               "'mmcheck configs'\n",
-                               kv);
-      return false;
-    }
-    opt.sets.emplace_back(knob, val == "1");
-  }
+  for (const auto& kv : f.sets) opt.sets.push_back(knob_of(kv));  // each checked by knob_setting()
   if (opt.override_config) {
     mm::Config cfg = *mm::config_preset(opt.override_config->preset);
     for (const auto& [k, v] : opt.override_config->knobs) mm::config_set_knob(cfg, k, v);
