@@ -171,4 +171,7 @@ TEST_CASE("a bound larger than the machine can give is cut to it, and the stop s
   CHECK(small.cut == BoundCut::NONE);
   CHECK(small.bound_text() == "memory bound hit: raise --max-memory-mb (now 64)");
   CHECK(bound_hit_text(10, BoundCut::CGROUP) == "memory bound hit: the cgroup's memory limit leaves 10 MB");
+  CHECK(bound_hit_text(10, BoundCut::ADDRESS_SPACE, " (per rank)") ==
+        "memory bound hit (per rank): the address-space limit (ulimit -v) leaves 10 MB");
+  CHECK(bound_hit_text(300, BoundCut::NONE, " (per rank)") == "memory bound hit (per rank): raise --max-memory-mb (now 300)");
 }

@@ -59,15 +59,15 @@ uint64_t cut_to_host(uint64_t mb, BoundCut& cut) {
   return mb;
 }
 
-std::string bound_hit_text(uint64_t mb, BoundCut cut) {
-  const std::string n = std::to_string(mb);
+std::string bound_hit_text(uint64_t mb, BoundCut cut, std::string_view scope) {
+  const std::string hit = "memory bound hit" + std::string(scope) + ": ", n = std::to_string(mb);
   switch (cut) {
-    case BoundCut::ADDRESS_SPACE: return "memory bound hit: the address-space limit (ulimit -v) leaves " + n + " MB";
-    case BoundCut::CGROUP: return "memory bound hit: the cgroup's memory limit leaves " + n + " MB";
-    case BoundCut::MACHINE: return "memory bound hit: the machine's free memory and swap leave " + n + " MB";
+    case BoundCut::ADDRESS_SPACE: return hit + "the address-space limit (ulimit -v) leaves " + n + " MB";
+    case BoundCut::CGROUP: return hit + "the cgroup's memory limit leaves " + n + " MB";
+    case BoundCut::MACHINE: return hit + "the machine's free memory and swap leave " + n + " MB";
     case BoundCut::NONE: break;
   }
-  return "memory bound hit: raise --max-memory-mb (now " + n + ")";
+  return hit + "raise --max-memory-mb (now " + n + ")";
 }
 
 MemoryBudget memory_budget(uint64_t requested_mb, int threads) {
@@ -121,9 +121,7 @@ bool MemoryGuard::within() const {
 }
 
 std::string MemoryGuard::bound_text() const {
-  if (by_address_space_)
-    return "memory bound hit: the address-space limit (ulimit -v) leaves " +
-           std::to_string(address_space_bytes_ / MB) + " MB of mappings";
+  if (by_address_space_) return bound_hit_text(address_space_bytes_ / MB, BoundCut::ADDRESS_SPACE) + " of mappings";
   return bound_hit_text(bound_mb_, cut_);
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace mmc::engine {
 
@@ -21,8 +22,9 @@ enum class BoundCut {
 // `mb` cut to what the machine and the cgroup allow; `cut` says which did.
 uint64_t cut_to_host(uint64_t mb, BoundCut& cut);
 
-// "memory bound hit: raise --max-memory-mb (now 300)", or what cut it.
-std::string bound_hit_text(uint64_t mb, BoundCut cut);
+// "memory bound hit: raise --max-memory-mb (now 300)", or what cut it;
+// `scope` goes after "memory bound hit" (" (per rank)" under --mpi).
+std::string bound_hit_text(uint64_t mb, BoundCut cut, std::string_view scope = {});
 
 struct MemoryBudget {
   uint64_t total_mb = 0;          // the bound in force (after the machine, cgroup and address-space cuts)

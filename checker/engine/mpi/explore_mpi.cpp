@@ -1044,11 +1044,7 @@ Result explore_distributed(const Workload& w, const Options& opt) {
   // nothing did.
   const uint64_t least_mb = allreduce_min(budget.total_mb);
   const auto cut = static_cast<BoundCut>(allreduce_max(budget.total_mb == least_mb ? static_cast<uint64_t>(budget.cut) : 0));
-  if (run.memory_bound_hit) {
-    static const std::string hit = "memory bound hit";
-    std::string text = bound_hit_text(least_mb, cut);  // "memory bound hit: ..."
-    r.bounds_hit.push_back(text.insert(hit.size(), " (per rank)"));
-  }
+  if (run.memory_bound_hit) r.bounds_hit.push_back(bound_hit_text(least_mb, cut, " (per rank)"));
   add_run_stats(run, opt.fingerprint, lim.threads, r);
   r.timing.ranks = world().size;
   r.timing.rank_peak_rss_kb = gather_all(peak_rss_kb());
