@@ -113,14 +113,6 @@ void Histogram::print(std::ostream& out) const {
 
 namespace {
 
-bool pages_out(const scenario::Scenario& sc) {
-  for (const auto& it : sc.items)
-    if (!it.is_expect() && ((it.step().kind == scenario::StepKind::Madvise && it.step().event == mm::EventKind::MadvPageout) ||
-                          (it.step().kind == scenario::StepKind::Kernel && it.step().event == mm::EventKind::Reclaim)))
-      return true;
-  return false;
-}
-
 struct Job {
   std::string file;
   scenario::Scenario sc;
@@ -210,7 +202,7 @@ int replay_histogram(const ReplayOptions& opt, int runs, std::ostream& out, std:
   for (const auto& j : jobs) {
     if (j->plan.needs_swap) continue;
     // Without a swap of its own a pageout would use this machine's swap.
-    if (!foreign.empty() && pages_out(j->sc)) {
+    if (!foreign.empty() && uses_pageout(j->sc)) {
       out << fmt::format("skip {}: declares no swap but pages out, and swap is active on this machine\n", j->file);
       continue;
     }

@@ -81,6 +81,14 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+bool uses_pageout(const scenario::Scenario& sc) {
+  for (const auto& it : sc.items)
+    if (!it.is_expect() && ((it.step().kind == scenario::StepKind::Madvise && it.step().event == mm::EventKind::MadvPageout) ||
+                          (it.step().kind == scenario::StepKind::Kernel && it.step().event == mm::EventKind::Reclaim)))
+      return true;
+  return false;
+}
+
 namespace {
 
 struct Job {
@@ -94,14 +102,6 @@ bool uses_uffd_wp(const scenario::Scenario& sc, bool unpopulated) {
   for (const auto& it : sc.items)
     if (!it.is_expect() && it.step().kind == scenario::StepKind::Mmap &&
         (unpopulated ? (it.step().uffd_features & mm::VM_UFFD_WP_UNPOPULATED) != 0 : it.step().uffd_wp))
-      return true;
-  return false;
-}
-
-bool uses_pageout(const scenario::Scenario& sc) {
-  for (const auto& it : sc.items)
-    if (!it.is_expect() && ((it.step().kind == scenario::StepKind::Madvise && it.step().event == mm::EventKind::MadvPageout) ||
-                          (it.step().kind == scenario::StepKind::Kernel && it.step().event == mm::EventKind::Reclaim)))
       return true;
   return false;
 }

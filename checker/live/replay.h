@@ -72,6 +72,10 @@ std::string verdict_line(const std::string& file, const Verdict& v);
 // 77 impossible here (not root, swapon refused).
 int replay_live(const ReplayOptions& opt, std::ostream& out, std::ostream& err);
 
+// Whether the script pages out (a MADV_PAGEOUT or a reclaim step): without a
+// swap of its own, its program would push pages to the machine's own swap.
+bool uses_pageout(const scenario::Scenario& sc);
+
 // The .scenario files below `dir`, sorted.
 std::vector<std::string> scenario_files_below(const std::string& dir);
 
