@@ -1,19 +1,13 @@
 #include "checker/html/page.h"
 
-#include "checker/util/atomic_file.h"
-
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
 
 #include "checker/html/state_picture.h"
+#include "checker/util/atomic_file.h"
 
 namespace mmc::html {
 
